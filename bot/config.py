@@ -1,0 +1,124 @@
+"""Settings from the environment and `.env`.
+
+Every setting is optional at load time so that each entry point (the CLI, the
+Slack app) can ask only for what it needs and name exactly what is missing.
+"""
+
+import re
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.i18n import Language
+
+MIB = 1024 * 1024
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> object:
+    """Accept `3600`, `90s`, `30m`, `24h`, `7d` as well as what pydantic takes.
+
+    >>> parse_duration("7d")
+    datetime.timedelta(days=7)
+    >>> parse_duration(90)
+    datetime.timedelta(seconds=90)
+    """
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        amount, unit = match.groups()
+        return timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
+    return value
+
+
+def split_list(value: object) -> object:
+    """`C1,C2` or `C1 C2` in the environment becomes `["C1", "C2"]`."""
+    if isinstance(value, str):
+        return [item for item in re.split(r"[\s,]+", value) if item]
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+IdList = Annotated[list[str], NoDecode, BeforeValidator(split_list)]
+
+
+class ConfigError(Exception):
+    """A setting is missing or inconsistent; the message says what to set."""
+
+
+class OcrApiVersion(StrEnum):
+    V1_1 = "v1.1"  # User Access Key token
+    V1_0 = "v1.0"  # console secret key
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # NHN Cloud Document OCR
+    nhn_ocr_app_key: SecretStr | None = None
+    nhn_user_access_key_id: SecretStr | None = None
+    nhn_secret_access_key: SecretStr | None = None
+    nhn_ocr_secret_key: SecretStr | None = None
+    nhn_ocr_base_url: str = "https://api-ocr.nhncloudservice.com"
+    nhn_oauth_url: str = "https://oauth.api.nhncloudservice.com"
+    ocr_max_upload_bytes: int = Field(default=5 * MIB, gt=0)
+    ocr_concurrency: int = Field(default=8, ge=1)
+    ocr_timeout_s: float = Field(default=30.0, gt=0)
+    ocr_deadline_s: float = Field(default=90.0, gt=0)
+    ocr_max_attempts: int = Field(default=4, ge=1, le=10)
+    low_confidence_threshold: float = Field(default=0.8, ge=0, le=1)
+    language: Language = Language.KO
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    business_channels: IdList = Field(default_factory=list)
+    card_channels: IdList = Field(default_factory=list)
+    file_max_bytes: int = Field(default=50 * 1000 * 1000, gt=0)
+    notify_channel: str | None = None
+    notify_cooldown: Duration = timedelta(days=7)
+
+    # Storage
+    database_url: str = "sqlite+aiosqlite:///ocrbot.db"
+
+    @field_validator("nhn_ocr_base_url", "nhn_oauth_url")
+    @classmethod
+    def _strip_trailing_slash(cls, url: str) -> str:
+        return url.rstrip("/")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _end_with_slash(cls, url: str) -> str:
+        return url if url.endswith("/") else url + "/"
+
+    def ocr_api_version(self) -> OcrApiVersion:
+        """Which NHN API version (and so which authentication) the credentials allow.
+
+        Raises ConfigError naming the variables to set when none is complete.
+        """
+        missing: list[str] = []
+        if self.nhn_ocr_app_key is None:
+            missing.append("NHN_OCR_APP_KEY")
+        key_id, secret = self.nhn_user_access_key_id, self.nhn_secret_access_key
+        if (key_id is None) != (secret is None):
+            half = "NHN_SECRET_ACCESS_KEY" if secret is None else "NHN_USER_ACCESS_KEY_ID"
+            missing.append(f"{half} (the other half of the User Access Key)")
+        elif key_id is None and self.nhn_ocr_secret_key is None:
+            missing.append(
+                "NHN_USER_ACCESS_KEY_ID and NHN_SECRET_ACCESS_KEY (API v1.1), "
+                "or NHN_OCR_SECRET_KEY (API v1.0)"
+            )
+        if missing:
+            raise ConfigError(
+                "NHN Cloud OCR is not configured. Set "
+                + "; ".join(missing)
+                + " in the environment or in .env (see README.md, 'Configuration')."
+            )
+        return OcrApiVersion.V1_1 if key_id is not None else OcrApiVersion.V1_0

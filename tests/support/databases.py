@@ -1,0 +1,1 @@
+"""Database fixtures: SQLite files and the local PostgreSQL server (filled in by the store work)."""

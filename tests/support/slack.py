@@ -1,0 +1,1 @@
+"""A fake Slack Web API server (filled in by the Slack app work)."""

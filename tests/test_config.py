@@ -1,0 +1,64 @@
+from datetime import timedelta
+
+import pytest
+
+from bot.config import ConfigError, OcrApiVersion, Settings
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_token_mode_when_user_access_key_is_complete() -> None:
+    s = settings(nhn_ocr_app_key="app", nhn_user_access_key_id="id", nhn_secret_access_key="secret")
+    assert s.ocr_api_version() is OcrApiVersion.V1_1
+
+
+def test_secret_key_mode_for_api_v1_0() -> None:
+    s = settings(nhn_ocr_app_key="app", nhn_ocr_secret_key="secret")
+    assert s.ocr_api_version() is OcrApiVersion.V1_0
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({}, ["NHN_OCR_APP_KEY", "NHN_USER_ACCESS_KEY_ID", "NHN_OCR_SECRET_KEY"]),
+        ({"nhn_ocr_app_key": "a", "nhn_user_access_key_id": "id"}, ["NHN_SECRET_ACCESS_KEY"]),
+        ({"nhn_ocr_app_key": "a", "nhn_secret_access_key": "s"}, ["NHN_USER_ACCESS_KEY_ID"]),
+        ({"nhn_ocr_secret_key": "s"}, ["NHN_OCR_APP_KEY"]),
+    ],
+)
+def test_missing_credentials_name_the_variables(values: dict[str, str], named: list[str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings(**values).ocr_api_version()
+    for variable in named:
+        assert variable in str(caught.value)
+
+
+def test_secrets_never_appear_in_repr() -> None:
+    s = settings(
+        nhn_ocr_app_key="app-key-value",
+        nhn_user_access_key_id="key-id-value",
+        nhn_secret_access_key="secret-value",
+        nhn_ocr_secret_key="v10-secret",
+        slack_bot_token="xoxb-123-456",
+    )
+    text = repr(s) + str(s) + s.model_dump_json()
+    for secret in ("app-key-value", "key-id-value", "secret-value", "v10-secret", "xoxb-123"):
+        assert secret not in text
+
+
+def test_lists_and_durations_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUSINESS_CHANNELS", "C111, C222")
+    monkeypatch.setenv("CARD_CHANNELS", "C333")
+    monkeypatch.setenv("NOTIFY_COOLDOWN", "36h")
+    s = settings()
+    assert s.business_channels == ["C111", "C222"]
+    assert s.card_channels == ["C333"]
+    assert s.notify_cooldown == timedelta(hours=36)
+
+
+def test_urls_are_normalised() -> None:
+    s = settings(nhn_ocr_base_url="http://127.0.0.1:9/", slack_api_url="http://127.0.0.1:9/api")
+    assert s.nhn_ocr_base_url == "http://127.0.0.1:9"
+    assert s.slack_api_url == "http://127.0.0.1:9/api/"
