@@ -9,7 +9,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import Language
@@ -122,3 +122,17 @@ class Settings(BaseSettings):
                 + " in the environment or in .env (see README.md, 'Configuration')."
             )
         return OcrApiVersion.V1_1 if key_id is not None else OcrApiVersion.V1_0
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning invalid values into one ConfigError naming the variables."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{str(e['loc'][0]).upper()}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in error.errors(include_input=False)
+        )
+        raise ConfigError(
+            f"Invalid settings: {problems} (see README.md, 'Configuration')."
+        ) from None

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import ConfigError, OcrApiVersion, Settings
+from bot.config import ConfigError, OcrApiVersion, Settings, load_settings
 
 
 def settings(**values: object) -> Settings:
@@ -62,3 +62,12 @@ def test_urls_are_normalised() -> None:
     s = settings(nhn_ocr_base_url="http://127.0.0.1:9/", slack_api_url="http://127.0.0.1:9/api")
     assert s.nhn_ocr_base_url == "http://127.0.0.1:9"
     assert s.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OCR_CONCURRENCY", "lots")
+    monkeypatch.setenv("LANGUAGE", "fr")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "OCR_CONCURRENCY" in str(caught.value)
+    assert "LANGUAGE" in str(caught.value)
