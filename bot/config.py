@@ -123,6 +123,21 @@ class Settings(BaseSettings):
             )
         return OcrApiVersion.V1_1 if key_id is not None else OcrApiVersion.V1_0
 
+    def check_slack(self, *, http: bool) -> None:
+        """Raise ConfigError naming every Slack variable the chosen mode still needs."""
+        needed = {"SLACK_BOT_TOKEN": self.slack_bot_token}
+        if http:
+            needed["SLACK_SIGNING_SECRET"] = self.slack_signing_secret
+        else:
+            needed["SLACK_APP_TOKEN"] = self.slack_app_token
+        missing = [name for name, value in needed.items() if value is None]
+        if missing:
+            mode = "HTTP mode" if http else "Socket Mode"
+            raise ConfigError(
+                f"Slack is not configured for {mode}. Set {', '.join(missing)} in the "
+                "environment or in .env (see README.md, 'Set up the Slack app')."
+            )
+
 
 def load_settings() -> Settings:
     """Read the settings, turning invalid values into one ConfigError naming the variables."""

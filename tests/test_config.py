@@ -71,3 +71,23 @@ def test_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> No
         load_settings()
     assert "OCR_CONCURRENCY" in str(caught.value)
     assert "LANGUAGE" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("http", "named", "not_named"),
+    [
+        (False, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "SLACK_SIGNING_SECRET"),
+        (True, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], "SLACK_APP_TOKEN"),
+    ],
+)
+def test_slack_settings_name_what_each_mode_needs(
+    http: bool, named: list[str], not_named: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings().check_slack(http=http)
+    for variable in named:
+        assert variable in str(caught.value)
+    assert not_named not in str(caught.value)
+    settings(
+        slack_bot_token="xoxb-1", slack_app_token="xapp-1", slack_signing_secret="s"
+    ).check_slack(http=http)
