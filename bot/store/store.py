@@ -1,0 +1,280 @@
+"""The store: upload jobs every process can claim, and team notification cooldowns."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.engine import create_engine
+from bot.store.migrate import run_migrations
+from bot.store.models import ClaimedJob, JobState, UploadJob
+from bot.store.tables import notifications, upload_jobs
+
+LAST_ERROR_MAX_CHARS = 200
+
+_jobs = upload_jobs.c
+_UNSTARTED = (JobState.WAITING.value, JobState.PENDING.value)
+
+
+class Store:
+    """Durable state shared by every bot process on one database.
+
+    Every method takes the current time as `now`, so callers (and tests)
+    control the clock.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, database_url: str, *, migrate: bool = True) -> Self:
+        """Connect to `database_url` (sqlite:// or postgresql://), migrating first by default."""
+        engine = create_engine(database_url)
+        if migrate:
+            try:
+                await run_migrations(engine)
+            except BaseException:
+                await engine.dispose()
+                raise
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    # Upload jobs
+
+    async def enqueue_upload(self, job: UploadJob, *, now: datetime) -> bool:
+        """Record an upload; False when this (team, file) was already recorded, in any state.
+
+        Without a kind the job waits for the user to pick one (see `update_job`).
+        """
+        state = JobState.WAITING if job.kind is None else JobState.PENDING
+        insert = self._insert(upload_jobs).values(
+            team_id=job.team_id,
+            file_id=job.file_id,
+            channel_id=job.channel_id,
+            user_id=job.user_id,
+            thread_ts=job.thread_ts,
+            kind=job.kind,
+            state=state.value,
+            attempts=0,
+            not_before=now,
+            created_at=now,
+            updated_at=now,
+        )
+        statement = insert.on_conflict_do_nothing(
+            index_elements=[_jobs.team_id, _jobs.file_id]
+        ).returning(_jobs.id)
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).first() is not None
+
+    async def claim_jobs(
+        self, worker_id: str, *, now: datetime, lease: timedelta, limit: int = 1
+    ) -> list[ClaimedJob]:
+        """Claim up to `limit` jobs: pending ones that are due, and running ones
+        whose lease ran out. Each claim counts as an attempt; a job is held by
+        one worker at a time.
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        return await self._claim(sa.true(), worker_id, now=now, lease=lease, limit=limit)
+
+    async def claim_job(
+        self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
+    ) -> ClaimedJob | None:
+        """Claim one job if it is claimable (as in `claim_jobs`); None otherwise."""
+        claimed = await self._claim(_jobs.id == job_id, worker_id, now=now, lease=lease, limit=1)
+        return claimed[0] if claimed else None
+
+    async def complete_job(self, job_id: int, worker_id: str, *, now: datetime) -> bool:
+        """Mark a job done; False if `worker_id` no longer holds it (its lease went to another)."""
+        statement = (
+            sa.update(upload_jobs)
+            .where(_held_by(job_id, worker_id))
+            .values(state=JobState.DONE.value, lease_until=None, updated_at=now)
+        )
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1
+
+    async def fail_job(
+        self,
+        job_id: int,
+        worker_id: str,
+        *,
+        now: datetime,
+        error: str,
+        retry_at: datetime,
+        max_attempts: int,
+    ) -> JobState:
+        """Record a failed attempt: PENDING again from `retry_at`, or FAILED after `max_attempts`.
+
+        `error` is short text written by the bot (an error class or code, never
+        user content); it is cut to LAST_ERROR_MAX_CHARS. When `worker_id` no
+        longer holds the job nothing changes and the job's current state is
+        returned. Raises LookupError for an unknown job.
+        """
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        gave_up = _jobs.attempts >= max_attempts
+        statement = (
+            sa.update(upload_jobs)
+            .where(_held_by(job_id, worker_id))
+            .values(
+                state=sa.case((gave_up, JobState.FAILED.value), else_=JobState.PENDING.value),
+                not_before=retry_at,
+                lease_until=None,
+                last_error=error[:LAST_ERROR_MAX_CHARS],
+                updated_at=now,
+            )
+            .returning(_jobs.state)
+        )
+        async with self._engine.begin() as connection:
+            state = (await connection.execute(statement)).scalar_one_or_none()
+            if state is None:
+                current = sa.select(_jobs.state).where(_jobs.id == job_id)
+                state = (await connection.execute(current)).scalar_one_or_none()
+        if state is None:
+            raise LookupError(f"no upload job with id {job_id}")
+        return JobState(state)
+
+    async def update_job(self, job_id: int, *, kind: str | None) -> None:
+        """Set the document kind of a job that has not started (WAITING or PENDING).
+
+        A kind makes a waiting job PENDING; None makes it wait for the user
+        again. Jobs already running or finished keep their kind.
+        """
+        statement = (
+            sa.update(upload_jobs)
+            .where(_jobs.id == job_id, _jobs.state.in_(_UNSTARTED))
+            .values(
+                kind=kind,
+                state=(JobState.WAITING if kind is None else JobState.PENDING).value,
+            )
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def get_job(self, job_id: int) -> ClaimedJob | None:
+        return await self._find_job(_jobs.id == job_id)
+
+    async def find_upload(self, team_id: str, file_id: str) -> ClaimedJob | None:
+        return await self._find_job(sa.and_(_jobs.team_id == team_id, _jobs.file_id == file_id))
+
+    # Team notifications
+
+    async def claim_notification(
+        self,
+        team_id: str,
+        business_number: str,
+        status_code: str,
+        *,
+        now: datetime,
+        cooldown: timedelta,
+    ) -> bool:
+        """True when the caller should announce this status (and the announcement is
+        recorded at `now`); False when it was announced less than `cooldown` ago.
+
+        One statement decides and records, so of several racing callers one gets True.
+        """
+        if cooldown < timedelta(0):
+            raise ValueError("cooldown must not be negative")
+        insert = self._insert(notifications).values(
+            team_id=team_id,
+            business_number=business_number,
+            status_code=status_code,
+            announced_at=now,
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=list(notifications.primary_key),
+            set_={"announced_at": insert.excluded.announced_at},
+            where=notifications.c.announced_at <= now - cooldown,
+        ).returning(notifications.c.announced_at)
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).first() is not None
+
+    async def release_notification(
+        self, team_id: str, business_number: str, status_code: str, *, claimed_at: datetime
+    ) -> None:
+        """Undo the claim made at `claimed_at` (the post failed), so a later call may announce.
+
+        A newer claim by someone else is left alone.
+        """
+        statement = sa.delete(notifications).where(
+            notifications.c.team_id == team_id,
+            notifications.c.business_number == business_number,
+            notifications.c.status_code == status_code,
+            notifications.c.announced_at == claimed_at,
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    # Helpers
+
+    def _insert(self, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+        """INSERT with ON CONFLICT, which both databases spell alike."""
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    async def _claim(
+        self,
+        which: sa.ColumnElement[bool],
+        worker_id: str,
+        *,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+    ) -> list[ClaimedJob]:
+        claimable = sa.or_(
+            sa.and_(_jobs.state == JobState.PENDING, _jobs.not_before <= now),
+            sa.and_(_jobs.state == JobState.RUNNING, _jobs.lease_until <= now),
+        )
+        # PostgreSQL locks the chosen rows and skips rows another worker is
+        # claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE already
+        # makes this transaction the only writer.
+        candidates = (
+            sa.select(_jobs.id)
+            .where(which, claimable)
+            .order_by(_jobs.not_before, _jobs.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._engine.begin() as connection:
+            ids: Sequence[int] = (await connection.execute(candidates)).scalars().all()
+            if not ids:
+                return []
+            claim = (
+                sa.update(upload_jobs)
+                .where(_jobs.id.in_(ids))
+                .values(
+                    state=JobState.RUNNING.value,
+                    worker_id=worker_id,
+                    lease_until=now + lease,
+                    attempts=_jobs.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(*upload_jobs.c)
+            )
+            rows = (await connection.execute(claim)).all()
+        order = {job_id: position for position, job_id in enumerate(ids)}
+        return sorted((_job_from_row(row) for row in rows), key=lambda job: order[job.id])
+
+    async def _find_job(self, where: sa.ColumnElement[bool]) -> ClaimedJob | None:
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(sa.select(upload_jobs).where(where))).first()
+        return None if row is None else _job_from_row(row)
+
+
+def _held_by(job_id: int, worker_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        _jobs.id == job_id, _jobs.worker_id == worker_id, _jobs.state == JobState.RUNNING
+    )
+
+
+def _job_from_row(row: sa.Row[Any]) -> ClaimedJob:
+    values = dict(row._mapping)
+    values["state"] = JobState(values["state"])
+    return ClaimedJob(**values)

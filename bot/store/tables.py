@@ -1,0 +1,70 @@
+"""Table definitions the store queries (the migrations create the same tables)."""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from bot.store.models import JobState
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database.
+
+    PostgreSQL keeps `timestamptz`. SQLite has no time zones and compares the
+    stored text, so values are converted to UTC and stored without an offset.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given to the store; pass a timezone-aware datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+upload_jobs = sa.Table(
+    "upload_jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("team_id", sa.String(32), nullable=False),
+    sa.Column("file_id", sa.String(32), nullable=False),
+    sa.Column("channel_id", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(32), nullable=False),
+    sa.Column("thread_ts", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("worker_id", sa.String(128), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("not_before", UTCDateTime, nullable=False),
+    sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("team_id", "file_id", name="uq_upload_jobs_team_file"),
+    sa.CheckConstraint(
+        "state IN (" + ", ".join(f"'{state.value}'" for state in JobState) + ")",
+        name="ck_upload_jobs_state",
+    ),
+    sa.Index("ix_upload_jobs_state_not_before", "state", "not_before"),
+)
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("team_id", sa.String(32), primary_key=True),
+    sa.Column("business_number", sa.String(16), primary_key=True),
+    sa.Column("status_code", sa.String(8), primary_key=True),
+    sa.Column("announced_at", UTCDateTime, nullable=False),
+)
