@@ -1,0 +1,45 @@
+"""The one way the app builds a Slack Web API client."""
+
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import ConfigError, Settings
+
+SLACK_API_TIMEOUT_S = 30
+# slack_sdk counts attempts across all handlers of one call, so this bounds the
+# retries of a call whatever mix of 429s, 5xx and dropped connections it meets.
+MAX_RETRIES = 2
+
+
+def create_web_client(
+    settings: Settings, *, retry_interval: RetryIntervalCalculator | None = None
+) -> AsyncWebClient:
+    """An AsyncWebClient for the bot token, on SLACK_API_URL, that retries transient failures.
+
+    Rate-limited calls wait for Slack's Retry-After; server and connection errors back off
+    by `retry_interval` (exponential with jitter unless a test injects a shorter one).
+    """
+    if settings.slack_bot_token is None:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set. Set it in the environment or in .env "
+            "(see README.md, 'Set up the Slack app')."
+        )
+    interval = retry_interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    retry_handlers: list[AsyncRetryHandler] = [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        AsyncServerErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=interval),
+        AsyncConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=interval),
+    ]
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=SLACK_API_TIMEOUT_S,
+        retry_handlers=retry_handlers,
+    )

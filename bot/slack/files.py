@@ -1,0 +1,305 @@
+"""Find a shared file's real object and download it without leaking the bot token.
+
+The token goes only to Slack's own hosts (and SLACK_API_URL's origin, so a local fake
+works). Redirects are followed here, one hop at a time, because that is where the
+token decision has to be made: httpx would either follow none or drop the header on
+Enterprise Grid's files.slack.com -> files-origin.slack.com hop.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import httpx
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.i18n import Text
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+_SLACK_DOMAINS = ("slack.com", "slack-files.com")
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Slack's sign-in page, optionally after a byte-order mark and whitespace.
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html)", re.IGNORECASE)
+_BYTES_PER_MB = 1_000_000
+
+_SCOPE_MISSING = Text(
+    ko="Slack이 파일 대신 로그인 페이지를 보냈습니다. 앱에 `files:read` 권한이 없습니다. "
+    "관리자가 Slack 앱 설정의 OAuth & Permissions에서 `files:read` 권한을 추가한 뒤 "
+    "앱을 워크스페이스에 다시 설치해 주세요.",
+    en="Slack sent a sign-in page instead of the file: the app is missing the `files:read` "
+    "scope. An admin should add `files:read` under OAuth & Permissions in the Slack app "
+    "settings, then reinstall the app to the workspace.",
+)
+_TOO_LARGE = Text(
+    ko="파일이 너무 큽니다. 최대 {limit}MB까지 처리할 수 있습니다. "
+    "해상도를 낮춘 사진이나 필요한 페이지만 담은 파일로 다시 올려 주세요.",
+    en="This file is too large: the limit is {limit} MB. Upload a smaller file, such as a "
+    "lower-resolution photo or only the page that is needed.",
+)
+_FOREIGN_HOST = Text(
+    ko="이 파일은 Slack에 저장된 파일이 아니어서 내려받지 않았습니다. "
+    "파일을 Slack에 직접 올려 주세요.",
+    en="This file is not stored on Slack, so it was not downloaded. "
+    "Upload the file to Slack directly.",
+)
+_FILE_GONE = Text(
+    ko="파일이 삭제되었거나 더 이상 볼 수 없습니다. 파일을 다시 올려 주세요.",
+    en="The file was deleted or is no longer available. Upload it again.",
+)
+_NOT_DOWNLOADABLE = Text(
+    ko="이 파일은 내려받을 수 없습니다(외부 링크 파일일 수 있습니다). "
+    "파일 자체를 Slack에 올려 주세요.",
+    en="This file cannot be downloaded (it may be a link to an external file). "
+    "Upload the file itself to Slack.",
+)
+_NETWORK = Text(
+    ko="Slack에서 파일을 받는 중 네트워크 오류가 났습니다. 잠시 후 다시 시도해 주세요.",
+    en="A network error interrupted the download from Slack. Try again in a moment.",
+)
+_HTTP_ERROR = Text(
+    ko="Slack이 파일을 보내 주지 못했습니다(HTTP {status}). 잠시 후 다시 시도하거나 "
+    "파일을 다시 올려 주세요.",
+    en="Slack could not serve the file (HTTP {status}). Try again in a moment, "
+    "or upload the file again.",
+)
+_TOO_MANY_REDIRECTS = Text(
+    ko="Slack이 파일 주소를 너무 여러 번 옮겨서 내려받지 못했습니다. 파일을 다시 올려 주세요.",
+    en="The download was redirected too many times, so it was stopped. Upload the file again.",
+)
+_NOT_A_FILE = Text(
+    ko="파일 대신 웹 페이지를 받았습니다. 파일을 Slack에 다시 올려 주세요.",
+    en="A web page came back instead of the file. Upload the file to Slack again.",
+)
+_FILE_INFO_FAILED = Text(
+    ko="Slack에서 파일 정보를 가져오지 못했습니다({error}). 잠시 후 다시 시도해 주세요.",
+    en="Slack did not return the file's details ({error}). Try again in a moment.",
+)
+
+
+def may_send_token(url: str | httpx.URL, *, api_url: str) -> bool:
+    """Whether the bot token may be sent to `url`.
+
+    Yes for https on slack.com, slack-files.com or their subdomains (default port), and for
+    the exact scheme, host and port of SLACK_API_URL; never for a URL carrying userinfo.
+
+    >>> may_send_token("https://files.slack.com/files-pri/T1-F1/a.png", api_url="https://slack.com/api/")
+    True
+    >>> may_send_token("https://slack.com@evil.example/a.png", api_url="https://slack.com/api/")
+    False
+    """
+    try:
+        target = httpx.URL(url)
+        api = httpx.URL(api_url)
+    except httpx.InvalidURL:
+        return False
+    if target.scheme not in ("http", "https") or not target.raw_host:
+        return False
+    if target.userinfo:
+        return False  # Slack never puts credentials in its URLs; here they only disguise a host
+    if (target.scheme, target.raw_host, target.port) == (api.scheme, api.raw_host, api.port):
+        return True
+    host = target.raw_host.decode("ascii")  # IDNA-encoded, so look-alike letters cannot match
+    on_slack = any(host == domain or host.endswith("." + domain) for domain in _SLACK_DOMAINS)
+    return on_slack and target.scheme == "https" and target.port is None
+
+
+@dataclass(frozen=True)
+class SlackFile:
+    """The parts of a Slack file object the bot uses."""
+
+    id: str
+    name: str
+    mimetype: str
+    filetype: str
+    size: int | None
+    url_private_download: str | None = field(repr=False)  # kept out of logs
+    user: str | None
+
+    @classmethod
+    def from_api(cls, obj: dict[str, Any]) -> "SlackFile":
+        size = obj.get("size")
+        url = obj.get("url_private_download")
+        user = obj.get("user")
+        return cls(
+            id=str(obj["id"]),
+            name=str(obj.get("name") or ""),
+            mimetype=str(obj.get("mimetype") or ""),
+            filetype=str(obj.get("filetype") or ""),
+            size=size if isinstance(size, int) else None,
+            url_private_download=url if isinstance(url, str) and url else None,
+            user=user if isinstance(user, str) else None,
+        )
+
+
+class DownloadError(Exception):
+    """A Slack file could not be fetched. `user_message` says what happened and what to do;
+    str() is its English text and never holds a token or a URL."""
+
+    def __init__(self, user_message: Text) -> None:
+        super().__init__(user_message.en)
+        self.user_message = user_message
+
+
+class FilesReadScopeMissing(DownloadError):
+    """Slack answered its HTML sign-in page: the app lacks the files:read scope."""
+
+    def __init__(self) -> None:
+        super().__init__(_SCOPE_MISSING)
+
+
+class FileTooLarge(DownloadError):
+    """The declared size, or the body as it streamed in, is over the limit."""
+
+    def __init__(self, *, limit_bytes: int) -> None:
+        super().__init__(_TOO_LARGE.format(limit=f"{round(limit_bytes / _BYTES_PER_MB, 1):g}"))
+        self.limit_bytes = limit_bytes
+
+
+class ForeignFileHost(DownloadError):
+    """The file's download URL is not on a Slack host; nothing was fetched."""
+
+    def __init__(self) -> None:
+        super().__init__(_FOREIGN_HOST)
+
+
+class DownloadFailed(DownloadError):
+    """Network or HTTP errors, too many redirects, or the file is gone."""
+
+
+class SlackFileDownloader:
+    """Resolves shared files and downloads them with the bot token of `client`."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        api_url: str,
+        max_bytes: int,
+        timeout_s: float = 30,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not client.token:
+            raise ValueError("the Slack client has no bot token")
+        self._client = client
+        self._api_url = api_url
+        self._max_bytes = max_bytes
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=httpx.Timeout(timeout_s), follow_redirects=False
+        )
+
+    async def resolve(self, file: dict[str, Any]) -> SlackFile:
+        """The file object to download: the event's own, or files.info's when the event's
+        is a Slack Connect placeholder or has no download URL (e.g. a file_shared event)."""
+        if file.get("file_access") != "check_file_info" and file.get("url_private_download"):
+            return SlackFile.from_api(file)
+        file_id = str(file["id"])
+        try:
+            response = await self._client.files_info(file=file_id)
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            log.warning("files.info for file %s failed: %s", file_id, code)
+            if code in ("file_not_found", "file_deleted"):
+                raise DownloadFailed(_FILE_GONE) from None
+            if code == "missing_scope":
+                raise FilesReadScopeMissing() from None
+            raise DownloadFailed(_FILE_INFO_FAILED.format(error=code)) from None
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("files.info for file %s failed: %s", file_id, type(error).__name__)
+            raise DownloadFailed(_NETWORK) from None
+        return SlackFile.from_api(response["file"])
+
+    def check_size(self, file: SlackFile) -> None:
+        """Refuse from the declared size, before anything is downloaded."""
+        if file.size is not None and file.size > self._max_bytes:
+            log.info(
+                "file %s: declared size %d bytes is over the %d-byte limit",
+                file.id,
+                file.size,
+                self._max_bytes,
+            )
+            raise FileTooLarge(limit_bytes=self._max_bytes)
+
+    async def download(self, file: SlackFile) -> bytes:
+        self.check_size(file)
+        if file.url_private_download is None:
+            raise DownloadFailed(_NOT_DOWNLOADABLE)
+        try:
+            url = httpx.URL(file.url_private_download)
+        except httpx.InvalidURL:
+            raise DownloadFailed(_NOT_DOWNLOADABLE) from None
+        if not may_send_token(url, api_url=self._api_url):
+            log.warning("file %s: refused, its download URL is on host %r", file.id, url.host)
+            raise ForeignFileHost()
+        send_token = True
+        for _ in range(MAX_REDIRECTS + 1):
+            # Once a redirect has left Slack, the rest of the chain is not Slack's to
+            # choose: the token is not sent again, even to a URL that looks like Slack.
+            send_token = send_token and may_send_token(url, api_url=self._api_url)
+            headers = {"Authorization": f"Bearer {self._client.token}"} if send_token else {}
+            try:
+                async with self._http.stream("GET", url, headers=headers) as response:
+                    if response.status_code in _REDIRECT_STATUSES:
+                        url = self._redirect_target(file, response)
+                        continue
+                    return await self._read_body(file, response, sent_token=send_token)
+            except httpx.HTTPError as error:
+                log.warning(
+                    "file %s: download from host %r failed: %s",
+                    file.id,
+                    url.host,
+                    type(error).__name__,
+                )
+                raise DownloadFailed(_NETWORK) from None
+        log.warning("file %s: more than %d redirects; stopped", file.id, MAX_REDIRECTS)
+        raise DownloadFailed(_TOO_MANY_REDIRECTS)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _redirect_target(self, file: SlackFile, response: httpx.Response) -> httpx.URL:
+        location = response.headers.get("location", "")
+        try:
+            target = response.url.join(location) if location else None
+        except httpx.InvalidURL:
+            target = None
+        if target is None:
+            log.warning("file %s: HTTP %d with no usable Location", file.id, response.status_code)
+            raise DownloadFailed(_HTTP_ERROR.format(status=response.status_code))
+        log.info("file %s: redirected to host %r", file.id, target.host)
+        return target
+
+    async def _read_body(
+        self, file: SlackFile, response: httpx.Response, *, sent_token: bool
+    ) -> bytes:
+        if response.status_code != httpx.codes.OK:
+            log.warning(
+                "file %s: HTTP %d from host %r", file.id, response.status_code, response.url.host
+            )
+            if response.status_code in (httpx.codes.NOT_FOUND, httpx.codes.GONE):
+                raise DownloadFailed(_FILE_GONE)
+            raise DownloadFailed(_HTTP_ERROR.format(status=response.status_code))
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = bytearray()
+        if content_type != "text/html":
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > self._max_bytes:
+                    log.warning(
+                        "file %s: body passed the %d-byte limit; download aborted",
+                        file.id,
+                        self._max_bytes,
+                    )
+                    raise FileTooLarge(limit_bytes=self._max_bytes)
+        if content_type == "text/html" or _HTML_START.match(body):
+            if sent_token:
+                log.warning("file %s: Slack sent its sign-in page; files:read is missing", file.id)
+                raise FilesReadScopeMissing()
+            log.warning("file %s: an HTML page came back from host %r", file.id, response.url.host)
+            raise DownloadFailed(_NOT_A_FILE)
+        log.info("file %s: downloaded %d bytes", file.id, len(body))
+        return bytes(body)
