@@ -1,0 +1,89 @@
+"""Run an aiohttp application on its own event loop in a background thread.
+
+A server on its own loop serves an app under test in the test's event loop, in a
+subprocess or in a benchmark alike, and many concurrent requests cost no threads.
+"""
+
+import asyncio
+import socket
+import struct
+import threading
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+# Requests waiting in the kernel queue before accept(); benchmarks open hundreds at once.
+LISTEN_BACKLOG = 1024
+# Uploads through files_upload_v2 carry whole documents; aiohttp's default cap is 1 MiB.
+MAX_REQUEST_BYTES = 100 * 1024 * 1024
+# Requests still in flight when a test ends are cut off after this long.
+SHUTDOWN_TIMEOUT_S = 1.0
+START_TIMEOUT_S = 10.0
+
+
+class BackgroundServer:
+    """An aiohttp application listening on `host` at a free port until `stop()`."""
+
+    def __init__(self, app: web.Application, *, host: str = "127.0.0.1") -> None:
+        self._app = app
+        self._host = host
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name=f"fake-server-{host}", daemon=True
+        )
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """`http://host:port`, without a trailing slash."""
+        return f"http://{self._host}:{self.port}"
+
+    def start(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind((self._host, 0))
+        self.port = listener.getsockname()[1]
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(listener), self._loop).result(START_TIMEOUT_S)
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def _serve(self, listener: socket.socket) -> None:
+        self._runner = web.AppRunner(
+            self._app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+        )
+        await self._runner.setup()
+        await web.SockSite(self._runner, listener, backlog=LISTEN_BACKLOG).start()
+
+
+def new_application() -> web.Application:
+    return web.Application(client_max_size=MAX_REQUEST_BYTES)
+
+
+def reset_connection(request: web.Request) -> None:
+    """Drop the client's connection with a TCP reset, as a failing load balancer does."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    # Linger on with a zero timeout makes close() send RST instead of FIN.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
