@@ -85,8 +85,13 @@ class Settings(BaseSettings):
     notify_channel: str | None = None
     notify_cooldown: Duration = timedelta(days=7)
 
-    # Storage
+    file_shared_grace_s: float = Field(default=3.0, ge=0)
+
+    # Storage and jobs
     database_url: str = "sqlite+aiosqlite:///ocrbot.db"
+    job_lease: Duration = timedelta(minutes=5)
+    job_max_attempts: int = Field(default=3, ge=1)
+    job_poll_interval: Duration = timedelta(seconds=15)
 
     @field_validator("nhn_ocr_base_url", "nhn_oauth_url")
     @classmethod
@@ -122,6 +127,19 @@ class Settings(BaseSettings):
                 + " in the environment or in .env (see README.md, 'Configuration')."
             )
         return OcrApiVersion.V1_1 if key_id is not None else OcrApiVersion.V1_0
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value set, for the log filter to mask wherever one slips through."""
+        values = (
+            self.nhn_ocr_app_key,
+            self.nhn_user_access_key_id,
+            self.nhn_secret_access_key,
+            self.nhn_ocr_secret_key,
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.slack_signing_secret,
+        )
+        return tuple(v.get_secret_value() for v in values if v is not None)
 
     def check_slack(self, *, http: bool) -> None:
         """Raise ConfigError naming every Slack variable the chosen mode still needs."""

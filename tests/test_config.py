@@ -91,3 +91,16 @@ def test_slack_settings_name_what_each_mode_needs(
     settings(
         slack_bot_token="xoxb-1", slack_app_token="xapp-1", slack_signing_secret="s"
     ).check_slack(http=http)
+
+
+def test_secrets_lists_every_secret_value_set() -> None:
+    s = settings(nhn_ocr_app_key="app", nhn_ocr_secret_key="v10", slack_bot_token="xoxb-9")
+    assert set(s.secrets()) == {"app", "v10", "xoxb-9"}
+
+
+def test_job_durations_accept_short_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOB_LEASE", "90s")
+    monkeypatch.setenv("JOB_POLL_INTERVAL", "1m")
+    s = settings()
+    assert s.job_lease == timedelta(seconds=90)
+    assert s.job_poll_interval == timedelta(minutes=1)
