@@ -1,0 +1,370 @@
+"""The NHN Cloud Document OCR client: one pooled HTTP client, bounded retries, typed errors.
+
+The app key sits in every OCR URL, so URLs are never logged: log lines name the endpoint,
+and httpx's own request log has the key masked (see `_MaskAppKey`).
+"""
+
+import asyncio
+import email.utils
+import logging
+import random
+import re
+import time
+from datetime import UTC, datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+from bot.config import OcrApiVersion, Settings
+from bot.ocr.auth import Credential, authenticator_for, reveal
+from bot.ocr.errors import (
+    GUIDE_UPLOAD_LIMIT_BYTES,
+    INVALID_BUSINESS_NUMBER,
+    TOKEN_INVALID,
+    TOO_LARGE_CODE,
+    InvalidInput,
+    InvalidResponse,
+    OcrError,
+    OcrTimeout,
+    error_for_code,
+    transport_error,
+)
+from bot.ocr.models import (
+    BusinessResult,
+    CardResult,
+    DocumentKind,
+    FileType,
+    StatusResult,
+    Upload,
+)
+from bot.ocr.preflight import prepare
+
+logger = logging.getLogger(__name__)
+
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+_BACKOFF_CAP_S = 8.0
+_SPARE_CONNECTIONS = 2  # the token endpoint, and a connection being replaced
+_BUSINESS_NUMBER = re.compile(r"[0-9]{10}")
+# Codes the API Gateway means when its 413/429 answer has no JSON header.
+_CODE_FOR_BARE_STATUS = {413: TOO_LARGE_CODE, 429: 4291000}
+_jitter = random.Random()  # noqa: S311 - backoff jitter, not security
+
+
+class Endpoint(StrEnum):
+    BUSINESS = "business"
+    STATUS = "business/status"
+    CARD = "credit-card"
+
+
+_KIND = {Endpoint.BUSINESS: DocumentKind.BUSINESS, Endpoint.CARD: DocumentKind.CARD}
+
+
+class _Header(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, extra="allow")
+
+    is_successful: bool
+    result_code: int
+    result_message: str = ""
+
+
+class _Envelope(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    header: _Header
+    result: dict[str, Any] | None = None
+
+
+class _MaskAppKey(logging.Filter):
+    """httpx logs every request URL at INFO; the app key in its path must not reach a log."""
+
+    _APP_KEY_SEGMENT = re.compile(r"(/appkeys/)[^/\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._mask(arg) for arg in record.args)
+        return True
+
+    def _mask(self, arg: object) -> object:
+        if isinstance(arg, httpx.URL | str) and "/appkeys/" in str(arg):
+            return self._APP_KEY_SEGMENT.sub(r"\1***", str(arg))
+        return arg
+
+
+logging.getLogger("httpx").addFilter(_MaskAppKey())
+
+
+class OcrClient:
+    """Calls NHN Document OCR. Use as `async with OcrClient(settings) as ocr: ...`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backoff_base_s: float = 0.5,
+    ) -> None:
+        self._api_version = settings.ocr_api_version()
+        self._settings = settings
+        self._backoff_base_s = backoff_base_s
+        app_key = reveal(settings.nhn_ocr_app_key, "NHN_OCR_APP_KEY")
+        self._base_url = (
+            f"{settings.nhn_ocr_base_url}/{self._api_version}/appkeys/{quote(app_key, safe='')}"
+        )
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.ocr_timeout_s),
+            limits=httpx.Limits(
+                max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
+                max_keepalive_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
+            ),
+            transport=transport,
+        )
+        self._auth = authenticator_for(settings, self._http)
+        self._in_flight = asyncio.Semaphore(settings.ocr_concurrency)
+        self._secrets = tuple(
+            secret.get_secret_value()
+            for secret in (
+                settings.nhn_ocr_app_key,
+                settings.nhn_user_access_key_id,
+                settings.nhn_secret_access_key,
+                settings.nhn_ocr_secret_key,
+            )
+            if secret is not None
+        )
+
+    @property
+    def api_version(self) -> OcrApiVersion:
+        return self._api_version
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def business(self, image: bytes, filename: str) -> BusinessResult:
+        """Read a business registration certificate (JPEG, PNG or PDF)."""
+        upload = await self._prepare(image, filename, DocumentKind.BUSINESS)
+        result = await self._call(Endpoint.BUSINESS, upload=upload)
+        return _parse(BusinessResult, Endpoint.BUSINESS, result)
+
+    async def business_status(self, number: str) -> StatusResult:
+        """Whether a business is open, inactive or closed; `number` is 10 ASCII digits."""
+        if not _BUSINESS_NUMBER.fullmatch(number):
+            raise InvalidInput(
+                "business/status: not 10 ASCII digits", user_message=INVALID_BUSINESS_NUMBER
+            )
+        result = await self._call(Endpoint.STATUS, json_body={"businessNumber": number})
+        return _parse(StatusResult, Endpoint.STATUS, result)
+
+    async def credit_card(self, image: bytes, filename: str) -> CardResult:
+        """Read a credit card photo (JPEG or PNG); the digits come back as SecretStr."""
+        upload = await self._prepare(image, filename, DocumentKind.CARD)
+        result = await self._call(Endpoint.CARD, upload=upload)
+        return _parse(CardResult, Endpoint.CARD, result)
+
+    async def _prepare(
+        self, image: bytes, filename: str, kind: DocumentKind, max_bytes: int | None = None
+    ) -> Upload:
+        limit = self._settings.ocr_max_upload_bytes if max_bytes is None else max_bytes
+        return await asyncio.to_thread(prepare, image, filename, kind, limit)
+
+    async def _call(
+        self,
+        endpoint: Endpoint,
+        *,
+        upload: Upload | None = None,
+        json_body: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Send with retries, all within the overall deadline."""
+        deadline_s = self._settings.ocr_deadline_s
+        deadline = asyncio.get_running_loop().time() + deadline_s
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._retrying(endpoint, upload, json_body, deadline)
+        except TimeoutError:
+            raise OcrTimeout(
+                f"{endpoint}: no answer within the {deadline_s:g} s deadline"
+            ) from None
+
+    async def _retrying(
+        self,
+        endpoint: Endpoint,
+        upload: Upload | None,
+        json_body: dict[str, str] | None,
+        deadline: float,
+    ) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        token_renewed = shrunk = False
+        while True:
+            credential: Credential | None = None
+            try:
+                credential = await self._auth.credential()
+                return await self._send(endpoint, credential, upload, json_body, failures + 1)
+            except OcrError as error:
+                if (
+                    error.code == TOKEN_INVALID
+                    and credential is not None
+                    and self._auth.renewable
+                    and not token_renewed
+                ):
+                    token_renewed = True
+                    self._auth.invalidate(credential)
+                    continue
+                if (
+                    error.code == TOO_LARGE_CODE
+                    and upload is not None
+                    and upload.file_type is not FileType.PDF
+                    and not shrunk
+                ):
+                    shrunk = True
+                    upload = await self._shrink(endpoint, upload)
+                    continue
+                failures += 1
+                if not error.retryable or failures >= self._settings.ocr_max_attempts:
+                    raise
+                delay = self._backoff(failures, error.retry_after_s)
+                if loop.time() + delay >= deadline:
+                    raise
+                logger.warning(
+                    "nhn_ocr %s retry in %.0f ms after attempt %d: %s",
+                    endpoint,
+                    delay * 1000,
+                    failures,
+                    error,
+                )
+                await asyncio.sleep(delay)
+
+    async def _shrink(self, endpoint: Endpoint, upload: Upload) -> Upload:
+        """After a 4131000, well under what was refused and under the guides' limit."""
+        target = min(len(upload.data) // 2, GUIDE_UPLOAD_LIMIT_BYTES * 9 // 10)
+        logger.info("nhn_ocr %s too large at %d bytes, shrinking", endpoint, len(upload.data))
+        return await self._prepare(upload.data, upload.filename, _KIND[endpoint], target)
+
+    def _backoff(self, failures: int, retry_after_s: float | None) -> float:
+        if retry_after_s is not None:
+            return retry_after_s
+        ceiling = min(_BACKOFF_CAP_S, self._backoff_base_s * 2 ** (failures - 1))
+        return _jitter.uniform(0, ceiling)
+
+    async def _send(
+        self,
+        endpoint: Endpoint,
+        credential: Credential,
+        upload: Upload | None,
+        json_body: dict[str, str] | None,
+        attempt: int,
+    ) -> dict[str, Any]:
+        url = f"{self._base_url}/{endpoint}"
+        started = time.monotonic()
+        status: int | None = None
+        code: int | None = None
+        try:
+            async with self._in_flight:
+                if upload is not None:
+                    files = {"image": (upload.filename, upload.data, upload.content_type)}
+                    response = await self._http.post(url, headers=credential.headers, files=files)
+                else:
+                    response = await self._http.post(
+                        url, headers=credential.headers, json=json_body
+                    )
+            status = response.status_code
+            result = self._interpret(endpoint, response, credential)
+            code = 0
+            return result
+        except OcrError as error:
+            code = error.code
+            raise
+        except httpx.RequestError as error:
+            raise transport_error(endpoint, error) from None
+        finally:
+            logger.log(
+                logging.INFO if code == 0 else logging.WARNING,
+                "nhn_ocr %s http=%s code=%s attempt=%d elapsed_ms=%.0f",
+                endpoint,
+                status,
+                code,
+                attempt,
+                (time.monotonic() - started) * 1000,
+            )
+
+    def _interpret(
+        self, endpoint: Endpoint, response: httpx.Response, credential: Credential
+    ) -> dict[str, Any]:
+        """The `result` of a successful answer; otherwise raise the error the header names."""
+        status = response.status_code
+        retry_after_s = _retry_after(response.headers.get("Retry-After"))
+        try:
+            envelope = _Envelope.model_validate_json(response.content)
+        except ValidationError:
+            bare_code = _CODE_FOR_BARE_STATUS.get(status)
+            if bare_code is None:
+                raise InvalidResponse(
+                    f"{endpoint}: answer without a result header",
+                    http_status=status,
+                    retryable=status >= 500,
+                    retry_after_s=retry_after_s,
+                ) from None
+            raise error_for_code(
+                bare_code, endpoint=endpoint, http_status=status, retry_after_s=retry_after_s
+            ) from None
+        header = envelope.header
+        if not (header.is_successful and header.result_code == 0):
+            raise error_for_code(
+                header.result_code,
+                endpoint=endpoint,
+                http_status=status,
+                server_message=header.result_message,
+                secrets=(*self._secrets, credential.secret),
+                retry_after_s=retry_after_s,
+            )
+        if not response.is_success or envelope.result is None:
+            raise InvalidResponse(
+                f"{endpoint}: success header without a result or with an HTTP error",
+                http_status=status,
+                retryable=status >= 500,
+            )
+        return envelope.result
+
+
+def _parse(model: type[ResultT], endpoint: Endpoint, result: dict[str, Any]) -> ResultT:
+    try:
+        return model.model_validate(result)
+    except ValidationError as error:
+        # Locations and error types only: the input values may be card digits.
+        problems = ", ".join(
+            f"{'.'.join(map(str, problem['loc']))}: {problem['type']}"
+            for problem in error.errors(include_input=False, include_url=False)
+        )
+        raise InvalidResponse(f"{endpoint}: unexpected result ({problems})") from None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,133 @@
+"""What goes to NHN Document OCR and what comes back.
+
+Results mirror the API guides field by field (camelCase aliases). Fields the API may
+leave out default to empty lists or None, and fields it adds later are kept, except on
+card results, where an unknown field could carry card digits and is dropped instead.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+LOW_RESOLUTION = "low"
+
+
+class DocumentKind(StrEnum):
+    BUSINESS = "business"
+    CARD = "card"
+
+
+class FileType(StrEnum):
+    JPEG = "jpeg"
+    PNG = "png"
+    PDF = "pdf"
+
+    @property
+    def content_type(self) -> str:
+        return _CONTENT_TYPES[self]
+
+    @property
+    def extension(self) -> str:
+        return _EXTENSIONS[self]
+
+
+_CONTENT_TYPES = {
+    FileType.JPEG: "image/jpeg",
+    FileType.PNG: "image/png",
+    FileType.PDF: "application/pdf",
+}
+_EXTENSIONS = {FileType.JPEG: ".jpg", FileType.PNG: ".png", FileType.PDF: ".pdf"}
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file ready to send as the multipart field `image`."""
+
+    data: bytes = field(repr=False)
+    filename: str
+    content_type: str
+    file_type: FileType
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+
+class CardApiModel(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class KeyValue(ApiModel):
+    key: str
+    value: str
+    conf: float | None = None
+
+
+class Box(ApiModel):
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    x3: float
+    y3: float
+    x4: float
+    y4: float
+
+
+class BusinessResult(ApiModel):
+    file_type: str | None = None
+    unit_type: str | None = None
+    key_values: list[KeyValue] = []
+    boxes: list[Box] = []
+    resolution: str | None = None
+
+    @property
+    def low_resolution(self) -> bool:
+        return self.resolution == LOW_RESOLUTION
+
+
+class StatusResult(ApiModel):
+    status_code: str
+    status_message: str = ""
+
+
+class CardNumGroup(CardApiModel):
+    value: SecretStr
+    conf: float | None = None
+
+
+class ValueConf(CardApiModel):
+    value: str
+    conf: float | None = None
+
+
+class CardResult(CardApiModel):
+    file_type: str | None = None
+    resolution: str | None = None
+    card_nums: list[CardNumGroup] = []
+    total_card_num: SecretStr | None = None
+    card_num_boxes: list[Box] = []
+    valid_thru: ValueConf | None = None
+    valid_thru_box: Box | None = None
+
+    @field_validator("total_card_num", mode="before")
+    @classmethod
+    def _join_listed_groups(cls, value: Any) -> Any:
+        # The guides type totalCardNum as a List while their example shows a string.
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return "".join(value)
+        return value
+
+    @model_validator(mode="after")
+    def _total_from_groups(self) -> Self:
+        if self.total_card_num is None and self.card_nums:
+            joined = "".join(group.value.get_secret_value() for group in self.card_nums)
+            self.total_card_num = SecretStr(joined)
+        return self
+
+    @property
+    def low_resolution(self) -> bool:
+        return self.resolution == LOW_RESOLUTION
