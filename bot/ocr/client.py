@@ -126,16 +126,7 @@ class OcrClient:
         )
         self._auth = authenticator_for(settings, self._http)
         self._in_flight = asyncio.Semaphore(settings.ocr_concurrency)
-        self._secrets = tuple(
-            secret.get_secret_value()
-            for secret in (
-                settings.nhn_ocr_app_key,
-                settings.nhn_user_access_key_id,
-                settings.nhn_secret_access_key,
-                settings.nhn_ocr_secret_key,
-            )
-            if secret is not None
-        )
+        self._secrets = settings.secrets()
 
     @property
     def api_version(self) -> OcrApiVersion:
