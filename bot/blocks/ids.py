@@ -1,0 +1,30 @@
+"""Every action_id and block_id the bot's messages use, and what button values carry.
+
+The scheme:
+
+- action_id says what a click does, as `verb_object` in snake case. Handlers are
+  registered against these, and old messages keep their buttons forever, so an
+  action_id is never renamed or reused for something else.
+- A button's value carries the data the handler needs and nothing else:
+  RECHECK_STATUS: the ten digits of a business number ("2208162517");
+  SHARE_STATUS: the checks to repeat in the channel, as built by
+  `bot.blocks.status.share_value` (JSON, see there);
+  CHOOSE_KIND_*: the upload job's id as a decimal string ("42").
+  Values reach the bot back from Slack unchanged but can be forged by anyone
+  who can click: handlers validate them like user input.
+- block_id names the part of a message as `<message>_<part>`, only on blocks a
+  handler or `limits.fit` needs to find. Unique within a message; when `fit`
+  continues a section it adds `.2`, `.3`.
+"""
+
+RECHECK_STATUS = "recheck_status"
+SHARE_STATUS = "share_status"
+CHOOSE_KIND_BUSINESS = "choose_kind_business"
+CHOOSE_KIND_CARD = "choose_kind_card"
+CHOOSE_KIND_IGNORE = "choose_kind_ignore"
+
+BUSINESS_ACTIONS_BLOCK = "business_actions"
+STATUS_ACTIONS_BLOCK = "status_actions"
+KIND_PROMPT_BLOCK = "kind_prompt"
+KIND_CHOICE_BLOCK = "kind_choice"
+MORE_BLOCK = "fit_more"
