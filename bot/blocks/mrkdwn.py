@@ -33,8 +33,8 @@ _INVISIBLE = re.compile(
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _FORMATTING = str.maketrans({"*": "＊", "_": "＿", "~": "～", "`": "｀"})
 _LONGEST_ENTITY = len("&amp;")
-# Five or more digits, single spaces or hyphens allowed between them.
-_DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d){4,}")
+# Five or more digits, one space, dot, hyphen or underscore allowed between any two.
+_DIGIT_RUN = re.compile(r"\d(?:[\s._\-]?\d){4,}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _KST = timezone(timedelta(hours=9), "KST")
 
@@ -108,12 +108,13 @@ def literal(text: str, limit: int) -> str:
 def mask_long_numbers(text: str) -> str:
     """Hide all but the last four digits of any run of five or more.
 
-    Applied to file names, which people sometimes name after the card.
+    Applied to file names, which people sometimes name after the card. Dates
+    written as one run are masked too: a card number may hide in any of them.
 
     >>> mask_long_numbers("card_5555-5555-5555-4444.jpg")
     'card_••••-••••-••••-4444.jpg'
-    >>> mask_long_numbers("scan_2024.png")
-    'scan_2024.png'
+    >>> mask_long_numbers("scan_2024 v2.png")
+    'scan_2024 v2.png'
     """
 
     def hide(run: re.Match[str]) -> str:

@@ -114,7 +114,10 @@ def test_plain_removes_invisibles_but_leaves_markup_alone() -> None:
         ("카드 5555 5555 5555 4444.png", "카드 •••• •••• •••• 4444.png"),
         ("card-3714-496353-98431.jpeg", "card-••••-••••••-•8431.jpeg"),
         ("IMG_20240501.jpg", "IMG_••••0501.jpg"),
-        ("scan_2024_05.png", "scan_2024_05.png"),
+        ("scan_2024_05.png", "scan_••24_05.png"),
+        ("5555_5555.5555 4444.jpg", "••••_••••.•••• 4444.jpg"),
+        ("５５５５５５５５５５５５４４４４.png", "••••••••••••４４４４.png"),
+        ("scan 2024 v2.png", "scan 2024 v2.png"),
         ("사업자등록증.pdf", "사업자등록증.pdf"),
     ],
 )

@@ -1,0 +1,151 @@
+"""The reply to a business registration certificate: what was read, and the status."""
+
+from bot.blocks import ids
+from bot.blocks.elements import (
+    EMPTY,
+    NAME_CHARS,
+    VALUE_CHARS,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    fields,
+    file_line,
+    header,
+    section,
+)
+from bot.blocks.message import Message, compose
+from bot.blocks.mrkdwn import date, escape, literal, plain
+from bot.blocks.status import CHECKED_AT, status_line
+from bot.domain.certificate import CertificateField, FieldReading
+from bot.i18n import Language, Text
+from bot.services.analysis import BusinessAnalysis, RecognisedNumber
+
+_TITLE = Text(ko="사업자등록증 인식 결과", en="Business registration certificate")
+_NUMBER = Text(ko="등록번호", en="Registration number")
+_STATUS = Text(ko="사업자 상태", en="Business status")
+_NUMBER_OK = Text(ko="✅ 올바른 번호", en="✅ Valid number")
+_NUMBER_BAD_CHECKSUM = Text(
+    ko="❌ 검증번호가 맞지 않습니다", en="❌ The check digit does not match"
+)
+_NUMBER_BAD_LENGTH = Text(ko="❌ 숫자 10자리가 아닙니다", en="❌ Not 10 digits")
+_NUMBER_MISSING = Text(ko="찾지 못함", en="Not found")
+_NOT_CHECKED_MISSING = Text(
+    ko="등록번호를 찾지 못해 상태를 조회하지 않았습니다.",
+    en="Not checked: no registration number was found.",
+)
+_NOT_CHECKED_INVALID = Text(
+    ko="등록번호가 올바르지 않아 상태를 조회하지 않았습니다. 사진 속 번호와 대조해 주세요.",
+    en="Not checked: the registration number is not valid. Compare it with the photo.",
+)
+_CONFIDENCE = Text(ko="⚠️ 인식 신뢰도 {percent}", en="⚠️ Confidence {percent}")
+_LOW_CONFIDENCE_NOTE = Text(
+    ko="⚠️ 표시된 항목은 인식 신뢰도가 낮습니다. 원본과 대조해 주세요.",
+    en="⚠️ Flagged fields were read with low confidence: compare them with the original.",
+)
+_LOW_RESOLUTION = Text(
+    ko="⚠️ 이미지 해상도가 낮아 잘못 읽은 글자가 있을 수 있습니다. "
+    "가능하면 더 선명한 사진이나 PDF로 올려 주세요.",
+    en="⚠️ The image resolution is low, so some characters may be misread. "
+    "A sharper photo or a PDF works better.",
+)
+_NOTHING_READ = Text(
+    ko="읽어 낸 항목이 없습니다. 문서 전체가 보이도록 다시 찍어 올려 주세요.",
+    en="Nothing could be read. Retake the photo showing the whole certificate.",
+)
+_RECHECK = Text(ko="상태 다시 조회", en="Check status again")
+
+
+def business_result(analysis: BusinessAnalysis, lang: Language, *, file_name: str) -> Message:
+    readings = [
+        reading
+        for reading in analysis.certificate.readings
+        if reading.field is not CertificateField.REGISTRATION_NUMBER
+    ]
+    blocks: list[Block] = [
+        header(_TITLE(lang)),
+        context(file_line(file_name)),
+        section(f"*{_NUMBER(lang)}*   {_number_text(analysis, lang)}"),
+        section(f"*{_STATUS(lang)}*   {_status_text(analysis, lang)}"),
+    ]
+    if analysis.low_resolution:
+        blocks.append(context(_LOW_RESOLUTION(lang)))
+    blocks.append(divider())
+    if readings:
+        blocks.append(fields([_field_text(reading, lang) for reading in readings]))
+    else:
+        blocks.append(section(_NOTHING_READ(lang)))
+    if any(reading.low_confidence for reading in analysis.certificate.readings):
+        blocks.append(context(_LOW_CONFIDENCE_NOTE(lang)))
+    digits = _valid_digits(analysis.number)
+    if digits is not None:
+        blocks.append(
+            actions(
+                ids.BUSINESS_ACTIONS_BLOCK,
+                button(_RECHECK(lang), action_id=ids.RECHECK_STATUS, value=digits),
+            )
+        )
+    return compose(_fallback(analysis, lang), blocks, lang)
+
+
+def _valid_digits(number: RecognisedNumber | None) -> str | None:
+    if number is None or number.digits is None or not number.checksum_ok:
+        return None
+    return number.digits
+
+
+def _confidence(reading: FieldReading | None, lang: Language) -> str:
+    if reading is None or not reading.low_confidence or reading.conf is None:
+        return ""
+    return _CONFIDENCE.format(percent=f"{reading.conf:.0%}")(lang)
+
+
+def _number_text(analysis: BusinessAnalysis, lang: Language) -> str:
+    number = analysis.number
+    if number is None:
+        return _NUMBER_MISSING(lang)
+    if number.digits is None:
+        verdict = _NUMBER_BAD_LENGTH(lang)
+    elif number.checksum_ok:
+        verdict = _NUMBER_OK(lang)
+    else:
+        verdict = _NUMBER_BAD_CHECKSUM(lang)
+    reading = analysis.certificate.get(CertificateField.REGISTRATION_NUMBER)
+    confidence = _confidence(reading, lang)
+    shown = literal(number.text, NAME_CHARS) or EMPTY
+    return f"{shown}  {verdict}" + (f"\n{confidence}" if confidence else "")
+
+
+def _status_text(analysis: BusinessAnalysis, lang: Language) -> str:
+    if analysis.status is not None:
+        when = CHECKED_AT.format(when=date(analysis.status.checked_at))(lang)
+        return f"{status_line(analysis.status, lang)}\n{when}"
+    if analysis.status_error is not None:
+        return f"⚠️ {escape(analysis.status_error.user_message(lang))}"
+    if analysis.number is None:
+        return _NOT_CHECKED_MISSING(lang)
+    return _NOT_CHECKED_INVALID(lang)
+
+
+def _field_text(reading: FieldReading, lang: Language) -> str:
+    if reading.field is not None:
+        label = reading.field.label(lang)
+    else:
+        label = literal(reading.key, NAME_CHARS) or EMPTY
+    text = f"*{label}*\n{literal(reading.value, VALUE_CHARS) or EMPTY}"
+    confidence = _confidence(reading, lang)
+    return f"{text}\n{confidence}" if confidence else text
+
+
+def _fallback(analysis: BusinessAnalysis, lang: Language) -> str:
+    parts = [_TITLE(lang)]
+    if analysis.number is not None:
+        parts.append(plain(analysis.number.text, NAME_CHARS))
+    if analysis.status is not None:
+        alert = "⚠️ " if analysis.status.status.is_alert else ""
+        parts.append(alert + analysis.status.status.label(lang))
+    trade_name = analysis.certificate.get(CertificateField.TRADE_NAME)
+    if trade_name is not None:
+        parts.append(plain(trade_name.value, NAME_CHARS))
+    return " · ".join(parts)

@@ -1,0 +1,81 @@
+"""The reply to a card photo: brand, masked number, expiry and checks.
+
+The number is shown only as `CardNumber.masked()` (last four digits): the
+domain type offers nothing else, and file names go through `file_line`.
+"""
+
+from bot.blocks.elements import Block, context, fields, file_line, header, section
+from bot.blocks.message import Message, compose
+from bot.i18n import Language, Text
+from bot.services.analysis import CardAnalysis
+
+_TITLE = Text(ko="신용카드 인식 결과", en="Credit card")
+_PRIVATE_COPY = Text(
+    ko="🔒 *나에게만 보이는 결과입니다.* 공개 채널이라 올린 분에게만 보냈습니다.\n"
+    "⚠️ 원본 사진에는 카드 번호 전체가 보입니다. 채널에서 사진을 삭제해 주세요.",
+    en="🔒 *Only you can see this.* The channel is public, so the result went to you alone.\n"
+    "⚠️ The original photo shows the full card number: please delete it from the channel.",
+)
+_NUMBER = Text(ko="카드 번호", en="Card number")
+_NUMBER_MISSING = Text(ko="카드 번호를 인식하지 못했습니다", en="Card number not recognised")
+_BRAND = Text(ko="카드 브랜드", en="Brand")
+_EXPIRY = Text(ko="유효기간", en="Valid thru")
+_EXPIRY_MISSING = Text(ko="인식하지 못함", en="Not recognised")
+_EXPIRED = Text(ko="⚠️ 만료됨", en="⚠️ Expired")
+_NOT_EXPIRED = Text(ko="유효", en="Valid")
+_LUHN = Text(ko="번호 검증", en="Number check")
+_LUHN_OK = Text(ko="✅ 통과 (Luhn)", en="✅ Passed (Luhn)")
+_LUHN_FAILED = Text(
+    ko="❌ 실패 (Luhn): 번호를 잘못 읽었을 수 있습니다. 다시 찍어 올려 주세요.",
+    en="❌ Failed (Luhn): the number may be misread. Retake the photo.",
+)
+_LOW_RESOLUTION = Text(
+    ko="⚠️ 이미지 해상도가 낮아 잘못 읽은 숫자가 있을 수 있습니다. "
+    "카드가 화면을 채우도록 밝은 곳에서 다시 찍어 주세요.",
+    en="⚠️ The image resolution is low, so some digits may be misread. "
+    "Retake the photo in good light with the card filling the frame.",
+)
+
+
+def card_result(
+    analysis: CardAnalysis, lang: Language, *, file_name: str, private_copy: bool
+) -> Message:
+    blocks: list[Block] = [header(_TITLE(lang))]
+    if private_copy:
+        blocks.append(section(_PRIVATE_COPY(lang)))
+    blocks.append(context(file_line(file_name)))
+    number = analysis.number
+    card_fields = []
+    if number is None:
+        card_fields.append(f"*{_NUMBER(lang)}*\n{_NUMBER_MISSING(lang)}")
+    else:
+        card_fields += [
+            f"*{_NUMBER(lang)}*\n{number.masked()}",
+            f"*{_BRAND(lang)}*\n{number.brand.label(lang)}",
+        ]
+    card_fields.append(f"*{_EXPIRY(lang)}*\n{_expiry_text(analysis, lang)}")
+    if number is not None:
+        luhn = _LUHN_OK if number.luhn_valid else _LUHN_FAILED
+        card_fields.append(f"*{_LUHN(lang)}*\n{luhn(lang)}")
+    blocks.append(fields(card_fields))
+    if analysis.low_resolution:
+        blocks.append(context(_LOW_RESOLUTION(lang)))
+    return compose(_fallback(analysis, lang), blocks, lang)
+
+
+def _expiry_text(analysis: CardAnalysis, lang: Language) -> str:
+    if analysis.expiry is None:
+        return _EXPIRY_MISSING(lang)
+    if analysis.expired is None:
+        return analysis.expiry.display
+    verdict = _EXPIRED if analysis.expired else _NOT_EXPIRED
+    return f"{analysis.expiry.display}  {verdict(lang)}"
+
+
+def _fallback(analysis: CardAnalysis, lang: Language) -> str:
+    number = analysis.number
+    if number is None:
+        shown = _NUMBER_MISSING(lang)
+    else:
+        shown = f"{number.brand.label(lang)} {number.masked()}"
+    return f"{_TITLE(lang)}: {shown}"

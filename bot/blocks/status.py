@@ -1,0 +1,180 @@
+"""Business status: the badge, and the answers to `/bizstatus` (private and shared)."""
+
+import json
+from datetime import datetime
+
+from bot.blocks import ids
+from bot.blocks.elements import EMPTY, NAME_CHARS, Block, actions, button, context, section
+from bot.blocks.message import Message, compose
+from bot.blocks.mrkdwn import date, escape, literal, mention, plain
+from bot.domain import bizno
+from bot.domain.bizno import InvalidBusinessNumber
+from bot.domain.status import BusinessStatus
+from bot.i18n import Language, Text
+from bot.ocr import OcrError
+from bot.services.analysis import StatusCheck
+
+StatusEntry = tuple[str, StatusCheck | OcrError | InvalidBusinessNumber]
+"""What a person typed, and what became of it, in input order."""
+
+_CLOSED, _INACTIVE, _OPEN, _UNKNOWN = "🔴", "🟡", "🟢", "⚪"
+
+# What to do about an inactive or closed business: the reason the bot checks.
+ALERT_ADVICE = {
+    BusinessStatus.INACTIVE: Text(
+        ko="휴업 중인 사업자입니다. 결제나 계약 전에 거래처에 영업 여부를 확인해 주세요.",
+        en="This business is inactive. Check with them before paying or signing anything.",
+    ),
+    BusinessStatus.CLOSED: Text(
+        ko="폐업한 사업자입니다. 결제나 계약을 멈추고 거래처 정보를 다시 확인해 주세요.",
+        en="This business is closed. Hold any payment or contract and check the vendor again.",
+    ),
+}
+CHECKED_AT = Text(ko="조회 {when}", en="Checked {when}")
+
+_TITLE = Text(ko="*사업자 상태 조회* ({count}건)", en="*Business status* ({count})")
+_LOOKUP_FAILED = Text(ko="조회하지 못함", en="Lookup failed")
+_INVALID = Text(ko="올바르지 않은 번호", en="Invalid number")
+_PRIVATE = Text(
+    ko="🔒 나에게만 보이는 결과입니다. 팀과 함께 보려면 *채널에 공유*를 누르세요.",
+    en="🔒 Only you can see this. Press *Share to channel* to show it to the channel.",
+)
+_SHARE = Text(ko="채널에 공유", en="Share to channel")
+_SHARED_BY = Text(
+    ko="{user}님이 공유한 사업자 상태 조회 결과입니다.",
+    en="Business status shared by {user}.",
+)
+_FALLBACK_TITLE = Text(ko="사업자 상태 조회 결과", en="Business status")
+
+
+def status_emoji(status: BusinessStatus) -> str:
+    """🟢 open, 🟡 inactive, 🔴 closed, ⚪ unknown or other."""
+    if status is BusinessStatus.CLOSED:
+        return _CLOSED
+    if status is BusinessStatus.INACTIVE:
+        return _INACTIVE
+    return _OPEN if status.is_open else _UNKNOWN
+
+
+def badge(status: BusinessStatus, lang: Language) -> str:
+    """Emoji and label, readable at a glance.
+
+    >>> badge(BusinessStatus.CLOSED, Language.KO)
+    '🔴 폐업자'
+    >>> badge(BusinessStatus.NOT_IN_BUSINESS, Language.EN)
+    '⚪ Not registered (unknown)'
+    """
+    return f"{status_emoji(status)} {status.label(lang)}"
+
+
+def status_line(check: StatusCheck, lang: Language) -> str:
+    """The badge as mrkdwn, bold and followed by what to do when it is an alert."""
+    shown = badge(check.status, lang)
+    if check.status.is_alert:
+        return f"*{shown}*\n⚠️ {ALERT_ADVICE[check.status](lang)}"
+    return shown
+
+
+def status_results(entries: list[StatusEntry], lang: Language, *, shareable: bool) -> Message:
+    """The private answer to `/bizstatus`: one section per number, in input order.
+
+    The Share button appears when `shareable` and at least one number was checked.
+    """
+    blocks = [section(_TITLE.format(count=len(entries))(lang)), *_entry_blocks(entries, lang)]
+    value = share_value(entries)
+    if shareable and value != "[]":
+        blocks.append(context(_PRIVATE(lang)))
+        blocks.append(
+            actions(
+                ids.STATUS_ACTIONS_BLOCK,
+                button(_SHARE(lang), action_id=ids.SHARE_STATUS, value=value, style="primary"),
+            )
+        )
+    return compose(_fallback(entries, lang), blocks, lang)
+
+
+def shared_status_results(entries: list[StatusEntry], lang: Language, *, shared_by: str) -> Message:
+    """The copy posted in the channel: says who shared it, and has no button."""
+    blocks = [
+        context(_SHARED_BY.format(user=mention(shared_by))(lang)),
+        section(_TITLE.format(count=len(entries))(lang)),
+        *_entry_blocks(entries, lang),
+    ]
+    return compose(_fallback(entries, lang), blocks, lang)
+
+
+def share_value(entries: list[StatusEntry]) -> str:
+    """The Share button's value: each check as [digits, status code, checked_at ISO].
+
+    Only checks are shared (an error or a typo is of no use to the channel),
+    and the channel sees exactly what was checked, without another billed lookup.
+    Ten checks take about 600 characters of the 2,000 a value may hold.
+    """
+    rows = [
+        [result.number, result.status.value, result.checked_at.isoformat()]
+        for _, result in entries
+        if isinstance(result, StatusCheck)
+    ]
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def shared_entries(value: str) -> list[StatusEntry]:
+    """The checks in a Share button's value; [] when it is not one `share_value` made.
+
+    A value can be forged by whoever clicks, so every part is validated.
+    """
+    try:
+        rows = json.loads(value)
+        return [
+            (
+                bizno.format(number),
+                StatusCheck(
+                    number=bizno.validate(number),
+                    status=BusinessStatus(code),
+                    checked_at=datetime.fromisoformat(checked_at),
+                ),
+            )
+            for number, code, checked_at in rows
+        ]
+    except (ValueError, TypeError, RecursionError):
+        return []
+
+
+def _shown_number(raw: str) -> str:
+    try:
+        return bizno.format(raw)
+    except InvalidBusinessNumber:
+        return literal(raw, NAME_CHARS) or EMPTY
+
+
+def _entry_blocks(entries: list[StatusEntry], lang: Language) -> list[Block]:
+    blocks = []
+    for raw, result in entries:
+        if isinstance(result, StatusCheck):
+            when = CHECKED_AT.format(when=date(result.checked_at))(lang)
+            text = f"*{bizno.format(result.number)}*   {status_line(result, lang)}\n{when}"
+        elif isinstance(result, OcrError):
+            text = (
+                f"*{_shown_number(raw)}*   ⚠️ {_LOOKUP_FAILED(lang)}\n"
+                f"{escape(result.user_message(lang))}"
+            )
+        else:
+            text = (
+                f"*{literal(raw, NAME_CHARS) or EMPTY}*   ❌ {_INVALID(lang)}\n"
+                f"{escape(result.message(lang))}"
+            )
+        blocks.append(section(text))
+    return blocks
+
+
+def _fallback(entries: list[StatusEntry], lang: Language) -> str:
+    lines = [_FALLBACK_TITLE(lang)]
+    for raw, result in entries:
+        if isinstance(result, StatusCheck):
+            alert = "⚠️ " if result.status.is_alert else ""
+            lines.append(f"{alert}{bizno.format(result.number)}: {result.status.label(lang)}")
+        elif isinstance(result, OcrError):
+            lines.append(f"{plain(raw, NAME_CHARS)}: {_LOOKUP_FAILED(lang)}")
+        else:
+            lines.append(f"{plain(raw, NAME_CHARS)}: {_INVALID(lang)}")
+    return "\n".join(lines)

@@ -1,0 +1,202 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.blocks import ids
+from bot.blocks.status import (
+    StatusEntry,
+    badge,
+    share_value,
+    shared_entries,
+    shared_status_results,
+    status_results,
+)
+from bot.domain.bizno import InvalidBusinessNumber
+from bot.domain.status import BusinessStatus
+from bot.i18n import Language
+from bot.ocr import ServiceUnavailable
+from bot.services.analysis import StatusCheck
+from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
+
+CHECKED_AT = datetime(2024, 5, 1, 5, 3, tzinfo=UTC)
+
+
+def check(number: str, status: BusinessStatus) -> StatusCheck:
+    return StatusCheck(number=number, status=status, checked_at=CHECKED_AT)
+
+
+def entries() -> list[StatusEntry]:
+    return [
+        ("220-81-62517", check("2208162517", BusinessStatus.VAT_GENERAL)),
+        ("1248100998", check("1248100998", BusinessStatus.CLOSED)),
+        ("２２０８１６２５１７", ServiceUnavailable("business/status answered 503")),
+        ("123-45-67890", InvalidBusinessNumber("checksum")),
+    ]
+
+
+def section_texts(blocks: list[dict]) -> list[str]:
+    return [block["text"]["text"] for block in blocks if block["type"] == "section"]
+
+
+@pytest.mark.parametrize(
+    ("status", "ko", "en"),
+    [
+        (BusinessStatus.VAT_GENERAL, "🟢 계속사업자(일반과세자)", "🟢 Open (VAT general)"),
+        (
+            BusinessStatus.NON_PROFIT,
+            "🟢 계속사업자(비영리법인·국가기관)",
+            "🟢 Open (non-profit or public body)",
+        ),
+        (BusinessStatus.INACTIVE, "🟡 휴업자", "🟡 Inactive (temporarily closed)"),
+        (BusinessStatus.CLOSED, "🔴 폐업자", "🔴 Closed"),
+        (
+            BusinessStatus.NOT_IN_BUSINESS,
+            "⚪ 등록되지 않은 사업자(확인 불가)",
+            "⚪ Not registered (unknown)",
+        ),
+        (BusinessStatus.OTHER, "⚪ 기타(확인 불가)", "⚪ Other (unknown)"),
+    ],
+)
+def test_badge_is_emoji_and_label(status: BusinessStatus, ko: str, en: str) -> None:
+    assert badge(status, Language.KO) == ko
+    assert badge(status, Language.EN) == en
+
+
+def test_results_list_every_entry_in_input_order_in_korean() -> None:
+    message = status_results(entries(), Language.KO, shareable=False)
+    title, first, second, third, fourth = section_texts(message.blocks)
+    assert title == "*사업자 상태 조회* (4건)"
+    assert first.startswith("*220-81-62517*   🟢 계속사업자(일반과세자)\n조회 <!date^1714539780^")
+    assert second.startswith("*124-81-00998*   *🔴 폐업자*\n⚠️ 폐업한 사업자입니다.")
+    assert third == (
+        "*220-81-62517*   ⚠️ 조회하지 못함\n"
+        "OCR 서비스가 일시적으로 응답하지 않습니다. 잠시 후 다시 시도해 주세요."
+    )
+    assert fourth == (
+        "*123-45-67890*   ❌ 올바르지 않은 번호\n"
+        "마지막 자리(검증번호)가 맞지 않습니다. 오타가 없는지 확인하세요."
+    )
+    assert message.text == (
+        "사업자 상태 조회 결과\n220-81-62517: 계속사업자(일반과세자)\n⚠️ 124-81-00998: 폐업자\n"
+        "２２０８１６２５１７: 조회하지 못함\n123-45-67890: 올바르지 않은 번호"
+    )
+    assert_inert(message)
+
+
+def test_results_in_english() -> None:
+    message = status_results(entries(), Language.EN, shareable=True)
+    title, first, second, third, fourth = section_texts(message.blocks)
+    assert title == "*Business status* (4)"
+    assert first.startswith("*220-81-62517*   🟢 Open (VAT general)\nChecked <!date^")
+    assert second.startswith("*124-81-00998*   *🔴 Closed*\n⚠️ This business is closed.")
+    assert third.endswith(
+        "Lookup failed\nThe OCR service is temporarily unavailable. Please try again later."
+    )
+    assert fourth.endswith("Invalid number\nThe last digit does not match: check for a typo.")
+    assert message.blocks[-1]["elements"][0]["text"]["text"] == "Share to channel"
+    assert message.text.startswith("Business status\n220-81-62517: Open (VAT general)")
+    assert_inert(message)
+
+
+def test_inactive_stands_out_with_advice() -> None:
+    message = status_results(
+        [("2208162517", check("2208162517", BusinessStatus.INACTIVE))], Language.KO, shareable=False
+    )
+    assert "*🟡 휴업자*\n⚠️ 휴업 중인 사업자입니다." in section_texts(message.blocks)[1]
+
+
+def test_the_share_button_carries_the_checks_only() -> None:
+    message = status_results(entries(), Language.KO, shareable=True)
+    *_, note, buttons = message.blocks
+    assert note["elements"][0]["text"].startswith("🔒 나에게만 보이는 결과입니다.")
+    assert buttons["block_id"] == ids.STATUS_ACTIONS_BLOCK
+    [share] = buttons["elements"]
+    assert share["action_id"] == ids.SHARE_STATUS
+    assert share["text"]["text"] == "채널에 공유"
+    assert json.loads(share["value"]) == [
+        ["2208162517", "01", "2024-05-01T05:03:00+00:00"],
+        ["1248100998", "06", "2024-05-01T05:03:00+00:00"],
+    ]
+
+
+def test_no_share_button_unless_shareable_or_with_nothing_checked() -> None:
+    private = status_results(entries(), Language.KO, shareable=False)
+    nothing = status_results(
+        [("123", InvalidBusinessNumber("length", count=3))], Language.KO, shareable=True
+    )
+    for message in (private, nothing):
+        assert all(block["type"] != "actions" for block in message.blocks)
+        assert ids.SHARE_STATUS not in rendered(message)
+
+
+def test_share_value_round_trips_to_the_same_entries() -> None:
+    shared = shared_entries(share_value(entries()))
+    assert shared == [
+        ("220-81-62517", check("2208162517", BusinessStatus.VAT_GENERAL)),
+        ("124-81-00998", check("1248100998", BusinessStatus.CLOSED)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "not json",
+        "{}",
+        "[1]",
+        '[["2208162517", "01"]]',
+        '[["1234567890", "01", "2024-05-01T05:03:00+00:00"]]',
+        '[["2208162517", "77", "2024-05-01T05:03:00+00:00"]]',
+        '[["2208162517", "01", "yesterday"]]',
+        '[[2208162517, "01", "2024-05-01T05:03:00+00:00"]]',
+        "[" * 1000 + "]" * 1000,
+    ],
+)
+def test_a_forged_share_value_gives_nothing(value: str) -> None:
+    assert shared_entries(value) == []
+
+
+@pytest.mark.parametrize("lang", list(Language))
+def test_shared_copy_names_who_shared_and_has_no_button(lang: Language) -> None:
+    message = shared_status_results(entries(), lang, shared_by="U024BE7LH")
+    intro = message.blocks[0]["elements"][0]["text"]
+    assert (
+        intro
+        == {
+            Language.KO: "<@U024BE7LH>님이 공유한 사업자 상태 조회 결과입니다.",
+            Language.EN: "Business status shared by <@U024BE7LH>.",
+        }[lang]
+    )
+    assert all(block["type"] != "actions" for block in message.blocks)
+    assert len(section_texts(message.blocks)) == 5
+    assert_inert(message)
+
+
+def test_a_forged_sharer_id_is_shown_inert() -> None:
+    message = shared_status_results(entries(), Language.KO, shared_by="<!channel>")
+    assert message.blocks[0]["elements"][0]["text"].startswith("&lt;!channel&gt;님이")
+    assert_inert(message)
+
+
+@pytest.mark.parametrize("lang", list(Language))
+@pytest.mark.parametrize("raw", [HOSTILE, LONG, "<@U123>", "&lt;", "\u202e71526-18-022"])
+def test_hostile_input_renders_inert_and_within_limits(lang: Language, raw: str) -> None:
+    hostile_entries: list[StatusEntry] = [
+        (raw, InvalidBusinessNumber("characters")),
+        (raw, ServiceUnavailable("down")),
+        ("2208162517", check("2208162517", BusinessStatus.CLOSED)),
+    ]
+    for message in (
+        status_results(hostile_entries, lang, shareable=True),
+        shared_status_results(hostile_entries, lang, shared_by=raw),
+    ):
+        assert_inert(message)
+        assert "&amp;lt;" in rendered(message) or "&lt;" not in raw
+
+
+def test_ten_numbers_fit_easily() -> None:
+    many = [("2208162517", check("2208162517", BusinessStatus.CLOSED))] * 10
+    message = status_results(many, Language.KO, shareable=True)
+    assert len(section_texts(message.blocks)) == 11
+    assert_inert(message)
