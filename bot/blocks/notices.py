@@ -1,0 +1,131 @@
+"""Short notices: failures, unsupported files, /bizstatus help, and the team channel alert."""
+
+from bot.blocks.elements import (
+    NAME_CHARS,
+    Block,
+    context,
+    fields,
+    file_line,
+    header,
+    section,
+)
+from bot.blocks.message import Message, compose
+from bot.blocks.mrkdwn import date, escape, link, literal, mask_long_numbers, mention, plain
+from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
+from bot.domain import bizno
+from bot.domain.status import BusinessStatus
+from bot.i18n import Language, Text
+from bot.services.analysis import StatusCheck
+
+_FILE_FAILED = Text(ko="파일을 처리하지 못했습니다", en="The file could not be processed")
+_UNSUPPORTED = Text(
+    ko="🙅 *읽을 수 없는 파일 형식입니다*\n"
+    "사업자등록증은 JPEG, PNG, PDF 파일(PDF는 첫 페이지만 읽습니다), "
+    "신용카드는 JPEG, PNG 사진으로 올려 주세요.",
+    en="🙅 *This file type cannot be read*\n"
+    "Upload a business registration certificate as JPEG, PNG or PDF (only the first page "
+    "of a PDF is read), and a credit card as a JPEG or PNG photo.",
+)
+_UNSUPPORTED_FALLBACK = Text(
+    ko="읽을 수 없는 파일 형식입니다: {file}", en="This file type cannot be read: {file}"
+)
+_HELP = Text(
+    ko="*`/bizstatus` 사용법*\n"
+    "• `/bizstatus 220-81-62517`: 사업자 한 곳의 상태를 조회합니다.\n"
+    "• `/bizstatus 220-81-62517, 124-81-00998`: 띄어쓰기나 쉼표로 구분해 "
+    "최대 10개까지 한 번에 조회합니다.\n"
+    "• `/bizstatus help`: 이 도움말을 봅니다.",
+    en="*How to use `/bizstatus`*\n"
+    "• `/bizstatus 220-81-62517`: check one business.\n"
+    "• `/bizstatus 220-81-62517, 124-81-00998`: check up to 10 at once, "
+    "separated by spaces or commas.\n"
+    "• `/bizstatus help`: show this help.",
+)
+_HELP_NOTE = Text(
+    ko="결과는 나에게만 보이며, *채널에 공유* 버튼으로 채널에 올릴 수 있습니다.\n"
+    "🟢 계속사업자 · 🟡 휴업 · 🔴 폐업 · ⚪ 확인 불가",
+    en="Only you see the results; *Share to channel* posts them for everyone.\n"
+    "🟢 open · 🟡 inactive · 🔴 closed · ⚪ unknown",
+)
+_HELP_FALLBACK = Text(
+    ko="/bizstatus 사용법: 사업자등록번호를 최대 10개까지 입력하세요.",
+    en="How to use /bizstatus: give up to 10 business registration numbers.",
+)
+_ALERT_TITLES = {
+    BusinessStatus.CLOSED: Text(
+        ko="폐업한 거래처가 조회되었습니다", en="A closed business was checked"
+    ),
+    BusinessStatus.INACTIVE: Text(
+        ko="휴업 중인 거래처가 조회되었습니다", en="An inactive business was checked"
+    ),
+}
+_STATUS_TITLE = Text(ko="거래처 상태 알림", en="Business status notice")
+_NUMBER = Text(ko="등록번호", en="Registration number")
+_TRADE_NAME = Text(ko="상호", en="Trade name")
+_TRADE_NAME_UNKNOWN = Text(ko="알 수 없음", en="Unknown")
+_STATUS = Text(ko="상태", en="Status")
+_CHECKED_BY = Text(ko="조회한 사람", en="Checked by")
+_WHERE = Text(ko="원본 메시지 보기", en="View the original message")
+
+
+def failure(message: Text, lang: Language, *, file_name: str | None) -> Message:
+    """What went wrong and what to do; `message` is the error's user_message."""
+    said = escape(message(lang))
+    if file_name is None:
+        blocks: list[Block] = [section(f"⚠️ {said}")]
+    else:
+        blocks = [section(f"⚠️ *{_FILE_FAILED(lang)}*\n{said}"), context(file_line(file_name))]
+    return compose(message(lang), blocks, lang)
+
+
+def unsupported_file(file_name: str, lang: Language) -> Message:
+    fallback = _UNSUPPORTED_FALLBACK.format(file=plain(mask_long_numbers(file_name), NAME_CHARS))
+    return compose(
+        fallback(lang), [section(_UNSUPPORTED(lang)), context(file_line(file_name))], lang
+    )
+
+
+def bizstatus_help(lang: Language) -> Message:
+    return compose(_HELP_FALLBACK(lang), [section(_HELP(lang)), context(_HELP_NOTE(lang))], lang)
+
+
+def team_alert(
+    check: StatusCheck,
+    lang: Language,
+    *,
+    trade_name: str | None,
+    checked_by: str,
+    where: str | None,
+) -> Message:
+    """For the team channel: which business, its status, who checked, and where.
+
+    `where` is a permalink; it becomes a link only when it is a plain https URL.
+    """
+    title = _ALERT_TITLES.get(check.status, _STATUS_TITLE)(lang)
+    number = bizno.format(check.number)
+    shown_trade_name = (
+        literal(trade_name, NAME_CHARS) if trade_name is not None else ""
+    ) or _TRADE_NAME_UNKNOWN(lang)
+    blocks: list[Block] = [
+        header(f"{status_emoji(check.status)} {title}"),
+        fields(
+            [
+                f"*{_NUMBER(lang)}*\n{number}",
+                f"*{_TRADE_NAME(lang)}*\n{shown_trade_name}",
+                f"*{_STATUS(lang)}*\n*{badge(check.status, lang)}*",
+                f"*{_CHECKED_BY(lang)}*\n{mention(checked_by)}",
+            ]
+        ),
+    ]
+    advice = ALERT_ADVICE.get(check.status)
+    if advice is not None:
+        blocks.append(section(f"⚠️ {advice(lang)}"))
+    footer = [CHECKED_AT.format(when=date(check.checked_at))(lang)]
+    permalink = link(where, _WHERE(lang)) if where is not None else None
+    if permalink is not None:
+        footer.append(permalink)
+    blocks.append(context(" · ".join(footer)))
+    fallback = f"{title}: {number}"
+    if shown_in_fallback := plain(trade_name or "", NAME_CHARS).strip():
+        fallback += f" ({shown_in_fallback})"
+    return compose(fallback, blocks, lang)
