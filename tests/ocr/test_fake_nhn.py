@@ -1,0 +1,388 @@
+"""The contract fake itself: it must refuse what NHN would refuse, and say so."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.ocr.images import MINIMAL_PDF, plain_png
+from tests.support.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
+
+
+@pytest.fixture
+async def http(fake_nhn: NhnFake) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=fake_nhn.url) as client:
+        yield client
+
+
+async def token(fake: NhnFake, http: httpx.AsyncClient) -> str:
+    answer = await http.post(
+        "/oauth2/token/create",
+        data={"grant_type": "client_credentials"},
+        auth=(fake.user_access_key_id, fake.secret_access_key),
+    )
+    assert answer.status_code == 200
+    value: str = answer.json()["access_token"]
+    return value
+
+
+def ocr_path(fake: NhnFake, endpoint: str, version: str = "v1.1") -> str:
+    return f"/{version}/appkeys/{fake.app_key}/{endpoint}"
+
+
+def result_code(answer: httpx.Response) -> int:
+    code: int = answer.json()["header"]["resultCode"]
+    return code
+
+
+async def bearer(fake: NhnFake, http: httpx.AsyncClient) -> dict[str, str]:
+    return {"X-NHN-Authorization": f"Bearer {await token(fake, http)}"}
+
+
+async def test_a_valid_v1_1_call_is_answered_without_violation(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    answer = await http.post(
+        ocr_path(fake_nhn, CARD),
+        headers=await bearer(fake_nhn, http),
+        files={"image": ("card.png", plain_png(), "image/png")},
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["header"] == {"isSuccessful": True, "resultCode": 0, "resultMessage": "SUCCESS"}
+    assert body["result"]["totalCardNum"] == "5555555555554444"
+    assert [group["value"] for group in body["result"]["cardNums"]] == [
+        "5555",
+        "5555",
+        "5555",
+        "4444",
+    ]
+    assert fake_nhn.calls(CARD) == 1
+    assert fake_nhn.calls(TOKEN) == 1
+    recorded = fake_nhn.requests_to(CARD)[0].body
+    assert recorded == {
+        "filename": "card.png",
+        "content_type": "image/png",
+        "size": len(plain_png()),
+    }
+
+
+async def test_a_valid_v1_0_call_is_answered(fake_nhn: NhnFake, http: httpx.AsyncClient) -> None:
+    answer = await http.post(
+        ocr_path(fake_nhn, STATUS, "v1.0"),
+        headers={"Authorization": fake_nhn.secret_key},
+        json={"businessNumber": "2208162517"},
+    )
+    assert answer.json()["result"]["statusCode"] == "01"
+
+
+@pytest.mark.parametrize(
+    ("headers", "code", "violation"),
+    [
+        ({}, 4000005, "without X-NHN-Authorization"),
+        ({"X-NHN-Authorization": "Bearer made-up"}, 4010006, "not a Bearer token"),
+        ({"Authorization": "Bearer made-up"}, 4000005, "without X-NHN-Authorization"),
+    ],
+)
+async def test_v1_1_without_a_valid_token(
+    fake_nhn: NhnFake, http: httpx.AsyncClient, headers: dict[str, str], code: int, violation: str
+) -> None:
+    with fake_nhn.expect_violations() as seen:
+        answer = await http.post(
+            ocr_path(fake_nhn, STATUS), headers=headers, json={"businessNumber": "2208162517"}
+        )
+    assert result_code(answer) == code
+    assert violation in seen[0]
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"), [({}, 4000005), ({"Authorization": "wrong"}, 4010001)]
+)
+async def test_v1_0_without_the_secret_key(
+    fake_nhn: NhnFake, http: httpx.AsyncClient, headers: dict[str, str], code: int
+) -> None:
+    with fake_nhn.expect_violations():
+        answer = await http.post(
+            ocr_path(fake_nhn, STATUS, "v1.0"), headers=headers, json={"businessNumber": "1"}
+        )
+    assert result_code(answer) == code
+
+
+async def test_an_expired_token_is_a_violation_a_revoked_one_is_not(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    revoked = await bearer(fake_nhn, http)
+    fake_nhn.revoke_tokens()
+    fake_nhn.token_lifetime_s = 0.05
+    expired = await bearer(fake_nhn, http)
+    await asyncio.sleep(0.06)
+    body = {"businessNumber": "2208162517"}
+    assert (
+        result_code(await http.post(ocr_path(fake_nhn, STATUS), headers=revoked, json=body))
+        == 4010006
+    )
+    assert fake_nhn.violations == []
+    with fake_nhn.expect_violations() as seen:
+        answer = await http.post(ocr_path(fake_nhn, STATUS), headers=expired, json=body)
+    assert result_code(answer) == 4010006
+    assert seen == ["business/status: token used after it expired"]
+    assert fake_nhn.tokens_issued == 2
+
+
+async def test_a_wrong_app_key(fake_nhn: NhnFake, http: httpx.AsyncClient) -> None:
+    with fake_nhn.expect_violations():
+        answer = await http.post(
+            f"/v1.1/appkeys/other/{STATUS}", json={"businessNumber": "2208162517"}
+        )
+    assert result_code(answer) == 4010001
+
+
+async def test_unknown_paths_and_methods(fake_nhn: NhnFake, http: httpx.AsyncClient) -> None:
+    with fake_nhn.expect_violations() as seen:
+        missing = await http.post("/v1.1/appkeys/x/receipt")
+        wrong_method = await http.get(ocr_path(fake_nhn, BUSINESS))
+    assert (missing.status_code, result_code(missing)) == (404, 4041007)
+    assert (wrong_method.status_code, result_code(wrong_method)) == (405, 405)
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    ("files", "data", "code", "violation"),
+    [
+        ({"file": ("a.png", plain_png(), "image/png")}, {}, 4000001, "not exactly one 'image'"),
+        (
+            {"image": ("a.png", plain_png(), "image/png")},
+            {"extra": "1"},
+            4000001,
+            "not exactly one 'image'",
+        ),
+        ({"image": ("a.png", b"", "image/png")}, {}, 4000004, "empty"),
+        ({"image": ("a.pdf", MINIMAL_PDF, "application/pdf")}, {}, 4000003, "a pdf file"),
+        ({"image": ("a.gif", b"GIF89a....", "image/gif")}, {}, 4000003, "a unknown file"),
+        (
+            {"image": ("a.png", plain_png(), "image/jpeg")},
+            {},
+            4000003,
+            "image/jpeg declared for png",
+        ),
+        ({"image": ("a.jpg", plain_png(), "image/png")}, {}, 4000003, "extension is not png"),
+    ],
+    ids=["wrong-name", "two-parts", "empty", "pdf-card", "gif", "wrong-type", "wrong-extension"],
+)
+async def test_card_uploads_break_the_contract(
+    fake_nhn: NhnFake,
+    http: httpx.AsyncClient,
+    files: dict[str, Any],
+    data: dict[str, Any],
+    code: int,
+    violation: str,
+) -> None:
+    headers = await bearer(fake_nhn, http)
+    with fake_nhn.expect_violations() as seen:
+        answer = await http.post(ocr_path(fake_nhn, CARD), headers=headers, files=files, data=data)
+    assert result_code(answer) == code
+    assert violation in seen[0]
+
+
+async def test_an_upload_that_is_not_multipart(fake_nhn: NhnFake, http: httpx.AsyncClient) -> None:
+    headers = await bearer(fake_nhn, http)
+    with fake_nhn.expect_violations() as seen:
+        answer = await http.post(
+            ocr_path(fake_nhn, BUSINESS),
+            headers={**headers, "Content-Type": "image/png"},
+            content=plain_png(),
+        )
+    assert result_code(answer) == 4000001
+    assert "Content-Type 'image/png'" in seen[0]
+
+
+async def test_a_part_without_filename_or_content_type(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    headers = await bearer(fake_nhn, http)
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"\r\n\r\n'.encode()
+        + plain_png()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    with fake_nhn.expect_violations() as seen:
+        answer = await http.post(
+            ocr_path(fake_nhn, BUSINESS),
+            headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+            content=body,
+        )
+    assert result_code(answer) == 4000001
+    assert "no filename" in seen[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"businessNumber": "220-81-62517"}, {"businessNumber": 2208162517}, {"number": "2208162517"}],
+)
+async def test_status_wants_ten_digits_in_business_number(
+    fake_nhn: NhnFake, http: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
+    headers = await bearer(fake_nhn, http)
+    with fake_nhn.expect_violations():
+        answer = await http.post(ocr_path(fake_nhn, STATUS), headers=headers, json=body)
+    assert result_code(answer) == 4000001
+
+
+async def test_status_wants_a_json_body(fake_nhn: NhnFake, http: httpx.AsyncClient) -> None:
+    headers = await bearer(fake_nhn, http)
+    with fake_nhn.expect_violations():
+        answer = await http.post(
+            ocr_path(fake_nhn, STATUS), headers=headers, data={"businessNumber": "2208162517"}
+        )
+    assert result_code(answer) == 4000001
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "error"),
+    [
+        ({"data": {"grant_type": "client_credentials"}, "auth": ("x", "y")}, 401, "invalid_client"),
+        ({"data": {"grant_type": "password"}, "auth": None}, 400, "unsupported_grant_type"),
+        ({"json": {"grant_type": "client_credentials"}, "auth": None}, 400, "invalid_request"),
+    ],
+    ids=["wrong-keys", "wrong-grant", "json-body"],
+)
+async def test_token_requests_break_the_contract(
+    fake_nhn: NhnFake, http: httpx.AsyncClient, kwargs: dict[str, Any], status: int, error: str
+) -> None:
+    auth = kwargs.pop("auth") or (fake_nhn.user_access_key_id, fake_nhn.secret_access_key)
+    with fake_nhn.expect_violations():
+        answer = await http.post("/oauth2/token/create", auth=auth, **kwargs)
+    assert (answer.status_code, answer.json()) == (status, {"error": error})
+    assert fake_nhn.tokens_issued == 0
+
+
+async def test_token_answers(fake_nhn: NhnFake, http: httpx.AsyncClient) -> None:
+    fake_nhn.token_lifetime_s = 600
+    first = (
+        await http.post(
+            "/oauth2/token/create",
+            data={"grant_type": "client_credentials"},
+            auth=(fake_nhn.user_access_key_id, fake_nhn.secret_access_key),
+        )
+    ).json()
+    assert first["token_type"] == "Bearer"
+    assert first["expires_in"] == 600
+    fake_nhn.expires_in_as_string = True
+    second = (
+        await http.post(
+            "/oauth2/token/create",
+            data={"grant_type": "client_credentials"},
+            auth=(fake_nhn.user_access_key_id, fake_nhn.secret_access_key),
+        )
+    ).json()
+    assert second["expires_in"] == "600"
+    assert second["access_token"] != first["access_token"]
+
+
+async def test_scripted_replies_come_in_order_then_the_default(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    fake_nhn.script(
+        STATUS,
+        Reply.error(4000006),
+        Reply(
+            http_status=503,
+            body=b"<html>down</html>",
+            content_type="text/html",
+            headers={"Retry-After": "7"},
+        ),
+        Reply.ok({"statusCode": "05", "statusMessage": "휴업자"}),
+        Reply.error(4291000),
+    )
+    headers = await bearer(fake_nhn, http)
+    answers = [
+        await http.post(
+            ocr_path(fake_nhn, STATUS), headers=headers, json={"businessNumber": "2208162517"}
+        )
+        for _ in range(5)
+    ]
+    assert (answers[0].status_code, result_code(answers[0])) == (200, 4000006)
+    assert (answers[1].status_code, answers[1].text, answers[1].headers["retry-after"]) == (
+        503,
+        "<html>down</html>",
+        "7",
+    )
+    assert answers[2].json()["result"]["statusCode"] == "05"
+    assert (answers[3].status_code, result_code(answers[3])) == (429, 4291000)
+    assert answers[4].json()["result"]["statusCode"] == "01"
+    assert fake_nhn.calls(STATUS) == 5
+
+
+async def test_the_gateway_refuses_oversized_requests(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    fake_nhn.max_request_bytes = 100
+    answer = await http.post(
+        ocr_path(fake_nhn, BUSINESS), files={"image": ("a.png", plain_png(), "image/png")}
+    )
+    assert (answer.status_code, result_code(answer)) == (413, 4131000)
+    assert fake_nhn.violations == []
+
+
+def test_reply_error_uses_the_gateway_status_for_gateway_codes() -> None:
+    assert Reply.error(5030001).http_status == 503
+    assert Reply.error(5000503).http_status == 200
+    assert Reply.error(5030001, http_status=200).http_status == 200
+    assert json.loads(Reply.error(-1).body or b"")["header"]["resultMessage"] == "Unknown error."
+
+
+def test_expect_violations_fails_when_nothing_was_violated(fake_nhn: NhnFake) -> None:
+    with pytest.raises(pytest.fail.Exception), fake_nhn.expect_violations():
+        pass
+
+
+def test_env_and_settings_describe_each_api_version(fake_nhn: NhnFake) -> None:
+    v11 = fake_nhn.env()
+    assert v11["NHN_USER_ACCESS_KEY_ID"] == fake_nhn.user_access_key_id
+    assert "NHN_OCR_SECRET_KEY" not in v11
+    v10 = fake_nhn.env(version="v1.0")
+    assert v10["NHN_OCR_SECRET_KEY"] == fake_nhn.secret_key
+    assert "NHN_USER_ACCESS_KEY_ID" not in v10
+    assert v10["NHN_OCR_BASE_URL"] == v10["NHN_OAUTH_URL"] == fake_nhn.url
+    assert fake_nhn.settings().ocr_api_version() == "v1.1"
+    assert fake_nhn.settings("v1.0", ocr_concurrency=2).ocr_concurrency == 2
+    assert fake_nhn.settings("v1.0").ocr_api_version() == "v1.0"
+
+
+def test_a_subprocess_can_use_the_fake(fake_nhn: NhnFake) -> None:
+    script = textwrap.dedent(
+        """
+        import asyncio
+        from bot.config import Settings
+        from bot.ocr import OcrClient
+
+        async def main():
+            async with OcrClient(Settings(_env_file=None)) as client:
+                print((await client.business_status("2208162517")).status_code)
+
+        asyncio.run(main())
+        """
+    )
+    fake_nhn.statuses["2208162517"] = "05"
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("NHN_")
+    } | fake_nhn.env()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "05"
+    assert fake_nhn.tokens_issued == 1
