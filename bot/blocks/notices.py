@@ -13,6 +13,7 @@ from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import date, escape, link, literal, mask_long_numbers, mention, plain
 from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
 from bot.domain import bizno
+from bot.domain.number_list import MAX_NUMBERS
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language, Text
 from bot.services.analysis import StatusCheck
@@ -33,11 +34,11 @@ _HELP = Text(
     ko="*`/bizstatus` 사용법*\n"
     "• `/bizstatus 220-81-62517`: 사업자 한 곳의 상태를 조회합니다.\n"
     "• `/bizstatus 220-81-62517, 124-81-00998`: 띄어쓰기나 쉼표로 구분해 "
-    "최대 10개까지 한 번에 조회합니다.\n"
+    "최대 {limit}개까지 한 번에 조회합니다.\n"
     "• `/bizstatus help`: 이 도움말을 봅니다.",
     en="*How to use `/bizstatus`*\n"
     "• `/bizstatus 220-81-62517`: check one business.\n"
-    "• `/bizstatus 220-81-62517, 124-81-00998`: check up to 10 at once, "
+    "• `/bizstatus 220-81-62517, 124-81-00998`: check up to {limit} at once, "
     "separated by spaces or commas.\n"
     "• `/bizstatus help`: show this help.",
 )
@@ -48,8 +49,8 @@ _HELP_NOTE = Text(
     "🟢 open · 🟡 inactive · 🔴 closed · ⚪ unknown",
 )
 _HELP_FALLBACK = Text(
-    ko="/bizstatus 사용법: 사업자등록번호를 최대 10개까지 입력하세요.",
-    en="How to use /bizstatus: give up to 10 business registration numbers.",
+    ko="/bizstatus 사용법: 사업자등록번호를 최대 {limit}개까지 입력하세요.",
+    en="How to use /bizstatus: give up to {limit} business registration numbers.",
 )
 _ALERT_TITLES = {
     BusinessStatus.CLOSED: Text(
@@ -86,7 +87,9 @@ def unsupported_file(file_name: str, lang: Language) -> Message:
 
 
 def bizstatus_help(lang: Language) -> Message:
-    return compose(_HELP_FALLBACK(lang), [section(_HELP(lang)), context(_HELP_NOTE(lang))], lang)
+    usage = _HELP.format(limit=MAX_NUMBERS)
+    fallback = _HELP_FALLBACK.format(limit=MAX_NUMBERS)
+    return compose(fallback(lang), [section(usage(lang)), context(_HELP_NOTE(lang))], lang)
 
 
 def team_alert(

@@ -16,6 +16,7 @@ exactly one number written with spaces (`220 81 62517`).
 import re
 import unicodedata
 
+MAX_NUMBERS = 10  # most numbers one /bizstatus looks up
 _DIGIT_COUNT_OF_ONE_NUMBER = 10
 
 
