@@ -156,7 +156,8 @@ class FileTooLarge(DownloadError):
     """The declared size, or the body as it streamed in, is over the limit."""
 
     def __init__(self, *, limit_bytes: int) -> None:
-        super().__init__(_TOO_LARGE.format(limit=f"{round(limit_bytes / _BYTES_PER_MB, 1):g}"))
+        megabytes = f"{limit_bytes / _BYTES_PER_MB:.2f}".rstrip("0").rstrip(".")
+        super().__init__(_TOO_LARGE.format(limit=megabytes))
         self.limit_bytes = limit_bytes
 
 
@@ -225,6 +226,7 @@ class SlackFileDownloader:
             raise FileTooLarge(limit_bytes=self._max_bytes)
 
     async def download(self, file: SlackFile) -> bytes:
+        """The file's bytes, fetched from its url_private_download with the bot token."""
         self.check_size(file)
         if file.url_private_download is None:
             raise DownloadFailed(_NOT_DOWNLOADABLE)
