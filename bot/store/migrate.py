@@ -1,5 +1,7 @@
 """Schema migrations (Alembic), configured in code so they work from an installed package."""
 
+import asyncio
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +17,13 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant shared by every ocrbot process: PostgreSQL advisory lock key
 # that serialises processes migrating the same database at start-up.
 _MIGRATION_LOCK_KEY = 0x6F63_7262_6F74  # "ocrbot"
+
+# Alembic keeps the running migration in module globals (alembic.context,
+# alembic.op): two upgrades interleaving on one event loop, even of different
+# databases, would mix them up.
+_alembic_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -44,7 +53,8 @@ async def run_migrations(engine: AsyncEngine) -> None:
     find the schema current. SQLite: the transaction begins IMMEDIATE, which
     serialises writers the same way.
     """
-    async with engine.begin() as connection:
+    alembic_lock = _alembic_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with alembic_lock, engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
