@@ -1,0 +1,258 @@
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from bot.store import JobState, Store
+from bot.store.store import LAST_ERROR_MAX_CHARS
+from tests.store.jobs import LEASE, T0, upload
+
+KST = timezone(timedelta(hours=9))
+
+
+async def _enqueue(store: Store, file_id: str, *, kind: str | None = "business") -> int:
+    assert await store.enqueue_upload(upload(file_id, kind=kind), now=T0)
+    job = await store.find_upload("T1", file_id)
+    assert job is not None
+    return job.id
+
+
+async def test_an_upload_is_recorded_once(store: Store) -> None:
+    assert await store.enqueue_upload(upload("F1"), now=T0)
+    assert not await store.enqueue_upload(upload("F1", kind="card"), now=T0 + timedelta(hours=1))
+
+    job = await store.find_upload("T1", "F1")
+    assert job is not None
+    assert (job.team_id, job.file_id, job.channel_id, job.user_id, job.thread_ts) == (
+        "T1",
+        "F1",
+        "C1",
+        "U1",
+        "1772442000.000100",
+    )
+    assert (job.kind, job.state, job.attempts, job.worker_id) == (
+        "business",
+        JobState.PENDING,
+        0,
+        None,
+    )
+    assert (job.lease_until, job.last_error, job.created_at, job.updated_at) == (None, None, T0, T0)
+    assert await store.get_job(job.id) == job
+
+
+async def test_the_same_file_id_in_another_team_is_another_upload(store: Store) -> None:
+    assert await store.enqueue_upload(upload("F1", team_id="T1"), now=T0)
+    assert await store.enqueue_upload(upload("F1", team_id="T2"), now=T0)
+
+
+async def test_a_finished_upload_is_not_recorded_again(store: Store) -> None:
+    job_id = await _enqueue(store, "F1")
+    assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
+    assert await store.complete_job(job_id, "w1", now=T0)
+
+    assert not await store.enqueue_upload(upload("F1"), now=T0 + timedelta(days=1))
+    assert await store.claim_jobs("w1", now=T0 + timedelta(days=1), lease=LEASE) == []
+
+
+async def test_concurrent_deliveries_of_one_upload_record_it_once(store: Store) -> None:
+    results = await asyncio.gather(*(store.enqueue_upload(upload("F1"), now=T0) for _ in range(20)))
+    assert results.count(True) == 1
+    assert len(await store.claim_jobs("w1", now=T0, lease=LEASE, limit=20)) == 1
+
+
+async def test_unknown_jobs_and_uploads_are_none(store: Store) -> None:
+    assert await store.get_job(404) is None
+    assert await store.find_upload("T1", "F404") is None
+    assert await store.claim_job(404, "w1", now=T0, lease=LEASE) is None
+
+
+async def test_claims_take_due_jobs_oldest_first_and_count_attempts(store: Store) -> None:
+    for second, file_id in enumerate(["F1", "F2", "F3"]):
+        assert await store.enqueue_upload(upload(file_id), now=T0 + timedelta(seconds=second))
+    assert await store.claim_jobs("w1", now=T0 - timedelta(seconds=1), lease=LEASE) == []
+
+    now = T0 + timedelta(minutes=1)
+    first = await store.claim_jobs("w1", now=now, lease=LEASE, limit=2)
+    assert [job.file_id for job in first] == ["F1", "F2"]
+    for job in first:
+        assert (job.state, job.attempts, job.worker_id) == (JobState.RUNNING, 1, "w1")
+        assert (job.lease_until, job.updated_at) == (now + LEASE, now)
+
+    rest = await store.claim_jobs("w2", now=now, lease=LEASE, limit=5)
+    assert [job.file_id for job in rest] == ["F3"]
+    assert await store.claim_jobs("w3", now=now, lease=LEASE, limit=5) == []
+
+
+async def test_claim_limit_must_be_positive(store: Store) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        await store.claim_jobs("w1", now=T0, lease=LEASE, limit=0)
+
+
+async def test_claim_job_takes_that_job_only(store: Store) -> None:
+    first_id = await _enqueue(store, "F1")
+    second_id = await _enqueue(store, "F2")
+
+    claimed = await store.claim_job(second_id, "w1", now=T0, lease=LEASE)
+    assert claimed is not None
+    assert (claimed.id, claimed.state, claimed.attempts) == (second_id, JobState.RUNNING, 1)
+    assert await store.claim_job(second_id, "w2", now=T0, lease=LEASE) is None
+    assert [job.id for job in await store.claim_jobs("w2", now=T0, lease=LEASE, limit=5)] == [
+        first_id
+    ]
+
+
+async def test_an_expired_lease_passes_the_job_to_another_worker(store: Store) -> None:
+    job_id = await _enqueue(store, "F1")
+    assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
+
+    assert await store.claim_jobs("w2", now=T0 + LEASE - timedelta(seconds=1), lease=LEASE) == []
+    [taken] = await store.claim_jobs("w2", now=T0 + LEASE, lease=LEASE)
+    assert (taken.id, taken.worker_id, taken.attempts) == (job_id, "w2", 2)
+    assert taken.lease_until == T0 + 2 * LEASE
+
+    # The first worker wakes up late: its results no longer count.
+    later = T0 + LEASE + timedelta(seconds=1)
+    assert not await store.complete_job(job_id, "w1", now=later)
+    state = await store.fail_job(
+        job_id, "w1", now=later, error="Timeout", retry_at=later, max_attempts=5
+    )
+    assert state is JobState.RUNNING
+    unchanged = await store.get_job(job_id)
+    assert unchanged == taken
+
+    assert await store.complete_job(job_id, "w2", now=later)
+    done = await store.get_job(job_id)
+    assert done is not None
+    assert (done.state, done.lease_until, done.updated_at) == (JobState.DONE, None, later)
+    assert not await store.complete_job(job_id, "w2", now=later)
+    assert await store.claim_jobs("w3", now=later + 10 * LEASE, lease=LEASE) == []
+
+
+async def test_a_failing_job_is_retried_then_given_up(store: Store) -> None:
+    job_id = await _enqueue(store, "F1")
+    now = T0
+    for attempt in (1, 2):
+        [job] = await store.claim_jobs("w1", now=now, lease=LEASE)
+        assert job.attempts == attempt
+        retry_at = now + timedelta(minutes=attempt)
+        state = await store.fail_job(
+            job_id, "w1", now=now, error="OcrServerError", retry_at=retry_at, max_attempts=3
+        )
+        assert state is JobState.PENDING
+        waiting = await store.get_job(job_id)
+        assert waiting is not None
+        assert (waiting.state, waiting.lease_until, waiting.last_error) == (
+            JobState.PENDING,
+            None,
+            "OcrServerError",
+        )
+        assert await store.claim_jobs("w1", now=retry_at - timedelta(seconds=1), lease=LEASE) == []
+        now = retry_at
+
+    [last] = await store.claim_jobs("w1", now=now, lease=LEASE)
+    assert last.attempts == 3
+    state = await store.fail_job(
+        job_id, "w1", now=now, error="5003001", retry_at=now + LEASE, max_attempts=3
+    )
+    assert state is JobState.FAILED
+    failed = await store.get_job(job_id)
+    assert failed is not None
+    assert (failed.state, failed.attempts, failed.last_error) == (JobState.FAILED, 3, "5003001")
+    assert await store.claim_jobs("w1", now=now + timedelta(days=1), lease=LEASE) == []
+
+
+async def test_fail_job_keeps_errors_short(store: Store) -> None:
+    job_id = await _enqueue(store, "F1")
+    assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
+    await store.fail_job(job_id, "w1", now=T0, error="E" * 1000, retry_at=T0, max_attempts=2)
+    job = await store.get_job(job_id)
+    assert job is not None
+    assert job.last_error == "E" * LAST_ERROR_MAX_CHARS
+
+
+async def test_fail_job_of_an_unknown_job_is_an_error(store: Store) -> None:
+    with pytest.raises(LookupError, match="404"):
+        await store.fail_job(404, "w1", now=T0, error="E", retry_at=T0, max_attempts=2)
+
+
+async def test_an_upload_without_kind_waits_for_the_user(store: Store) -> None:
+    job_id = await _enqueue(store, "F1", kind=None)
+    waiting = await store.get_job(job_id)
+    assert waiting is not None
+    assert (waiting.state, waiting.kind) == (JobState.WAITING, None)
+    later = T0 + timedelta(days=1)
+    assert await store.claim_jobs("w1", now=later, lease=LEASE) == []
+    assert await store.claim_job(job_id, "w1", now=later, lease=LEASE) is None
+
+    await store.update_job(job_id, kind="card")
+    [claimed] = await store.claim_jobs("w1", now=later, lease=LEASE)
+    assert (claimed.id, claimed.kind, claimed.attempts) == (job_id, "card", 1)
+
+
+async def test_taking_the_kind_back_makes_a_pending_job_wait(store: Store) -> None:
+    job_id = await _enqueue(store, "F1", kind="card")
+    await store.update_job(job_id, kind=None)
+    assert await store.claim_jobs("w1", now=T0, lease=LEASE) == []
+    await store.update_job(job_id, kind="business")
+    [claimed] = await store.claim_jobs("w1", now=T0, lease=LEASE)
+    assert claimed.kind == "business"
+
+
+async def test_a_started_job_keeps_its_kind(store: Store) -> None:
+    job_id = await _enqueue(store, "F1", kind="business")
+    claimed = await store.claim_job(job_id, "w1", now=T0, lease=LEASE)
+    await store.update_job(job_id, kind="card")
+    assert await store.get_job(job_id) == claimed
+
+
+async def test_two_engines_claim_each_job_exactly_once(database_url: str) -> None:
+    # Two Stores on one database, as two bot processes would have.
+    stores = [await Store.open(database_url) for _ in range(2)]
+    try:
+        for number in range(100):
+            assert await stores[0].enqueue_upload(upload(f"F{number:03}"), now=T0)
+
+        async def work(store: Store, worker_id: str) -> list[int]:
+            claimed: list[int] = []
+            while jobs := await store.claim_jobs(worker_id, now=T0, lease=LEASE, limit=3):
+                claimed += [job.id for job in jobs]
+            return claimed
+
+        workers = [
+            (store, f"w{index}-{task}") for index, store in enumerate(stores) for task in range(4)
+        ]
+        claims = await asyncio.gather(*(work(store, worker_id) for store, worker_id in workers))
+        claimed_ids = [job_id for worker_claims in claims for job_id in worker_claims]
+        assert len(claimed_ids) == 100
+        assert len(set(claimed_ids)) == 100
+        for job_id in claimed_ids:
+            job = await stores[1].get_job(job_id)
+            assert job is not None
+            assert (job.state, job.attempts) == (JobState.RUNNING, 1)
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_times_come_back_in_utc_and_compare_across_offsets(store: Store) -> None:
+    enqueued_at = datetime(2026, 3, 2, 18, 0, 0, 123456, tzinfo=KST)
+    assert await store.enqueue_upload(upload("F1"), now=enqueued_at)
+    job = await store.find_upload("T1", "F1")
+    assert job is not None
+    assert job.created_at == enqueued_at
+    assert job.created_at.tzinfo is UTC
+    assert job.created_at == datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
+
+    just_before = datetime(2026, 3, 2, 9, 0, 0, 123455, tzinfo=UTC)
+    assert await store.claim_jobs("w1", now=just_before, lease=LEASE) == []
+    [claimed] = await store.claim_jobs("w1", now=enqueued_at.astimezone(UTC), lease=LEASE)
+    assert claimed.lease_until == enqueued_at + LEASE
+    assert claimed.lease_until is not None
+    assert claimed.lease_until.tzinfo is UTC
+
+
+async def test_naive_times_are_refused(store: Store) -> None:
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        await store.enqueue_upload(upload("F1"), now=datetime(2026, 3, 2, 9, 0))
+    assert await store.find_upload("T1", "F1") is None
