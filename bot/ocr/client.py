@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 
-_BACKOFF_CAP_S = 8.0
+BACKOFF_CAP_S = 8.0
 _SPARE_CONNECTIONS = 2  # the token endpoint, and a connection being replaced
 _BUSINESS_NUMBER = re.compile(r"[0-9]{10}")
 # Codes the API Gateway means when its 413/429 answer has no JSON header.
@@ -200,6 +200,7 @@ class OcrClient:
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         failures = 0
+        # Renewing a token and shrinking an upload fix the request; they use up no attempt.
         token_renewed = shrunk = False
         while True:
             credential: Credential | None = None
@@ -228,7 +229,7 @@ class OcrClient:
                 failures += 1
                 if not error.retryable or failures >= self._settings.ocr_max_attempts:
                     raise
-                delay = self._backoff(failures, error.retry_after_s)
+                delay = backoff_delay(failures, self._backoff_base_s, error.retry_after_s)
                 if loop.time() + delay >= deadline:
                     raise
                 logger.warning(
@@ -245,12 +246,6 @@ class OcrClient:
         target = min(len(upload.data) // 2, GUIDE_UPLOAD_LIMIT_BYTES * 9 // 10)
         logger.info("nhn_ocr %s too large at %d bytes, shrinking", endpoint, len(upload.data))
         return await self._prepare(upload.data, upload.filename, _KIND[endpoint], target)
-
-    def _backoff(self, failures: int, retry_after_s: float | None) -> float:
-        if retry_after_s is not None:
-            return retry_after_s
-        ceiling = min(_BACKOFF_CAP_S, self._backoff_base_s * 2 ** (failures - 1))
-        return _jitter.uniform(0, ceiling)
 
     async def _send(
         self,
@@ -330,6 +325,14 @@ class OcrClient:
                 retryable=status >= 500,
             )
         return envelope.result
+
+
+def backoff_delay(failures: int, base_s: float, retry_after_s: float | None = None) -> float:
+    """Seconds before the next attempt: the server's Retry-After, else capped full jitter."""
+    if retry_after_s is not None:
+        return retry_after_s
+    ceiling = min(BACKOFF_CAP_S, base_s * 2 ** (failures - 1))
+    return _jitter.uniform(0, ceiling)
 
 
 def _parse(model: type[ResultT], endpoint: Endpoint, result: dict[str, Any]) -> ResultT:

@@ -17,6 +17,7 @@ from bot.ocr import (
     ServiceUnavailable,
     UnsupportedFileType,
 )
+from bot.ocr.client import BACKOFF_CAP_S, backoff_delay
 from bot.ocr.errors import CODES, GATEWAY_HTTP_STATUS
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import MINIMAL_PDF, noisy_png, plain_png
@@ -382,3 +383,18 @@ async def test_a_custom_transport_is_used(fake_nhn: NhnFake) -> None:
     async with OcrClient(fake_nhn.settings("v1.0"), transport=Recording()) as client:
         await client.business_status(NUMBER)
     assert seen == ["status"]
+
+
+@pytest.mark.parametrize(
+    ("failures", "ceiling"), [(1, 0.5), (2, 1.0), (3, 2.0), (5, BACKOFF_CAP_S), (9, BACKOFF_CAP_S)]
+)
+def test_backoff_is_full_jitter_up_to_a_capped_exponential(failures: int, ceiling: float) -> None:
+    delays = [backoff_delay(failures, 0.5) for _ in range(2000)]
+    assert all(0 <= delay <= ceiling for delay in delays)
+    assert max(delays) > ceiling * 0.9  # spread over the whole range, not a fixed step
+    assert min(delays) < ceiling * 0.1
+
+
+def test_backoff_takes_retry_after_as_given() -> None:
+    assert backoff_delay(1, 0.5, retry_after_s=12.0) == 12.0
+    assert backoff_delay(3, 0.0) == 0.0

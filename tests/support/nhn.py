@@ -241,7 +241,11 @@ class NhnFake:
     # Configuration for the code under test
 
     def env(self, version: str = "v1.1") -> dict[str, str]:
-        """NHN_* variables for a subprocess using this fake."""
+        """NHN_* variables for a subprocess using this fake.
+
+        Merge them over an environment stripped of other NHN_* variables: a leftover
+        NHN_USER_ACCESS_KEY_ID would switch a v1.0 subprocess to v1.1.
+        """
         values = {
             "NHN_OCR_APP_KEY": self.app_key,
             "NHN_OCR_BASE_URL": self.url,
