@@ -17,8 +17,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, ValidationError
 
 from bot.config import OcrApiVersion, Settings
 from bot.ocr.auth import Credential, authenticator_for, reveal
@@ -35,6 +34,7 @@ from bot.ocr.errors import (
     transport_error,
 )
 from bot.ocr.models import (
+    ApiModel,
     BusinessResult,
     CardResult,
     DocumentKind,
@@ -65,17 +65,13 @@ class Endpoint(StrEnum):
 _KIND = {Endpoint.BUSINESS: DocumentKind.BUSINESS, Endpoint.CARD: DocumentKind.CARD}
 
 
-class _Header(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, extra="allow")
-
+class _Header(ApiModel):
     is_successful: bool
     result_code: int
     result_message: str = ""
 
 
-class _Envelope(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class _Envelope(ApiModel):
     header: _Header
     result: dict[str, Any] | None = None
 
