@@ -10,6 +10,7 @@ class JobState(StrEnum):
     PENDING = "pending"  # ready to run once `not_before` has passed
     RUNNING = "running"  # claimed by `worker_id` until `lease_until`
     DONE = "done"
+    CANCELLED = "cancelled"  # the user chose not to have the file read
     FAILED = "failed"  # gave up after the last attempt
 
 
@@ -25,7 +26,9 @@ class UploadJob:
     file_id: str
     channel_id: str
     user_id: str
-    thread_ts: str  # ts of the upload message, where the bot answers
+    message_ts: str  # the upload message, where progress reactions go
+    thread_ts: str  # the thread the bot answers in (the upload's own, or its parent's)
+    channel_type: str | None  # "channel" (public), "group", "im", "mpim"; None if unknown
     kind: str | None  # "business", "card", or None to ask the user
 
 
@@ -38,7 +41,9 @@ class ClaimedJob:
     file_id: str
     channel_id: str
     user_id: str
+    message_ts: str
     thread_ts: str
+    channel_type: str | None
     kind: str | None
     state: JobState
     attempts: int

@@ -46,8 +46,9 @@ class Store:
 
     # Upload jobs
 
-    async def enqueue_upload(self, job: UploadJob, *, now: datetime) -> bool:
-        """Record an upload; False when this (team, file) was already recorded, in any state.
+    async def enqueue_upload(self, job: UploadJob, *, now: datetime) -> int | None:
+        """Record an upload and return its job id; None when this (team, file) was
+        already recorded, in any state.
 
         Without a kind the job waits for the user to pick one (see `update_job`).
         """
@@ -57,7 +58,9 @@ class Store:
             file_id=job.file_id,
             channel_id=job.channel_id,
             user_id=job.user_id,
+            message_ts=job.message_ts,
             thread_ts=job.thread_ts,
+            channel_type=job.channel_type,
             kind=job.kind,
             state=state.value,
             attempts=0,
@@ -69,7 +72,8 @@ class Store:
             index_elements=[_jobs.team_id, _jobs.file_id]
         ).returning(_jobs.id)
         async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).first() is not None
+            row = (await connection.execute(statement)).first()
+        return None if row is None else int(row.id)
 
     async def claim_jobs(
         self, worker_id: str, *, now: datetime, lease: timedelta, limit: int = 1
@@ -156,6 +160,16 @@ class Store:
         )
         async with self._engine.begin() as connection:
             await connection.execute(statement)
+
+    async def cancel_job(self, job_id: int, *, now: datetime) -> bool:
+        """End a job that has not started without running it; False if it already started."""
+        statement = (
+            sa.update(upload_jobs)
+            .where(_jobs.id == job_id, _jobs.state.in_(_UNSTARTED))
+            .values(state=JobState.CANCELLED.value, updated_at=now)
+        )
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1
 
     async def get_job(self, job_id: int) -> ClaimedJob | None:
         return await self._find_job(_jobs.id == job_id)

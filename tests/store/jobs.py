@@ -14,6 +14,8 @@ def upload(file_id: str, *, kind: str | None = "business", team_id: str = "T1") 
         file_id=file_id,
         channel_id="C1",
         user_id="U1",
+        message_ts="1772442000.000100",
         thread_ts="1772442000.000100",
+        channel_type="channel",
         kind=kind,
     )

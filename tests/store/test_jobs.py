@@ -57,7 +57,7 @@ async def test_a_finished_upload_is_not_recorded_again(store: Store) -> None:
 
 async def test_concurrent_deliveries_of_one_upload_record_it_once(store: Store) -> None:
     results = await asyncio.gather(*(store.enqueue_upload(upload("F1"), now=T0) for _ in range(20)))
-    assert results.count(True) == 1
+    assert len([job_id for job_id in results if job_id is not None]) == 1
     assert len(await store.claim_jobs("w1", now=T0, lease=LEASE, limit=20)) == 1
 
 
@@ -256,3 +256,30 @@ async def test_naive_times_are_refused(store: Store) -> None:
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
         await store.enqueue_upload(upload("F1"), now=datetime(2026, 3, 2, 9, 0))
     assert await store.find_upload("T1", "F1") is None
+
+
+async def test_a_cancelled_job_is_never_claimed(store: Store) -> None:
+    job_id = await store.enqueue_upload(upload("F1", kind=None), now=T0)
+    assert job_id is not None
+    assert await store.cancel_job(job_id, now=T0)
+    await store.update_job(job_id, kind="card")
+    assert await store.claim_jobs("w1", now=T0, lease=LEASE) == []
+    job = await store.get_job(job_id)
+    assert job is not None
+    assert job.state is JobState.CANCELLED
+
+
+async def test_a_running_job_cannot_be_cancelled(store: Store) -> None:
+    job_id = await store.enqueue_upload(upload("F1"), now=T0)
+    assert job_id is not None
+    assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
+    assert not await store.cancel_job(job_id, now=T0)
+
+
+async def test_enqueue_returns_the_id_the_job_is_found_under(store: Store) -> None:
+    job_id = await store.enqueue_upload(upload("F7"), now=T0)
+    found = await store.find_upload("T1", "F7")
+    assert found is not None
+    assert found.id == job_id
+    assert found.message_ts == "1772442000.000100"
+    assert found.channel_type == "channel"

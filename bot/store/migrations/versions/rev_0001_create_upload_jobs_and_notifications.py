@@ -21,7 +21,9 @@ def upgrade() -> None:
         sa.Column("file_id", sa.String(32), nullable=False),
         sa.Column("channel_id", sa.String(32), nullable=False),
         sa.Column("user_id", sa.String(32), nullable=False),
+        sa.Column("message_ts", sa.String(32), nullable=False),
         sa.Column("thread_ts", sa.String(32), nullable=False),
+        sa.Column("channel_type", sa.String(16), nullable=True),
         sa.Column("kind", sa.String(32), nullable=True),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
@@ -33,7 +35,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("team_id", "file_id", name="uq_upload_jobs_team_file"),
         sa.CheckConstraint(
-            "state IN ('waiting', 'pending', 'running', 'done', 'failed')",
+            "state IN ('waiting', 'pending', 'running', 'done', 'cancelled', 'failed')",
             name="ck_upload_jobs_state",
         ),
     )
