@@ -1,0 +1,146 @@
+"""The `ocrbot` command: run the bot, analyse files and look up statuses from the terminal.
+
+Exit codes: 0 success, 1 an API or network failure, 2 bad input or configuration.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.domain import bizno
+from bot.logs import configure_logging
+from bot.ocr import DocumentKind, OcrClient, OcrError
+from bot.ocr.errors import InvalidInput
+from bot.services.analysis import AnalysisService
+from bot.terminal import analysis_json, error_json, render, render_status, status_json
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocrbot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    analyze = commands.add_parser("analyze", help="read a certificate or card image")
+    analyze.add_argument("file", type=Path)
+    analyze.add_argument(
+        "--kind",
+        choices=[k.value for k in DocumentKind],
+        default=DocumentKind.BUSINESS.value,
+        help="what the file shows (default: business)",
+    )
+    analyze.add_argument("--json", action="store_true", help="print the normalised result")
+
+    status = commands.add_parser("status", help="look up business registration statuses")
+    status.add_argument("numbers", nargs="+", metavar="NUMBER")
+    status.add_argument("--json", action="store_true")
+
+    run = commands.add_parser("run", help="run the Slack bot (Socket Mode unless --http)")
+    run.add_argument("--http", action="store_true", help="serve HTTP at /slack/events")
+    run.add_argument("--port", type=int, default=3000)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply schema migrations")
+    return parser
+
+
+def _say_error(error: OcrError, settings: Settings) -> int:
+    print(error.user_message(settings.language), file=sys.stderr)
+    return EXIT_BAD_INPUT if isinstance(error, InvalidInput) else EXIT_FAILURE
+
+
+async def _analyze(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        image = args.file.read_bytes()
+    except OSError as error:
+        print(f"{args.file}: {error.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    async with OcrClient(settings) as ocr:
+        service = AnalysisService(ocr, settings)
+        try:
+            analysis = await service.analyze(DocumentKind(args.kind), image, args.file.name)
+        except OcrError as error:
+            return _say_error(error, settings)
+    lang = settings.language
+    print(
+        json.dumps(analysis_json(analysis, lang), ensure_ascii=False, indent=2)
+        if args.json
+        else render(analysis, lang)
+    )
+    failed = getattr(analysis, "status_error", None) is not None
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
+    numbers: list[str] = []
+    bad = False
+    for raw in args.numbers:
+        try:
+            numbers.append(bizno.validate(raw))
+        except bizno.InvalidBusinessNumber as error:
+            print(f"{raw}: {error.message(lang)}", file=sys.stderr)
+            bad = True
+    if bad:
+        return EXIT_BAD_INPUT
+    async with OcrClient(settings) as ocr:
+        results = await AnalysisService(ocr, settings).check_statuses(numbers)
+    code = EXIT_OK
+    for number, result in zip(numbers, results, strict=True):
+        if isinstance(result, OcrError):
+            code = max(code, _say_error(result, settings))
+            if args.json:
+                print(
+                    json.dumps(
+                        {"number": number, "error": error_json(result, lang)}, ensure_ascii=False
+                    )
+                )
+        elif args.json:
+            print(json.dumps(status_json(result, lang), ensure_ascii=False))
+        else:
+            print(render_status(result, lang))
+    return code
+
+
+# The Slack runtime and the store are imported where used: `analyze` and `status`
+# start faster without slack_bolt, aiohttp and SQLAlchemy.
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import run_until_stopped
+
+    await run_until_stopped(settings, http=args.http, port=args.port)
+    return EXIT_OK
+
+
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import upgrade
+
+    await upgrade(settings.database_url)
+    print("Database schema is up to date.")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    quiet = logging.WARNING if args.command in ("analyze", "status") else logging.INFO
+    try:
+        settings = load_settings()
+        configure_logging(logging.DEBUG if args.verbose else quiet, secrets=settings.secrets())
+        if args.command != "db":
+            settings.ocr_api_version()
+        handler = {"analyze": _analyze, "status": _status, "run": _run, "db": _db}[args.command]
+        return asyncio.run(handler(args, settings))
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

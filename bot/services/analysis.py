@@ -1,0 +1,145 @@
+"""Document analysis and status lookups, shared by the CLI and the Slack app."""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from bot.config import Settings
+from bot.domain import bizno, certificate
+from bot.domain.card import CardNumber, Expiry, parse_expiry
+from bot.domain.certificate import Certificate
+from bot.domain.status import BusinessStatus
+from bot.ocr import CardResult, DocumentKind, OcrClient, OcrError
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCheck:
+    number: str  # 10 digits
+    status: BusinessStatus
+    checked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecognisedNumber:
+    """The registration number read from a certificate, as far as it can be trusted."""
+
+    text: str  # as shown: XXX-XX-XXXXX when it has ten digits, else what OCR read
+    digits: str | None  # ten digits when the length is right
+    checksum_ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessAnalysis:
+    certificate: Certificate
+    number: RecognisedNumber | None
+    status: StatusCheck | None
+    status_error: OcrError | None  # the lookup failed although the document was read
+    low_resolution: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardAnalysis:
+    number: CardNumber | None
+    expiry: Expiry | None
+    expired: bool | None
+    low_resolution: bool
+
+
+Analysis = BusinessAnalysis | CardAnalysis
+
+
+def recognise_number(raw: str | None) -> RecognisedNumber | None:
+    """Interpret the 등록번호 value OCR returned.
+
+    >>> recognise_number("220-81-62517")
+    RecognisedNumber(text='220-81-62517', digits='2208162517', checksum_ok=True)
+    >>> recognise_number("123-45-67890").checksum_ok
+    False
+    >>> recognise_number("12-345")
+    RecognisedNumber(text='12-345', digits=None, checksum_ok=False)
+    """
+    if raw is None or not raw.strip():
+        return None
+    try:
+        text = bizno.format(raw)
+    except bizno.InvalidBusinessNumber:
+        return RecognisedNumber(text=raw.strip(), digits=None, checksum_ok=False)
+    digits = bizno.compact(raw)
+    return RecognisedNumber(text=text, digits=digits, checksum_ok=bizno.checksum_ok(digits))
+
+
+def read_card(result: CardResult, today: date) -> CardAnalysis:
+    number = None
+    if result.total_card_num is not None:
+        try:
+            number = CardNumber(result.total_card_num.get_secret_value())
+        except ValueError:
+            number = None
+    expiry = parse_expiry(result.valid_thru.value) if result.valid_thru else None
+    return CardAnalysis(
+        number=number,
+        expiry=expiry,
+        expired=expiry.is_expired(today) if expiry else None,
+        low_resolution=result.low_resolution,
+    )
+
+
+class AnalysisService:
+    def __init__(
+        self,
+        ocr: OcrClient,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._ocr = ocr
+        self._settings = settings
+        self._clock = clock
+
+    async def analyze(self, kind: DocumentKind, image: bytes, filename: str) -> Analysis:
+        if kind is DocumentKind.CARD:
+            return await self.analyze_card(image, filename)
+        return await self.analyze_business(image, filename)
+
+    async def analyze_business(self, image: bytes, filename: str) -> BusinessAnalysis:
+        result = await self._ocr.business(image, filename)
+        cert = certificate.normalize(result.key_values, self._settings.low_confidence_threshold)
+        number = recognise_number(cert.registration_number)
+        status, status_error = None, None
+        if number is not None and number.digits is not None and number.checksum_ok:
+            try:
+                status = await self.check_status(number.digits)
+            except OcrError as error:
+                status_error = error
+        return BusinessAnalysis(
+            certificate=cert,
+            number=number,
+            status=status,
+            status_error=status_error,
+            low_resolution=result.low_resolution,
+        )
+
+    async def analyze_card(self, image: bytes, filename: str) -> CardAnalysis:
+        result = await self._ocr.credit_card(image, filename)
+        return read_card(result, self._clock().date())
+
+    async def check_status(self, number: str) -> StatusCheck:
+        """Look up one valid ten-digit number."""
+        result = await self._ocr.business_status(number)
+        return StatusCheck(
+            number=number,
+            status=BusinessStatus.from_code(result.status_code),
+            checked_at=self._clock(),
+        )
+
+    async def check_statuses(self, numbers: list[str]) -> list[StatusCheck | OcrError]:
+        """Look up several numbers at once; each answer or its error, in order."""
+
+        async def one(number: str) -> StatusCheck | OcrError:
+            try:
+                return await self.check_status(number)
+            except OcrError as error:
+                return error
+
+        return list(await asyncio.gather(*(one(n) for n in numbers)))

@@ -1,0 +1,152 @@
+"""`ocrbot analyze` and `ocrbot status` end to end: a real process against the NHN fake."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.support.leaks import card_number_runs
+from tests.support.nhn import NhnFake, Reply
+
+OCRBOT = str(Path(sys.executable).with_name("ocrbot"))
+
+
+def run_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NHN_", "OCR_", "SLACK_"))}
+    return subprocess.run(  # noqa: S603
+        [OCRBOT, *args],
+        env={**clean, **env},
+        cwd=tmp_path,  # no .env here
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1400, 900), "white").save(buffer, "PNG")
+    path = tmp_path / "scan.png"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.parametrize("version", ["v1.1", "v1.0"])
+def test_status_of_several_numbers(tmp_path: Path, fake_nhn: NhnFake, version: str) -> None:
+    fake_nhn.statuses["1248100998"] = "06"
+    done = run_cli(tmp_path, fake_nhn.env(version), "status", "220-81-62517", "124 81 00998")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("220-81-62517  01")
+    assert lines[1].startswith("124-81-00998  06")
+    assert "폐업" in lines[1]
+    assert fake_nhn.calls("business/status") == 2
+
+
+def test_status_json_in_english(tmp_path: Path, fake_nhn: NhnFake) -> None:
+    env = {**fake_nhn.env(), "LANGUAGE": "en"}
+    done = run_cli(tmp_path, env, "status", "2208162517", "--json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["number"] == "2208162517"
+    assert answer["code"] == "01"
+    assert answer["alert"] is False
+
+
+def test_invalid_number_exits_2_without_a_call(tmp_path: Path, fake_nhn: NhnFake) -> None:
+    done = run_cli(tmp_path, fake_nhn.env(), "status", "123-45-67890", "12345")
+    assert done.returncode == 2
+    assert "123-45-67890" in done.stderr
+    assert "12345" in done.stderr
+    assert fake_nhn.calls("business/status") == 0
+
+
+def test_api_failure_exits_1_with_the_user_message(tmp_path: Path, fake_nhn: NhnFake) -> None:
+    fake_nhn.script("business/status", Reply.error(4010001))
+    env = {**fake_nhn.env(), "LANGUAGE": "en"}
+    done = run_cli(tmp_path, env, "status", "220-81-62517")
+    assert done.returncode == 1
+    assert "admin" in done.stderr.lower()
+    assert "Traceback" not in done.stderr
+
+
+def test_analyze_business_reads_fields_and_looks_up_the_status(
+    tmp_path: Path, fake_nhn: NhnFake, photo: Path
+) -> None:
+    done = run_cli(tmp_path, fake_nhn.env(), "analyze", str(photo))
+    assert done.returncode == 0, done.stderr
+    assert "상호: 주식회사 한빛테크놀로지" in done.stdout
+    assert "220-81-62517" in done.stdout
+    assert fake_nhn.calls("business") == 1
+    assert fake_nhn.calls("business/status") == 1
+
+
+def test_analyze_business_json(tmp_path: Path, fake_nhn: NhnFake, photo: Path) -> None:
+    fake_nhn.statuses["2208162517"] = "05"
+    done = run_cli(tmp_path, fake_nhn.env(), "analyze", str(photo), "--json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["kind"] == "business"
+    assert answer["registration_number"] == {
+        "text": "220-81-62517",
+        "digits": "2208162517",
+        "checksum_ok": True,
+    }
+    assert answer["status"]["code"] == "05"
+    assert answer["status"]["alert"] is True
+    fields = {f["field"]: f["value"] for f in answer["fields"]}
+    assert fields["type"] == "법인사업자"
+
+
+def test_card_analysis_never_shows_the_full_number(
+    tmp_path: Path, fake_nhn: NhnFake, photo: Path
+) -> None:
+    fake_nhn.card_number = "4012888888881881"
+    for args in (["--json"], []):
+        done = run_cli(
+            tmp_path, fake_nhn.env(), "-v", "analyze", str(photo), "--kind", "card", *args
+        )
+        assert done.returncode == 0, done.stderr
+        assert "1881" in done.stdout
+        everything = done.stdout + done.stderr
+        assert card_number_runs(everything, fake_nhn.card_number) == []
+    assert "DEBUG" in done.stderr  # the debug logs were really captured and searched
+
+
+@pytest.mark.parametrize(
+    ("content", "kind", "reason"),
+    [
+        (b"", "business", "빈 파일"),
+        (b"GIF89a not supported", "business", "PDF"),
+        (b"%PDF-1.7 fake", "card", "PNG"),
+    ],
+)
+def test_bad_files_exit_2_without_a_call(
+    tmp_path: Path, fake_nhn: NhnFake, content: bytes, kind: str, reason: str
+) -> None:
+    path = tmp_path / "upload.bin"
+    path.write_bytes(content)
+    done = run_cli(tmp_path, fake_nhn.env(), "analyze", str(path), "--kind", kind)
+    assert done.returncode == 2
+    assert reason in done.stderr
+    assert fake_nhn.calls("business") + fake_nhn.calls("credit-card") == 0
+
+
+def test_missing_file_exits_2(tmp_path: Path, fake_nhn: NhnFake) -> None:
+    done = run_cli(tmp_path, fake_nhn.env(), "analyze", str(tmp_path / "nope.png"))
+    assert done.returncode == 2
+    assert "nope.png" in done.stderr
+
+
+def test_missing_credentials_name_the_variables(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, {}, "status", "220-81-62517")
+    assert done.returncode == 2
+    assert "NHN_OCR_APP_KEY" in done.stderr
+    assert "NHN_USER_ACCESS_KEY_ID" in done.stderr
