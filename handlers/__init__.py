@@ -1,0 +1,16 @@
+"""Bolt listeners, grouped by kind. Each listener is thin: it acknowledges and calls a service."""
+
+from typing import TYPE_CHECKING
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers import actions, commands, events
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def register(app: AsyncApp, services: "Services") -> None:
+    events.register(app, services)
+    commands.register(app, services)
+    actions.register(app, services)

@@ -1,0 +1,91 @@
+"""The app factory: builds the services once and wires the Bolt listeners to them."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+import handlers
+from bot.config import Settings
+from bot.ocr import OcrClient
+from bot.services.analysis import AnalysisService
+from bot.services.bizstatus import BizstatusService
+from bot.services.notifier import TeamNotifier
+from bot.services.uploads import UploadService, worker_name
+from bot.slack.client import create_web_client
+from bot.slack.files import SlackFileDownloader
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    client: AsyncWebClient
+    store: Store
+    ocr: OcrClient
+    downloader: SlackFileDownloader
+    analysis: AnalysisService
+    notifier: TeamNotifier
+    uploads: UploadService
+    bizstatus: BizstatusService
+
+    @classmethod
+    async def start(
+        cls, settings: Settings, *, clock: Callable[[], datetime] = utc_now
+    ) -> "Services":
+        """Open the store (applying migrations) and build every service."""
+        store = await Store.open(settings.database_url)
+        client = create_web_client(settings)
+        ocr = OcrClient(settings)
+        downloader = SlackFileDownloader(
+            client, api_url=settings.slack_api_url, max_bytes=settings.file_max_bytes
+        )
+        analysis = AnalysisService(ocr, settings, clock=clock)
+        notifier = TeamNotifier(client, store, settings, clock=clock)
+        uploads = UploadService(
+            client=client,
+            store=store,
+            analysis=analysis,
+            downloader=downloader,
+            notifier=notifier,
+            settings=settings,
+            clock=clock,
+            worker_id=worker_name(),
+        )
+        return cls(
+            settings=settings,
+            client=client,
+            store=store,
+            ocr=ocr,
+            downloader=downloader,
+            analysis=analysis,
+            notifier=notifier,
+            uploads=uploads,
+            bizstatus=BizstatusService(analysis, notifier, settings),
+        )
+
+    async def aclose(self) -> None:
+        await self.downloader.aclose()
+        await self.ocr.aclose()
+        await self.store.close()
+
+
+def create_app(services: Services) -> AsyncApp:
+    settings = services.settings
+    signing_secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=services.client,
+        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        logger=logging.getLogger("slack_bolt"),
+    )
+    handlers.register(app, services)
+    return app

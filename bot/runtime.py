@@ -1,0 +1,117 @@
+"""Running the bot: Socket Mode (the default) or HTTP mode, plus the job worker.
+
+`BotRuntime` is what `ocrbot run` starts and what the end-to-end tests start, so the
+tests exercise the same wiring as production.
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.app import Services, create_app
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def create_web_app(bolt: AsyncApp, health: dict[str, Any]) -> web.Application:
+    async def events(request: web.Request) -> web.Response:
+        response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def health_check(_: web.Request) -> web.Response:
+        return web.json_response(health)
+
+    web_app = web.Application()
+    web_app.add_routes([web.post(EVENTS_PATH, events), web.get("/health", health_check)])
+    return web_app
+
+
+class BotRuntime:
+    """The services, the Bolt app, a transport (HTTP or Socket Mode) and the job worker."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: bool,
+        host: str = "0.0.0.0",  # noqa: S104 - a server behind a load balancer listens on all
+        port: int = 3000,
+    ) -> None:
+        settings.ocr_api_version()
+        settings.check_slack(http=http)
+        self.settings = settings
+        self._http, self._host, self._port = http, host, port
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self.health: dict[str, Any] = {"ok": True, "mode": "http" if http else "socket"}
+        self.url = ""
+
+    async def __aenter__(self) -> Self:
+        self.services = await Services.start(self.settings)
+        self.app = create_app(self.services)
+        if self._http:
+            self._runner = web.AppRunner(create_web_app(self.app, self.health))
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self._host, self._port)
+            await site.start()
+            host, port = self._runner.addresses[0][:2]
+            self.url = f"http://{host}:{port}"
+            log.info("Serving Slack requests at %s%s", self.url, EVENTS_PATH)
+        else:
+            token = self.settings.slack_app_token
+            if token is None:  # check_slack already refused this; the test narrows the type
+                raise ConfigError("SLACK_APP_TOKEN is not set")
+            self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Connected to Slack in Socket Mode")
+        self._worker = asyncio.create_task(self._work())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.services.aclose()
+
+    async def _work(self) -> None:
+        """Run due jobs and jobs whose worker died, at start-up and then periodically."""
+        interval = self.settings.job_poll_interval.total_seconds()
+        while True:
+            try:
+                ran = await self.services.uploads.run_pending()
+            except Exception:
+                log.exception("Job worker pass failed; trying again later")
+                ran = 0
+            await asyncio.sleep(0 if ran else interval)
+
+
+async def run_until_stopped(settings: Settings, *, http: bool, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with BotRuntime(settings, http=http, port=port):
+        await stop.wait()
+    log.info("Stopped")

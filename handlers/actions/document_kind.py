@@ -1,0 +1,37 @@
+"""The buttons that say what an upload is when the bot could not tell."""
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.blocks import Message
+from bot.blocks.ids import CHOOSE_KIND_BUSINESS, CHOOSE_KIND_CARD, CHOOSE_KIND_IGNORE
+from bot.domain.upload_kind import UploadKind
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+_KINDS: dict[str, UploadKind | None] = {
+    CHOOSE_KIND_BUSINESS: "business",
+    CHOOSE_KIND_CARD: "card",
+    CHOOSE_KIND_IGNORE: None,
+}
+
+
+def register(app: AsyncApp, services: "Services") -> None:
+    @app.action(re.compile("^(" + "|".join(map(re.escape, _KINDS)) + ")$"))
+    async def choose_kind(
+        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+
+        async def replace_prompt(message: Message) -> None:
+            await respond(replace_original=True, **message.as_kwargs())
+
+        await services.uploads.on_kind_chosen(
+            int(action["value"]),
+            _KINDS[action["action_id"]],
+            user_id=body["user"]["id"],
+            replace_prompt=replace_prompt,
+        )

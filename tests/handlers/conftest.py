@@ -1,0 +1,86 @@
+"""The real bot, served over HTTP on 127.0.0.1, against the fake Slack and the fake NHN."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.runtime import EVENTS_PATH, BotRuntime
+from tests.support.nhn import NhnFake
+from tests.support.slack_fake import ApiCall, FakeSlack
+from tests.support.slack_requests import SlackRequestSender
+
+ALERTS_CHANNEL = "C_ALERTS"
+
+
+@dataclass
+class RunningBot:
+    runtime: BotRuntime
+    send: SlackRequestSender
+    slack: FakeSlack
+    nhn: NhnFake
+    database: Path
+
+    async def wait_for(
+        self, method: str, count: int = 1, *, timeout_s: float = 10
+    ) -> list[ApiCall]:
+        """Wait until the bot has made `count` calls of a Web API method; return them."""
+        await eventually(lambda: len(self.slack.calls_to(method)) >= count, timeout_s=timeout_s)
+        return self.slack.calls_to(method)
+
+    async def settle(self, seconds: float = 0.5) -> None:
+        """Give the bot time to do anything it should not do (a second analysis, a post)."""
+        await asyncio.sleep(seconds)
+
+
+async def eventually(condition: Callable[[], bool], *, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the bot did not get there in time")
+        await asyncio.sleep(0.02)
+
+
+def bot_settings(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, database: Path, secret: str, **overrides: Any
+) -> Any:
+    values: dict[str, Any] = {
+        "slack_bot_token": fake_slack.bot_token,
+        "slack_signing_secret": secret,
+        "slack_api_url": fake_slack.api_url,
+        "database_url": f"sqlite+aiosqlite:///{database}",
+        "notify_channel": ALERTS_CHANNEL,
+        "file_shared_grace_s": 0.3,
+        "job_poll_interval": "60s",
+    }
+    values.update(overrides)
+    return fake_nhn.settings(**values)
+
+
+@pytest.fixture
+def bot_overrides() -> dict[str, Any]:
+    """Settings a test module changes for its bot (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def bot(
+    fake_slack: FakeSlack,
+    fake_nhn: NhnFake,
+    tmp_path: Path,
+    slack_signing_secret: str,
+    bot_overrides: dict[str, Any],
+) -> AsyncIterator[RunningBot]:
+    database = tmp_path / "bot.db"
+    settings = bot_settings(fake_slack, fake_nhn, database, slack_signing_secret, **bot_overrides)
+    async with (
+        BotRuntime(settings, http=True, host="127.0.0.1", port=0) as runtime,
+        SlackRequestSender(
+            runtime.url + EVENTS_PATH, slack_signing_secret, response_urls=fake_slack.response_url
+        ) as sender,
+    ):
+        yield RunningBot(runtime, sender, fake_slack, fake_nhn, database)

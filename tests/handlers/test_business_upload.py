@@ -1,0 +1,67 @@
+"""A business registration certificate uploaded in a channel is answered in its thread."""
+
+import json
+
+import pytest
+
+from tests.handlers.conftest import RunningBot, eventually
+from tests.handlers.images import png
+from tests.support.slack_requests import file_share_message
+
+CHANNEL = "C_PURCHASING"
+
+
+def blocks_text(params: dict[str, object]) -> str:
+    return json.dumps(params.get("blocks"), ensure_ascii=False) + str(params.get("text"))
+
+
+async def test_certificate_upload_gets_fields_and_status_in_the_thread(bot: RunningBot) -> None:
+    file = bot.slack.add_file("사업자등록증.png", png(), "image/png", "png", channel=CHANNEL)
+    event = file_share_message(file, channel=CHANNEL, user="U_UPLOADER", text="신규 거래처입니다")
+
+    response = await bot.send.event(event)
+
+    assert response.status_code == 200
+    [reply] = await bot.wait_for("chat.postMessage")
+    assert reply.params["channel"] == CHANNEL
+    assert reply.params["thread_ts"] == event["ts"]
+    shown = blocks_text(reply.params)
+    assert "주식회사 한빛테크놀로지" in shown
+    assert "220-81-62517" in shown
+    assert "🟢" in shown  # the status badge
+    assert reply.params["text"]  # the notification fallback
+    assert bot.nhn.calls("business") == 1
+    assert bot.nhn.calls("business/status") == 1
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == ["white_check_mark"])
+
+
+async def test_a_closed_business_shows_its_badge_and_a_recheck_button(bot: RunningBot) -> None:
+    bot.nhn.statuses["2208162517"] = "06"
+    file = bot.slack.add_file(
+        "cert.pdf", b"%PDF-1.4 certificate", "application/pdf", "pdf", channel=CHANNEL
+    )
+    event = file_share_message(file, channel=CHANNEL, user="U_UPLOADER")
+
+    await bot.send.event(event)
+
+    replies = await bot.wait_for("chat.postMessage")
+    thread_reply = next(c for c in replies if c.params["channel"] == CHANNEL)
+    shown = blocks_text(thread_reply.params)
+    assert "🔴" in shown
+    buttons = [
+        element
+        for block in thread_reply.params["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert [b["value"] for b in buttons if b["action_id"] == "recheck_status"] == ["2208162517"]
+
+
+@pytest.mark.parametrize("bot_overrides", [{"language": "en"}])
+async def test_english_replies_when_language_is_en(bot: RunningBot) -> None:
+    file = bot.slack.add_file("certificate.png", png(), "image/png", "png", channel=CHANNEL)
+    await bot.send.event(
+        file_share_message(file, channel=CHANNEL, user="U_UPLOADER", text="business certificate")
+    )
+    [reply] = await bot.wait_for("chat.postMessage")
+    assert "Trade name" in blocks_text(reply.params)
