@@ -28,10 +28,8 @@ class BackgroundServer:
     def __init__(self, app: web.Application, *, host: str = "127.0.0.1") -> None:
         self._app = app
         self._host = host
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name=f"fake-server-{host}", daemon=True
-        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -44,15 +42,22 @@ class BackgroundServer:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind((self._host, 0))
         self.port = listener.getsockname()[1]
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name=f"fake-server-{self._host}", daemon=True
+        )
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._serve(listener), self._loop).result(START_TIMEOUT_S)
 
     def stop(self) -> None:
+        if self._loop is None or self._thread is None:
+            return
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
+        self._loop, self._thread, self._runner = None, None, None
 
     def __enter__(self) -> Self:
         self.start()
