@@ -70,3 +70,60 @@ notifications = sa.Table(
     sa.Column("status_code", sa.String(8), primary_key=True),
     sa.Column("announced_at", UTCDateTime, nullable=False),
 )
+
+# Issue: watchlists, status history and cache, audit log (migration 0002).
+
+status_checks = sa.Table(
+    "status_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("business_number", sa.String(10), nullable=False),
+    sa.Column("status_code", sa.String(2), nullable=False),
+    sa.Column("provider", sa.String(8), nullable=False),
+    sa.Column("checked_at", UTCDateTime, nullable=False),
+    sa.Index("ix_status_checks_number_checked_at", "business_number", "checked_at"),
+)
+
+watches = sa.Table(
+    "watches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("team_id", sa.String(32), nullable=False),
+    sa.Column("business_number", sa.String(10), nullable=False),
+    sa.Column("label", sa.String(100), nullable=True),
+    sa.Column("channel_id", sa.String(32), nullable=False),
+    sa.Column("created_by", sa.String(32), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_status_code", sa.String(2), nullable=True),
+    sa.Column("last_checked_at", UTCDateTime, nullable=True),
+    sa.Column("next_check_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(128), nullable=True),
+    sa.Column("claim_until", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("team_id", "business_number", name="uq_watches_team_number"),
+    sa.Index("ix_watches_next_check_at", "next_check_at"),
+)
+
+status_changes = sa.Table(
+    "status_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("team_id", sa.String(32), nullable=False),
+    sa.Column("business_number", sa.String(10), nullable=False),
+    sa.Column("old_status_code", sa.String(2), nullable=True),
+    sa.Column("new_status_code", sa.String(2), nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Index("ix_status_changes_team_changed_at", "team_id", "changed_at"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("team_id", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(32), nullable=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.String(64), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_audit_log_team_at", "team_id", "at"),
+)
