@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import httpx
 
+from bot.errors import UserFacingError
 from bot.i18n import Text
 
 # NHN's guides state 5 MB; the new endpoint takes 20 MB (FACTS.md).
@@ -181,7 +182,7 @@ BAD_RESPONSE = Text(
 )
 
 
-class OcrError(Exception):
+class OcrError(UserFacingError):
     """Base of every OCR failure. Subclasses set what is usually true of them."""
 
     default_retryable: ClassVar[bool] = False

@@ -16,6 +16,7 @@ import httpx
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import UserFacingError
 from bot.i18n import Text
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class SlackFile:
         )
 
 
-class DownloadError(Exception):
+class DownloadError(UserFacingError):
     """A Slack file could not be fetched. `user_message` says what happened and what to do;
     str() is its English text and never holds a token or a URL."""
 
