@@ -107,11 +107,11 @@ class BotRuntime:
             await asyncio.sleep(0 if ran else interval)
 
 
-async def run_until_stopped(settings: Settings, *, http: bool, port: int) -> None:
+async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with BotRuntime(settings, http=http, port=port):
+    async with BotRuntime(settings, http=http, host=host, port=port):
         await stop.wait()
     log.info("Stopped")

@@ -1,0 +1,137 @@
+"""Several bot processes on one PostgreSQL database: every upload analysed exactly once,
+and a job left by a killed process finished by another."""
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+
+from tests.handlers.images import png
+from tests.support.nhn import NhnFake
+from tests.support.processes import BotProcess
+from tests.support.slack_fake import FakeSlack
+from tests.support.slack_requests import (
+    SlackRequestSender,
+    file_share_message,
+    file_shared_event,
+)
+
+CHANNEL = "C_PURCHASING"
+
+
+def bot_env(slack: FakeSlack, nhn: NhnFake, database_url: str, secret: str) -> dict[str, str]:
+    return {
+        **nhn.env(),
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+        "FILE_SHARED_GRACE_S": "0.2",
+        "JOB_POLL_INTERVAL": "1s",
+        "JOB_LEASE": "3s",
+    }
+
+
+def thread_replies(slack: FakeSlack) -> Counter[str]:
+    return Counter(
+        call.params["thread_ts"]
+        for call in slack.calls_to("chat.postMessage")
+        if call.params.get("channel") == CHANNEL
+    )
+
+
+async def wait_until(condition: object, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.1)
+
+
+async def test_two_processes_analyse_each_of_100_uploads_once(
+    tmp_path: Path,
+    fake_slack: FakeSlack,
+    fake_nhn: NhnFake,
+    postgres_url: str,
+    slack_signing_secret: str,
+) -> None:
+    env = bot_env(fake_slack, fake_nhn, postgres_url, slack_signing_secret)
+    image = png(1280, 800)
+    with (
+        BotProcess(env, tmp_path / "a.log") as first,
+        BotProcess(env, tmp_path / "b.log") as second,
+    ):
+        async with (
+            SlackRequestSender(
+                first.url + "/slack/events",
+                slack_signing_secret,
+                response_urls=fake_slack.response_url,
+            ) as to_first,
+            SlackRequestSender(
+                second.url + "/slack/events",
+                slack_signing_secret,
+                response_urls=fake_slack.response_url,
+            ) as to_second,
+        ):
+            uploads = []
+            for number in range(100):
+                file = fake_slack.add_file(
+                    f"사업자등록증-{number}.png", image, "image/png", "png", channel=CHANNEL
+                )
+                event = file_share_message(file, channel=CHANNEL, user="U_UPLOADER")
+                uploads.append((file, event))
+            # Each upload reaches both processes: the message to one, file_shared and a
+            # retry of the message to the other, as a load balancer may deliver them.
+            deliveries = []
+            for file, event in uploads:
+                event_id = f"Ev{file['id']}"
+                deliveries += [
+                    to_first.event(event, event_id=event_id),
+                    to_second.event(
+                        file_shared_event(file["id"], channel=CHANNEL, user="U_UPLOADER")
+                    ),
+                    to_second.event(event, event_id=event_id, retry_num=1),
+                ]
+            responses = await asyncio.gather(*deliveries)
+            assert {response.status_code for response in responses} == {200}
+
+            await wait_until(lambda: len(thread_replies(fake_slack)) == 100, timeout_s=90)
+            await asyncio.sleep(1.5)  # a second analysis would show up here
+
+    assert fake_nhn.calls("business") == 100
+    assert fake_nhn.calls("business/status") == 100
+    replies = thread_replies(fake_slack)
+    assert set(replies) == {event["ts"] for _, event in uploads}
+    assert set(replies.values()) == {1}
+    assert "Traceback" not in first.output() + second.output()
+
+
+async def test_a_job_left_by_a_killed_process_is_finished_by_another(
+    tmp_path: Path,
+    fake_slack: FakeSlack,
+    fake_nhn: NhnFake,
+    postgres_url: str,
+    slack_signing_secret: str,
+) -> None:
+    env = bot_env(fake_slack, fake_nhn, postgres_url, slack_signing_secret)
+    file = fake_slack.add_file("사업자등록증.png", png(), "image/png", "png", channel=CHANNEL)
+    event = file_share_message(file, channel=CHANNEL, user="U_UPLOADER")
+
+    fake_nhn.latency_s = 30  # the first process will be killed while NHN is reading
+    doomed = BotProcess(env, tmp_path / "doomed.log").start()
+    async with SlackRequestSender(
+        doomed.url + "/slack/events", slack_signing_secret, response_urls=fake_slack.response_url
+    ) as sender:
+        assert (await sender.event(event)).status_code == 200
+    await wait_until(lambda: fake_nhn.calls("business") == 1, timeout_s=20)
+    doomed.kill()
+    fake_nhn.latency_s = 0
+
+    with BotProcess(env, tmp_path / "survivor.log") as survivor:
+        await wait_until(lambda: len(thread_replies(fake_slack)) == 1, timeout_s=30)
+        await asyncio.sleep(2)
+        output = survivor.output()
+
+    assert thread_replies(fake_slack) == Counter({event["ts"]: 1})
+    assert fake_nhn.calls("business") == 2  # the killed process's call went unanswered
+    assert "Traceback" not in output
