@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.audit import AuditLog
 from bot.store.engine import create_engine
 from bot.store.migrate import run_migrations
 from bot.store.models import ClaimedJob, JobState, UploadJob
 from bot.store.tables import notifications, upload_jobs
+from bot.store.watches import Watchlist
 
 LAST_ERROR_MAX_CHARS = 200
 
@@ -28,6 +30,8 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self.watches = Watchlist(engine)
+        self.audit = AuditLog(engine)
 
     @classmethod
     async def open(cls, database_url: str, *, migrate: bool = True) -> Self:
