@@ -1,0 +1,71 @@
+"""A copy of a card photo that is safe to keep in the thread: only the last four digits show.
+
+Boxes come from NHN's answer and are in the pixels of the image that was sent, so the
+copy is made from exactly those bytes.
+"""
+
+import io
+from collections.abc import Sequence
+
+from PIL import Image, ImageDraw
+
+from bot.domain.card import SHOWN_DIGITS
+from bot.ocr.models import Box
+
+Point = tuple[float, float]
+_PAD = 0.15  # of a box's height, so the edges of digits are covered too
+_COVER = (20, 20, 20)
+
+
+def redact_card_image(
+    image: bytes, number_boxes: Sequence[Box], expiry_box: Box | None, *, last_group_digits: int
+) -> bytes:
+    """Cover every number group but the last four digits, and the expiry; return a JPEG.
+
+    The last group keeps only its rightmost four digits visible (Amex ends with a
+    five-digit group). The JPEG carries no metadata from the original.
+    """
+    with Image.open(io.BytesIO(image)) as original:
+        copy = original.convert("RGB")
+    draw = ImageDraw.Draw(copy)
+    if number_boxes:
+        *covered, last = number_boxes
+        for box in covered:
+            draw.polygon(_padded(_corners(box)), fill=_COVER)
+        if last_group_digits > SHOWN_DIGITS:
+            hidden = (last_group_digits - SHOWN_DIGITS) / last_group_digits
+            draw.polygon(_padded(_left_part(_corners(last), hidden)), fill=_COVER)
+    if expiry_box is not None:
+        draw.polygon(_padded(_corners(expiry_box)), fill=_COVER)
+    output = io.BytesIO()
+    copy.save(output, "JPEG", quality=85)
+    return output.getvalue()
+
+
+def _corners(box: Box) -> list[Point]:
+    # NHN orders them top-left, top-right, bottom-right, bottom-left.
+    return [(box.x1, box.y1), (box.x2, box.y2), (box.x3, box.y3), (box.x4, box.y4)]
+
+
+def _left_part(corners: list[Point], fraction: float) -> list[Point]:
+    top_left, top_right, bottom_right, bottom_left = corners
+    return [
+        top_left,
+        _between(top_left, top_right, fraction),
+        _between(bottom_left, bottom_right, fraction),
+        bottom_left,
+    ]
+
+
+def _between(a: Point, b: Point, fraction: float) -> Point:
+    return (a[0] + (b[0] - a[0]) * fraction, a[1] + (b[1] - a[1]) * fraction)
+
+
+def _padded(corners: list[Point]) -> list[Point]:
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    pad = (max(ys) - min(ys)) * _PAD
+    centre = (sum(xs) / 4, sum(ys) / 4)
+    return [
+        (x + pad if x > centre[0] else x - pad, y + pad if y > centre[1] else y - pad)
+        for x, y in corners
+    ]

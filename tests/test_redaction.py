@@ -1,0 +1,70 @@
+import io
+
+from PIL import Image
+
+from bot.ocr.models import Box
+from bot.redaction import redact_card_image
+
+INK = (200, 30, 30)
+
+
+def box(left: int, top: int, right: int, bottom: int) -> Box:
+    return Box(x1=left, y1=top, x2=right, y2=top, x3=right, y3=bottom, x4=left, y4=bottom)
+
+
+def card_photo(boxes: list[Box]) -> bytes:
+    image = Image.new("RGB", (800, 500), "white")
+    for b in boxes:
+        image.paste(INK, (int(b.x1), int(b.y1), int(b.x3), int(b.y3)))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def colour_at(jpeg: bytes, x: int, y: int) -> tuple[int, int, int]:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        red, green, blue = image.convert("RGB").getpixel((x, y))  # type: ignore[misc]
+    return red, green, blue
+
+
+def is_ink(colour: tuple[int, int, int]) -> bool:
+    return colour[0] > 150 and colour[1] < 90
+
+
+GROUPS = [
+    box(60, 250, 200, 300),
+    box(230, 250, 370, 300),
+    box(400, 250, 540, 300),
+    box(570, 250, 710, 300),
+]
+EXPIRY = box(300, 340, 420, 380)
+
+
+def test_only_the_last_group_and_nothing_else_of_the_number_shows() -> None:
+    photo = card_photo([*GROUPS, EXPIRY])
+    redacted = redact_card_image(photo, GROUPS, EXPIRY, last_group_digits=4)
+    for group in GROUPS[:3]:
+        assert not is_ink(colour_at(redacted, int(group.x1 + 70), 275))
+    assert is_ink(colour_at(redacted, 640, 275))
+    assert not is_ink(colour_at(redacted, 360, 360))  # the expiry
+    assert colour_at(redacted, 30, 30)[0] > 240  # the rest of the card is untouched
+
+
+def test_an_amex_last_group_keeps_only_four_of_its_five_digits() -> None:
+    amex = [box(60, 250, 200, 300), box(230, 250, 440, 300), box(470, 250, 645, 300)]
+    redacted = redact_card_image(card_photo(amex), amex, None, last_group_digits=5)
+    assert not is_ink(colour_at(redacted, 480, 275))  # the fifth-last digit
+    assert is_ink(colour_at(redacted, 620, 275))
+
+
+def test_the_copy_carries_no_metadata_of_the_original() -> None:
+    image = Image.new("RGB", (400, 250), "white")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    redacted = redact_card_image(
+        buffer.getvalue(), [box(10, 10, 50, 30)], None, last_group_digits=4
+    )
+    with Image.open(io.BytesIO(redacted)) as copy:
+        assert dict(copy.getexif()) == {}
