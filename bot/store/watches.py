@@ -1,0 +1,283 @@
+"""Watched businesses per workspace, when each is next due, and the changes seen.
+
+A re-check claims its watch the way upload jobs are claimed: PostgreSQL locks
+the chosen rows and skips rows another process is claiming (`FOR UPDATE SKIP
+LOCKED`), SQLite lets one writer at a time in (`BEGIN IMMEDIATE`). A claim lasts
+until `claim_until`, so a process that dies mid-check leaves the watch to
+another once the lease runs out, and a result is recorded only by the process
+that still holds the claim.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.tables import status_changes, watches
+
+# Rows per INSERT in add_many: well under both databases' limits on bound parameters.
+_INSERT_CHUNK = 500
+
+_w = watches.c
+_changes = status_changes.c
+_WATCH_COLUMNS = (
+    _w.id,
+    _w.team_id,
+    _w.business_number,
+    _w.label,
+    _w.channel_id,
+    _w.created_by,
+    _w.created_at,
+    _w.last_status_code,
+    _w.last_checked_at,
+    _w.next_check_at,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """A business a workspace watches, and where changes to its status are posted."""
+
+    id: int
+    team_id: str
+    business_number: str  # ten digits
+    label: str | None  # what the team calls it, as typed
+    channel_id: str
+    created_by: str  # Slack user id
+    created_at: datetime
+    last_status_code: str | None  # None until the first check
+    last_checked_at: datetime | None
+    next_check_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A watched business's status code differed from the one checked before."""
+
+    team_id: str
+    business_number: str
+    old_status_code: str
+    new_status_code: str
+    changed_at: datetime
+
+
+class Watchlist:
+    """`store.watches`: every method takes the time it should act at, as `now` or named."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(
+        self,
+        team_id: str,
+        number: str,
+        *,
+        label: str | None,
+        channel_id: str,
+        created_by: str,
+        now: datetime,
+        first_check_at: datetime,
+    ) -> Watch | None:
+        """Watch `number` for the team; None when the team already watches it."""
+        values = _new_watch(team_id, number, label, channel_id, created_by, now, first_check_at)
+        statement = (
+            self._insert()
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[_w.team_id, _w.business_number])
+            .returning(*_WATCH_COLUMNS)
+        )
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(statement)).first()
+        return None if row is None else _watch(row._mapping)
+
+    async def add_many(
+        self,
+        team_id: str,
+        first_checks: Mapping[str, datetime],
+        *,
+        channel_id: str,
+        created_by: str,
+        now: datetime,
+    ) -> int:
+        """Watch every number in `first_checks` (number -> its first check) without a
+        label; how many were not watched before.
+        """
+        rows = [
+            _new_watch(team_id, number, None, channel_id, created_by, now, first_check_at)
+            for number, first_check_at in first_checks.items()
+        ]
+        added = 0
+        async with self._engine.begin() as connection:
+            for start in range(0, len(rows), _INSERT_CHUNK):
+                statement = (
+                    self._insert()
+                    .values(rows[start : start + _INSERT_CHUNK])
+                    .on_conflict_do_nothing(index_elements=[_w.team_id, _w.business_number])
+                    .returning(_w.id)
+                )
+                added += len((await connection.execute(statement)).all())
+        return added
+
+    async def get(self, team_id: str, number: str) -> Watch | None:
+        statement = sa.select(*_WATCH_COLUMNS).where(
+            _w.team_id == team_id, _w.business_number == number
+        )
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(statement)).first()
+        return None if row is None else _watch(row._mapping)
+
+    async def remove(self, team_id: str, number: str) -> bool:
+        """Stop watching; False when the team did not watch the number."""
+        statement = sa.delete(watches).where(_w.team_id == team_id, _w.business_number == number)
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1
+
+    async def claim_due(
+        self, worker_id: str, *, now: datetime, lease: timedelta, limit: int
+    ) -> list[Watch]:
+        """Claim up to `limit` watches due at `now` and not held by anyone, earliest first.
+
+        A claim expires at `now + lease`; until then no other worker gets the watch.
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        free = sa.or_(_w.claim_until.is_(None), _w.claim_until <= now)
+        candidates = (
+            sa.select(_w.id)
+            .where(_w.next_check_at <= now, free)
+            .order_by(_w.next_check_at, _w.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._engine.begin() as connection:
+            ids: Sequence[int] = (await connection.execute(candidates)).scalars().all()
+            if not ids:
+                return []
+            claim = (
+                sa.update(watches)
+                .where(_w.id.in_(ids))
+                .values(claimed_by=worker_id, claim_until=now + lease)
+                .returning(*_WATCH_COLUMNS)
+            )
+            rows = (await connection.execute(claim)).all()
+        return sorted((_watch(row._mapping) for row in rows), key=lambda w: (w.next_check_at, w.id))
+
+    async def record_check(
+        self,
+        watch: Watch,
+        worker_id: str,
+        *,
+        status_code: str,
+        checked_at: datetime,
+        next_check_at: datetime,
+    ) -> bool:
+        """Record the result of re-checking a claimed watch and release the claim.
+
+        A status code other than the one checked before is also written down as
+        a StatusChange (the first check is not a change). False, and nothing
+        recorded, when `worker_id` no longer holds the claim: another worker
+        took the watch over after the lease ran out.
+        """
+        update = (
+            sa.update(watches)
+            .where(_w.id == watch.id, _w.claimed_by == worker_id)
+            .values(
+                last_status_code=status_code,
+                last_checked_at=checked_at,
+                next_check_at=next_check_at,
+                claimed_by=None,
+                claim_until=None,
+            )
+        )
+        async with self._engine.begin() as connection:
+            if (await connection.execute(update)).rowcount != 1:
+                return False
+            # The claim kept every other worker away since `watch` was read, so
+            # its last status is the one this check follows.
+            old = watch.last_status_code
+            if old is not None and old != status_code:
+                await connection.execute(
+                    sa.insert(status_changes).values(
+                        team_id=watch.team_id,
+                        business_number=watch.business_number,
+                        old_status_code=old,
+                        new_status_code=status_code,
+                        changed_at=checked_at,
+                    )
+                )
+        return True
+
+    async def postpone(self, watch_id: int, worker_id: str, *, next_check_at: datetime) -> bool:
+        """Release a claimed watch unchecked, due again at `next_check_at`.
+
+        False when `worker_id` no longer holds the claim.
+        """
+        statement = (
+            sa.update(watches)
+            .where(_w.id == watch_id, _w.claimed_by == worker_id)
+            .values(next_check_at=next_check_at, claimed_by=None, claim_until=None)
+        )
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1
+
+    async def recent_changes(self, team_id: str, *, limit: int) -> list[StatusChange]:
+        """The team's latest status changes, newest first."""
+        statement = (
+            sa.select(
+                _changes.team_id,
+                _changes.business_number,
+                _changes.old_status_code,
+                _changes.new_status_code,
+                _changes.changed_at,
+            )
+            .where(_changes.team_id == team_id)
+            .order_by(_changes.changed_at.desc(), _changes.id.desc())
+            .limit(limit)
+        )
+        async with self._engine.begin() as connection:
+            rows = (await connection.execute(statement)).all()
+        return [StatusChange(**row._mapping) for row in rows]
+
+    # Last: inside the class body, `list` names this method from here on.
+    async def list(self, team_id: str) -> list[Watch]:
+        """The team's watches, oldest first."""
+        statement = (
+            sa.select(*_WATCH_COLUMNS).where(_w.team_id == team_id).order_by(_w.created_at, _w.id)
+        )
+        async with self._engine.begin() as connection:
+            rows = (await connection.execute(statement)).all()
+        return [_watch(row._mapping) for row in rows]
+
+    def _insert(self) -> postgresql.Insert | sqlite.Insert:
+        """INSERT with ON CONFLICT, which both databases spell alike."""
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(watches)
+        return sqlite.insert(watches)
+
+
+def _new_watch(
+    team_id: str,
+    number: str,
+    label: str | None,
+    channel_id: str,
+    created_by: str,
+    now: datetime,
+    first_check_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "team_id": team_id,
+        "business_number": number,
+        "label": label,
+        "channel_id": channel_id,
+        "created_by": created_by,
+        "created_at": now,
+        "next_check_at": first_check_at,
+    }
+
+
+def _watch(values: sa.RowMapping) -> Watch:
+    return Watch(**values)
