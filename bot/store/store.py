@@ -12,6 +12,7 @@ from bot.store.audit import AuditLog
 from bot.store.engine import create_engine
 from bot.store.migrate import run_migrations
 from bot.store.models import ClaimedJob, JobState, UploadJob
+from bot.store.statuses import StatusHistory
 from bot.store.tables import notifications, upload_jobs
 from bot.store.watches import Watchlist
 
@@ -32,6 +33,7 @@ class Store:
         self._engine = engine
         self.watches = Watchlist(engine)
         self.audit = AuditLog(engine)
+        self.statuses = StatusHistory(engine)
 
     @classmethod
     async def open(cls, database_url: str, *, migrate: bool = True) -> Self:
