@@ -2,9 +2,10 @@
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.blocks.ids import RECHECK_STATUS
+from bot.services.bizstatus import ResponseUrl
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -13,14 +14,12 @@ if TYPE_CHECKING:
 def register(app: AsyncApp, services: "Services") -> None:
     @app.action(RECHECK_STATUS)
     async def recheck_status(
-        ack: AsyncAck,
-        action: dict[str, Any],
-        body: dict[str, Any],
-        respond: AsyncRespond,
-        context: AsyncBoltContext,
+        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         await ack()
-        message = await services.bizstatus.recheck(
-            action["value"], team_id=context.team_id or "", user_id=body["user"]["id"]
+        await services.bizstatus.recheck(
+            action["value"],
+            ResponseUrl(body["response_url"], services.client),
+            team_id=context.team_id or "",
+            user_id=body["user"]["id"],
         )
-        await respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())

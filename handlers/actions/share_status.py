@@ -2,9 +2,10 @@
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.blocks.ids import SHARE_STATUS
+from bot.services.bizstatus import ResponseUrl
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -12,10 +13,10 @@ if TYPE_CHECKING:
 
 def register(app: AsyncApp, services: "Services") -> None:
     @app.action(SHARE_STATUS)
-    async def share_status(
-        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def share_status(ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
-        message = services.bizstatus.share(action["value"], user_id=body["user"]["id"])
-        await respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
-        await respond(delete_original=True)
+        await services.bizstatus.share(
+            action["value"],
+            ResponseUrl(body["response_url"], services.client),
+            user_id=body["user"]["id"],
+        )

@@ -1,8 +1,10 @@
-"""`/bizstatus`: acknowledged at once, answered through `respond` (ephemeral)."""
+"""`/bizstatus`: acknowledged at once, answered privately through the response_url."""
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.services.bizstatus import ResponseUrl
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -10,11 +12,11 @@ if TYPE_CHECKING:
 
 def register(app: AsyncApp, services: "Services") -> None:
     @app.command("/bizstatus")
-    async def bizstatus(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
-    ) -> None:
+    async def bizstatus(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        message = await services.bizstatus.command(
-            command.get("text") or "", team_id=context.team_id or "", user_id=command["user_id"]
+        await services.bizstatus.command(
+            command.get("text") or "",
+            ResponseUrl(command["response_url"], services.client),
+            team_id=context.team_id or "",
+            user_id=command["user_id"],
         )
-        await respond(response_type="ephemeral", **message.as_kwargs())
