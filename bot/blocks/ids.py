@@ -6,10 +6,15 @@ The scheme:
   registered against these, and old messages keep their buttons forever, so an
   action_id is never renamed or reused for something else.
 - A button's value carries the data the handler needs and nothing else:
-  RECHECK_STATUS: the ten digits of a business number ("2208162517");
+  RECHECK_STATUS, WATCH_BUSINESS: the ten digits of a business number
+  ("2208162517");
   SHARE_STATUS: the checks to repeat in the channel, as built by
   `bot.blocks.status.share_value` (JSON, see there);
-  CHOOSE_KIND_*: the upload job's id as a decimal string ("42").
+  CHOOSE_KIND_*: the upload job's id as a decimal string ("42");
+  HOME_RECHECK, HOME_UNWATCH: the ten digits of a watched number. The Home tab
+  shows these buttons once per watch, so each action_id there is the constant
+  plus "." and the digits (action_ids are unique within a view); handlers
+  match the prefix and read the number from the value.
   Values reach the bot back from Slack unchanged but can be forged by anyone
   who can click: handlers validate them like user input.
 - block_id names the part of a message as `<message>_<part>`, only on blocks a
@@ -19,12 +24,16 @@ The scheme:
 
 RECHECK_STATUS = "recheck_status"
 SHARE_STATUS = "share_status"
+WATCH_BUSINESS = "watch_business"
 CHOOSE_KIND_BUSINESS = "choose_kind_business"
 CHOOSE_KIND_CARD = "choose_kind_card"
 CHOOSE_KIND_IGNORE = "choose_kind_ignore"
+HOME_RECHECK = "home_recheck"
+HOME_UNWATCH = "home_unwatch"
 
 BUSINESS_ACTIONS_BLOCK = "business_actions"
 STATUS_ACTIONS_BLOCK = "status_actions"
 KIND_PROMPT_BLOCK = "kind_prompt"
 KIND_CHOICE_BLOCK = "kind_choice"
 MORE_BLOCK = "fit_more"
+HOME_WATCH_BLOCK = "home_watch"  # + "." and the digits: one actions block per watch

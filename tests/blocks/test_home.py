@@ -1,0 +1,227 @@
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.blocks import Message, ids
+from bot.blocks.home import RECENT_CHANGES, home_view
+from bot.domain import bizno
+from bot.i18n import Language
+from bot.store.watches import StatusChange, Watch
+from tests.blocks.inert import HOSTILE, LONG, assert_inert
+from tests.support.blockkit import limit_violations
+from tests.support.slack import view_rejection
+
+T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+OPEN_NUMBER, CLOSED_NUMBER, NEW_NUMBER = "2208162517", "1248100998", "1010000004"
+
+
+def watch(
+    number: str,
+    *,
+    label: str | None = None,
+    status: str | None = "01",
+    watch_id: int = 1,
+) -> Watch:
+    return Watch(
+        id=watch_id,
+        team_id="T1",
+        business_number=number,
+        label=label,
+        channel_id="C1",
+        created_by="U1",
+        created_at=T0,
+        last_status_code=status,
+        last_checked_at=None if status is None else T0 + timedelta(hours=1),
+        next_check_at=T0 + timedelta(days=1),
+    )
+
+
+def change(number: str, old: str, new: str, *, hours: int = 0) -> StatusChange:
+    return StatusChange(
+        team_id="T1",
+        business_number=number,
+        old_status_code=old,
+        new_status_code=new,
+        changed_at=T0 + timedelta(hours=hours),
+    )
+
+
+def numbers(count: int) -> list[str]:
+    """`count` distinct valid business numbers."""
+    found = []
+    candidate = 100_000_000
+    while len(found) < count:
+        candidate += 1
+        found.extend(
+            f"{candidate}{check}"
+            for check in range(10)
+            if bizno.checksum_ok(f"{candidate}{check}")
+        )
+    return found[:count]
+
+
+def section_texts(view: dict[str, Any]) -> list[str]:
+    return [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+
+
+def buttons(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def assert_valid_view(view: dict[str, Any]) -> None:
+    assert view_rejection(view) is None
+    assert limit_violations(view["blocks"], view=True) == []
+
+
+def test_an_empty_watchlist_explains_how_to_watch() -> None:
+    view = home_view([], [], Language.KO)
+    assert view["type"] == "home"
+    assert view["blocks"][0]["text"]["text"] == "📋 감시 중인 거래처 (0)"
+    explanation, no_changes = section_texts(view)
+    assert explanation.startswith("아직 감시 중인 거래처가 없습니다.\n")
+    assert "`/bizstatus watch 220-81-62517 거래처이름`" in explanation
+    assert no_changes == "아직 바뀐 상태가 없습니다."
+    assert buttons(view) == []
+    assert_valid_view(view)
+
+
+def test_an_empty_watchlist_in_english() -> None:
+    view = home_view([], [], Language.EN)
+    assert "`/bizstatus watch 220-81-62517 Supplier name`" in section_texts(view)[0]
+    assert section_texts(view)[1] == "No status has changed yet."
+
+
+def test_each_watch_shows_number_label_status_and_time_of_last_check() -> None:
+    watches = [
+        watch(OPEN_NUMBER, label="ACME 상사", watch_id=1),
+        watch(CLOSED_NUMBER, status="06", watch_id=2),
+        watch(NEW_NUMBER, status=None, watch_id=3),
+    ]
+    view = home_view(watches, [], Language.KO)
+    assert view["blocks"][0]["text"]["text"] == "📋 감시 중인 거래처 (3)"
+    _, acme, closed, new, _ = section_texts(view)
+    checked = "조회 <!date^1772413200^{date_short_pretty} {time}|2026-03-02 10:00 KST>"
+    assert acme == f"*220-81-62517*   ACME 상사\n🟢 계속사업자(일반과세자) · {checked}"
+    assert closed == f"*124-81-00998*\n*🔴 폐업자* · {checked}"
+    assert new == (
+        "*101-00-00004*\n⏳ 아직 조회 전 · 첫 조회 "
+        "<!date^1772496000^{date_short_pretty} {time}|2026-03-03 09:00 KST>"
+    )
+    assert_valid_view(view)
+
+
+def test_each_watch_has_re_check_and_unwatch_buttons_carrying_its_number() -> None:
+    view = home_view([watch(OPEN_NUMBER), watch(CLOSED_NUMBER, watch_id=2)], [], Language.EN)
+    actions = [b for b in view["blocks"] if b["type"] == "actions"]
+    assert [a["block_id"] for a in actions] == [
+        f"{ids.HOME_WATCH_BLOCK}.{OPEN_NUMBER}",
+        f"{ids.HOME_WATCH_BLOCK}.{CLOSED_NUMBER}",
+    ]
+    recheck, unwatch = actions[0]["elements"]
+    assert recheck["action_id"] == f"{ids.HOME_RECHECK}.{OPEN_NUMBER}"
+    assert recheck["value"] == OPEN_NUMBER
+    assert recheck["text"]["text"] == "Re-check"
+    assert unwatch["action_id"] == f"{ids.HOME_UNWATCH}.{OPEN_NUMBER}"
+    assert unwatch["value"] == OPEN_NUMBER
+    assert unwatch["text"]["text"] == "Unwatch"
+    assert unwatch["style"] == "danger"
+    assert [b["action_id"] for b in actions[1]["elements"]] == [
+        f"{ids.HOME_RECHECK}.{CLOSED_NUMBER}",
+        f"{ids.HOME_UNWATCH}.{CLOSED_NUMBER}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "text", "confirm", "deny"),
+    [
+        (
+            Language.KO,
+            "감시를 중단할까요?",
+            "220-81-62517 (ACME)의 상태를 더 이상 확인하지 않으며, 바뀌어도 알리지 않습니다.",
+            "감시 중단",
+            "취소",
+        ),
+        (
+            Language.EN,
+            "Stop watching?",
+            "220-81-62517 (ACME) will no longer be checked, and no change will be announced.",
+            "Unwatch",
+            "Cancel",
+        ),
+    ],
+)
+def test_unwatching_asks_for_confirmation(
+    lang: Language, title: str, text: str, confirm: str, deny: str
+) -> None:
+    view = home_view([watch(OPEN_NUMBER, label="ACME")], [], lang)
+    dialog = buttons(view)[1]["confirm"]
+    assert dialog["title"] == {"type": "plain_text", "text": title, "emoji": True}
+    assert dialog["text"]["text"] == text
+    assert dialog["confirm"]["text"] == confirm
+    assert dialog["deny"]["text"] == deny
+    assert dialog["style"] == "danger"
+
+
+def test_recent_changes_show_old_and_new_status_with_the_label() -> None:
+    changes = [
+        change(CLOSED_NUMBER, "01", "06", hours=5),
+        change(OPEN_NUMBER, "05", "01", hours=3),
+    ]
+    view = home_view([watch(CLOSED_NUMBER, label="부산 지점", status="06")], changes, Language.KO)
+    listed = section_texts(view)[-1]
+    assert listed == (
+        "• *124-81-00998* 부산 지점: 🟢 계속사업자(일반과세자) → *🔴 폐업자* · "
+        "<!date^1772427600^{date_short_pretty} {time}|2026-03-02 14:00 KST>\n"
+        "• *220-81-62517*: 🟡 휴업자 → 🟢 계속사업자(일반과세자) · "
+        "<!date^1772420400^{date_short_pretty} {time}|2026-03-02 12:00 KST>"
+    )
+    assert [b["type"] for b in view["blocks"][-3:]] == ["divider", "header", "section"]
+    assert view["blocks"][-2]["text"]["text"] == "🔔 최근 상태 변경"
+
+
+def test_only_the_latest_changes_are_listed() -> None:
+    changes = [change(OPEN_NUMBER, "01", "05", hours=-n) for n in range(RECENT_CHANGES + 5)]
+    view = home_view([], changes, Language.EN)
+    assert section_texts(view)[-1].count("\n") == RECENT_CHANGES - 1
+
+
+def test_as_many_watches_as_fit_are_shown_all_without_a_note() -> None:
+    many = [watch(number, label="거래처 " * 20, watch_id=n) for n, number in enumerate(numbers(47))]
+    view = home_view(many, [], Language.KO)
+    assert len(buttons(view)) == 2 * 47
+    assert "/bizstatus list" not in str(view)
+    assert len(view["blocks"]) == 99
+    assert_valid_view(view)
+
+
+@pytest.mark.parametrize(("count", "shown"), [(48, 47), (200, 47), (5000, 47)])
+def test_a_long_watchlist_shows_the_first_ones_and_says_how_many_more(
+    count: int, shown: int
+) -> None:
+    many = [watch(number, watch_id=n) for n, number in enumerate(numbers(count))]
+    changes = [change(many[n].business_number, "01", "06", hours=n) for n in range(10)]
+    view = home_view(many, changes, Language.EN)
+    assert len(view["blocks"]) == 100
+    assert view["blocks"][0]["text"]["text"] == f"📋 Watched businesses ({count})"
+    values = [b["value"] for b in buttons(view)]
+    assert values[::2] == [w.business_number for w in many[:shown]]
+    [note] = [b for b in view["blocks"] if b["type"] == "context"]
+    assert note["elements"][0]["text"] == (
+        f"… and {count - shown} more not shown here: `/bizstatus list` shows them all."
+    )
+    assert_valid_view(view)
+
+
+@pytest.mark.parametrize("lang", list(Language))
+@pytest.mark.parametrize("label", [HOSTILE, LONG, "<@U123>", "&lt;", "\u202e", "*"])
+def test_hostile_labels_render_inert_and_within_limits(lang: Language, label: str) -> None:
+    watches = [watch(OPEN_NUMBER, label=label), watch(CLOSED_NUMBER, label=label, status="05")]
+    changes = [change(OPEN_NUMBER, "01", "05")]
+    view = home_view(watches, changes, lang)
+    assert_valid_view(view)
+    # The message checks hold for a view too (it has fewer than 50 blocks here).
+    assert_inert(Message(text="home", blocks=view["blocks"]))
+    for dialog in (b["confirm"] for b in buttons(view) if "confirm" in b):
+        assert 0 < len(dialog["text"]["text"]) <= 300
+        assert "\u202e" not in dialog["text"]["text"]
