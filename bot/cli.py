@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the Slack bot (Socket Mode unless --http)")
     run.add_argument("--http", action="store_true", help="serve HTTP at /slack/events")
     run.add_argument("--host", default="0.0.0.0", help="address to listen on (HTTP mode)")  # noqa: S104
-    run.add_argument("--port", type=int, default=3000)
+    run.add_argument(
+        "--port", type=int, help="HTTP port (default 3000); in Socket Mode, serves /health there"
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply schema migrations")
@@ -116,7 +118,8 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import run_until_stopped
 
-    await run_until_stopped(settings, http=args.http, host=args.host, port=args.port)
+    port = 3000 if args.http and args.port is None else args.port
+    await run_until_stopped(settings, http=args.http, host=args.host, port=port)
     return EXIT_OK
 
 

@@ -51,9 +51,19 @@ class ConfigError(Exception):
     """A setting is missing or inconsistent; the message says what to set."""
 
 
+class WatchNotify(StrEnum):
+    ALERTS = "alerts"  # changes into or out of inactive (05) and closed (06)
+    ALL = "all"  # every change of status
+
+
 class OcrApiVersion(StrEnum):
     V1_1 = "v1.1"  # User Access Key token
     V1_0 = "v1.0"  # console secret key
+
+
+class StatusProviderName(StrEnum):
+    NHN = "nhn"  # NHN Cloud's paid business/status, one number per call
+    NTS = "nts"  # the National Tax Service's free API on data.go.kr, 100 numbers per call
 
 
 class Settings(BaseSettings):
@@ -86,6 +96,13 @@ class Settings(BaseSettings):
     notify_cooldown: Duration = timedelta(days=7)
 
     file_shared_grace_s: float = Field(default=3.0, ge=0)
+    socket_ping_interval_s: float = Field(default=10.0, gt=0)
+
+    # Watchlist: scheduled re-checks
+    watch_interval: Duration = Field(default=timedelta(hours=24), gt=timedelta(0))
+    watch_notify: WatchNotify = WatchNotify.ALERTS
+    watch_batch: int = Field(default=100, ge=1)  # watches re-checked per scheduler pass
+    watch_poll_interval: Duration = Field(default=timedelta(minutes=1), gt=timedelta(0))
 
     # Storage and jobs
     database_url: str = "sqlite+aiosqlite:///ocrbot.db"
@@ -93,7 +110,15 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, ge=1)
     job_poll_interval: Duration = timedelta(seconds=15)
 
-    @field_validator("nhn_ocr_base_url", "nhn_oauth_url")
+    # Business status lookups
+    status_provider: StatusProviderName = StatusProviderName.NHN
+    # data.go.kr shows the key twice: "Decoding" as is, "Encoding" percent-encoded. Either works.
+    nts_service_key: SecretStr | None = None
+    nts_base_url: str = "https://api.odcloud.kr/api/nts-businessman/v1"
+    status_cache_ttl: Duration = Field(default=timedelta(hours=1), ge=timedelta(0))  # 0: off
+    status_rate_per_s: float = Field(default=5.0, gt=0)
+
+    @field_validator("nhn_ocr_base_url", "nhn_oauth_url", "nts_base_url")
     @classmethod
     def _strip_trailing_slash(cls, url: str) -> str:
         return url.rstrip("/")
@@ -138,8 +163,19 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_app_token,
             self.slack_signing_secret,
+            self.nts_service_key,
         )
         return tuple(v.get_secret_value() for v in values if v is not None)
+
+    def check_status_provider(self) -> StatusProviderName:
+        """The status provider chosen; raises ConfigError naming what that choice still needs."""
+        if self.status_provider is StatusProviderName.NTS and self.nts_service_key is None:
+            raise ConfigError(
+                "STATUS_PROVIDER=nts needs NTS_SERVICE_KEY: the service key data.go.kr issues "
+                "for the National Tax Service business status API (dataset 15081808). Set it in "
+                "the environment or in .env, or unset STATUS_PROVIDER to use NHN Cloud."
+            )
+        return self.status_provider
 
     def check_slack(self, *, http: bool) -> None:
         """Raise ConfigError naming every Slack variable the chosen mode still needs."""

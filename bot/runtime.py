@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
 
@@ -24,21 +25,34 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def create_web_app(bolt: AsyncApp, health: dict[str, Any]) -> web.Application:
-    async def events(request: web.Request) -> web.Response:
-        response = await bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+def create_web_app(
+    bolt: AsyncApp | None, health: Callable[[], Awaitable[dict[str, Any]]]
+) -> web.Application:
+    """GET /health always; POST /slack/events when Slack sends requests over HTTP."""
 
     async def health_check(_: web.Request) -> web.Response:
-        return web.json_response(health)
+        report = await health()
+        return web.json_response(report, status=200 if report["ok"] else 503)
 
     web_app = web.Application()
-    web_app.add_routes([web.post(EVENTS_PATH, events), web.get("/health", health_check)])
+    web_app.add_routes([web.get("/health", health_check)])
+    if bolt is not None:
+        app = bolt
+
+        async def events(request: web.Request) -> web.Response:
+            response = await app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(response)
+
+        web_app.add_routes([web.post(EVENTS_PATH, events)])
     return web_app
 
 
 class BotRuntime:
-    """The services, the Bolt app, a transport (HTTP or Socket Mode) and the job worker."""
+    """The services, the Bolt app, a transport (HTTP or Socket Mode) and the job worker.
+
+    HTTP mode serves Slack and /health on `port`; Socket Mode serves /health on `port`
+    only when one is given, reporting whether the socket is connected.
+    """
 
     def __init__(
         self,
@@ -46,7 +60,7 @@ class BotRuntime:
         *,
         http: bool,
         host: str = "0.0.0.0",  # noqa: S104 - a server behind a load balancer listens on all
-        port: int = 3000,
+        port: int | None = 3000,
     ) -> None:
         settings.ocr_api_version()
         settings.check_slack(http=http)
@@ -55,25 +69,29 @@ class BotRuntime:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._worker: asyncio.Task[None] | None = None
-        self.health: dict[str, Any] = {"ok": True, "mode": "http" if http else "socket"}
         self.url = ""
 
     async def __aenter__(self) -> Self:
         self.services = await Services.start(self.settings)
         self.app = create_app(self.services)
-        if self._http:
-            self._runner = web.AppRunner(create_web_app(self.app, self.health))
+        if self._http or self._port is not None:
+            self._runner = web.AppRunner(
+                create_web_app(self.app if self._http else None, self.health)
+            )
             await self._runner.setup()
-            site = web.TCPSite(self._runner, self._host, self._port)
-            await site.start()
+            await web.TCPSite(self._runner, self._host, self._port).start()
             host, port = self._runner.addresses[0][:2]
             self.url = f"http://{host}:{port}"
-            log.info("Serving Slack requests at %s%s", self.url, EVENTS_PATH)
-        else:
+            log.info("Serving %s at %s", "Slack requests" if self._http else "/health", self.url)
+        if not self._http:
             token = self.settings.slack_app_token
             if token is None:  # check_slack already refused this; the test narrows the type
                 raise ConfigError("SLACK_APP_TOKEN is not set")
-            self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
+            self._socket = AsyncSocketModeHandler(
+                self.app,
+                token.get_secret_value(),
+                ping_interval=self.settings.socket_ping_interval_s,
+            )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("Connected to Slack in Socket Mode")
         self._worker = asyncio.create_task(self._work())
@@ -95,6 +113,14 @@ class BotRuntime:
             await self._runner.cleanup()
         await self.services.aclose()
 
+    async def health(self) -> dict[str, Any]:
+        report: dict[str, Any] = {"ok": True, "mode": "http" if self._http else "socket"}
+        if self._socket is not None:
+            # slack_sdk reconnects by itself; until it has, the process is not serving Slack.
+            connected = await self._socket.client.is_connected()
+            report.update(ok=connected, socket_connected=connected)
+        return report
+
     async def _work(self) -> None:
         """Run due jobs and jobs whose worker died, at start-up and then periodically."""
         interval = self.settings.job_poll_interval.total_seconds()
@@ -107,7 +133,7 @@ class BotRuntime:
             await asyncio.sleep(0 if ran else interval)
 
 
-async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int) -> None:
+async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import quote
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from tests.support.slack_blocks import Rejection, message_rejection, view_rejection
@@ -38,6 +38,7 @@ from tests.support.slack_server import (
 )
 
 BOT_TOKEN = "xoxb-test-bot-token"
+APP_TOKEN = "xapp-test-app-token"
 TEAM_ID = "T0001"
 TEAM_DOMAIN = "example"
 TEAM_NAME = "Example"
@@ -252,8 +253,13 @@ def _filetype(filename: str) -> str:
 class FakeSlack:
     """The fake Slack server. Use as a context manager, or through the `fake_slack` fixture."""
 
-    def __init__(self, *, bot_token: str = BOT_TOKEN) -> None:
+    def __init__(self, *, bot_token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
+        # Socket Mode: the open connection, how many were opened, and the acks received.
+        self.socket_connections = 0
+        self.socket_acks: dict[str, dict[str, Any]] = {}
+        self._socket: web.WebSocketResponse | None = None
         self.calls: list[ApiCall] = []
         self.violations: list[str] = []
         self.downloads: list[Download] = []
@@ -294,6 +300,8 @@ class FakeSlack:
             "views.publish": self._views_publish,
         }
         app = new_application()
+        app.router.add_post("/api/apps.connections.open", self._handle_connections_open)
+        app.router.add_get("/socket-mode/link", self._handle_socket)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/files-pri/{team_file}/{name}", self._handle_download)
         app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_download)
@@ -484,6 +492,24 @@ class FakeSlack:
         with self._lock:
             return self._file_object(self._files[file_id])
 
+    def send_socket_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Push an envelope (events_api, slash_commands, interactive) to the connected app."""
+        envelope_id = secrets.token_hex(8)
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+            "payload": payload,
+        }
+        self._server.run(self._send_socket(envelope))
+        return envelope_id
+
+    def drop_socket(self) -> None:
+        """Close the Socket Mode connection from Slack's side, as Slack does when it rotates."""
+        self._server.run(self._close_socket())
+
     def take_violations(self) -> list[str]:
         """Return and forget the violations so far: for tests that provoke them on purpose."""
         with self._lock:
@@ -497,6 +523,47 @@ class FakeSlack:
         seconds = self._method_latency_s.get(method or "", self._latency_s)
         if seconds > 0:
             await asyncio.sleep(seconds)
+
+    async def _handle_connections_open(self, request: web.Request) -> web.StreamResponse:
+        """apps.connections.open takes the app-level token, not the bot token."""
+        headers = _snapshot(request.headers)
+        with self._lock:
+            if self._faults["apps.connections.open"]:
+                fault = self._faults["apps.connections.open"].popleft()
+                body: dict[str, Any] = {"ok": False, "error": fault.error}
+                status = fault.status
+            elif headers.get("Authorization") != f"Bearer {self.app_token}":
+                body, status = Rejection("invalid_auth").answer(), 200
+                self._record_violation("apps.connections.open", Rejection("invalid_auth"))
+            else:
+                ticket = secrets.token_hex(8)
+                url = self.base_url.replace("http://", "ws://")
+                body, status = {"ok": True, "url": f"{url}/socket-mode/link?ticket={ticket}"}, 200
+            self.calls.append(ApiCall("apps.connections.open", {}, headers, body.get("error")))
+        return web.json_response(body, status=status)
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        with self._lock:
+            self._socket = socket
+            self.socket_connections += 1
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                ack = json.loads(message.data)
+                with self._lock:
+                    self.socket_acks[ack["envelope_id"]] = ack
+        return socket
+
+    async def _send_socket(self, envelope: dict[str, Any]) -> None:
+        if self._socket is None or self._socket.closed:
+            raise RuntimeError("no Socket Mode connection is open")
+        await self._socket.send_json(envelope)
+
+    async def _close_socket(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]

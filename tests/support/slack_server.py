@@ -8,10 +8,13 @@ import asyncio
 import socket
 import struct
 import threading
+from collections.abc import Coroutine
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from aiohttp import web
+
+T = TypeVar("T")
 
 # Requests waiting in the kernel queue before accept(); benchmarks open hundreds at once.
 LISTEN_BACKLOG = 1024
@@ -70,6 +73,12 @@ class BackgroundServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` on the server's own loop (from any other thread) and wait for it."""
+        if self._loop is None:
+            raise RuntimeError("the server is not started")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(START_TIMEOUT_S)
 
     async def _serve(self, listener: socket.socket) -> None:
         self._runner = web.AppRunner(

@@ -1,0 +1,96 @@
+"""Socket Mode: the bot connects with the app token, answers over the socket, and
+reconnects when Slack drops the connection; /health says whether it is connected."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.runtime import BotRuntime
+from tests.handlers.conftest import bot_settings, eventually
+from tests.handlers.images import png
+from tests.support.nhn import NhnFake
+from tests.support.slack_fake import FakeSlack
+from tests.support.slack_requests import file_share_message
+
+
+@pytest.fixture
+async def socket_bot(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path
+) -> AsyncIterator[BotRuntime]:
+    settings = bot_settings(
+        fake_slack,
+        fake_nhn,
+        tmp_path / "bot.db",
+        "unused-in-socket-mode",
+        slack_app_token=fake_slack.app_token,
+        socket_ping_interval_s=0.2,
+    )
+    async with BotRuntime(settings, http=False, host="127.0.0.1", port=0) as runtime:
+        yield runtime
+
+
+async def health(runtime: BotRuntime) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.get(runtime.url + "/health")
+
+
+def events_api(event: dict[str, object]) -> dict[str, object]:
+    return {
+        "type": "event_callback",
+        "team_id": "T0001",
+        "api_app_id": "A0OCRBOT",
+        "event": event,
+        "event_id": "Ev0SOCKET",
+        "event_time": 1,
+        "authorizations": [{"team_id": "T0001", "user_id": "UBOT", "is_bot": True}],
+    }
+
+
+async def test_an_upload_over_the_socket_is_acknowledged_and_answered(
+    socket_bot: BotRuntime, fake_slack: FakeSlack, fake_nhn: NhnFake
+) -> None:
+    assert fake_slack.socket_connections == 1
+    file = fake_slack.add_file("사업자등록증.png", png(), "image/png", "png", channel="C_OPS")
+    event = file_share_message(file, channel="C_OPS", user="U_UPLOADER")
+
+    envelope_id = fake_slack.send_socket_envelope("events_api", events_api(event))
+
+    await eventually(lambda: envelope_id in fake_slack.socket_acks)
+    await eventually(lambda: len(fake_slack.calls_to("chat.postMessage")) == 1)
+    [reply] = fake_slack.calls_to("chat.postMessage")
+    assert reply.params["thread_ts"] == event["ts"]
+    assert fake_nhn.calls("business") == 1
+    response = await health(socket_bot)
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "mode": "socket", "socket_connected": True}
+
+
+async def test_a_dropped_connection_is_reopened(
+    socket_bot: BotRuntime, fake_slack: FakeSlack
+) -> None:
+    fake_slack.drop_socket()
+    await eventually(lambda: fake_slack.socket_connections == 2)
+    await eventually(lambda: len(fake_slack.calls_to("apps.connections.open")) == 2)
+    await asyncio.sleep(0.1)
+    assert (await health(socket_bot)).json()["socket_connected"] is True
+
+
+async def test_health_reports_a_connection_that_cannot_be_reopened(
+    socket_bot: BotRuntime, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail_next(
+        "apps.connections.open", error="internal_error", status=500, retry_after=None, times=1000
+    )
+    fake_slack.drop_socket()
+
+    async def unhealthy() -> bool:
+        return (await health(socket_bot)).status_code == 503
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while not await unhealthy():
+        assert asyncio.get_running_loop().time() < deadline, "health never reported the drop"
+        await asyncio.sleep(0.05)
+    assert (await health(socket_bot)).json()["socket_connected"] is False
