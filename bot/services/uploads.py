@@ -2,8 +2,9 @@
 
 Every upload becomes a job in the store before any work, keyed by the file, so the
 `message` event, the `file_shared` event, Slack's retries and restarts all collapse
-into one analysis. The process that records a job runs it at once; a job left
-behind by a process that died is picked up by `JobWorker`.
+into one analysis. The process that records a job runs it at once. A job that
+failed for a passing reason, or was left behind by a process that died, is run
+again by `run_pending`, which the runtime's worker calls every poll interval.
 """
 
 import asyncio
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
@@ -36,6 +38,10 @@ from bot.store import ClaimedJob, JobState, Store, UploadJob
 log = logging.getLogger(__name__)
 
 WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "warning"
+MAX_RETRY_DELAY = timedelta(minutes=15)
+_MAX_DOUBLINGS = 20  # far past MAX_RETRY_DELAY, and short of overflowing timedelta
+# What a Slack call can fail with once the client's own retries are spent.
+SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
 _ANALYSABLE = {"jpg": False, "jpeg": False, "png": False, "pdf": True}  # filetype -> is PDF
 UNEXPECTED = Text(
     ko="예상하지 못한 오류로 파일을 분석하지 못했습니다. 잠시 후 다시 올려 주세요. "
@@ -90,20 +96,27 @@ class UploadService:
 
     async def on_file_share(self, event: dict[str, Any], *, team_id: str, bot_user_id: str) -> None:
         """A `message` event with `subtype: file_share`."""
-        if event.get("user") == bot_user_id or event.get("bot_id"):
+        if event.get("user") == bot_user_id:
             return
         text = event.get("text") or ""
         upload = Upload(
             team_id=team_id,
             channel_id=event["channel"],
             channel_type=event.get("channel_type"),
-            user_id=event["user"],
+            user_id=event.get("user") or "",
             message_ts=event["ts"],
             thread_ts=event.get("thread_ts") or event["ts"],
             text=text,
             addressed=f"<@{bot_user_id}>" in text,
         )
-        for file in event.get("files") or []:
+        files: list[dict[str, Any]] = event.get("files") or []
+        if event.get("bot_id"):
+            # Other apps' uploads are not read, so that bots cannot keep each other busy;
+            # recorded so that their file_shared events are passed over too.
+            for file in files:
+                await self._record_unread(upload, str(file["id"]))
+            return
+        for file in files:
             await self._receive(upload, file)
 
     async def on_file_shared(
@@ -122,22 +135,23 @@ class UploadService:
             return
         try:
             response = await self._client.files_info(file=file_id)
-        except SlackApiError as error:
-            log.warning(
-                "file_shared %s: files.info failed: %s", file_id, error.response.get("error")
-            )
+        except SLACK_FAILURES as error:
+            log.warning("file_shared %s: files.info failed: %s", file_id, _slack_error(error))
             return
         file: dict[str, Any] = response["file"]
-        ts = _share_ts(file, channel)
-        if ts is None:
+        share = _share(file, channel)
+        if share is None:
+            log.warning(
+                "file_shared %s: files.info lists no share in %s to answer", file_id, channel
+            )
             return
         upload = Upload(
             team_id=team_id,
             channel_id=channel,
             channel_type=None,
             user_id=event.get("user_id") or str(file.get("user") or ""),
-            message_ts=ts,
-            thread_ts=ts,
+            message_ts=share.ts,
+            thread_ts=share.thread_ts or share.ts,
             text="",
             addressed=False,
         )
@@ -165,22 +179,23 @@ class UploadService:
 
     # Jobs
 
-    async def run(self, job: ClaimedJob, file: dict[str, Any] | None = None) -> None:
-        """Analyse a claimed job and answer in its thread. Never raises."""
-        await self._react(job, add=WORKING)
+    async def run(self, job: ClaimedJob, file: SlackFile | None = None) -> None:
+        """Analyse a claimed job and answer in its thread. Never raises.
+
+        `file` is the file as the event described it; without it files.info says.
+        """
+        await self._react(job.channel_id, job.message_ts, add=WORKING)
         try:
-            slack_file = await self._downloader.resolve(file or {"id": job.file_id})
-            self._downloader.check_size(slack_file)
-            data = await self._downloader.download(slack_file)
             if job.kind is None:  # only jobs with a kind are claimable
                 raise RuntimeError(f"job {job.id} was claimed without a kind")
             kind = DocumentKind(job.kind)
+            slack_file = file or await self._downloader.resolve({"id": job.file_id})
+            data = await self._downloader.download(slack_file)
             result = await self._analysis.analyze(kind, data, slack_file.name)
             if isinstance(result, BusinessAnalysis):
                 await self._post(
                     job, business_result(result, self._lang, file_name=slack_file.name)
                 )
-                await self._announce(job, result)
             else:
                 message = card_result(
                     result, self._lang, file_name=slack_file.name, private_copy=_is_public(job)
@@ -194,7 +209,9 @@ class UploadService:
             await self._failed(job, error, UNEXPECTED, retryable=False)
             return
         await self._store.complete_job(job.id, self._worker_id, now=self._clock())
-        await self._react(job, remove=WORKING, add=DONE)
+        await self._react(job.channel_id, job.message_ts, remove=WORKING, add=DONE)
+        if isinstance(result, BusinessAnalysis):
+            await self._announce(job, result)
 
     async def run_pending(self, limit: int = 4) -> int:
         """Claim and run jobs that are due or whose worker died; how many ran."""
@@ -207,45 +224,61 @@ class UploadService:
     # Internals
 
     async def _receive(self, upload: Upload, file: dict[str, Any]) -> None:
-        filetype = str(file.get("filetype") or "").lower()
+        try:
+            slack_file = await self._downloader.resolve(file)  # Slack Connect sends a stub
+        except DownloadError as error:
+            # No job exists yet, so no duplicate can have answered: say it here.
+            await self._reply(
+                upload.channel_id,
+                upload.thread_ts,
+                failure(error.user_message, self._lang, file_name=None),
+            )
+            await self._react(upload.channel_id, upload.message_ts, add=FAILED)
+            return
+        filetype = slack_file.filetype.lower()
         if filetype not in _ANALYSABLE:
-            if upload.addressed:
-                name = str(file.get("name") or file.get("title") or "")
+            if upload.addressed and await self._record_unread(upload, slack_file.id):
                 await self._reply(
-                    upload.channel_id, upload.thread_ts, unsupported_file(name, self._lang)
+                    upload.channel_id,
+                    upload.thread_ts,
+                    unsupported_file(slack_file.name, self._lang),
                 )
             return
         kind = guess_kind(
             upload.text,
-            file_name=str(file.get("name") or ""),
+            file_name=slack_file.name,
             channel=upload.channel_id,
             is_pdf=_ANALYSABLE[filetype],
             business_channels=self._settings.business_channels,
             card_channels=self._settings.card_channels,
         )
-        job = UploadJob(
-            team_id=upload.team_id,
-            file_id=file["id"],
-            channel_id=upload.channel_id,
-            channel_type=upload.channel_type,
-            user_id=upload.user_id,
-            message_ts=upload.message_ts,
-            thread_ts=upload.thread_ts,
-            kind=kind,
+        job_id = await self._store.enqueue_upload(
+            _job(upload, slack_file.id, kind), now=self._clock()
         )
-        job_id = await self._store.enqueue_upload(job, now=self._clock())
         if job_id is None:
-            log.debug("File %s already recorded; duplicate delivery ignored", file["id"])
+            log.debug("File %s already recorded; duplicate delivery ignored", slack_file.id)
             return
         if kind is None:
-            name = SlackFile.from_api(file).name
             await self._reply(
-                upload.channel_id, upload.thread_ts, kind_prompt(job_id, name, self._lang)
+                upload.channel_id,
+                upload.thread_ts,
+                kind_prompt(job_id, slack_file.name, self._lang),
             )
             return
-        await self._run_now(job_id, file)
+        await self._run_now(job_id, slack_file)
 
-    async def _run_now(self, job_id: int, file: dict[str, Any] | None = None) -> None:
+    async def _record_unread(self, upload: Upload, file_id: str) -> bool:
+        """Record a file the bot will not read, so that later deliveries are passed over.
+
+        True for the first delivery only.
+        """
+        job_id = await self._store.enqueue_upload(_job(upload, file_id, None), now=self._clock())
+        if job_id is None:
+            return False
+        await self._store.cancel_job(job_id, now=self._clock())
+        return True
+
+    async def _run_now(self, job_id: int, file: SlackFile | None = None) -> None:
         claimed = await self._store.claim_job(
             job_id, self._worker_id, now=self._clock(), lease=self._settings.job_lease
         )
@@ -262,33 +295,55 @@ class UploadService:
             self._worker_id,
             now=now,
             error=_error_label(error),
-            retry_at=now + _backoff(job.attempts),
+            retry_at=now + self._retry_delay(job.attempts),
             max_attempts=max_attempts,
         )
         if state is JobState.PENDING:
             log.info("Upload job %s will be retried: %s", job.id, _error_label(error))
             return
-        await self._post(job, failure(message, self._lang, file_name=None))
-        await self._react(job, remove=WORKING, add=FAILED)
+        try:
+            await self._post(job, failure(message, self._lang, file_name=None))
+        except SLACK_FAILURES as post_error:
+            # The uploader cannot be told, so at least the operator is.
+            log.error(
+                "Upload job %s failed (%s) and the failure reply failed too: %s",
+                job.id,
+                _error_label(error),
+                _slack_error(post_error),
+            )
+        await self._react(job.channel_id, job.message_ts, remove=WORKING, add=FAILED)
+
+    def _retry_delay(self, attempts: int) -> timedelta:
+        """Before retrying: one poll interval, doubling with every attempt, at most MAX_RETRY_DELAY.
+
+        The worker could not pick the job up sooner than its next poll anyway.
+        """
+        doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
+        return min(self._settings.job_poll_interval * (1 << doublings), MAX_RETRY_DELAY)
 
     async def _announce(self, job: ClaimedJob, result: BusinessAnalysis) -> None:
+        """Tell the team about a closed or inactive business, after the uploader has the answer."""
         if result.status is None or not result.status.status.is_alert:
             return
         trade = result.certificate.get(CertificateField.TRADE_NAME)
-        await self._notifier.announce(
-            result.status,
-            team_id=job.team_id,
-            checked_by=job.user_id,
-            trade_name=trade.value if trade else None,
-            where=await self._permalink(job),
-        )
+        try:
+            await self._notifier.announce(
+                result.status,
+                team_id=job.team_id,
+                checked_by=job.user_id,
+                trade_name=trade.value if trade else None,
+                where=await self._permalink(job),
+            )
+        except Exception:
+            # The upload is answered; only the alert is lost, and the operator must know.
+            log.exception("Team notification for upload job %s failed", job.id)
 
     async def _permalink(self, job: ClaimedJob) -> str | None:
         try:
             response = await self._client.chat_getPermalink(
                 channel=job.channel_id, message_ts=job.message_ts
             )
-        except SlackApiError:
+        except SLACK_FAILURES:
             return None
         link = response.get("permalink")
         return link if isinstance(link, str) else None
@@ -310,7 +365,7 @@ class UploadService:
         )
 
     async def _react(
-        self, job: ClaimedJob, *, add: str | None = None, remove: str | None = None
+        self, channel: str, ts: str, *, add: str | None = None, remove: str | None = None
     ) -> None:
         # Reactions are progress hints only: a failure must not stop the answer.
         for method, name in (
@@ -320,9 +375,9 @@ class UploadService:
             if name is None:
                 continue
             try:
-                await method(channel=job.channel_id, timestamp=job.message_ts, name=name)
-            except SlackApiError as error:
-                log.debug("Reaction %s on job %s: %s", name, job.id, error.response.get("error"))
+                await method(channel=channel, timestamp=ts, name=name)
+            except SLACK_FAILURES as error:
+                log.debug("Reaction %s on %s %s: %s", name, channel, ts, _slack_error(error))
 
 
 def _is_public(job: ClaimedJob) -> bool:
@@ -339,16 +394,38 @@ def _error_label(error: Exception) -> str:
     return f"{type(error).__name__}({code})" if code is not None else type(error).__name__
 
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 900))
+def _slack_error(error: Exception) -> str:
+    """Slack's error code, or the kind of network failure."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return type(error).__name__
 
 
-def _share_ts(file: dict[str, Any], channel: str) -> str | None:
-    """The ts of the message that shared `file` in `channel` (files.info `shares`)."""
+def _job(upload: Upload, file_id: str, kind: UploadKind | None) -> UploadJob:
+    return UploadJob(
+        team_id=upload.team_id,
+        file_id=file_id,
+        channel_id=upload.channel_id,
+        channel_type=upload.channel_type,
+        user_id=upload.user_id,
+        message_ts=upload.message_ts,
+        thread_ts=upload.thread_ts,
+        kind=kind,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    ts: str  # the message that shared the file
+    thread_ts: str | None  # its thread, when it was shared as a reply
+
+
+def _share(file: dict[str, Any], channel: str) -> _Share | None:
+    """Where `file` was shared in `channel`, from files.info's `shares`."""
     shares = file.get("shares") or {}
     for scope in ("public", "private"):
         for share in (shares.get(scope) or {}).get(channel) or []:
-            ts = share.get("ts")
+            ts, thread_ts = share.get("ts"), share.get("thread_ts")
             if isinstance(ts, str):
-                return ts
+                return _Share(ts, thread_ts if isinstance(thread_ts, str) else None)
     return None

@@ -1,0 +1,156 @@
+"""Every failure ends in a friendly reply in the upload's thread and a failed reaction."""
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.handlers.conftest import RunningBot, eventually
+from tests.handlers.images import png
+from tests.support.blockkit import limit_violations
+from tests.support.nhn import Reply
+from tests.support.slack import ApiCall, ForeignHost, file_share_message
+
+CHANNEL = "C_PURCHASING"
+UPLOADER = "U_UPLOADER"
+WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "warning"
+# Quick job retries: the worker polls every 50 ms and a retry waits one poll, then two.
+FAST_RETRIES = {"job_poll_interval": "0.05s", "job_max_attempts": 2}
+# The API Gateway's 503, with a Retry-After that lets the OCR client retry at once.
+GATEWAY_503 = Reply.error(5030001, headers={"Retry-After": "0"})
+
+
+def certificate_upload(bot: RunningBot, **file: Any) -> dict[str, Any]:
+    added = bot.slack.add_file(
+        "사업자등록증.png", file.pop("content", png()), "image/png", "png", channel=CHANNEL, **file
+    )
+    return file_share_message(added, channel=CHANNEL, user=UPLOADER)
+
+
+async def failure_reply(bot: RunningBot, event: dict[str, Any]) -> str:
+    """Wait for the one reply and the failed reaction; return what the reply says."""
+    [reply] = await bot.wait_for("chat.postMessage")
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [FAILED])
+    assert reply.params["channel"] == CHANNEL
+    assert reply.params["thread_ts"] == event["ts"]
+    assert reply.params["text"]
+    assert limit_violations(reply.params["blocks"]) == []
+    said = shown(reply)
+    assert "Traceback" not in said
+    assert "Error" not in said  # no exception names either
+    return said
+
+
+def shown(call: ApiCall) -> str:
+    return json.dumps(call.params["blocks"], ensure_ascii=False) + call.params["text"]
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        (4000002, "파일을 읽을 수 없습니다"),
+        (5003001, "사업자등록증을 인식하지 못했습니다"),
+        (4010001, "NHN Cloud 키 설정을 확인"),
+    ],
+)
+async def test_an_ocr_error_code_gets_its_message(bot: RunningBot, code: int, says: str) -> None:
+    bot.nhn.script("business", Reply.error(code))
+    event = certificate_upload(bot)
+
+    await bot.send.event(event)
+
+    assert says in await failure_reply(bot, event)
+    await bot.settle()
+    assert bot.nhn.calls("business") == 1  # not worth trying again
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("bot_overrides", [FAST_RETRIES])
+async def test_a_gateway_503_is_retried_by_the_worker_and_then_reported(bot: RunningBot) -> None:
+    bot.nhn.script("business", *[GATEWAY_503] * 8)  # every attempt of the client, twice
+    event = certificate_upload(bot)
+
+    await bot.send.event(event)
+
+    assert "일시적으로 응답하지 않습니다" in await failure_reply(bot, event)
+    assert bot.nhn.calls("business") == 8  # the OCR client's four attempts, in two jobs runs
+    await bot.settle()
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("bot_overrides", [FAST_RETRIES])
+async def test_a_job_that_recovers_on_retry_is_answered_without_a_failure(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.script("business", *[GATEWAY_503] * 4)  # the first run fails, the second works
+    event = certificate_upload(bot)
+
+    await bot.send.event(event)
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [DONE])
+    assert "220-81-62517" in shown(reply)
+    assert bot.nhn.calls("business") == 5
+    # The retry fetched the file again from files.info: the event is long gone.
+    assert len(bot.slack.calls_to("files.info")) == 1
+
+
+async def test_the_sign_in_page_names_the_missing_scope(bot: RunningBot) -> None:
+    event = certificate_upload(bot, serve="html_login")
+
+    await bot.send.event(event)
+
+    assert "files:read" in await failure_reply(bot, event)
+    assert bot.nhn.calls("business") == 0
+
+
+@pytest.mark.parametrize("bot_overrides", [{"file_max_bytes": 1_000_000}])
+async def test_a_file_over_the_limit_is_refused_from_its_declared_size(bot: RunningBot) -> None:
+    event = certificate_upload(bot, size=80_000_000)
+
+    await bot.send.event(event)
+
+    assert "최대 1MB" in await failure_reply(bot, event)
+    assert bot.slack.downloads == []
+    assert bot.nhn.calls("business") == 0
+
+
+async def test_a_file_on_a_foreign_host_is_never_fetched(
+    bot: RunningBot, foreign_host: ForeignHost
+) -> None:
+    event = certificate_upload(bot)
+    foreign_url = foreign_host.serve("/files/cert.png", png(), "image/png")
+    event["files"][0]["url_private_download"] = foreign_url
+
+    await bot.send.event(event)
+
+    assert "Slack에 직접 올려" in await failure_reply(bot, event)
+    assert foreign_host.requests == []
+    assert bot.nhn.calls("business") == 0
+
+
+async def test_an_empty_file_is_refused(bot: RunningBot) -> None:
+    event = certificate_upload(bot, content=b"")
+
+    await bot.send.event(event)
+
+    assert "빈 파일입니다" in await failure_reply(bot, event)
+    assert bot.nhn.calls("business") == 0
+
+
+async def test_a_file_deleted_before_it_was_read_is_reported(bot: RunningBot) -> None:
+    added = bot.slack.add_file(
+        "사업자등록증.png",
+        png(),
+        "image/png",
+        "png",
+        channel=CHANNEL,
+        file_access="check_file_info",
+    )
+    event = file_share_message(added, channel=CHANNEL, user=UPLOADER)
+    bot.slack.fail_next("files.info", error="file_deleted", status=200, retry_after=None)
+
+    await bot.send.event(event)
+
+    assert "삭제되었거나" in await failure_reply(bot, event)
+    assert bot.slack.downloads == []
