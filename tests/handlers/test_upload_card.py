@@ -1,0 +1,113 @@
+"""A card photo: the last four digits, shown to as few people as possible, stored nowhere."""
+
+import json
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.handlers.conftest import RunningBot
+from tests.handlers.images import jpeg
+from tests.support.blockkit import limit_violations
+from tests.support.leaks import card_number_runs
+from tests.support.slack import file_share_message
+
+CARD_NUMBER = "4012888888881881"  # Luhn-valid Visa test number
+UPLOADER = "U_UPLOADER"
+FULL_NUMBER_WARNING = "원본 사진에는 카드 번호 전체가 보입니다"
+
+
+@pytest.fixture(autouse=True)
+def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Every log line at DEBUG, from before the bot starts (autouse fixtures come first)."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+def shown(params: dict[str, object]) -> str:
+    return json.dumps(params.get("blocks"), ensure_ascii=False) + str(params.get("text"))
+
+
+def upload_card(bot: RunningBot, channel: str, channel_type: str) -> dict[str, object]:
+    bot.nhn.card_number = CARD_NUMBER
+    file = bot.slack.add_file("IMG_2041.jpg", jpeg(), "image/jpeg", "jpg", channel=channel)
+    return file_share_message(
+        file,
+        channel=channel,
+        user=UPLOADER,
+        text="법인카드 등록 부탁드립니다",
+        channel_type=channel_type,
+    )
+
+
+def database_rows(database: Path) -> list[str]:
+    with sqlite3.connect(database) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        return [
+            repr(row)
+            for table in tables
+            for row in connection.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - own names
+        ]
+
+
+def assert_no_card_number_anywhere(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    places = {
+        "Slack calls": [json.dumps(call.params, ensure_ascii=False) for call in bot.slack.calls],
+        "log lines": [
+            logging.Formatter().format(record)  # the message and any traceback
+            for phase in ("setup", "call")
+            for record in caplog.get_records(phase)
+        ],
+        "database rows": database_rows(bot.database),
+    }
+    assert places["log lines"]  # DEBUG logging did capture the run
+    for place, texts in places.items():
+        leaks = [run for text in texts for run in card_number_runs(text, CARD_NUMBER)]
+        assert leaks == [], f"card digits in {place}"
+
+
+async def test_in_a_public_channel_only_the_uploader_sees_the_card(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    event = upload_card(bot, "C_PURCHASING", "channel")
+
+    await bot.send.event(event)
+
+    [reply] = await bot.wait_for("chat.postEphemeral")
+    await bot.wait_for("reactions.add", 2)  # working, then done
+    assert reply.params["channel"] == "C_PURCHASING"
+    assert reply.params["user"] == UPLOADER
+    assert reply.params["thread_ts"] == event["ts"]
+    assert "1881" in shown(reply.params)
+    assert FULL_NUMBER_WARNING in shown(reply.params)
+    assert reply.params["text"]
+    assert limit_violations(reply.params["blocks"]) == []
+    assert bot.slack.calls_to("chat.postMessage") == []
+    assert bot.nhn.calls("credit-card") == 1
+    assert_no_card_number_anywhere(bot, caplog)
+
+
+@pytest.mark.parametrize(
+    ("channel", "channel_type"), [("C_PRIVATE_TEAM", "group"), ("D_UPLOADER", "im")]
+)
+async def test_in_a_private_channel_or_a_dm_the_card_is_a_thread_reply(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, channel: str, channel_type: str
+) -> None:
+    event = upload_card(bot, channel, channel_type)
+
+    await bot.send.event(event)
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    await bot.wait_for("reactions.add", 2)
+    assert reply.params["channel"] == channel
+    assert reply.params["thread_ts"] == event["ts"]
+    assert "1881" in shown(reply.params)
+    assert FULL_NUMBER_WARNING not in shown(reply.params)  # everyone there may see the photo
+    assert reply.params["text"]
+    assert limit_violations(reply.params["blocks"]) == []
+    assert bot.slack.calls_to("chat.postEphemeral") == []
+    assert_no_card_number_anywhere(bot, caplog)

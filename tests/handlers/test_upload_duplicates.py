@@ -1,0 +1,97 @@
+"""Slack delivers one upload several times; the bot analyses and answers it once."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.config import Settings
+from bot.runtime import EVENTS_PATH, BotRuntime
+from tests.handlers.conftest import RunningBot, bot_settings, eventually
+from tests.handlers.images import png
+from tests.support.nhn import NhnFake
+from tests.support.slack import (
+    FakeSlack,
+    SlackRequestSender,
+    file_share_message,
+    file_shared_event,
+)
+
+CHANNEL = "C_PURCHASING"
+UPLOADER = "U_UPLOADER"
+# Longer than the harness's FILE_SHARED_GRACE_S (0.3 s): what file_shared would do, it did.
+AFTER_GRACE_S = 0.6
+
+
+def certificate(slack: FakeSlack) -> dict[str, object]:
+    return slack.add_file("사업자등록증.png", png(), "image/png", "png", channel=CHANNEL)
+
+
+async def test_message_file_shared_and_a_retry_give_one_analysis(bot: RunningBot) -> None:
+    file = certificate(bot.slack)
+    message = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+
+    deliveries = [
+        await bot.send.event(message, event_id="Ev0UPLOAD01"),
+        await bot.send.event(file_shared_event(str(file["id"]), channel=CHANNEL, user=UPLOADER)),
+        await bot.send.event(message, event_id="Ev0UPLOAD01", retry_num=1),
+    ]
+
+    assert [response.status_code for response in deliveries] == [200, 200, 200]
+    [reply] = await bot.wait_for("chat.postMessage")
+    await bot.settle(AFTER_GRACE_S)
+    assert bot.nhn.calls("business") == 1
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+    assert reply.params["channel"] == CHANNEL
+    assert reply.params["thread_ts"] == message["ts"]
+    assert bot.slack.calls_to("files.info") == []  # the message carried the whole file
+
+
+async def test_file_shared_first_waits_for_the_message_and_its_words(bot: RunningBot) -> None:
+    file = bot.slack.add_file("IMG_0001.png", png(), "image/png", "png", channel=CHANNEL)
+    message = file_share_message(file, channel=CHANNEL, user=UPLOADER, text="사업자등록증입니다")
+
+    await bot.send.event(file_shared_event(str(file["id"]), channel=CHANNEL, user=UPLOADER))
+    await bot.send.event(message)
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    await bot.settle(AFTER_GRACE_S)
+    assert bot.nhn.calls("business") == 1  # the words named it; nobody was asked
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+    assert reply.params["thread_ts"] == message["ts"]
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, secret: str, slack: FakeSlack
+) -> AsyncIterator[SlackRequestSender]:
+    async with (
+        BotRuntime(settings, http=True, host="127.0.0.1", port=0) as runtime,
+        SlackRequestSender(
+            runtime.url + EVENTS_PATH, secret, response_urls=slack.response_url
+        ) as sender,
+    ):
+        yield sender
+
+
+async def test_a_restarted_bot_does_not_analyse_a_file_again(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+) -> None:
+    settings = bot_settings(fake_slack, fake_nhn, tmp_path / "bot.db", slack_signing_secret)
+    file = certificate(fake_slack)
+    message = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+    shared = file_shared_event(str(file["id"]), channel=CHANNEL, user=UPLOADER)
+
+    async with running_bot(settings, slack_signing_secret, fake_slack) as first:
+        await first.event(message, event_id="Ev0UPLOAD02")
+        await eventually(
+            lambda: fake_slack.reactions_on(CHANNEL, message["ts"]) == ["white_check_mark"]
+        )
+    async with running_bot(settings, slack_signing_secret, fake_slack) as second:
+        await second.event(message, event_id="Ev0UPLOAD02", retry_num=2)
+        await second.event(shared)
+        await second.event(message, event_id="Ev0UPLOAD03")  # Slack may even mint a new id
+        await asyncio.sleep(AFTER_GRACE_S)  # time for anything it should not do
+
+    assert fake_nhn.calls("business") == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
