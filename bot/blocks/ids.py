@@ -14,7 +14,9 @@ The scheme:
   HOME_RECHECK, HOME_UNWATCH: the ten digits of a watched number. The Home tab
   shows these buttons once per watch, so each action_id there is the constant
   plus "." and the digits (action_ids are unique within a view); handlers
-  match the prefix and read the number from the value.
+  match the prefix and read the number from the value;
+  BULK_WATCH_ALL: the Slack file id of the CSV whose numbers to watch
+  ("F07ABC12345"): the click reads the file again.
   Values reach the bot back from Slack unchanged but can be forged by anyone
   who can click: handlers validate them like user input.
 - block_id names the part of a message as `<message>_<part>`, only on blocks a
@@ -30,6 +32,7 @@ CHOOSE_KIND_CARD = "choose_kind_card"
 CHOOSE_KIND_IGNORE = "choose_kind_ignore"
 HOME_RECHECK = "home_recheck"
 HOME_UNWATCH = "home_unwatch"
+BULK_WATCH_ALL = "bulk_watch_all"
 
 BUSINESS_ACTIONS_BLOCK = "business_actions"
 STATUS_ACTIONS_BLOCK = "status_actions"
@@ -37,3 +40,4 @@ KIND_PROMPT_BLOCK = "kind_prompt"
 KIND_CHOICE_BLOCK = "kind_choice"
 MORE_BLOCK = "fit_more"
 HOME_WATCH_BLOCK = "home_watch"  # + "." and the digits: one actions block per watch
+BULK_ACTIONS_BLOCK = "bulk_actions"
