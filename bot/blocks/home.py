@@ -18,10 +18,11 @@ from bot.blocks.elements import (
     section,
 )
 from bot.blocks.limits import MAX_VIEW_BLOCKS
-from bot.blocks.mrkdwn import date, literal, plain
+from bot.blocks.mrkdwn import date, escape, literal, plain
 from bot.blocks.status import CHECKED_AT, badge
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
+from bot.errors import UserFacingError
 from bot.i18n import Language, Text
 from bot.store.watches import StatusChange, Watch
 
@@ -60,20 +61,32 @@ _MORE = Text(
     ko="… 외 {count}곳은 여기에 보이지 않습니다. 전체 목록은 `/bizstatus list`로 볼 수 있습니다.",
     en="… and {count} more not shown here: `/bizstatus list` shows them all.",
 )
+_RECHECK_FAILED = Text(
+    ko="⚠️ *{number}* 다시 조회하지 못했습니다.", en="⚠️ *{number}* could not be re-checked."
+)
 _CHANGES_TITLE = Text(ko="🔔 최근 상태 변경", en="🔔 Recent changes")
 _NO_CHANGES = Text(ko="아직 바뀐 상태가 없습니다.", en="No status has changed yet.")
 
 
 def home_view(
-    watches: Sequence[Watch], changes: Sequence[StatusChange], lang: Language
+    watches: Sequence[Watch],
+    changes: Sequence[StatusChange],
+    lang: Language,
+    *,
+    failed_recheck: tuple[str, UserFacingError] | None = None,
 ) -> dict[str, Any]:
     """The view for views.publish, within the Home tab's 100 blocks.
 
     Each watch shows its last known status (`last_status_code`, `last_checked_at`).
     When the watches do not all fit, the first ones are shown with a note of how
     many more there are. Only the first RECENT_CHANGES changes are listed.
+    `failed_recheck` (the number and why) puts a notice at the top.
     """
     head = [header(_TITLE.format(count=len(watches))(lang))]
+    if failed_recheck is not None:
+        number, error = failed_recheck
+        failed = _RECHECK_FAILED.format(number=bizno.format(number))(lang)
+        head.append(section(f"{failed}\n{escape(error.user_message(lang))}"))
     head.append(section((_INTRO if watches else _NOTHING_WATCHED)(lang)))
     labels = {watch.business_number: watch.label for watch in watches}
     tail = [

@@ -6,7 +6,8 @@ import pytest
 from bot.blocks import Message, ids
 from bot.blocks.home import RECENT_CHANGES, home_view
 from bot.domain import bizno
-from bot.i18n import Language
+from bot.i18n import Language, Text
+from bot.ocr import ServiceUnavailable
 from bot.store.watches import StatusChange, Watch
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
 from tests.support.blockkit import limit_violations
@@ -54,9 +55,7 @@ def numbers(count: int) -> list[str]:
     while len(found) < count:
         candidate += 1
         found.extend(
-            f"{candidate}{check}"
-            for check in range(10)
-            if bizno.checksum_ok(f"{candidate}{check}")
+            f"{candidate}{check}" for check in range(10) if bizno.checksum_ok(f"{candidate}{check}")
         )
     return found[:count]
 
@@ -161,6 +160,39 @@ def test_unwatching_asks_for_confirmation(
     assert dialog["confirm"]["text"] == confirm
     assert dialog["deny"]["text"] == deny
     assert dialog["style"] == "danger"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            Language.KO,
+            "⚠️ *220-81-62517* 다시 조회하지 못했습니다.\n"
+            "OCR 서비스가 일시적으로 응답하지 않습니다. 잠시 후 다시 시도해 주세요.",
+        ),
+        (
+            Language.EN,
+            "⚠️ *220-81-62517* could not be re-checked.\n"
+            "The OCR service is temporarily unavailable. Please try again later.",
+        ),
+    ],
+)
+def test_a_failed_re_check_is_explained_at_the_top(lang: Language, expected: str) -> None:
+    failure = (OPEN_NUMBER, ServiceUnavailable("business/status answered 503"))
+    view = home_view([watch(OPEN_NUMBER)], [], lang, failed_recheck=failure)
+    assert section_texts(view)[0] == expected
+    assert view["blocks"][0]["type"] == "header"
+    assert_valid_view(view)
+
+
+def test_a_failure_message_is_escaped_and_the_notice_counts_against_the_limit() -> None:
+    error = ServiceUnavailable("down", user_message=Text(ko="<!channel> 실패", en="<!here> x"))
+    many = [watch(number, watch_id=n) for n, number in enumerate(numbers(60))]
+    view = home_view(many, [], Language.KO, failed_recheck=(OPEN_NUMBER, error))
+    assert section_texts(view)[0].endswith("\n&lt;!channel&gt; 실패")
+    # 3 blocks above, 3 below, the note, and two per watch: 47 would make 101.
+    assert len(buttons(view)) == 2 * 46
+    assert_valid_view(view)
 
 
 def test_recent_changes_show_old_and_new_status_with_the_label() -> None:
