@@ -5,7 +5,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.notices import team_alert
@@ -15,8 +16,17 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-# Errors that another try cannot fix: the channel or the bot's membership is wrong.
-_PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "missing_scope"}
+# Slack errors another try may fix. Anything else (not_in_channel, channel_not_found,
+# invalid_blocks...) fails the same way every time, so it is not retried.
+_TRANSIENT = {
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "ratelimited",
+}
+# What a post raises once slack_sdk's own retries are spent: Slack's answer, or the network.
+_POST_FAILURES = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 
 
 class TeamNotifier:
@@ -68,17 +78,15 @@ class TeamNotifier:
         )
         error: Exception | None = None
         for attempt in range(1, self._attempts + 1):
+            if attempt > 1:
+                await asyncio.sleep(self._retry_delay_s * (attempt - 1))
             try:
                 await self._client.chat_postMessage(channel=channel, **message.as_kwargs())
                 return True
-            except SlackApiError as api_error:
-                error = api_error
-                if api_error.response.get("error") in _PERMANENT:
+            except _POST_FAILURES as failure:
+                error = failure
+                if not _transient(failure):
                     break
-            except (OSError, TimeoutError) as network_error:
-                error = network_error
-            if attempt < self._attempts:
-                await asyncio.sleep(self._retry_delay_s * attempt)
         # Not announced: forget the claim so the next lookup tries again.
         await self._store.release_notification(
             team_id, check.number, check.status.value, claimed_at=claimed_at
@@ -94,7 +102,13 @@ class TeamNotifier:
         return False
 
 
+def _transient(error: Exception) -> bool:
+    if isinstance(error, SlackApiError):
+        return error.response.status_code >= 500 or error.response.get("error") in _TRANSIENT
+    return not isinstance(error, SlackClientError)  # network errors pass; misuse does not
+
+
 def _describe(error: Exception | None) -> str:
     if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
+        return str(error.response.get("error") or f"HTTP {error.response.status_code}")
     return type(error).__name__ if error else "unknown"

@@ -1,0 +1,249 @@
+"""A lookup that finds an inactive (05) or closed (06) business tells NOTIFY_CHANNEL, once."""
+
+import asyncio
+import json
+import logging
+import time
+
+import pytest
+
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from tests.handlers.images import png
+from tests.support.blockkit import limit_violations
+from tests.support.nhn import STATUS
+from tests.support.slack_fake import ApiCall
+from tests.support.slack_requests import file_share_message, new_ts
+
+NUMBER = "220-81-62517"
+DIGITS = "2208162517"
+CHECKER = "U0CHECKER"
+NOTIFIER_LOG = "bot.services.notifier"
+
+
+def alerts(bot: RunningBot) -> list[ApiCall]:
+    """Successful posts to the alerts channel."""
+    return [
+        call
+        for call in bot.slack.calls_to("chat.postMessage")
+        if call.params.get("channel") == ALERTS_CHANNEL and call.error is None
+    ]
+
+
+async def wait_for_alerts(bot: RunningBot, count: int = 1) -> list[ApiCall]:
+    await eventually(lambda: len(alerts(bot)) >= count)
+    return alerts(bot)
+
+
+def shown(call: ApiCall) -> str:
+    return json.dumps(call.params["blocks"], ensure_ascii=False) + call.params["text"]
+
+
+async def look_up(bot: RunningBot, text: str = NUMBER, *, user_id: str = CHECKER) -> None:
+    """Run `/bizstatus` and wait for its answer."""
+    url = bot.slack.response_url()
+    await bot.send.command(text, user_id=user_id, response_url=url)
+    await eventually(lambda: len(bot.slack.responses(url)) == 1)
+
+
+def assert_well_formed(call: ApiCall) -> None:
+    assert call.params["text"]
+    assert limit_violations(call.params["blocks"]) == []
+
+
+@pytest.mark.parametrize(("code", "badge"), [("05", "🟡 휴업자"), ("06", "🔴 폐업자")])
+async def test_a_lookup_finding_an_inactive_or_closed_business_tells_the_team(
+    bot: RunningBot, code: str, badge: str
+) -> None:
+    bot.nhn.statuses[DIGITS] = code
+
+    await look_up(bot)
+
+    [alert] = await wait_for_alerts(bot)
+    assert NUMBER in shown(alert)
+    assert badge in shown(alert)
+    assert f"<@{CHECKER}>" in shown(alert)
+    assert NUMBER in alert.params["text"]
+    assert_well_formed(alert)
+    assert bot.nhn.calls(STATUS) == 1
+
+
+async def test_a_second_lookup_within_the_cooldown_posts_nothing(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+    await look_up(bot)
+    await wait_for_alerts(bot)
+
+    await look_up(bot, user_id="U0OTHER")
+    await bot.settle()
+
+    assert len(alerts(bot)) == 1
+    assert bot.nhn.calls(STATUS) == 2
+
+
+COOLDOWN_S = 0.5
+
+
+@pytest.mark.parametrize("bot_overrides", [{"notify_cooldown": f"{COOLDOWN_S}s"}])
+async def test_after_the_cooldown_the_next_lookup_tells_the_team_again(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+    await look_up(bot)
+    await wait_for_alerts(bot)
+    announced = time.monotonic()
+
+    await asyncio.sleep(max(0.0, announced + COOLDOWN_S - time.monotonic()))
+    await look_up(bot)
+
+    assert len(await wait_for_alerts(bot, 2)) == 2
+
+
+async def test_a_business_that_closes_after_being_inactive_is_announced_again(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.statuses[DIGITS] = "05"
+    await look_up(bot)
+    await wait_for_alerts(bot)
+    bot.nhn.statuses[DIGITS] = "06"
+
+    await look_up(bot)
+
+    first, second = await wait_for_alerts(bot, 2)
+    assert "🟡" in shown(first)
+    assert "🔴" in shown(second)
+
+
+@pytest.mark.parametrize("code", ["00", "01"])
+async def test_other_statuses_tell_nobody(bot: RunningBot, code: str) -> None:
+    bot.nhn.statuses[DIGITS] = code
+
+    await look_up(bot)
+    await bot.settle(0.3)
+
+    assert bot.slack.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("bot_overrides", [{"notify_channel": None}])
+async def test_without_a_notify_channel_nothing_is_posted(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+
+    await look_up(bot)
+    await bot.settle()
+
+    assert bot.slack.calls_to("chat.postMessage") == []
+
+
+async def test_the_recheck_button_tells_the_team(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "05"
+    url = bot.slack.response_url()
+    payload = bot.send.block_action(
+        "recheck_status",
+        DIGITS,
+        user="U0CLICKER",
+        channel="C_GENERAL",
+        message_ts=new_ts(),
+        response_url=url,
+    )
+
+    await bot.send.action(payload)
+
+    [alert] = await wait_for_alerts(bot)
+    assert "🟡 휴업자" in shown(alert)
+    assert "<@U0CLICKER>" in shown(alert)
+    assert_well_formed(alert)
+
+
+async def test_a_certificate_upload_tells_the_team_with_trade_name_and_permalink(
+    bot: RunningBot,
+) -> None:
+    channel, uploader = "C_PURCHASING", "U0UPLOADER"
+    bot.nhn.statuses[DIGITS] = "06"
+    file = bot.slack.add_file("cert.png", png(), "image/png", "png", channel=channel, user=uploader)
+    event = file_share_message(file, channel=channel, user=uploader, text="사업자등록증")
+
+    await bot.send.event(event)
+
+    [alert] = await wait_for_alerts(bot)
+    text = shown(alert)
+    assert NUMBER in text
+    assert "주식회사 한빛테크놀로지" in text
+    assert "주식회사 한빛테크놀로지" in alert.params["text"]
+    assert "🔴 폐업자" in text
+    assert f"<@{uploader}>" in text
+    permalink = f"https://example.slack.com/archives/{channel}/p{event['ts'].replace('.', '')}"
+    assert f"<{permalink}|" in text
+    assert_well_formed(alert)
+
+
+async def test_an_upload_and_a_lookup_of_the_same_closed_business_announce_once(
+    bot: RunningBot,
+) -> None:
+    channel = "C_PURCHASING"
+    bot.nhn.statuses[DIGITS] = "06"
+    file = bot.slack.add_file(
+        "cert.pdf", b"%PDF-1.4 certificate", "application/pdf", "pdf", channel=channel
+    )
+    await bot.send.event(file_share_message(file, channel=channel, user="U0UPLOADER"))
+    await wait_for_alerts(bot)
+
+    await look_up(bot)
+    await bot.settle()
+
+    assert len(alerts(bot)) == 1
+
+
+async def test_a_server_error_on_the_post_is_retried(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+    bot.slack.fail_next("chat.postMessage", error="internal_error", status=500, retry_after=None)
+
+    await look_up(bot)
+
+    [alert] = await wait_for_alerts(bot)
+    assert NUMBER in shown(alert)
+    failed, posted = bot.slack.calls_to("chat.postMessage")
+    assert failed.error == "internal_error"
+    assert posted.error is None
+
+
+async def test_a_rate_limited_post_waits_for_retry_after_and_arrives(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+    bot.slack.fail_next("chat.postMessage", retry_after=0)
+
+    await look_up(bot)
+
+    [alert] = await wait_for_alerts(bot)
+    assert NUMBER in shown(alert)
+    assert [call.error for call in bot.slack.calls_to("chat.postMessage")] == ["ratelimited", None]
+
+
+async def test_a_post_that_fails_is_logged_and_announced_by_the_next_lookup(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger=NOTIFIER_LOG)
+    bot.nhn.statuses[DIGITS] = "06"
+    bot.slack.add_channel(ALERTS_CHANNEL, bot_is_member=False)
+
+    await look_up(bot)
+
+    await eventually(lambda: any(r.name == NOTIFIER_LOG for r in caplog.records))
+    [record] = [r for r in caplog.records if r.name == NOTIFIER_LOG]
+    assert record.levelno == logging.ERROR
+    assert DIGITS in record.getMessage()
+    assert "not_in_channel" in record.getMessage()
+    assert ALERTS_CHANNEL in record.getMessage()
+    assert alerts(bot) == []
+
+    bot.slack.add_channel(ALERTS_CHANNEL, bot_is_member=True)  # someone invites the bot
+    await look_up(bot)
+
+    [alert] = await wait_for_alerts(bot)
+    assert NUMBER in shown(alert)
+
+
+async def test_the_answer_does_not_wait_for_the_team_post(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+    bot.slack.set_latency(0.5, method="chat.postMessage")
+    url = bot.slack.response_url()
+
+    await bot.send.command(NUMBER, user_id=CHECKER, response_url=url)
+
+    await eventually(lambda: len(bot.slack.responses(url)) == 1)
+    assert bot.slack.calls_to("chat.postMessage") == []  # still on its way
+    await wait_for_alerts(bot)
