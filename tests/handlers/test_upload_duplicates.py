@@ -3,14 +3,19 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.config import Settings
 from bot.runtime import EVENTS_PATH, BotRuntime
+from bot.store import Store, UploadJob
 from tests.handlers.conftest import RunningBot, bot_settings, eventually
 from tests.handlers.images import png
 from tests.support.nhn import NhnFake
 from tests.support.slack import (
+    TEAM_ID,
     FakeSlack,
     SlackRequestSender,
     file_share_message,
@@ -95,3 +100,42 @@ async def test_a_restarted_bot_does_not_analyse_a_file_again(
 
     assert fake_nhn.calls("business") == 1
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("bot_overrides", [{"job_poll_interval": "0.05s"}])
+async def test_a_job_a_dead_process_left_running_is_finished_by_the_worker(
+    bot: RunningBot,
+) -> None:
+    file = certificate(bot.slack)
+    message = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    store = await Store.open(f"sqlite+aiosqlite:///{bot.database}")
+    try:
+        job_id = await store.enqueue_upload(
+            UploadJob(
+                team_id=TEAM_ID,
+                file_id=str(file["id"]),
+                channel_id=CHANNEL,
+                user_id=UPLOADER,
+                message_ts=message["ts"],
+                thread_ts=message["ts"],
+                channel_type="channel",
+                kind="business",
+            ),
+            now=long_ago,
+        )
+        assert job_id is not None
+        # Claimed by a process that then died: its lease ran out long ago.
+        assert await store.claim_job(
+            job_id, "dead-worker", now=long_ago, lease=timedelta(minutes=5)
+        )
+    finally:
+        await store.close()
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    assert reply.params["thread_ts"] == message["ts"]
+    assert "220-81-62517" in str(reply.params["blocks"])
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, message["ts"]) == ["white_check_mark"])
+    await bot.send.event(message)  # the message, delivered at last, is not analysed again
+    await bot.settle()
+    assert bot.nhn.calls("business") == 1
