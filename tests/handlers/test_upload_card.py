@@ -92,7 +92,8 @@ async def test_in_a_public_channel_only_the_uploader_sees_the_card(
 
 
 @pytest.mark.parametrize(
-    ("channel", "channel_type"), [("C_PRIVATE_TEAM", "group"), ("D_UPLOADER", "im")]
+    ("channel", "channel_type"),
+    [("C_PRIVATE_TEAM", "group"), ("D_UPLOADER", "im"), ("C_GROUP_DM", "mpim")],
 )
 async def test_in_a_private_channel_or_a_dm_the_card_is_a_thread_reply(
     bot: RunningBot, caplog: pytest.LogCaptureFixture, channel: str, channel_type: str
