@@ -1,0 +1,390 @@
+"""A contract fake of the National Tax Service business status API (data.go.kr 15081808).
+
+A real HTTP server on 127.0.0.1 in a background thread, answering
+`POST /api/nts-businessman/v1/status?serviceKey=...` with `{"b_no": [...]}` as the
+API does. Every request is checked against the contract (the key, JSON, at most 100
+ten-digit numbers); a breach is recorded in `violations` and answered the way the API
+would. The `fake_nts` fixture fails the test at teardown if a breach was not expected:
+
+    with fake_nts.expect_violations() as seen:
+        ...  # something that breaks the contract on purpose
+
+Numbers answer as active general taxpayers unless set in `businesses` (e.g.
+`fake.businesses[n] = CLOSED`) or listed in `unregistered`. `fake.script(Reply...)`
+queues answers; once the queue is empty the realistic default answer comes back.
+"""
+
+import base64
+import json
+import re
+import secrets
+import socket
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+BASE_PATH = "/api/nts-businessman/v1"
+STATUS_PATH = f"{BASE_PATH}/status"
+MAX_NUMBERS = 100
+_JSON = "application/json"
+
+_STATES = {"01": "계속사업자", "02": "휴업자", "03": "폐업자"}
+_TAX_TYPES = {
+    "01": "부가가치세 일반과세자",
+    "02": "부가가치세 간이과세자",
+    "03": "부가가치세 과세특례자",
+    "04": "부가가치세 면세사업자",
+    "05": "수익사업을 영위하지 않는 비영리법인이거나 고유번호가 부여된 단체,국가기관 등",
+    "06": "고유번호가 부여된 단체",
+    "07": "부가가치세 간이과세자(세금계산서 발급사업자)",
+}
+UNREGISTERED_TEXT = "국세청에 등록되지 않은 사업자등록번호입니다."
+# The gateway's own errors (api.odcloud.kr), with the HTTP status it sends them with.
+GATEWAY_ERRORS = {
+    -1: (400, "시스템 내부 오류가 발생하였습니다."),
+    -2: (400, "요청하신 파라미터가 적합하지 않습니다."),
+    -3: (400, "등록되지 않은 서비스 입니다."),
+    -4: (400, "등록되지 않은 인증키 입니다."),
+    -9: (400, "종료된 서비스 입니다."),
+    -10: (400, "트래픽 허용 횟수를 초과하였습니다."),
+    -401: (401, "유효하지 않은 인증키 입니다."),
+}
+API_ERRORS = {
+    "BAD_JSON_REQUEST": 400,
+    "REQUEST_DATA_MALFORMED": 400,
+    "TOO_LARGE_REQUEST": 413,
+    "INTERNAL_ERROR": 500,
+    "HTTP_ERROR": 500,
+}
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
+
+
+@dataclass(frozen=True)
+class Business:
+    """What the NTS knows of a registered number."""
+
+    b_stt_cd: str  # 01 active, 02 inactive (휴업), 03 closed (폐업)
+    tax_type_cd: str = "01"
+    end_dt: str = ""
+
+
+ACTIVE = Business("01", "01")
+SIMPLIFIED = Business("01", "02")
+EXEMPT = Business("01", "04")
+INACTIVE = Business("02", "01")
+CLOSED = Business("03", "01", end_dt="20240131")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer; `body=None` with HTTP 200 means the realistic default."""
+
+    http_status: int = 200
+    body: bytes | None = None
+    content_type: str = _JSON
+
+    @classmethod
+    def gateway(cls, code: int) -> "Reply":
+        """An error from the gateway in front of the API, e.g. -4 for an unknown key."""
+        status, message = GATEWAY_ERRORS[code]
+        return cls(status, _json({"code": code, "msg": message}))
+
+    @classmethod
+    def api_error(cls, status_code: str) -> "Reply":
+        """The API's own failure, e.g. "INTERNAL_ERROR" (HTTP 500)."""
+        return cls(API_ERRORS[status_code], _json({"status_code": status_code}))
+
+    @classmethod
+    def http(cls, status: int, body: bytes = b"<html>error</html>") -> "Reply":
+        """A bare HTTP failure, as a proxy in front of the gateway sends it."""
+        return cls(status, body, "text/html")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    numbers: list[str] | None  # the b_no asked about, when the body had them
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes
+    content_type: str = _JSON
+
+
+class _Refusal(Exception):
+    def __init__(self, violation: str | None, answer: _Answer) -> None:
+        super().__init__(violation)
+        self.violation = violation
+        self.answer = answer
+
+
+class NtsFake:
+    """The fake server and its knobs. Attributes may be changed while it runs."""
+
+    def __init__(self) -> None:
+        # Like a data.go.kr "Decoding" key: base64 with +, / and =, which need encoding.
+        self.service_key = base64.b64encode(b"\xfb\xff" + secrets.token_bytes(30)).decode()
+        self.businesses: dict[str, Business] = {}
+        self.unregistered: set[str] = set()
+        self.violations: list[str] = []
+        self.requests: list[RecordedRequest] = []
+
+        self._lock = threading.Lock()
+        self._script: deque[Reply] = deque()
+        self._key_revoked = False
+        self._connections: set[socket.socket] = set()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle
+
+    def start(self) -> "NtsFake":
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.fake = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:  # idle keep-alive connections block a thread each
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join()
+
+    @property
+    def base_url(self) -> str:
+        """What NTS_BASE_URL is set to."""
+        if self._server is None:
+            raise RuntimeError("the fake is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}{BASE_PATH}"
+
+    def overrides(self) -> dict[str, str]:
+        """Settings values that make the bot use this fake as its status provider."""
+        return {
+            "status_provider": "nts",
+            "nts_service_key": self.service_key,
+            "nts_base_url": self.base_url,
+        }
+
+    # Scripting and inspection
+
+    def script(self, *replies: Reply) -> None:
+        with self._lock:
+            self._script.extend(replies)
+
+    def revoke_key(self) -> None:
+        """From now on the key is refused (-4), as after data.go.kr withdrew it."""
+        with self._lock:
+            self._key_revoked = True
+
+    @property
+    def calls(self) -> int:
+        with self._lock:
+            return len(self.requests)
+
+    def batches(self) -> list[list[str]]:
+        """The numbers of each request that carried them, in the order received."""
+        with self._lock:
+            return [list(r.numbers) for r in self.requests if r.numbers is not None]
+
+    @contextmanager
+    def expect_violations(self) -> Iterator[list[str]]:
+        """Collect the violations provoked inside the block; fail if there were none."""
+        seen: list[str] = []
+        with self._lock:
+            start = len(self.violations)
+        yield seen
+        with self._lock:
+            seen.extend(self.violations[start:])
+            del self.violations[start:]
+        if not seen:
+            pytest.fail("expected a breach of the NTS contract, but every request was valid")
+
+    # Request handling (called from the server's threads)
+
+    def _answer(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Answer:
+        parts = urlsplit(target)
+        numbers: list[str] | None = None
+        try:
+            if parts.path != STATUS_PATH:
+                raise _Refusal(f"{method} {parts.path}: no such path", _Answer(404, b""))
+            if method != "POST":
+                raise _Refusal(f"status: method {method}, not POST", _Answer(405, b""))
+            self._check_key(parts.query)
+            numbers = self._check_body(headers, body)
+            with self._lock:
+                reply = self._script.popleft() if self._script else Reply()
+            if reply.body is None and reply.http_status == 200:
+                return self._status(numbers)
+            return _Answer(reply.http_status, reply.body or b"", reply.content_type)
+        except _Refusal as refusal:
+            if refusal.violation is not None:
+                with self._lock:
+                    self.violations.append(refusal.violation)
+            return refusal.answer
+        finally:
+            with self._lock:
+                self.requests.append(RecordedRequest(method, parts.path, numbers, headers))
+
+    def _check_key(self, query: str) -> None:
+        keys = parse_qs(query, keep_blank_values=True).get("serviceKey", [])
+        if not keys:
+            raise _Refusal("status: no serviceKey in the query", _gateway(-401))
+        if keys != [self.service_key]:
+            # A '+' sent unencoded arrives as a space; an encoded key encoded again keeps a '%'.
+            raise _Refusal("status: serviceKey is not the key issued", _gateway(-4))
+        with self._lock:
+            revoked = self._key_revoked
+        if revoked:  # the provider's doing, not the client's: no violation
+            raise _Refusal(None, _gateway(-4))
+
+    def _check_body(self, headers: Mapping[str, str], body: bytes) -> list[str]:
+        content_type = headers.get("content-type", "")
+        if not content_type.startswith(_JSON):
+            raise _Refusal(f"status: Content-Type {content_type!r}", _api("BAD_JSON_REQUEST"))
+        try:
+            document = json.loads(body)
+        except ValueError:
+            raise _Refusal("status: body is not JSON", _api("BAD_JSON_REQUEST")) from None
+        numbers = document.get("b_no") if isinstance(document, dict) else None
+        if not (isinstance(numbers, list) and numbers):
+            raise _Refusal("status: no b_no list", _api("REQUEST_DATA_MALFORMED"))
+        if len(numbers) > MAX_NUMBERS:
+            raise _Refusal(f"status: {len(numbers)} numbers", _api("TOO_LARGE_REQUEST"))
+        bad = [n for n in numbers if not (isinstance(n, str) and _TEN_DIGITS.fullmatch(n))]
+        if bad:
+            raise _Refusal(f"status: b_no {bad[:3]!r}", _api("REQUEST_DATA_MALFORMED"))
+        return numbers
+
+    def _status(self, numbers: list[str]) -> _Answer:
+        with self._lock:
+            data = [self._item(number) for number in numbers]
+        matched = sum(1 for item in data if item["b_stt_cd"])
+        answer = {
+            "request_cnt": len(numbers),
+            "match_cnt": matched,
+            "status_code": "OK",
+            "data": data,
+        }
+        return _Answer(200, _json(answer))
+
+    def _item(self, number: str) -> dict[str, str]:
+        if number in self.unregistered:
+            return _item(number, b_stt="", b_stt_cd="", tax_type=UNREGISTERED_TEXT)
+        business = self.businesses.get(number, ACTIVE)
+        return _item(
+            number,
+            b_stt=_STATES.get(business.b_stt_cd, ""),
+            b_stt_cd=business.b_stt_cd,
+            tax_type=_TAX_TYPES.get(business.tax_type_cd, ""),
+            tax_type_cd=business.tax_type_cd,
+            end_dt=business.end_dt,
+            rbf_tax_type="해당없음",
+            rbf_tax_type_cd="99",
+            utcc_yn="N",
+        )
+
+
+def _item(number: str, **fields: str) -> dict[str, str]:
+    item = {
+        "b_no": number,
+        "b_stt": "",
+        "b_stt_cd": "",
+        "tax_type": "",
+        "tax_type_cd": "",
+        "end_dt": "",
+        "utcc_yn": "",
+        "tax_type_change_dt": "",
+        "invoice_apply_dt": "",
+        "rbf_tax_type": "",
+        "rbf_tax_type_cd": "",
+    }
+    item.update(fields)
+    return item
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: NtsFake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the client pools connections
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:
+            self.server.fake._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.fake._lock:
+            self.server.fake._connections.discard(self.connection)
+        super().finish()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        answer = self.server.fake._answer(self.command, self.path, headers, body)
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", f"{answer.content_type};charset=UTF-8")
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read `fake.requests` instead."""
+
+
+def _json(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+def _gateway(code: int) -> _Answer:
+    reply = Reply.gateway(code)
+    return _Answer(reply.http_status, reply.body or b"")
+
+
+def _api(status_code: str) -> _Answer:
+    reply = Reply.api_error(status_code)
+    return _Answer(reply.http_status, reply.body or b"")
+
+
+@pytest.fixture
+def fake_nts() -> Iterator[NtsFake]:
+    """A started fake; fails the test if the client broke the contract unexpectedly."""
+    fake = NtsFake().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    if fake.violations:
+        pytest.fail("NTS contract violations:\n" + "\n".join(fake.violations))
