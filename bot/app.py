@@ -12,6 +12,7 @@ import handlers
 from bot.config import Settings
 from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
+from bot.services.audit import Auditor
 from bot.services.bizstatus import BizstatusService
 from bot.services.notifier import TeamNotifier
 from bot.services.uploads import UploadService, worker_name
@@ -34,6 +35,7 @@ class Services:
     ocr: OcrClient
     downloader: SlackFileDownloader
     analysis: AnalysisService
+    auditor: Auditor
     notifier: TeamNotifier
     uploads: UploadService
     bizstatus: BizstatusService
@@ -50,6 +52,7 @@ class Services:
             client, api_url=settings.slack_api_url, max_bytes=settings.file_max_bytes
         )
         analysis = AnalysisService(ocr, settings, clock=clock)
+        auditor = Auditor(store.audit, clock=clock)
         notifier = TeamNotifier(client, store, settings, clock=clock)
         uploads = UploadService(
             client=client,
@@ -68,6 +71,7 @@ class Services:
             ocr=ocr,
             downloader=downloader,
             analysis=analysis,
+            auditor=auditor,
             notifier=notifier,
             uploads=uploads,
             bizstatus=BizstatusService(analysis, notifier, settings),
