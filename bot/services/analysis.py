@@ -1,23 +1,17 @@
 """Document analysis and status lookups, shared by the CLI and the Slack app."""
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.config import Settings
 from bot.domain import bizno, certificate
 from bot.domain.card import CardNumber, Expiry, parse_expiry
 from bot.domain.certificate import Certificate
-from bot.domain.status import BusinessStatus
-from bot.ocr import CardResult, DocumentKind, OcrClient, OcrError
-
-
-@dataclass(frozen=True, slots=True)
-class StatusCheck:
-    number: str  # 10 digits
-    status: BusinessStatus
-    checked_at: datetime
+from bot.errors import UserFacingError
+from bot.ocr import CardResult, DocumentKind, OcrClient
+from bot.services.status import NhnStatusProvider, RateLimiter, StatusService
+from bot.services.status import StatusCheck as StatusCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +28,7 @@ class BusinessAnalysis:
     certificate: Certificate
     number: RecognisedNumber | None
     status: StatusCheck | None
-    status_error: OcrError | None  # the lookup failed although the document was read
+    status_error: UserFacingError | None  # the lookup failed although the document was read
     low_resolution: bool
 
 
@@ -86,16 +80,29 @@ def read_card(result: CardResult, today: date) -> CardAnalysis:
 
 
 class AnalysisService:
+    """Reads documents through OCR and looks statuses up through `status`.
+
+    Without `status` (a process with no store) lookups go to NHN, uncached.
+    """
+
     def __init__(
         self,
         ocr: OcrClient,
         settings: Settings,
         *,
+        status: StatusService | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._ocr = ocr
         self._settings = settings
         self._clock = clock
+        self._status = status or StatusService(
+            NhnStatusProvider(ocr),
+            None,
+            cache_ttl=timedelta(0),
+            limiter=RateLimiter(settings.status_rate_per_s),
+            clock=clock,
+        )
 
     async def analyze(self, kind: DocumentKind, image: bytes, filename: str) -> Analysis:
         if kind is DocumentKind.CARD:
@@ -110,7 +117,7 @@ class AnalysisService:
         if number is not None and number.digits is not None and number.checksum_ok:
             try:
                 status = await self.check_status(number.digits)
-            except OcrError as error:
+            except UserFacingError as error:
                 status_error = error
         return BusinessAnalysis(
             certificate=cert,
@@ -124,22 +131,16 @@ class AnalysisService:
         result = await self._ocr.credit_card(image, filename)
         return read_card(result, self._clock().date())
 
-    async def check_status(self, number: str) -> StatusCheck:
-        """Look up one valid ten-digit number."""
-        result = await self._ocr.business_status(number)
-        return StatusCheck(
-            number=number,
-            status=BusinessStatus.from_code(result.status_code),
-            checked_at=self._clock(),
-        )
+    async def check_status(self, number: str, *, fresh: bool = False) -> StatusCheck:
+        """Look up one valid ten-digit number; from the cache unless `fresh`.
 
-    async def check_statuses(self, numbers: list[str]) -> list[StatusCheck | OcrError]:
+        Raises the UserFacingError (OcrError, NtsError, ...) that kept it from an answer.
+        """
+        return await self._status.check(number, fresh=fresh)
+
+    async def check_statuses(
+        self, numbers: list[str], *, fresh: bool = False
+    ) -> list[StatusCheck | UserFacingError]:
         """Look up several numbers at once; each answer or its error, in order."""
-
-        async def one(number: str) -> StatusCheck | OcrError:
-            try:
-                return await self.check_status(number)
-            except OcrError as error:
-                return error
-
-        return list(await asyncio.gather(*(one(n) for n in numbers)))
+        results = await self._status.check_many(numbers, fresh=fresh)
+        return [results[number] for number in numbers]

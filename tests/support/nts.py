@@ -179,7 +179,7 @@ class NtsFake:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}{BASE_PATH}"
 
-    def overrides(self) -> dict[str, str]:
+    def overrides(self) -> dict[str, Any]:
         """Settings values that make the bot use this fake as its status provider."""
         return {
             "status_provider": "nts",
