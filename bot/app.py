@@ -15,6 +15,7 @@ from bot.services.analysis import AnalysisService
 from bot.services.audit import Auditor
 from bot.services.bizstatus import BizstatusService
 from bot.services.notifier import TeamNotifier
+from bot.services.status import StatusService
 from bot.services.uploads import UploadService, worker_name
 from bot.slack.client import create_web_client
 from bot.slack.files import SlackFileDownloader
@@ -34,6 +35,7 @@ class Services:
     store: Store
     ocr: OcrClient
     downloader: SlackFileDownloader
+    status: StatusService
     analysis: AnalysisService
     auditor: Auditor
     notifier: TeamNotifier
@@ -45,13 +47,15 @@ class Services:
         cls, settings: Settings, *, clock: Callable[[], datetime] = utc_now
     ) -> "Services":
         """Open the store (applying migrations) and build every service."""
+        settings.check_status_provider()  # before anything is opened
         store = await Store.open(settings.database_url)
         client = create_web_client(settings)
         ocr = OcrClient(settings)
         downloader = SlackFileDownloader(
             client, api_url=settings.slack_api_url, max_bytes=settings.file_max_bytes
         )
-        analysis = AnalysisService(ocr, settings, clock=clock)
+        status = StatusService.from_settings(settings, ocr=ocr, history=store.statuses, clock=clock)
+        analysis = AnalysisService(ocr, settings, status=status, clock=clock)
         auditor = Auditor(store.audit, clock=clock)
         notifier = TeamNotifier(client, store, settings, clock=clock)
         uploads = UploadService(
@@ -70,6 +74,7 @@ class Services:
             store=store,
             ocr=ocr,
             downloader=downloader,
+            status=status,
             analysis=analysis,
             auditor=auditor,
             notifier=notifier,
@@ -79,6 +84,7 @@ class Services:
 
     async def aclose(self) -> None:
         await self.downloader.aclose()
+        await self.status.aclose()
         await self.ocr.aclose()
         await self.store.close()
 
