@@ -7,6 +7,7 @@ of that check) without another call, unless the caller asks for a fresh one.
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -243,7 +244,7 @@ class StatusService:
                 results.update(await self._ask(batch))
                 await tracker.advance(len(batch))
 
-        workers = min(CALLS_IN_FLIGHT_PER_LOOKUP, -(-len(todo) // self._provider.batch_size))
+        workers = min(CALLS_IN_FLIGHT_PER_LOOKUP, math.ceil(len(todo) / self._provider.batch_size))
         await asyncio.gather(*(call_in_turn() for _ in range(workers)))
         return {number: results[number] for number in order}
 
