@@ -14,7 +14,7 @@ from tests.support.blockkit import limit_violations
 from tests.support.slack import view_rejection
 
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
-OPEN_NUMBER, CLOSED_NUMBER, NEW_NUMBER = "2208162517", "1248100998", "1010000004"
+OPEN_NUMBER, CLOSED_NUMBER, NEW_NUMBER = "2208162517", "1248100998", "1010000002"
 
 
 def watch(
@@ -104,7 +104,7 @@ def test_each_watch_shows_number_label_status_and_time_of_last_check() -> None:
     assert acme == f"*220-81-62517*   ACME 상사\n🟢 계속사업자(일반과세자) · {checked}"
     assert closed == f"*124-81-00998*\n*🔴 폐업자* · {checked}"
     assert new == (
-        "*101-00-00004*\n⏳ 아직 조회 전 · 첫 조회 "
+        "*101-00-00002*\n⏳ 아직 조회 전 · 첫 조회 "
         "<!date^1772496000^{date_short_pretty} {time}|2026-03-03 09:00 KST>"
     )
     assert_valid_view(view)
