@@ -216,6 +216,7 @@ async def test_two_stores_on_one_database_never_claim_the_same_watch(
             ids: list[int] = []
             while claimed := await each.watches.claim_due(worker, now=T0, lease=LEASE, limit=7):
                 ids += [w.id for w in claimed]
+                assert len(ids) <= 200, "a watch was claimed twice"
             return ids
 
         runs = await asyncio.gather(

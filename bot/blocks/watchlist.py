@@ -1,0 +1,229 @@
+"""The watchlist: answers to watch, unwatch and list, the Watch button, and change notices."""
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from bot.blocks import ids
+from bot.blocks.elements import EMPTY, Block, button, context, fields, header, section
+from bot.blocks.message import Message, compose
+from bot.blocks.mrkdwn import date, literal, mention, plain
+from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
+from bot.domain import bizno
+from bot.domain.status import BusinessStatus
+from bot.i18n import Language, Text
+from bot.services.analysis import StatusCheck
+from bot.store.watches import Watch
+
+# A label is shown whole in answers about one watch, shortened in the list.
+LABEL_CHARS = 100
+LIST_LABEL_CHARS = 40
+# The list shows this many watches (ten per section): enough to scan, within Slack's limits.
+LIST_SHOWN = 50
+_LIST_SECTION_LINES = 10
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{2,}")  # no "|" or ">" to break out of <#…>
+
+_WATCH = Text(ko="관심 거래처로 등록", en="Watch")
+_ADDED = Text(
+    ko="👀 *{number}*{label} 을(를) 관심 거래처로 등록했습니다. "
+    "상태가 바뀌면 {channel}에 알립니다.",
+    en="👀 Now watching *{number}*{label}. Changes will be posted in {channel}.",
+)
+_ADDED_FALLBACK = Text(ko="관심 거래처로 등록했습니다: {number}", en="Now watching {number}")
+_SCHEDULE = Text(
+    ko="첫 조회 {first}, 이후 {every}마다 다시 조회합니다.",
+    en="First check {first}, then every {every}.",
+)
+_ALREADY = Text(
+    ko="ℹ️ *{number}*{label} 은(는) 이미 관심 거래처입니다. {user}님이 {when}에 등록했습니다.",
+    en="ℹ️ *{number}*{label} is already watched: {user} added it {when}.",
+)
+_ALREADY_FALLBACK = Text(ko="이미 관심 거래처입니다: {number}", en="Already watched: {number}")
+_REMOVED = Text(
+    ko="🔕 *{number}* 을(를) 관심 거래처에서 뺐습니다.", en="🔕 Stopped watching *{number}*."
+)
+_REMOVED_FALLBACK = Text(ko="관심 거래처에서 뺐습니다: {number}", en="Stopped watching {number}")
+_NOT_WATCHED = Text(
+    ko="ℹ️ *{number}* 은(는) 관심 거래처가 아닙니다. `/bizstatus list`로 목록을 볼 수 있습니다.",
+    en="ℹ️ *{number}* is not watched. `/bizstatus list` shows what is.",
+)
+_NOT_WATCHED_FALLBACK = Text(ko="관심 거래처가 아닙니다: {number}", en="Not watched: {number}")
+_ADDED_MANY = Text(
+    ko="👀 {added}곳을 관심 거래처로 등록했습니다{already}. 상태가 바뀌면 {channel}에 알립니다.",
+    en="👀 Now watching {added} more{already}. Changes will be posted in {channel}.",
+)
+_ALREADY_MANY = Text(ko=" ({count}곳은 이미 등록됨)", en=" ({count} already watched)")
+_ADDED_MANY_FALLBACK = Text(
+    ko="관심 거래처 {added}곳을 등록했습니다", en="Now watching {added} more"
+)
+_LIST_TITLE = Text(ko="*관심 거래처* ({count}곳)", en="*Watchlist* ({count})")
+_LIST_EMPTY = Text(
+    ko="관심 거래처가 없습니다. `/bizstatus watch 220-81-62517 [이름]`으로 등록하세요.",
+    en="Nothing is watched yet. Add a business with `/bizstatus watch 220-81-62517 [name]`.",
+)
+_LIST_MORE = Text(
+    ko="… 외 {count}곳은 목록이 길어 표시하지 않았습니다.",
+    en="… and {count} more not shown: the list is too long for one message.",
+)
+_NOT_CHECKED = Text(ko="⏳ 조회 전 · 첫 조회 {when}", en="⏳ Not checked yet · first check {when}")
+_LIST_FALLBACK = Text(ko="관심 거래처 {count}곳", en="{count} watched businesses")
+_THIS_CONVERSATION = Text(ko="이 대화", en="this conversation")
+
+_CLOSED_TITLE = Text(ko="관심 거래처가 폐업했습니다", en="A watched business has closed")
+_INACTIVE_TITLE = Text(ko="관심 거래처가 휴업 중입니다", en="A watched business is inactive")
+_REOPENED_TITLE = Text(
+    ko="관심 거래처가 더 이상 휴·폐업 상태가 아닙니다",
+    en="A watched business is no longer inactive or closed",
+)
+_CHANGED_TITLE = Text(
+    ko="관심 거래처의 상태가 바뀌었습니다", en="A watched business's status changed"
+)
+_NUMBER = Text(ko="등록번호", en="Registration number")
+_LABEL = Text(ko="이름", en="Name")
+_BEFORE = Text(ko="이전 상태", en="Before")
+_NOW = Text(ko="현재 상태", en="Now")
+_FIRST_CHECK = Text(ko="첫 조회", en="First check")
+_ADDED_BY = Text(ko="등록: {user}", en="Watched by {user}")
+_HOURS = Text(ko="{n}시간", en="{n} h")
+_MINUTES = Text(ko="{n}분", en="{n} min")
+
+
+def watch_button(number: str, lang: Language) -> dict[str, Any]:
+    """The Watch button for a message that shows a valid business number (ten digits)."""
+    return button(_WATCH(lang), action_id=ids.WATCH_BUSINESS, value=bizno.validate(number))
+
+
+def watch_added(watch: Watch, lang: Language, *, interval: timedelta) -> Message:
+    number = bizno.format(watch.business_number)
+    text = _ADDED.format(
+        number=number, label=_label(watch, LABEL_CHARS), channel=_channel(watch.channel_id, lang)
+    )
+    schedule = _SCHEDULE.format(first=date(watch.next_check_at), every=_duration(interval, lang))
+    blocks = [section(text(lang)), context(schedule(lang))]
+    return compose(_ADDED_FALLBACK.format(number=number)(lang), blocks, lang)
+
+
+def already_watched(watch: Watch, lang: Language) -> Message:
+    """A polite refusal that says who added the watch, and when."""
+    number = bizno.format(watch.business_number)
+    text = _ALREADY.format(
+        number=number,
+        label=_label(watch, LABEL_CHARS),
+        user=mention(watch.created_by),
+        when=date(watch.created_at),
+    )
+    return compose(_ALREADY_FALLBACK.format(number=number)(lang), [section(text(lang))], lang)
+
+
+def watched_many(*, added: int, already: int, channel_id: str, lang: Language) -> Message:
+    """The answer to "watch all": how many were added, and how many were watched before."""
+    text = _ADDED_MANY.format(
+        added=added,
+        already=_ALREADY_MANY.format(count=already)(lang) if already else "",
+        channel=_channel(channel_id, lang),
+    )
+    return compose(_ADDED_MANY_FALLBACK.format(added=added)(lang), [section(text(lang))], lang)
+
+
+def watch_removed(number: str, lang: Language) -> Message:
+    shown = bizno.format(number)
+    text = _REMOVED.format(number=shown)(lang)
+    return compose(_REMOVED_FALLBACK.format(number=shown)(lang), [section(text)], lang)
+
+
+def not_watched(number: str, lang: Language) -> Message:
+    shown = bizno.format(number)
+    text = _NOT_WATCHED.format(number=shown)(lang)
+    return compose(_NOT_WATCHED_FALLBACK.format(number=shown)(lang), [section(text)], lang)
+
+
+def watch_list(watches: Sequence[Watch], lang: Language) -> Message:
+    """Number, label, last status and when it was checked, for up to LIST_SHOWN watches."""
+    blocks: list[Block] = [section(_LIST_TITLE.format(count=len(watches))(lang))]
+    if not watches:
+        blocks.append(context(_LIST_EMPTY(lang)))
+    lines = [_list_line(watch, lang) for watch in watches[:LIST_SHOWN]]
+    for start in range(0, len(lines), _LIST_SECTION_LINES):
+        blocks.append(section("\n".join(lines[start : start + _LIST_SECTION_LINES])))
+    if len(watches) > LIST_SHOWN:
+        blocks.append(context(_LIST_MORE.format(count=len(watches) - LIST_SHOWN)(lang)))
+    return compose(_LIST_FALLBACK.format(count=len(watches))(lang), blocks, lang)
+
+
+def status_change(
+    watch: Watch, old: BusinessStatus | None, new: StatusCheck, lang: Language
+) -> Message:
+    """For the watch's channel: the business, its status before and now, and what to do.
+
+    `old` is None on the watch's first check.
+    """
+    title = _change_title(old, new.status)(lang)
+    number = bizno.format(watch.business_number)
+    before = _FIRST_CHECK(lang) if old is None else badge(old, lang)
+    blocks: list[Block] = [
+        header(f"{status_emoji(new.status)} {title}"),
+        fields(
+            [
+                f"*{_NUMBER(lang)}*\n{number}",
+                f"*{_LABEL(lang)}*\n{_label_value(watch, LABEL_CHARS)}",
+                f"*{_BEFORE(lang)}*\n{before}",
+                f"*{_NOW(lang)}*\n*{badge(new.status, lang)}*",
+            ]
+        ),
+    ]
+    advice = ALERT_ADVICE.get(new.status)
+    if advice is not None:
+        blocks.append(section(f"⚠️ {advice(lang)}"))
+    when = CHECKED_AT.format(when=date(new.checked_at))(lang)
+    blocks.append(context(f"{when} · {_ADDED_BY.format(user=mention(watch.created_by))(lang)}"))
+    fallback = f"{title}: {number}"
+    if watch.label:
+        fallback += f" ({plain(watch.label, LABEL_CHARS)})"
+    fallback += f" {before} → {badge(new.status, lang)}"
+    return compose(fallback, blocks, lang)
+
+
+def _change_title(old: BusinessStatus | None, new: BusinessStatus) -> Text:
+    if new is BusinessStatus.CLOSED:
+        return _CLOSED_TITLE
+    if new is BusinessStatus.INACTIVE:
+        return _INACTIVE_TITLE
+    if old is not None and old.is_alert:
+        return _REOPENED_TITLE
+    return _CHANGED_TITLE
+
+
+def _list_line(watch: Watch, lang: Language) -> str:
+    number = f"*{bizno.format(watch.business_number)}*"
+    if watch.label:
+        number += f"  {_label_value(watch, LIST_LABEL_CHARS)}"
+    if watch.last_status_code is None or watch.last_checked_at is None:
+        return f"{number} · {_NOT_CHECKED.format(when=date(watch.next_check_at))(lang)}"
+    status = badge(BusinessStatus.from_code(watch.last_status_code), lang)
+    checked = CHECKED_AT.format(when=date(watch.last_checked_at))(lang)
+    return f"{number} · {status} · {checked}"
+
+
+def _label(watch: Watch, limit: int) -> str:
+    """` (label)` after a number, or nothing."""
+    return f" ({_label_value(watch, limit)})" if watch.label else ""
+
+
+def _label_value(watch: Watch, limit: int) -> str:
+    return literal(watch.label or "", limit) or EMPTY
+
+
+def _channel(channel_id: str, lang: Language) -> str:
+    """`<#C…>` for a channel; a direct message is "this conversation"."""
+    if _CHANNEL_ID.fullmatch(channel_id):
+        return f"<#{channel_id}>"
+    return _THIS_CONVERSATION(lang)
+
+
+def _duration(interval: timedelta, lang: Language) -> str:
+    """24h -> "24시간" / "24 h"; what is not whole hours in minutes."""
+    seconds = int(interval.total_seconds())
+    if seconds % 3600 == 0:
+        return _HOURS.format(n=seconds // 3600)(lang)
+    return _MINUTES.format(n=max(1, seconds // 60))(lang)

@@ -1,0 +1,269 @@
+"""The watchlist: businesses a workspace watches, re-checked on a schedule, with changes
+posted to the channel each watch names.
+
+Scheduling: a watch is checked once per WATCH_INTERVAL at its own fixed offset
+within the interval, taken from a hash of the team and the number, so watches
+added together (a bulk "watch all") fall due spread over the whole interval
+rather than all at once. Any process may run a pass: watches are claimed in the
+store, so with several processes each watch is still checked once per interval.
+"""
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import Message
+from bot.blocks.notices import failure
+from bot.blocks.watchlist import (
+    LABEL_CHARS,
+    already_watched,
+    not_watched,
+    status_change,
+    watch_added,
+    watch_list,
+    watch_removed,
+    watched_many,
+)
+from bot.config import Settings, WatchNotify
+from bot.domain import bizno
+from bot.domain.status import BusinessStatus
+from bot.errors import UserFacingError
+from bot.services.analysis import StatusCheck
+from bot.services.audit import AuditAction, Auditor
+from bot.store import Store
+from bot.store.watches import Watch
+
+log = logging.getLogger(__name__)
+
+# A failed lookup is tried again after this long: soon, but not in a tight loop.
+RETRY_DELAY = timedelta(minutes=10)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class StatusChecker(Protocol):
+    """What the watchlist needs of the status service."""
+
+    async def check_many(
+        self,
+        numbers: Sequence[str],
+        *,
+        fresh: bool = False,
+        progress: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> dict[str, StatusCheck | UserFacingError]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecheckPass:
+    """What one scheduler pass did."""
+
+    claimed: int  # watches that were due and taken by this process
+    failed: int  # of those, lookups that failed: due again after RETRY_DELAY
+
+
+def scheduled_check(team_id: str, number: str, *, after: datetime, interval: timedelta) -> datetime:
+    """The first time strictly after `after` at this watch's own offset within `interval`.
+
+    The offset comes from a hash of team and number: the same for every
+    process, spread evenly over the interval across watches.
+    """
+    period = int(interval.total_seconds())
+    digest = hashlib.sha256(f"{team_id}:{number}".encode()).digest()
+    offset = int.from_bytes(digest[:8], "big") % period
+    elapsed = int((after - _EPOCH).total_seconds())
+    intervals = (elapsed - offset) // period + 1
+    return _EPOCH + timedelta(seconds=offset + intervals * period)
+
+
+class WatchlistService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        status: StatusChecker,
+        client: AsyncWebClient,
+        auditor: Auditor,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        worker_id: str,
+    ) -> None:
+        self._watches = store.watches
+        self._status = status
+        self._client = client
+        self._auditor = auditor
+        self._settings = settings
+        self._clock = clock
+        self._worker_id = worker_id
+        self._lang = settings.language
+
+    # Slash command subcommands and buttons
+
+    async def watch(
+        self, team_id: str, number_text: str, *, label: str | None, user_id: str, channel_id: str
+    ) -> Message:
+        """`/bizstatus watch <number> [label]` and the Watch button.
+
+        Changes go to NOTIFY_CHANNEL, or when it is unset to `channel_id`, where
+        the person asked.
+        """
+        try:
+            number = bizno.validate(number_text)
+        except bizno.InvalidBusinessNumber as error:
+            return failure(error.message, self._lang, file_name=None)
+        label = " ".join((label or "").split())[:LABEL_CHARS] or None
+        now = self._clock()
+        first_check_at = self._first_check(team_id, number, now)
+        while True:  # a watch removed between the two statements is added on the next turn
+            watch = await self._watches.add(
+                team_id,
+                number,
+                label=label,
+                channel_id=self._settings.notify_channel or channel_id,
+                created_by=user_id,
+                now=now,
+                first_check_at=first_check_at,
+            )
+            if watch is not None:
+                await self._audit(team_id, user_id, "watch", number, "added")
+                return watch_added(watch, self._lang, interval=self._settings.watch_interval)
+            existing = await self._watches.get(team_id, number)
+            if existing is not None:
+                await self._audit(team_id, user_id, "watch", number, "already_watched")
+                return already_watched(existing, self._lang)
+
+    async def watch_many(
+        self, team_id: str, numbers: Sequence[str], *, user_id: str, channel_id: str
+    ) -> Message:
+        """Watch every valid number at once (the bulk check's "watch all"); invalid ones are
+        left out, as the bulk check already reported them.
+        """
+        now = self._clock()
+        first_checks: dict[str, datetime] = {}
+        for text in numbers:
+            try:
+                number = bizno.validate(text)
+            except bizno.InvalidBusinessNumber:
+                continue
+            first_checks.setdefault(number, self._first_check(team_id, number, now))
+        channel = self._settings.notify_channel or channel_id
+        added = await self._watches.add_many(
+            team_id, first_checks, channel_id=channel, created_by=user_id, now=now
+        )
+        await self._audit(
+            team_id, user_id, "watch", f"{len(first_checks)} numbers", f"added {added}"
+        )
+        return watched_many(
+            added=added, already=len(first_checks) - added, channel_id=channel, lang=self._lang
+        )
+
+    async def unwatch(self, team_id: str, number_text: str, *, user_id: str) -> Message:
+        """`/bizstatus unwatch <number>`."""
+        try:
+            number = bizno.validate(number_text)
+        except bizno.InvalidBusinessNumber as error:
+            return failure(error.message, self._lang, file_name=None)
+        if await self._watches.remove(team_id, number):
+            await self._audit(team_id, user_id, "unwatch", number, "removed")
+            return watch_removed(number, self._lang)
+        await self._audit(team_id, user_id, "unwatch", number, "not_watched")
+        return not_watched(number, self._lang)
+
+    # Scheduled re-checks
+
+    async def recheck_due(self, *, now: datetime, limit: int) -> RecheckPass:
+        """One scheduler pass: claim up to `limit` due watches, look them up afresh (one
+        lookup per number, within the provider's rate limit), record and announce.
+
+        A failed lookup puts its watch off by RETRY_DELAY. A process that dies
+        mid-pass leaves its watches to others once the claim lease (JOB_LEASE)
+        runs out.
+        """
+        claimed = await self._watches.claim_due(
+            self._worker_id, now=now, lease=self._settings.job_lease, limit=limit
+        )
+        if not claimed:
+            return RecheckPass(claimed=0, failed=0)
+        numbers = list(dict.fromkeys(watch.business_number for watch in claimed))
+        results = await self._status.check_many(numbers, fresh=True)
+        failed = 0
+        for watch in claimed:
+            result = results.get(watch.business_number)
+            if isinstance(result, StatusCheck):
+                await self._record(watch, result, now)
+                continue
+            failed += 1
+            log.warning(
+                "Re-check of watched business %s failed (%s); trying again in %s",
+                watch.business_number,
+                type(result).__name__,
+                RETRY_DELAY,
+            )
+            await self._watches.postpone(watch.id, self._worker_id, next_check_at=now + RETRY_DELAY)
+        return RecheckPass(claimed=len(claimed), failed=failed)
+
+    async def _record(self, watch: Watch, check: StatusCheck, now: datetime) -> None:
+        # Half an interval ahead: a check made late in its interval (the bot was
+        # down) is not followed by another moments later at the next offset.
+        interval = self._settings.watch_interval
+        next_check_at = scheduled_check(
+            watch.team_id, watch.business_number, after=now + interval / 2, interval=interval
+        )
+        held = await self._watches.record_check(
+            watch,
+            self._worker_id,
+            status_code=check.status.value,
+            checked_at=check.checked_at,
+            next_check_at=next_check_at,
+        )
+        if not held:
+            return  # another process took the watch over and records its own check
+        await self._audit(watch.team_id, None, "recheck", watch.business_number, check.status.value)
+        old = (
+            None
+            if watch.last_status_code is None
+            else BusinessStatus.from_code(watch.last_status_code)
+        )
+        if self._worth_announcing(old, check.status):
+            await self._announce(watch, old, check)
+
+    def _worth_announcing(self, old: BusinessStatus | None, new: BusinessStatus) -> bool:
+        if old is None:  # the first check: only an alert is news
+            return new.is_alert
+        if old is new:
+            return False
+        return self._settings.watch_notify is WatchNotify.ALL or old.is_alert or new.is_alert
+
+    async def _announce(self, watch: Watch, old: BusinessStatus | None, check: StatusCheck) -> None:
+        message = status_change(watch, old, check, self._lang)
+        try:
+            await self._client.chat_postMessage(
+                channel=watch.channel_id, unfurl_links=False, **message.as_kwargs()
+            )
+        except SlackApiError as error:
+            log.error(
+                "Could not post the status change of watched business %s to channel %s: %s. "
+                "Invite the bot to that channel.",
+                watch.business_number,
+                watch.channel_id,
+                error.response.get("error"),
+            )
+
+    def _first_check(self, team_id: str, number: str, now: datetime) -> datetime:
+        return scheduled_check(team_id, number, after=now, interval=self._settings.watch_interval)
+
+    async def _audit(
+        self, team_id: str, user_id: str | None, action: AuditAction, subject: str, outcome: str
+    ) -> None:
+        await self._auditor.record(
+            team_id=team_id, user_id=user_id, action=action, subject=subject, outcome=outcome
+        )
+
+    # Last: inside the class body, `list` names this method from here on.
+    async def list(self, team_id: str) -> Message:
+        """`/bizstatus list`."""
+        return watch_list(await self._watches.list(team_id), self._lang)

@@ -1,0 +1,137 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.blocks import ids
+from bot.blocks.watchlist import (
+    LIST_SHOWN,
+    already_watched,
+    not_watched,
+    status_change,
+    watch_added,
+    watch_button,
+    watch_list,
+    watch_removed,
+    watched_many,
+)
+from bot.domain.bizno import InvalidBusinessNumber
+from bot.domain.status import BusinessStatus
+from bot.i18n import Language
+from bot.services.analysis import StatusCheck
+from bot.store.watches import Watch
+from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
+
+AT = datetime(2024, 5, 1, 5, 3, tzinfo=UTC)
+
+
+def watch(
+    label: str | None = "한빛테크",
+    *,
+    number: str = "2208162517",
+    code: str | None = "01",
+    channel_id: str = "C0ALERTS",
+) -> Watch:
+    return Watch(
+        id=1,
+        team_id="T1",
+        business_number=number,
+        label=label,
+        channel_id=channel_id,
+        created_by="U0BUYER",
+        created_at=AT,
+        last_status_code=code,
+        last_checked_at=None if code is None else AT + timedelta(hours=1),
+        next_check_at=AT + timedelta(hours=5),
+    )
+
+
+def closed_check() -> StatusCheck:
+    return StatusCheck("2208162517", BusinessStatus.CLOSED, AT + timedelta(days=1))
+
+
+@pytest.mark.parametrize("lang", list(Language))
+@pytest.mark.parametrize("label", [HOSTILE, LONG, None])
+def test_every_message_keeps_a_label_inert_and_within_limits(
+    label: str | None, lang: Language
+) -> None:
+    # In a direct message: `<#C…>`, the one token of the bot's own here, is tested below.
+    watched = watch(label, channel_id="D0DM")
+    for message in (
+        watch_added(watched, lang, interval=timedelta(hours=24)),
+        already_watched(watched, lang),
+        watch_list([watched], lang),
+        status_change(watched, BusinessStatus.VAT_GENERAL, closed_check(), lang),
+        status_change(watched, None, closed_check(), lang),
+    ):
+        assert_inert(message)
+
+
+def test_added_names_the_channel_first_check_and_interval() -> None:
+    text = rendered(watch_added(watch(), Language.EN, interval=timedelta(hours=24)))
+    assert "220-81-62517 (한빛테크)" in text.replace("*", "")
+    assert "<#C0ALERTS>" in text
+    assert str(int((AT + timedelta(hours=5)).timestamp())) in text
+    assert "every 24 h" in text
+    minutes = rendered(watch_added(watch(), Language.KO, interval=timedelta(minutes=90)))
+    assert "90분마다" in minutes
+
+
+def test_a_direct_message_is_named_as_this_conversation() -> None:
+    text = rendered(watch_added(watch(channel_id="D0DM"), Language.EN, interval=timedelta(1)))
+    assert "this conversation" in text
+    assert "<#" not in text
+
+
+def test_already_watched_says_who_and_when() -> None:
+    text = rendered(already_watched(watch(), Language.EN))
+    assert "already watched" in text
+    assert "<@U0BUYER>" in text
+    assert str(int(AT.timestamp())) in text
+
+
+def test_removed_and_not_watched_show_the_number() -> None:
+    assert "220-81-62517" in rendered(watch_removed("2208162517", Language.KO))
+    assert "/bizstatus list" in rendered(not_watched("2208162517", Language.EN))
+
+
+def test_watched_many_counts_both() -> None:
+    text = rendered(watched_many(added=7, already=3, channel_id="C0ALERTS", lang=Language.EN))
+    assert "7 more (3 already watched)" in text
+    text = rendered(watched_many(added=7, already=0, channel_id="C0ALERTS", lang=Language.EN))
+    assert "already" not in text
+
+
+def test_the_list_shows_status_and_times_and_cuts_a_long_list() -> None:
+    watches = [watch(number=f"{n:010d}", code="06" if n % 2 else None) for n in range(60)]
+    message = watch_list(watches, Language.EN)
+    assert_inert(message)
+    text = rendered(message)
+    assert "(60)" in text
+    assert "🔴 Closed" in text
+    assert "Not checked yet" in text
+    assert f"{len(watches) - LIST_SHOWN} more" in text
+    assert "000-00-00049" in text
+    assert "000-00-00050" not in text
+
+
+def test_change_titles_say_what_happened() -> None:
+    reopened = StatusCheck("2208162517", BusinessStatus.VAT_GENERAL, AT)
+    inactive = StatusCheck("2208162517", BusinessStatus.INACTIVE, AT)
+    simplified = StatusCheck("2208162517", BusinessStatus.VAT_SIMPLIFIED, AT)
+    lang = Language.EN
+    assert (
+        "has closed"
+        in status_change(watch(), BusinessStatus.VAT_GENERAL, closed_check(), lang).text
+    )
+    assert "is inactive" in status_change(watch(), None, inactive, lang).text
+    assert "no longer" in status_change(watch(), BusinessStatus.CLOSED, reopened, lang).text
+    changed = status_change(watch(), BusinessStatus.VAT_GENERAL, simplified, lang)
+    assert "status changed" in changed.text
+    assert "Open (VAT general) → 🟢 Open (VAT simplified)" in changed.text
+
+
+def test_the_watch_button_carries_the_ten_digits() -> None:
+    button = watch_button("220-81-62517", Language.KO)
+    assert (button["action_id"], button["value"]) == (ids.WATCH_BUSINESS, "2208162517")
+    with pytest.raises(InvalidBusinessNumber):
+        watch_button("123-45-67890", Language.KO)

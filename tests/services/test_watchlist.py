@@ -1,0 +1,499 @@
+"""The watchlist service on a real store (both databases), posting to the fake Slack over HTTP,
+with an injected clock and a status source the tests script."""
+
+import asyncio
+import itertools
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+
+from bot.blocks import Message
+from bot.config import Settings
+from bot.domain import bizno
+from bot.domain.status import BusinessStatus
+from bot.errors import UserFacingError
+from bot.i18n import Text
+from bot.services.analysis import StatusCheck
+from bot.services.audit import Auditor
+from bot.services.watchlist import RETRY_DELAY, WatchlistService, scheduled_check
+from bot.slack.client import create_web_client
+from bot.store import Store
+from tests.support.slack_fake import FakeSlack
+
+TEAM = "T0001"
+ALERTS = "C_ALERTS"
+HERE = "C_PURCHASING"
+USER = "U0BUYER"
+NUMBER = "2208162517"
+DAY = timedelta(days=1)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+MAX_PASSES = 500  # a loop that never runs dry fails instead of hanging
+
+
+def valid_numbers(count: int) -> list[str]:
+    """`count` distinct valid business numbers: each nine-digit prefix has one check digit."""
+    numbers = []
+    for seed in range(count):
+        prefix = f"{104_000_000 + seed * 7_919:09d}"
+        numbers.append(next(prefix + d for d in "0123456789" if bizno.checksum_ok(prefix + d)))
+    return numbers
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class LookupFailed(UserFacingError):
+    user_message = Text(ko="조회 실패", en="Lookup failed")
+    retryable = True
+
+
+@dataclass
+class FakeStatus:
+    """A status service answering from `codes` (default "01"); numbers in `failing` fail."""
+
+    clock: Clock
+    codes: dict[str, str] = field(default_factory=dict)
+    failing: set[str] = field(default_factory=set)
+    looked_up: Counter[str] = field(default_factory=Counter)
+    fresh_flags: list[bool] = field(default_factory=list)
+
+    async def check_many(
+        self,
+        numbers: Sequence[str],
+        *,
+        fresh: bool = False,
+        progress: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> dict[str, StatusCheck | UserFacingError]:
+        self.fresh_flags.append(fresh)
+        answers: dict[str, StatusCheck | UserFacingError] = {}
+        for number in numbers:
+            await asyncio.sleep(0)  # let racing passes interleave, as real lookups do
+            self.looked_up[number] += 1
+            if number in self.failing:
+                answers[number] = LookupFailed()
+            else:
+                status = BusinessStatus.from_code(self.codes.get(number, "01"))
+                answers[number] = StatusCheck(number, status, self.clock())
+        return answers
+
+
+def make_service(
+    store: Store,
+    status: FakeStatus,
+    fake_slack: FakeSlack,
+    *,
+    worker_id: str = "worker-1",
+    **overrides: Any,
+) -> WatchlistService:
+    values: dict[str, Any] = {
+        "slack_bot_token": fake_slack.bot_token,
+        "slack_api_url": fake_slack.api_url,
+        "notify_channel": ALERTS,
+    }
+    values.update(overrides)
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    client = create_web_client(settings, retry_interval=FixedValueRetryIntervalCalculator(0))
+    return WatchlistService(
+        store=store,
+        status=status,
+        client=client,
+        auditor=Auditor(store.audit, clock=status.clock),
+        settings=settings,
+        clock=status.clock,
+        worker_id=worker_id,
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def status(clock: Clock) -> FakeStatus:
+    return FakeStatus(clock)
+
+
+@pytest.fixture
+def service(store: Store, status: FakeStatus, fake_slack: FakeSlack) -> WatchlistService:
+    return make_service(store, status, fake_slack)
+
+
+def shown(message: Message) -> str:
+    return json.dumps(message.as_kwargs(), ensure_ascii=False)
+
+
+def posts(fake_slack: FakeSlack) -> list[dict[str, Any]]:
+    return [call.params for call in fake_slack.calls_to("chat.postMessage")]
+
+
+async def run_until_idle(service: WatchlistService, now: datetime, *, limit: int = 100) -> int:
+    """Passes at `now` until nothing is due; how many watches were claimed."""
+    claimed = 0
+    for _ in range(MAX_PASSES):
+        done = await service.recheck_due(now=now, limit=limit)
+        if not done.claimed:
+            return claimed
+        claimed += done.claimed
+    raise AssertionError(f"still claiming watches after {MAX_PASSES} passes")
+
+
+async def due_time(store: Store, number: str = NUMBER) -> datetime:
+    watch = await store.watches.get(TEAM, number)
+    assert watch is not None
+    return watch.next_check_at
+
+
+# Scheduling
+
+
+def test_a_watch_keeps_its_offset_in_every_interval() -> None:
+    first = scheduled_check(TEAM, NUMBER, after=START, interval=DAY)
+    assert START < first <= START + DAY
+    assert scheduled_check(TEAM, NUMBER, after=first, interval=DAY) == first + DAY
+    assert scheduled_check(TEAM, NUMBER, after=first - timedelta(seconds=1), interval=DAY) == first
+    assert scheduled_check(TEAM, NUMBER, after=START + 5 * DAY, interval=DAY) - first == 5 * DAY
+    # Another team watching the same number has its own offset.
+    assert scheduled_check("T0002", NUMBER, after=START, interval=DAY) != first
+
+
+async def test_watches_added_together_are_spread_over_the_interval(
+    service: WatchlistService, store: Store
+) -> None:
+    numbers = valid_numbers(200)
+    await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
+    due = [w.next_check_at for w in await store.watches.list(TEAM)]
+    assert len(due) == 200
+    assert all(START < moment <= START + DAY for moment in due)
+    per_minute = Counter(int((moment - START).total_seconds()) // 60 for moment in due)
+    assert max(per_minute.values()) <= 4
+    per_hour = Counter(int((moment - START).total_seconds()) // 3600 for moment in due)
+    assert len(per_hour) == 24  # every hour of the day has some
+
+
+async def test_each_watch_is_checked_once_per_interval(
+    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock
+) -> None:
+    numbers = valid_numbers(30)
+    await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
+    checked_at: dict[str, list[datetime]] = {n: [] for n in numbers}
+    step = timedelta(minutes=20)
+    while clock.now < START + 3 * DAY:
+        clock.now += step
+        before = Counter(status.looked_up)
+        await run_until_idle(service, clock.now, limit=7)
+        for number in status.looked_up - before:
+            checked_at[number].append(clock.now)
+    for number, moments in checked_at.items():
+        assert len(moments) == 3, number
+        gaps = [later - earlier for earlier, later in itertools.pairwise(moments)]
+        assert all(DAY - step <= gap <= DAY + step for gap in gaps), (number, gaps)
+    assert set(status.fresh_flags) == {True}  # the scheduler never answers from the cache
+
+
+async def test_two_stores_racing_recheck_each_watch_once_per_interval(
+    store: Store, database_url: str, status: FakeStatus, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    numbers = valid_numbers(200)
+    first = make_service(store, status, fake_slack, worker_id="process-a")
+    await first.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
+    other_store = await Store.open(database_url)
+    try:
+        second = make_service(other_store, status, fake_slack, worker_id="process-b")
+        services = [first, first, second, second]  # two passes at a time in each process
+
+        async def race(now: datetime) -> list[int]:
+            return await asyncio.gather(*(run_until_idle(s, now, limit=9) for s in services))
+
+        claims = await race(START + DAY)
+        assert sum(claims) == 200
+        assert sorted(status.looked_up.values()) == [1] * 200
+        assert all(claimed > 0 for claimed in (sum(claims[:2]), sum(claims[2:])))
+        # Nothing more in this interval, however often the processes look.
+        assert sum(await race(START + DAY + timedelta(hours=12))) == 0
+        # The next interval: each once more.
+        assert sum(await race(START + 2 * DAY + timedelta(hours=12))) == 200
+        assert sorted(status.looked_up.values()) == [2] * 200
+    finally:
+        await other_store.close()
+
+
+async def test_a_failed_lookup_is_retried_soon_but_not_at_once(
+    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock
+) -> None:
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    clock.now = await due_time(store)
+    status.failing.add(NUMBER)
+    done = await service.recheck_due(now=clock.now, limit=10)
+    assert (done.claimed, done.failed) == (1, 1)
+    assert await due_time(store) == clock.now + RETRY_DELAY
+    retry_at = clock.now + RETRY_DELAY
+    assert await run_until_idle(service, retry_at - timedelta(seconds=1)) == 0
+    status.failing.clear()
+    done = await service.recheck_due(now=retry_at, limit=10)
+    assert (done.claimed, done.failed) == (1, 0)
+    watch = await store.watches.get(TEAM, NUMBER)
+    assert watch is not None
+    assert watch.last_status_code == "01"
+    assert watch.next_check_at > retry_at + DAY / 2
+    assert status.looked_up[NUMBER] == 2
+
+
+async def test_a_watch_held_by_a_dead_process_is_taken_over_after_the_lease(
+    store: Store, status: FakeStatus, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    service = make_service(store, status, fake_slack)
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    due = await due_time(store)
+    lease = service._settings.job_lease
+    # A process claims the watch and dies before recording anything.
+    assert len(await store.watches.claim_due("dead", now=due, lease=lease, limit=10)) == 1
+    assert await run_until_idle(service, due + lease - timedelta(seconds=1)) == 0
+    assert await run_until_idle(service, due + lease) == 1
+    assert status.looked_up[NUMBER] == 1
+
+
+# Announcements
+
+
+async def check_at_next_due(service: WatchlistService, store: Store, clock: Clock) -> None:
+    clock.now = await due_time(store)
+    assert (await service.recheck_due(now=clock.now, limit=10)).claimed == 1
+
+
+async def test_changes_into_and_out_of_closed_are_announced_with_both_statuses(
+    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    await service.watch(TEAM, NUMBER, label="한빛테크", user_id=USER, channel_id=HERE)
+    await check_at_next_due(service, store, clock)
+    assert posts(fake_slack) == []  # the first check of an open business is not news
+
+    status.codes[NUMBER] = "06"
+    await check_at_next_due(service, store, clock)
+    [closed] = posts(fake_slack)
+    assert closed["channel"] == ALERTS
+    text = json.dumps(closed["blocks"], ensure_ascii=False)
+    assert "🔴" in text
+    assert "폐업" in closed["text"]
+    assert "220-81-62517" in text
+    assert "한빛테크" in text
+    assert "계속사업자(일반과세자)" in text  # the status before
+
+    await check_at_next_due(service, store, clock)
+    assert len(posts(fake_slack)) == 1  # still closed: nothing new
+
+    status.codes[NUMBER] = "01"
+    await check_at_next_due(service, store, clock)
+    reopened = posts(fake_slack)[-1]
+    text = json.dumps(reopened["blocks"], ensure_ascii=False)
+    assert "🟢" in text
+    assert "폐업자" in text  # the status before
+
+    changes = await store.watches.recent_changes(TEAM, limit=10)
+    assert [(c.old_status_code, c.new_status_code) for c in changes] == [("06", "01"), ("01", "06")]
+
+
+async def test_with_alerts_only_other_changes_are_recorded_silently(
+    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    await check_at_next_due(service, store, clock)
+    status.codes[NUMBER] = "02"
+    await check_at_next_due(service, store, clock)
+    assert posts(fake_slack) == []
+    [change] = await store.watches.recent_changes(TEAM, limit=10)
+    assert (change.old_status_code, change.new_status_code) == ("01", "02")
+
+
+@pytest.mark.parametrize("watch_notify", ["all"])
+async def test_watch_notify_all_announces_every_change(
+    store: Store,
+    status: FakeStatus,
+    clock: Clock,
+    fake_slack: FakeSlack,
+    watch_notify: str,
+) -> None:
+    service = make_service(store, status, fake_slack, watch_notify=watch_notify, language="en")
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    await check_at_next_due(service, store, clock)
+    await check_at_next_due(service, store, clock)
+    assert posts(fake_slack) == []  # the first check, then no change
+    status.codes[NUMBER] = "02"
+    await check_at_next_due(service, store, clock)
+    [post] = posts(fake_slack)
+    text = json.dumps(post["blocks"], ensure_ascii=False)
+    assert "Open (VAT general)" in text
+    assert "Open (VAT simplified)" in text
+
+
+async def test_a_first_check_that_finds_an_inactive_business_is_announced(
+    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    status.codes[NUMBER] = "05"
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    await check_at_next_due(service, store, clock)
+    [post] = posts(fake_slack)
+    assert "🟡" in json.dumps(post["blocks"], ensure_ascii=False)
+    assert "첫 조회" in json.dumps(post["blocks"], ensure_ascii=False)
+    status.codes[NUMBER] = "06"
+    await check_at_next_due(service, store, clock)
+    assert "🔴" in json.dumps(posts(fake_slack)[-1]["blocks"], ensure_ascii=False)
+
+
+async def test_announcements_go_to_each_watchs_channel(
+    store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    service = make_service(store, status, fake_slack, notify_channel=None)
+    status.codes[NUMBER] = "06"
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    await check_at_next_due(service, store, clock)
+    assert [p["channel"] for p in posts(fake_slack)] == [HERE]
+
+
+async def test_a_channel_the_bot_left_does_not_stop_the_pass(
+    store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_channel(HERE, bot_is_member=False)
+    service = make_service(store, status, fake_slack, notify_channel=None)
+    other = valid_numbers(1)[0]
+    for number in (NUMBER, other):
+        status.codes[number] = "06"
+        await service.watch(TEAM, number, label=None, user_id=USER, channel_id=HERE)
+    clock.now = START + DAY
+    assert (await service.recheck_due(now=clock.now, limit=10)).claimed == 2
+    assert [call.error for call in fake_slack.calls_to("chat.postMessage")] == [
+        "not_in_channel"
+    ] * 2
+    # Both checks were recorded all the same.
+    for number in (NUMBER, other):
+        watch = await store.watches.get(TEAM, number)
+        assert watch is not None
+        assert watch.last_status_code == "06"
+
+
+# Watch, unwatch, list
+
+
+async def test_watch_confirms_and_names_the_channel_and_first_check(
+    service: WatchlistService, store: Store
+) -> None:
+    message = await service.watch(
+        TEAM, "220-81-62517", label="  한빛   테크 ", user_id=USER, channel_id=HERE
+    )
+    assert "220-81-62517" in shown(message)
+    assert f"<#{ALERTS}>" in shown(message)
+    watch = await store.watches.get(TEAM, NUMBER)
+    assert watch is not None
+    assert (watch.label, watch.channel_id, watch.created_by) == ("한빛 테크", ALERTS, USER)
+    assert str(int(watch.next_check_at.timestamp())) in shown(message)
+
+
+async def test_without_notify_channel_changes_go_where_the_command_ran(
+    store: Store, status: FakeStatus, fake_slack: FakeSlack
+) -> None:
+    service = make_service(store, status, fake_slack, notify_channel=None)
+    message = await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    assert f"<#{HERE}>" in shown(message)
+    watch = await store.watches.get(TEAM, NUMBER)
+    assert watch is not None
+    assert watch.channel_id == HERE
+
+
+async def test_a_duplicate_is_refused_politely_with_who_and_when(
+    service: WatchlistService, store: Store, clock: Clock
+) -> None:
+    await service.watch(TEAM, NUMBER, label="first", user_id=USER, channel_id=HERE)
+    clock.now += timedelta(hours=5)
+    message = await service.watch(
+        TEAM, "220 81 62517", label="again", user_id="U0OTHER", channel_id=HERE
+    )
+    text = shown(message)
+    assert "이미" in text
+    assert f"<@{USER}>" in text
+    assert str(int(START.timestamp())) in text  # when it was added
+    [watch] = await store.watches.list(TEAM)
+    assert (watch.label, watch.created_by) == ("first", USER)
+
+
+async def test_an_invalid_number_gets_the_domain_explanation_and_is_not_stored(
+    service: WatchlistService, store: Store
+) -> None:
+    message = await service.watch(TEAM, "123-45-67890", label=None, user_id=USER, channel_id=HERE)
+    assert bizno.InvalidBusinessNumber("checksum").message.ko in shown(message)
+    message = await service.unwatch(TEAM, "12345", user_id=USER)
+    assert "5자리" in shown(message)
+    assert await store.watches.list(TEAM) == []
+
+
+async def test_unwatch_removes_and_says_so_when_nothing_was_watched(
+    service: WatchlistService, store: Store
+) -> None:
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    assert "뺐습니다" in shown(await service.unwatch(TEAM, "220-81-62517", user_id=USER))
+    assert await store.watches.list(TEAM) == []
+    assert "관심 거래처가 아닙니다" in shown(await service.unwatch(TEAM, NUMBER, user_id=USER))
+
+
+async def test_list_shows_number_label_last_status_and_check_time(
+    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock
+) -> None:
+    other = valid_numbers(1)[0]
+    await service.watch(TEAM, NUMBER, label="한빛테크", user_id=USER, channel_id=HERE)
+    status.codes[NUMBER] = "06"
+    clock.now = await due_time(store)
+    await service.recheck_due(now=clock.now, limit=10)
+    await service.watch(TEAM, other, label=None, user_id=USER, channel_id=HERE)
+    text = shown(await service.list(TEAM))
+    assert "220-81-62517" in text
+    assert "한빛테크" in text
+    assert "🔴 폐업자" in text
+    assert str(int(clock.now.timestamp())) in text  # when it was checked
+    assert bizno.format(other) in text
+    assert "조회 전" in text
+    assert "(2곳)" in text
+
+
+async def test_an_empty_list_says_how_to_add(service: WatchlistService) -> None:
+    assert "/bizstatus watch" in shown(await service.list(TEAM))
+
+
+async def test_watch_many_counts_new_and_already_watched(
+    service: WatchlistService, store: Store
+) -> None:
+    numbers = valid_numbers(5)
+    await service.watch(TEAM, numbers[0], label="kept", user_id=USER, channel_id=HERE)
+    message = await service.watch_many(
+        TEAM, [*numbers, bizno.format(numbers[1]), "123-45-67890"], user_id=USER, channel_id=HERE
+    )
+    assert "4곳" in shown(message)
+    assert "1곳은 이미" in shown(message)
+    watches = await store.watches.list(TEAM)
+    assert sorted(w.business_number for w in watches) == sorted(numbers)
+
+
+async def test_watching_and_rechecking_is_audited(
+    service: WatchlistService, store: Store, clock: Clock
+) -> None:
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    clock.now = await due_time(store)
+    await service.recheck_due(now=clock.now, limit=10)
+    await service.unwatch(TEAM, NUMBER, user_id=USER)
+    entries = await store.audit.recent(TEAM, limit=10)
+    assert [(e.action, e.user_id, e.subject, e.outcome) for e in reversed(entries)] == [
+        ("watch", USER, NUMBER, "added"),
+        ("watch", USER, NUMBER, "already_watched"),
+        ("recheck", None, NUMBER, "01"),
+        ("unwatch", USER, NUMBER, "removed"),
+    ]
