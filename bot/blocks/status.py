@@ -10,11 +10,11 @@ from bot.blocks.mrkdwn import date, escape, literal, mention, plain
 from bot.domain import bizno
 from bot.domain.bizno import InvalidBusinessNumber
 from bot.domain.status import BusinessStatus
+from bot.errors import UserFacingError
 from bot.i18n import Language, Text
-from bot.ocr import OcrError
 from bot.services.analysis import StatusCheck
 
-StatusEntry = tuple[str, StatusCheck | OcrError | InvalidBusinessNumber]
+StatusEntry = tuple[str, StatusCheck | UserFacingError | InvalidBusinessNumber]
 """What a person typed, and what became of it, in input order."""
 
 _CLOSED, _INACTIVE, _OPEN, _UNKNOWN = "🔴", "🟡", "🟢", "⚪"
@@ -153,7 +153,7 @@ def _entry_blocks(entries: list[StatusEntry], lang: Language) -> list[Block]:
         if isinstance(result, StatusCheck):
             when = CHECKED_AT.format(when=date(result.checked_at))(lang)
             text = f"*{bizno.format(result.number)}*   {status_line(result, lang)}\n{when}"
-        elif isinstance(result, OcrError):
+        elif isinstance(result, UserFacingError):
             text = (
                 f"*{_shown_number(raw)}*   ⚠️ {_LOOKUP_FAILED(lang)}\n"
                 f"{escape(result.user_message(lang))}"
@@ -173,7 +173,7 @@ def _fallback(entries: list[StatusEntry], lang: Language) -> str:
         if isinstance(result, StatusCheck):
             alert = "⚠️ " if result.status.is_alert else ""
             lines.append(f"{alert}{bizno.format(result.number)}: {result.status.label(lang)}")
-        elif isinstance(result, OcrError):
+        elif isinstance(result, UserFacingError):
             lines.append(f"{plain(raw, NAME_CHARS)}: {_LOOKUP_FAILED(lang)}")
         else:
             lines.append(f"{plain(raw, NAME_CHARS)}: {_INVALID(lang)}")

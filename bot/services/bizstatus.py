@@ -17,8 +17,8 @@ from bot.blocks.status import StatusEntry, shared_entries, shared_status_results
 from bot.config import Settings
 from bot.domain import bizno
 from bot.domain.number_list import MAX_NUMBERS, split_numbers
+from bot.errors import UserFacingError
 from bot.i18n import Text
-from bot.ocr import OcrError
 from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.notifier import TeamNotifier
 
@@ -94,17 +94,17 @@ class BizstatusService:
     async def recheck(
         self, number: str, answer: ResponseUrl, *, team_id: str, user_id: str
     ) -> None:
-        """The "Re-check status" button: always a fresh lookup, shown to the clicker."""
+        """The "Re-check status" button: a fresh lookup, never the cache, shown to the clicker."""
         try:
             digits = bizno.validate(number)
         except bizno.InvalidBusinessNumber as error:
             invalid = status_results([(number, error)], self._lang, shareable=False)
             await answer.send(invalid, response_type="ephemeral")
             return
-        result: StatusCheck | OcrError
+        result: StatusCheck | UserFacingError
         try:
-            result = await self._analysis.check_status(digits)
-        except OcrError as error:
+            result = await self._analysis.check_status(digits, fresh=True)
+        except UserFacingError as error:
             result = error
         message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
         await answer.send(message, response_type="ephemeral")
