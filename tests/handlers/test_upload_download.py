@@ -24,6 +24,7 @@ async def test_a_slack_connect_stub_is_looked_up_and_analysed(bot: RunningBot) -
     await bot.send.event(event)
 
     [reply] = await bot.wait_for("chat.postMessage")
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == ["white_check_mark"])
     assert reply.params["thread_ts"] == event["ts"]
     assert "220-81-62517" in str(reply.params["blocks"])
     [info] = bot.slack.calls_to("files.info")

@@ -14,6 +14,7 @@ CHANNEL = "C_GENERAL"
 UPLOADER = "U_UPLOADER"
 BUSINESS, CARD = "business", "credit-card"  # the NHN endpoints
 BUSINESS_CHANNEL, CARD_CHANNEL = "C_VENDORS", "C_CARDS"
+DONE = "white_check_mark"
 
 
 def upload(bot: RunningBot, name: str, *, text: str = "", channel: str = CHANNEL) -> dict[str, Any]:
@@ -29,9 +30,7 @@ def upload(bot: RunningBot, name: str, *, text: str = "", channel: str = CHANNEL
 async def analysed_as(bot: RunningBot, event: dict[str, Any]) -> str:
     """Send the upload, wait for its answer, and say which NHN endpoint read it."""
     await bot.send.event(event)
-    await eventually(
-        lambda: bot.slack.reactions_on(event["channel"], event["ts"]) == ["white_check_mark"]
-    )
+    await eventually(lambda: bot.slack.reactions_on(event["channel"], event["ts"]) == [DONE])
     calls = {endpoint: bot.nhn.calls(endpoint) for endpoint in (BUSINESS, CARD)}
     [(endpoint, _)] = [(endpoint, count) for endpoint, count in calls.items() if count == 1]
     assert sum(calls.values()) == 1
@@ -163,6 +162,7 @@ async def test_choosing_certificate_replaces_the_prompt_and_reads_the_file(
     assert "사업자등록증" in replacement["text"]
     assert limit_violations(replacement["blocks"]) == []
     [_, result] = await bot.wait_for("chat.postMessage", 2)
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [DONE])
     assert result.params["thread_ts"] == event["ts"]
     assert "220-81-62517" in str(result.params["blocks"])
     assert bot.nhn.calls(BUSINESS) == 1
@@ -175,6 +175,7 @@ async def test_choosing_card_replaces_the_prompt_and_reads_the_card(bot: Running
     url = await click(bot, CHOOSE_KIND_CARD, buttons(prompt)[CHOOSE_KIND_CARD], event)
 
     [result] = await bot.wait_for("chat.postEphemeral")  # a public channel: the uploader only
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [DONE])
     [replacement] = bot.slack.responses(url)
     assert replacement["replace_original"] is True
     assert "신용카드" in replacement["text"]

@@ -22,7 +22,7 @@ UPLOADER = "U_UPLOADER"
 HOSTILE = "<!channel> <!here> <https://evil.example/login|국민은행> <@U_CEO>"
 HOSTILE_FILE_NAME = "<!channel> <https://evil.example|bank> scan.png"
 HANGUL = re.compile(r"[가-힣]")
-DONE = "white_check_mark"
+DONE, FAILED = "white_check_mark", "warning"
 
 
 def messages(bot: RunningBot, response_urls: list[str]) -> list[dict[str, Any]]:
@@ -51,7 +51,7 @@ async def card_in_a_public_channel(bot: RunningBot) -> list[str]:
     file = bot.slack.add_file(HOSTILE_FILE_NAME, jpeg(), "image/jpeg", "jpg", channel=CHANNEL)
     event = file_share_message(file, channel=CHANNEL, user=UPLOADER, text="card")
     await bot.send.event(event)
-    await bot.wait_for("chat.postEphemeral")
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [DONE])
     return []
 
 
@@ -78,7 +78,7 @@ async def prompt_then_card(bot: RunningBot) -> list[str]:
             response_url=url,
         )
     )
-    await bot.wait_for("chat.postEphemeral")
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [DONE])
     return [url]
 
 
@@ -87,7 +87,7 @@ async def ocr_failure(bot: RunningBot) -> list[str]:
     file = bot.slack.add_file(HOSTILE_FILE_NAME, png(), "image/png", "png", channel=CHANNEL)
     event = file_share_message(file, channel=CHANNEL, user=UPLOADER, text="certificate")
     await bot.send.event(event)
-    await bot.wait_for("chat.postMessage")
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [FAILED])
     return []
 
 
