@@ -1,0 +1,340 @@
+"""Bulk status checks: every business number in a CSV file shared with the word `bizstatus`.
+
+The bot reads the file, posts a progress message in the thread and keeps it
+current, looks the valid numbers up through the status service (its cache and rate
+limit apply), then replaces the progress message with a summary, attaches a result
+CSV, and tells the team channel about inactive and closed businesses.
+"""
+
+import csv
+import io
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import Message
+from bot.blocks.bulk import BulkResult, bulk_progress, bulk_summary
+from bot.blocks.notices import failure
+from bot.config import Settings
+from bot.domain import bizno
+from bot.domain.number_csv import NumberCsv, parse_number_csv
+from bot.errors import UserFacingError
+from bot.i18n import Language, Text
+from bot.services.audit import Auditor
+from bot.services.bizstatus import ResponseUrl
+from bot.services.notifier import TeamNotifier
+from bot.services.status import StatusCheck, StatusService
+from bot.services.watchlist import WatchlistService
+from bot.slack.files import SlackFileDownloader
+
+log = logging.getLogger(__name__)
+
+_KST = timezone(timedelta(hours=9), "KST")
+_UTF8_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
+# Cells Excel would run as a formula; such a cell is written with a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FILE_ID = re.compile(r"F[A-Z0-9]{2,20}")
+# Slack refused, or could not be reached: a progress message or an attachment is skipped.
+_SLACK_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError)
+
+UNEXPECTED = Text(
+    ko="예상하지 못한 오류로 파일의 번호를 조회하지 못했습니다. 잠시 후 다시 올려 주세요. "
+    "계속되면 관리자에게 알려 주세요.",
+    en="Something unexpected went wrong while checking the file's numbers. Please upload it "
+    "again in a moment, and tell an admin if it keeps happening.",
+)
+NOT_A_FILE = Text(
+    ko="이 버튼으로는 감시 목록에 추가할 수 없습니다. 파일을 다시 올려 주세요.",
+    en="This button cannot add anything to the watchlist. Upload the file again.",
+)
+_CSV_HEADER = {
+    Language.KO: ("행", "입력값", "사업자등록번호", "상태코드", "상태", "조회 시각(KST)", "오류"),
+    Language.EN: ("row", "input", "number", "status code", "status", "checked at (KST)", "error"),
+}
+_SAME_AS_ROW = Text(ko="{row}행과 같은 번호", en="same number as row {row}")
+_RESULT_FILE = Text(ko="사업자상태_조회결과_{date}.csv", en="business_status_{date}.csv")
+
+
+class ProgressThrottle:
+    """Passes a progress report on at most every `interval_s` and every tenth of the work.
+
+    Either bound alone would be too chatty: a fast run would update on every tenth,
+    a long one every two seconds. The last report (all done) is left to the caller,
+    who replaces the progress with the result.
+    """
+
+    def __init__(
+        self,
+        show: Callable[[int, int], Awaitable[None]],
+        *,
+        ticker: Callable[[], float],
+        interval_s: float,
+        step: float = 0.1,
+    ) -> None:
+        self._show = show
+        self._ticker = ticker
+        self._interval_s = interval_s
+        self._step = step
+        self._shown_at = ticker()
+        self._shown_done = 0
+
+    async def __call__(self, done: int, total: int) -> None:
+        now = self._ticker()
+        if done >= total or done - self._shown_done < total * self._step:
+            return
+        if now - self._shown_at < self._interval_s:
+            return
+        self._shown_at, self._shown_done = now, done
+        await self._show(done, total)
+
+
+class _Thread:
+    """The bot's one message in a thread: posted once, then updated in place."""
+
+    def __init__(self, client: AsyncWebClient, channel_id: str, thread_ts: str) -> None:
+        self._client = client
+        self.channel_id = channel_id
+        self.thread_ts = thread_ts
+        self._ts: str | None = None
+
+    async def show(self, message: Message) -> None:
+        """Post the message, or replace the one posted before.
+
+        A Slack error is logged: a reply that cannot be posted has nowhere else to go.
+        """
+        if self._ts is not None:
+            await self.update(message)
+            return
+        try:
+            response = await self._client.chat_postMessage(
+                channel=self.channel_id,
+                thread_ts=self.thread_ts,
+                unfurl_links=False,
+                **message.as_kwargs(),
+            )
+        except _SLACK_ERRORS as error:
+            self._log_failure(error)
+            return
+        self._ts = str(response["ts"])
+
+    async def update(self, message: Message) -> None:
+        """Replace the message posted before; nothing when none was posted."""
+        if self._ts is None:
+            return
+        try:
+            await self._client.chat_update(
+                channel=self.channel_id, ts=self._ts, **message.as_kwargs()
+            )
+        except _SLACK_ERRORS as error:
+            self._log_failure(error)
+
+    async def permalink(self) -> str | None:
+        if self._ts is None:
+            return None
+        try:
+            response = await self._client.chat_getPermalink(
+                channel=self.channel_id, message_ts=self._ts
+            )
+        except _SLACK_ERRORS:
+            return None
+        link = response.get("permalink")
+        return link if isinstance(link, str) else None
+
+    def _log_failure(self, error: Exception) -> None:
+        log.warning(
+            "Bulk check message in channel %s not shown: %s", self.channel_id, _describe(error)
+        )
+
+
+class BulkCheckService:
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        downloader: SlackFileDownloader,
+        status: StatusService,
+        notifier: TeamNotifier,
+        watchlist: WatchlistService,
+        auditor: Auditor,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        ticker: Callable[[], float] = time.monotonic,
+        progress_interval_s: float = 2.0,
+    ) -> None:
+        self._client = client
+        self._downloader = downloader
+        self._status = status
+        self._notifier = notifier
+        self._watchlist = watchlist
+        self._auditor = auditor
+        self._clock = clock
+        self._ticker = ticker
+        self._progress_interval_s = progress_interval_s
+        self._lang = settings.language
+
+    async def run(
+        self, *, team_id: str, user_id: str, channel_id: str, thread_ts: str, file: dict[str, Any]
+    ) -> None:
+        """Check every number in the CSV `file` and answer in its thread. Never raises:
+        every failure ends in a reply that says what happened and what to do."""
+        thread = _Thread(self._client, channel_id, thread_ts)
+        file_name = str(file.get("name") or "")
+        try:
+            slack_file = await self._downloader.resolve(file)
+            file_name = slack_file.name
+            listed = parse_number_csv(await self._downloader.download(slack_file))
+            results = await self._check(listed, thread, file_name)
+            attached = await self._attach(listed, results, thread)
+            summary = bulk_summary(
+                listed,
+                results,
+                file_id=slack_file.id,
+                file_name=file_name,
+                attached=attached,
+                lang=self._lang,
+            )
+        except UserFacingError as error:
+            await thread.show(failure(error.user_message, self._lang, file_name=file_name))
+            return
+        except Exception:
+            log.exception("Bulk check of file %s failed unexpectedly", file.get("id"))
+            await thread.show(failure(UNEXPECTED, self._lang, file_name=file_name))
+            return
+        await thread.show(summary)
+        try:
+            await self._announce(results, thread, team_id=team_id, user_id=user_id)
+        except Exception:
+            # The person has the summary; only the team channel misses the alerts.
+            log.exception("Team alerts for bulk check of file %s failed", slack_file.id)
+        await self._auditor.record(
+            team_id=team_id,
+            user_id=user_id,
+            action="bulk_check",
+            subject=slack_file.id,
+            outcome=f"{len(results):,} checked",  # the comma keeps the count out of the masking
+        )
+
+    async def watch_all(
+        self, file_id: str, reply: ResponseUrl, *, team_id: str, user_id: str, channel_id: str
+    ) -> None:
+        """The "Watch all" button: read the file again and watch every valid number in it.
+
+        The answer goes to the person who clicked, through the click's response_url;
+        `channel_id`, where the button was, hears of changes when NOTIFY_CHANNEL is unset.
+        """
+        message: Message
+        if not _FILE_ID.fullmatch(file_id):
+            message = failure(NOT_A_FILE, self._lang, file_name=None)
+        else:
+            try:
+                slack_file = await self._downloader.resolve({"id": file_id})
+                listed = parse_number_csv(await self._downloader.download(slack_file))
+            except UserFacingError as error:
+                message = failure(error.user_message, self._lang, file_name=None)
+            else:
+                message = await self._watchlist.watch_many(
+                    team_id, listed.digits, user_id=user_id, channel_id=channel_id
+                )
+        await reply.send(message, response_type="ephemeral")
+
+    async def _check(
+        self, listed: NumberCsv, thread: _Thread, file_name: str
+    ) -> dict[str, BulkResult]:
+        if not listed.numbers:
+            return {}
+        total = len(listed.numbers)
+        await thread.show(bulk_progress(done=0, total=total, file_name=file_name, lang=self._lang))
+
+        async def show_progress(done: int, total: int) -> None:
+            message = bulk_progress(done=done, total=total, file_name=file_name, lang=self._lang)
+            await thread.update(message)
+
+        progress = ProgressThrottle(
+            show_progress, ticker=self._ticker, interval_s=self._progress_interval_s
+        )
+        return await self._status.check_many(listed.digits, progress=progress)
+
+    async def _attach(
+        self, listed: NumberCsv, results: Mapping[str, BulkResult], thread: _Thread
+    ) -> bool:
+        """Upload the result CSV in the thread; False when Slack refused it."""
+        today = self._clock().astimezone(_KST).strftime("%Y%m%d")
+        try:
+            await self._client.files_upload_v2(
+                channel=thread.channel_id,
+                thread_ts=thread.thread_ts,
+                content=result_csv(listed, results, self._lang),
+                filename=_RESULT_FILE.format(date=today)(self._lang),
+            )
+        except _SLACK_ERRORS as error:
+            log.warning(
+                "Result CSV not attached in channel %s: %s", thread.channel_id, _describe(error)
+            )
+            return False
+        return True
+
+    async def _announce(
+        self, results: Mapping[str, BulkResult], thread: _Thread, *, team_id: str, user_id: str
+    ) -> None:
+        alerts = [
+            result
+            for result in results.values()
+            if isinstance(result, StatusCheck) and result.status.is_alert
+        ]
+        if not alerts:
+            return
+        where = await thread.permalink()
+        for check in alerts:
+            await self._notifier.announce(check, team_id=team_id, checked_by=user_id, where=where)
+
+
+def result_csv(listed: NumberCsv, results: Mapping[str, BulkResult], lang: Language) -> bytes:
+    """Every data row of the file with its result, in row order, as UTF-8 with a BOM.
+
+    A repeated number shows the result of its first row; an invalid one, why.
+    """
+    rows: list[tuple[int, list[str]]] = []
+    for number in listed.numbers:
+        rows.append((number.row, [number.text, *_result_cells(number.digits, results, lang)]))
+    for invalid in listed.invalid:
+        rows.append((invalid.row, [invalid.text, "", "", "", "", invalid.error.message(lang)]))
+    first_rows = {number.row: number.digits for number in listed.numbers}
+    for duplicate in listed.duplicates:
+        cells = _result_cells(first_rows[duplicate.first_row], results, lang)
+        note = _SAME_AS_ROW.format(row=duplicate.first_row)(lang)
+        cells[-1] = f"{cells[-1]}; {note}" if cells[-1] else note
+        rows.append((duplicate.row, [duplicate.text, *cells]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(_CSV_HEADER[lang])
+    for row, cells in sorted(rows, key=lambda item: item[0]):
+        writer.writerow([str(row), *map(_inert, cells)])
+    return (_UTF8_BOM + buffer.getvalue()).encode("utf-8")
+
+
+def _result_cells(digits: str, results: Mapping[str, BulkResult], lang: Language) -> list[str]:
+    """number, status code, status, checked at, error."""
+    result = results[digits]
+    number = bizno.format(digits)
+    if isinstance(result, StatusCheck):
+        checked_at = result.checked_at.astimezone(_KST).strftime("%Y-%m-%d %H:%M:%S")
+        return [number, result.status.value, result.status.label(lang), checked_at, ""]
+    return [number, "", "", "", result.user_message(lang)]
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return type(error).__name__
+
+
+def _inert(cell: str) -> str:
+    """A cell Excel shows as text and never runs as a formula (`=HYPERLINK(...)`)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
