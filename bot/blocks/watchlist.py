@@ -13,7 +13,7 @@ from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language, Text
-from bot.services.analysis import StatusCheck
+from bot.services.status import StatusCheck
 from bot.store.watches import Watch
 
 # A label is shown whole in answers about one watch, shortened in the list.

@@ -10,10 +10,9 @@ store, so with several processes each watch is still checked once per interval.
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -33,9 +32,8 @@ from bot.blocks.watchlist import (
 from bot.config import Settings, WatchNotify
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
-from bot.services.analysis import StatusCheck
 from bot.services.audit import AuditAction, Auditor
+from bot.services.status import StatusCheck, StatusService
 from bot.store import Store
 from bot.store.watches import Watch
 
@@ -44,18 +42,6 @@ log = logging.getLogger(__name__)
 # A failed lookup is tried again after this long: soon, but not in a tight loop.
 RETRY_DELAY = timedelta(minutes=10)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-class StatusChecker(Protocol):
-    """What the watchlist needs of the status service."""
-
-    async def check_many(
-        self,
-        numbers: Sequence[str],
-        *,
-        fresh: bool = False,
-        progress: Callable[[int, int], Awaitable[None]] | None = None,
-    ) -> dict[str, StatusCheck | UserFacingError]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +71,7 @@ class WatchlistService:
         self,
         *,
         store: Store,
-        status: StatusChecker,
+        status: StatusService,
         client: AsyncWebClient,
         auditor: Auditor,
         settings: Settings,

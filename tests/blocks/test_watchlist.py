@@ -17,7 +17,7 @@ from bot.blocks.watchlist import (
 from bot.domain.bizno import InvalidBusinessNumber
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language
-from bot.services.analysis import StatusCheck
+from bot.services.status import StatusCheck
 from bot.store.watches import Watch
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
 

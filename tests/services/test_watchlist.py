@@ -1,12 +1,13 @@
-"""The watchlist service on a real store (both databases), posting to the fake Slack over HTTP,
-with an injected clock and a status source the tests script."""
+"""The watchlist service on a real store (both databases), looking statuses up in the NHN fake
+and posting to the fake Slack, both over HTTP, with an injected clock."""
 
 import asyncio
 import itertools
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,16 +15,14 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.blocks import Message
-from bot.config import Settings
 from bot.domain import bizno
-from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
-from bot.i18n import Text
-from bot.services.analysis import StatusCheck
+from bot.ocr import OcrClient
 from bot.services.audit import Auditor
+from bot.services.status import StatusService
 from bot.services.watchlist import RETRY_DELAY, WatchlistService, scheduled_check
 from bot.slack.client import create_web_client
 from bot.store import Store
+from tests.support.nhn import STATUS, NhnFake, Reply
 from tests.support.slack_fake import FakeSlack
 
 TEAM = "T0001"
@@ -53,66 +52,16 @@ class Clock:
         return self.now
 
 
-class LookupFailed(UserFacingError):
-    user_message = Text(ko="조회 실패", en="Lookup failed")
-    retryable = True
-
-
-@dataclass
-class FakeStatus:
-    """A status service answering from `codes` (default "01"); numbers in `failing` fail."""
-
-    clock: Clock
-    codes: dict[str, str] = field(default_factory=dict)
-    failing: set[str] = field(default_factory=set)
-    looked_up: Counter[str] = field(default_factory=Counter)
-    fresh_flags: list[bool] = field(default_factory=list)
-
-    async def check_many(
-        self,
-        numbers: Sequence[str],
-        *,
-        fresh: bool = False,
-        progress: Callable[[int, int], Awaitable[None]] | None = None,
-    ) -> dict[str, StatusCheck | UserFacingError]:
-        self.fresh_flags.append(fresh)
-        answers: dict[str, StatusCheck | UserFacingError] = {}
-        for number in numbers:
-            await asyncio.sleep(0)  # let racing passes interleave, as real lookups do
-            self.looked_up[number] += 1
-            if number in self.failing:
-                answers[number] = LookupFailed()
-            else:
-                status = BusinessStatus.from_code(self.codes.get(number, "01"))
-                answers[number] = StatusCheck(number, status, self.clock())
-        return answers
-
-
-def make_service(
-    store: Store,
-    status: FakeStatus,
-    fake_slack: FakeSlack,
-    *,
-    worker_id: str = "worker-1",
-    **overrides: Any,
-) -> WatchlistService:
-    values: dict[str, Any] = {
-        "slack_bot_token": fake_slack.bot_token,
-        "slack_api_url": fake_slack.api_url,
-        "notify_channel": ALERTS,
-    }
-    values.update(overrides)
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-    client = create_web_client(settings, retry_interval=FixedValueRetryIntervalCalculator(0))
-    return WatchlistService(
-        store=store,
-        status=status,
-        client=client,
-        auditor=Auditor(store.audit, clock=status.clock),
-        settings=settings,
-        clock=status.clock,
-        worker_id=worker_id,
+def lookups(fake_nhn: NhnFake) -> Counter[str]:
+    """How often NHN was asked for each number's status."""
+    return Counter(
+        str(request.body["businessNumber"])
+        for request in fake_nhn.requests_to(STATUS)
+        if request.body is not None
     )
+
+
+ServiceFactory = Callable[..., Awaitable[WatchlistService]]
 
 
 @pytest.fixture
@@ -121,13 +70,44 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def status(clock: Clock) -> FakeStatus:
-    return FakeStatus(clock)
+async def make_service(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, clock: Clock
+) -> AsyncIterator[ServiceFactory]:
+    """Builds a watchlist service as a process would: its own status service, over `store`."""
+    async with AsyncExitStack() as stack:
+
+        async def make(
+            store: Store, *, worker_id: str = "worker-1", **overrides: Any
+        ) -> WatchlistService:
+            values: dict[str, Any] = {
+                "slack_bot_token": fake_slack.bot_token,
+                "slack_api_url": fake_slack.api_url,
+                "notify_channel": ALERTS,
+                "status_rate_per_s": 10_000,
+            }
+            settings = fake_nhn.settings(**(values | overrides))
+            ocr = OcrClient(settings)
+            stack.push_async_callback(ocr.aclose)
+            status = StatusService.from_settings(
+                settings, ocr=ocr, history=store.statuses, clock=clock
+            )
+            retry = FixedValueRetryIntervalCalculator(0)
+            return WatchlistService(
+                store=store,
+                status=status,
+                client=create_web_client(settings, retry_interval=retry),
+                auditor=Auditor(store.audit, clock=clock),
+                settings=settings,
+                clock=clock,
+                worker_id=worker_id,
+            )
+
+        yield make
 
 
 @pytest.fixture
-def service(store: Store, status: FakeStatus, fake_slack: FakeSlack) -> WatchlistService:
-    return make_service(store, status, fake_slack)
+async def service(store: Store, make_service: ServiceFactory) -> WatchlistService:
+    return await make_service(store)
 
 
 def shown(message: Message) -> str:
@@ -183,7 +163,7 @@ async def test_watches_added_together_are_spread_over_the_interval(
 
 
 async def test_each_watch_is_checked_once_per_interval(
-    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock
+    service: WatchlistService, clock: Clock, fake_nhn: NhnFake
 ) -> None:
     numbers = valid_numbers(30)
     await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
@@ -191,26 +171,40 @@ async def test_each_watch_is_checked_once_per_interval(
     step = timedelta(minutes=20)
     while clock.now < START + 3 * DAY:
         clock.now += step
-        before = Counter(status.looked_up)
+        before = lookups(fake_nhn)
         await run_until_idle(service, clock.now, limit=7)
-        for number in status.looked_up - before:
+        for number in lookups(fake_nhn) - before:
             checked_at[number].append(clock.now)
     for number, moments in checked_at.items():
         assert len(moments) == 3, number
         gaps = [later - earlier for earlier, later in itertools.pairwise(moments)]
         assert all(DAY - step <= gap <= DAY + step for gap in gaps), (number, gaps)
-    assert set(status.fresh_flags) == {True}  # the scheduler never answers from the cache
+
+
+async def test_a_recent_lookup_in_the_cache_does_not_replace_the_scheduled_check(
+    service: WatchlistService, store: Store, clock: Clock, fake_nhn: NhnFake
+) -> None:
+    await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
+    due = await due_time(store)
+    await store.statuses.record(NUMBER, "01", provider="nhn", checked_at=due - timedelta(minutes=5))
+    fake_nhn.statuses[NUMBER] = "06"
+    clock.now = due
+    await service.recheck_due(now=due, limit=10)
+    assert lookups(fake_nhn) == Counter({NUMBER: 1})
+    watch = await store.watches.get(TEAM, NUMBER)
+    assert watch is not None
+    assert (watch.last_status_code, watch.last_checked_at) == ("06", due)
 
 
 async def test_two_stores_racing_recheck_each_watch_once_per_interval(
-    store: Store, database_url: str, status: FakeStatus, fake_slack: FakeSlack, clock: Clock
+    store: Store, database_url: str, make_service: ServiceFactory, fake_nhn: NhnFake
 ) -> None:
     numbers = valid_numbers(200)
-    first = make_service(store, status, fake_slack, worker_id="process-a")
+    first = await make_service(store, worker_id="process-a")
     await first.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
     other_store = await Store.open(database_url)
     try:
-        second = make_service(other_store, status, fake_slack, worker_id="process-b")
+        second = await make_service(other_store, worker_id="process-b")
         services = [first, first, second, second]  # two passes at a time in each process
 
         async def race(now: datetime) -> list[int]:
@@ -218,42 +212,40 @@ async def test_two_stores_racing_recheck_each_watch_once_per_interval(
 
         claims = await race(START + DAY)
         assert sum(claims) == 200
-        assert sorted(status.looked_up.values()) == [1] * 200
+        assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 1))
         assert all(claimed > 0 for claimed in (sum(claims[:2]), sum(claims[2:])))
         # Nothing more in this interval, however often the processes look.
         assert sum(await race(START + DAY + timedelta(hours=12))) == 0
         # The next interval: each once more.
         assert sum(await race(START + 2 * DAY + timedelta(hours=12))) == 200
-        assert sorted(status.looked_up.values()) == [2] * 200
+        assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 2))
     finally:
         await other_store.close()
 
 
 async def test_a_failed_lookup_is_retried_soon_but_not_at_once(
-    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock
+    service: WatchlistService, store: Store, clock: Clock, fake_nhn: NhnFake
 ) -> None:
     await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
     clock.now = await due_time(store)
-    status.failing.add(NUMBER)
+    fake_nhn.script(STATUS, Reply.error(4010001))  # not worth retrying at once
     done = await service.recheck_due(now=clock.now, limit=10)
     assert (done.claimed, done.failed) == (1, 1)
     assert await due_time(store) == clock.now + RETRY_DELAY
     retry_at = clock.now + RETRY_DELAY
     assert await run_until_idle(service, retry_at - timedelta(seconds=1)) == 0
-    status.failing.clear()
     done = await service.recheck_due(now=retry_at, limit=10)
     assert (done.claimed, done.failed) == (1, 0)
     watch = await store.watches.get(TEAM, NUMBER)
     assert watch is not None
     assert watch.last_status_code == "01"
     assert watch.next_check_at > retry_at + DAY / 2
-    assert status.looked_up[NUMBER] == 2
+    assert lookups(fake_nhn) == Counter({NUMBER: 2})
 
 
 async def test_a_watch_held_by_a_dead_process_is_taken_over_after_the_lease(
-    store: Store, status: FakeStatus, fake_slack: FakeSlack, clock: Clock
+    service: WatchlistService, store: Store, fake_nhn: NhnFake
 ) -> None:
-    service = make_service(store, status, fake_slack)
     await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
     due = await due_time(store)
     lease = service._settings.job_lease
@@ -261,7 +253,7 @@ async def test_a_watch_held_by_a_dead_process_is_taken_over_after_the_lease(
     assert len(await store.watches.claim_due("dead", now=due, lease=lease, limit=10)) == 1
     assert await run_until_idle(service, due + lease - timedelta(seconds=1)) == 0
     assert await run_until_idle(service, due + lease) == 1
-    assert status.looked_up[NUMBER] == 1
+    assert lookups(fake_nhn) == Counter({NUMBER: 1})
 
 
 # Announcements
@@ -273,13 +265,13 @@ async def check_at_next_due(service: WatchlistService, store: Store, clock: Cloc
 
 
 async def test_changes_into_and_out_of_closed_are_announced_with_both_statuses(
-    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+    service: WatchlistService, store: Store, clock: Clock, fake_slack: FakeSlack, fake_nhn: NhnFake
 ) -> None:
     await service.watch(TEAM, NUMBER, label="한빛테크", user_id=USER, channel_id=HERE)
     await check_at_next_due(service, store, clock)
     assert posts(fake_slack) == []  # the first check of an open business is not news
 
-    status.codes[NUMBER] = "06"
+    fake_nhn.statuses[NUMBER] = "06"
     await check_at_next_due(service, store, clock)
     [closed] = posts(fake_slack)
     assert closed["channel"] == ALERTS
@@ -293,7 +285,7 @@ async def test_changes_into_and_out_of_closed_are_announced_with_both_statuses(
     await check_at_next_due(service, store, clock)
     assert len(posts(fake_slack)) == 1  # still closed: nothing new
 
-    status.codes[NUMBER] = "01"
+    fake_nhn.statuses[NUMBER] = "01"
     await check_at_next_due(service, store, clock)
     reopened = posts(fake_slack)[-1]
     text = json.dumps(reopened["blocks"], ensure_ascii=False)
@@ -305,11 +297,11 @@ async def test_changes_into_and_out_of_closed_are_announced_with_both_statuses(
 
 
 async def test_with_alerts_only_other_changes_are_recorded_silently(
-    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+    service: WatchlistService, store: Store, clock: Clock, fake_slack: FakeSlack, fake_nhn: NhnFake
 ) -> None:
     await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
     await check_at_next_due(service, store, clock)
-    status.codes[NUMBER] = "02"
+    fake_nhn.statuses[NUMBER] = "02"
     await check_at_next_due(service, store, clock)
     assert posts(fake_slack) == []
     [change] = await store.watches.recent_changes(TEAM, limit=10)
@@ -319,17 +311,18 @@ async def test_with_alerts_only_other_changes_are_recorded_silently(
 @pytest.mark.parametrize("watch_notify", ["all"])
 async def test_watch_notify_all_announces_every_change(
     store: Store,
-    status: FakeStatus,
     clock: Clock,
     fake_slack: FakeSlack,
     watch_notify: str,
+    fake_nhn: NhnFake,
+    make_service: ServiceFactory,
 ) -> None:
-    service = make_service(store, status, fake_slack, watch_notify=watch_notify, language="en")
+    service = await make_service(store, watch_notify=watch_notify, language="en")
     await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
     await check_at_next_due(service, store, clock)
     await check_at_next_due(service, store, clock)
     assert posts(fake_slack) == []  # the first check, then no change
-    status.codes[NUMBER] = "02"
+    fake_nhn.statuses[NUMBER] = "02"
     await check_at_next_due(service, store, clock)
     [post] = posts(fake_slack)
     text = json.dumps(post["blocks"], ensure_ascii=False)
@@ -338,37 +331,45 @@ async def test_watch_notify_all_announces_every_change(
 
 
 async def test_a_first_check_that_finds_an_inactive_business_is_announced(
-    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+    service: WatchlistService, store: Store, clock: Clock, fake_slack: FakeSlack, fake_nhn: NhnFake
 ) -> None:
-    status.codes[NUMBER] = "05"
+    fake_nhn.statuses[NUMBER] = "05"
     await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
     await check_at_next_due(service, store, clock)
     [post] = posts(fake_slack)
     assert "🟡" in json.dumps(post["blocks"], ensure_ascii=False)
     assert "첫 조회" in json.dumps(post["blocks"], ensure_ascii=False)
-    status.codes[NUMBER] = "06"
+    fake_nhn.statuses[NUMBER] = "06"
     await check_at_next_due(service, store, clock)
     assert "🔴" in json.dumps(posts(fake_slack)[-1]["blocks"], ensure_ascii=False)
 
 
 async def test_announcements_go_to_each_watchs_channel(
-    store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+    store: Store,
+    clock: Clock,
+    fake_slack: FakeSlack,
+    fake_nhn: NhnFake,
+    make_service: ServiceFactory,
 ) -> None:
-    service = make_service(store, status, fake_slack, notify_channel=None)
-    status.codes[NUMBER] = "06"
+    service = await make_service(store, notify_channel=None)
+    fake_nhn.statuses[NUMBER] = "06"
     await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
     await check_at_next_due(service, store, clock)
     assert [p["channel"] for p in posts(fake_slack)] == [HERE]
 
 
 async def test_a_channel_the_bot_left_does_not_stop_the_pass(
-    store: Store, status: FakeStatus, clock: Clock, fake_slack: FakeSlack
+    store: Store,
+    clock: Clock,
+    fake_slack: FakeSlack,
+    fake_nhn: NhnFake,
+    make_service: ServiceFactory,
 ) -> None:
     fake_slack.add_channel(HERE, bot_is_member=False)
-    service = make_service(store, status, fake_slack, notify_channel=None)
+    service = await make_service(store, notify_channel=None)
     other = valid_numbers(1)[0]
     for number in (NUMBER, other):
-        status.codes[number] = "06"
+        fake_nhn.statuses[number] = "06"
         await service.watch(TEAM, number, label=None, user_id=USER, channel_id=HERE)
     clock.now = START + DAY
     assert (await service.recheck_due(now=clock.now, limit=10)).claimed == 2
@@ -400,9 +401,9 @@ async def test_watch_confirms_and_names_the_channel_and_first_check(
 
 
 async def test_without_notify_channel_changes_go_where_the_command_ran(
-    store: Store, status: FakeStatus, fake_slack: FakeSlack
+    store: Store, fake_slack: FakeSlack, make_service: ServiceFactory
 ) -> None:
-    service = make_service(store, status, fake_slack, notify_channel=None)
+    service = await make_service(store, notify_channel=None)
     message = await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
     assert f"<#{HERE}>" in shown(message)
     watch = await store.watches.get(TEAM, NUMBER)
@@ -446,11 +447,11 @@ async def test_unwatch_removes_and_says_so_when_nothing_was_watched(
 
 
 async def test_list_shows_number_label_last_status_and_check_time(
-    service: WatchlistService, store: Store, status: FakeStatus, clock: Clock
+    service: WatchlistService, store: Store, clock: Clock, fake_nhn: NhnFake
 ) -> None:
     other = valid_numbers(1)[0]
     await service.watch(TEAM, NUMBER, label="한빛테크", user_id=USER, channel_id=HERE)
-    status.codes[NUMBER] = "06"
+    fake_nhn.statuses[NUMBER] = "06"
     clock.now = await due_time(store)
     await service.recheck_due(now=clock.now, limit=10)
     await service.watch(TEAM, other, label=None, user_id=USER, channel_id=HERE)
