@@ -17,6 +17,7 @@ from bot.services.bizstatus import BizstatusService
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
 from bot.services.uploads import UploadService, worker_name
+from bot.services.watchlist import WatchlistService
 from bot.slack.client import create_web_client
 from bot.slack.files import SlackFileDownloader
 from bot.store import Store
@@ -41,6 +42,7 @@ class Services:
     notifier: TeamNotifier
     uploads: UploadService
     bizstatus: BizstatusService
+    watchlist: WatchlistService
 
     @classmethod
     async def start(
@@ -58,6 +60,7 @@ class Services:
         analysis = AnalysisService(ocr, settings, status=status, clock=clock)
         auditor = Auditor(store.audit, clock=clock)
         notifier = TeamNotifier(client, store, settings, clock=clock)
+        worker_id = worker_name()
         uploads = UploadService(
             client=client,
             store=store,
@@ -66,7 +69,16 @@ class Services:
             notifier=notifier,
             settings=settings,
             clock=clock,
-            worker_id=worker_name(),
+            worker_id=worker_id,
+        )
+        watchlist = WatchlistService(
+            store=store,
+            status=status,
+            client=client,
+            auditor=auditor,
+            settings=settings,
+            clock=clock,
+            worker_id=worker_id,
         )
         return cls(
             settings=settings,
@@ -80,6 +92,7 @@ class Services:
             notifier=notifier,
             uploads=uploads,
             bizstatus=BizstatusService(analysis, notifier, settings),
+            watchlist=watchlist,
         )
 
     async def aclose(self) -> None:
