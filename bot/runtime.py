@@ -1,4 +1,5 @@
-"""Running the bot: Socket Mode (the default) or HTTP mode, plus the job worker.
+"""Running the bot: Socket Mode (the default) or HTTP mode, plus the job worker and the
+watchlist scheduler.
 
 `BotRuntime` is what `ocrbot run` starts and what the end-to-end tests start, so the
 tests exercise the same wiring as production.
@@ -17,7 +18,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import Services, create_app
+from bot.app import Services, create_app, utc_now
 from bot.config import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ def create_web_app(
 
 
 class BotRuntime:
-    """The services, the Bolt app, a transport (HTTP or Socket Mode) and the job worker.
+    """The services, the Bolt app, a transport (HTTP or Socket Mode), the job worker and
+    the watchlist scheduler.
 
     HTTP mode serves Slack and /health on `port`; Socket Mode serves /health on `port`
     only when one is given, reporting whether the socket is connected.
@@ -68,7 +70,7 @@ class BotRuntime:
         self._http, self._host, self._port = http, host, port
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self._worker: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[None]] = []
         self.url = ""
 
     async def __aenter__(self) -> Self:
@@ -94,7 +96,10 @@ class BotRuntime:
             )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("Connected to Slack in Socket Mode")
-        self._worker = asyncio.create_task(self._work())
+        self._background = [
+            asyncio.create_task(self._work()),
+            asyncio.create_task(self._recheck_watches()),
+        ]
         return self
 
     async def __aexit__(
@@ -103,10 +108,10 @@ class BotRuntime:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        for task in self._background:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+                await task
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
@@ -131,6 +136,19 @@ class BotRuntime:
                 log.exception("Job worker pass failed; trying again later")
                 ran = 0
             await asyncio.sleep(0 if ran else interval)
+
+    async def _recheck_watches(self) -> None:
+        """A watchlist pass every WATCH_POLL_INTERVAL, and at once again after a full batch."""
+        interval = self.settings.watch_poll_interval.total_seconds()
+        batch = self.settings.watch_batch
+        while True:
+            try:
+                done = await self.services.watchlist.recheck_due(now=utc_now(), limit=batch)
+                full = done.claimed == batch
+            except Exception:
+                log.exception("Watchlist pass failed; trying again later")
+                full = False
+            await asyncio.sleep(0 if full else interval)
 
 
 async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int | None) -> None:

@@ -1,0 +1,111 @@
+"""The watchlist end to end: the Watch button, and the running bot's scheduled re-checks."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.blocks.ids import WATCH_BUSINESS
+from bot.store.watches import Watch
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from tests.support.slack_requests import new_ts
+
+NUMBER = "2208162517"
+CHANNEL = "C_PURCHASING"
+BUYER = "U0BUYER"
+
+
+async def click_watch(bot: RunningBot, value: str, *, user: str = BUYER) -> dict[str, Any]:
+    """Click Watch under a bot message in CHANNEL; the one answer to the click."""
+    url = bot.slack.response_url()
+    payload = bot.send.block_action(
+        WATCH_BUSINESS, value, user=user, channel=CHANNEL, message_ts=new_ts(), response_url=url
+    )
+    response = await bot.send.action(payload)
+    assert response.status_code == 200
+    await eventually(lambda: len(bot.slack.responses(url)) >= 1)
+    [answer] = bot.slack.responses(url)
+    return answer
+
+
+def shown(answer: dict[str, Any]) -> str:
+    return json.dumps(answer.get("blocks"), ensure_ascii=False) + str(answer.get("text"))
+
+
+async def stored(bot: RunningBot, number: str = NUMBER) -> Watch | None:
+    return await bot.runtime.services.store.watches.get(bot.send.team_id, number)
+
+
+async def test_the_watch_button_adds_the_business_and_tells_only_the_clicker(
+    bot: RunningBot,
+) -> None:
+    answer = await click_watch(bot, NUMBER)
+    assert answer["response_type"] == "ephemeral"
+    assert answer["replace_original"] is False
+    assert "220-81-62517" in shown(answer)
+    assert f"<#{ALERTS_CHANNEL}>" in shown(answer)
+    watch = await stored(bot)
+    assert watch is not None
+    assert (watch.created_by, watch.channel_id, watch.label) == (BUYER, ALERTS_CHANNEL, None)
+    assert bot.slack.calls_to("chat.postMessage") == []  # nothing said in the channel
+    assert bot.nhn.calls("business/status") == 0  # the first check comes on schedule
+
+
+async def test_a_second_click_is_refused_politely(bot: RunningBot) -> None:
+    await click_watch(bot, NUMBER)
+    answer = await click_watch(bot, NUMBER, user="U0OTHER")
+    assert "이미" in shown(answer)
+    assert f"<@{BUYER}>" in shown(answer)
+    watch = await stored(bot)
+    assert watch is not None
+    assert watch.created_by == BUYER
+
+
+@pytest.mark.parametrize("bot_overrides", [{"notify_channel": None}])
+async def test_without_notify_channel_the_clicks_channel_hears_of_changes(
+    bot: RunningBot,
+) -> None:
+    await click_watch(bot, NUMBER)
+    watch = await stored(bot)
+    assert watch is not None
+    assert watch.channel_id == CHANNEL
+
+
+async def test_a_forged_value_gets_the_domain_explanation(bot: RunningBot) -> None:
+    answer = await click_watch(bot, "<!channel> 2208162517")
+    assert "숫자만" in shown(answer)
+    assert "<!channel>" not in shown(answer)
+    answer = await click_watch(bot, "123-45-67890")
+    assert "검증번호" in shown(answer)
+    assert await bot.runtime.services.store.watches.list(bot.send.team_id) == []
+
+
+@pytest.mark.parametrize("bot_overrides", [{"watch_poll_interval": "0.05s"}])
+async def test_the_running_bot_rechecks_a_due_watch_and_announces_the_closure(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.statuses[NUMBER] = "06"
+    now = datetime.now(UTC)
+    watches = bot.runtime.services.store.watches
+    added = await watches.add(
+        bot.send.team_id,
+        NUMBER,
+        label="한빛테크",
+        channel_id=ALERTS_CHANNEL,
+        created_by=BUYER,
+        now=now - timedelta(days=1),
+        first_check_at=now - timedelta(minutes=1),
+    )
+    assert added is not None
+    [post] = await bot.wait_for("chat.postMessage")
+    assert post.params["channel"] == ALERTS_CHANNEL
+    assert "🔴" in json.dumps(post.params["blocks"], ensure_ascii=False)
+    assert "한빛테크" in json.dumps(post.params["blocks"], ensure_ascii=False)
+    watch = await stored(bot)
+    assert watch is not None
+    assert watch.last_status_code == "06"
+    assert watch.next_check_at > now + timedelta(hours=12)
+    await bot.settle(0.3)  # many more passes: none re-checks it again
+    assert bot.nhn.calls("business/status") == 1
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
