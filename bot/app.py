@@ -14,6 +14,7 @@ from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.audit import Auditor
 from bot.services.bizstatus import BizstatusService
+from bot.services.home import HomeService
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
 from bot.services.uploads import UploadService, worker_name
@@ -43,6 +44,7 @@ class Services:
     uploads: UploadService
     bizstatus: BizstatusService
     watchlist: WatchlistService
+    home: HomeService
 
     @classmethod
     async def start(
@@ -93,6 +95,14 @@ class Services:
             uploads=uploads,
             bizstatus=BizstatusService(analysis, notifier, settings),
             watchlist=watchlist,
+            home=HomeService(
+                client=client,
+                store=store,
+                status=status,
+                watchlist=watchlist,
+                auditor=auditor,
+                settings=settings,
+            ),
         )
 
     async def aclose(self) -> None:

@@ -2,7 +2,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.actions import document_kind, recheck_status, share_status, watch
+from handlers.actions import document_kind, home, recheck_status, share_status, watch
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 def register(app: AsyncApp, services: "Services") -> None:
     document_kind.register(app, services)
+    home.register(app, services)
     recheck_status.register(app, services)
     share_status.register(app, services)
     watch.register(app, services)

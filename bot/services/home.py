@@ -1,0 +1,123 @@
+"""The App Home tab: what the workspace watches, kept current as people act on it."""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.home import RECENT_CHANGES, home_view
+from bot.config import Settings
+from bot.domain import bizno
+from bot.errors import UserFacingError
+from bot.services.analysis import StatusCheck
+from bot.services.audit import Auditor
+from bot.services.watchlist import WatchlistService
+from bot.store import Store
+from bot.store.watches import Watch
+
+log = logging.getLogger(__name__)
+
+
+class StatusChecker(Protocol):
+    """What the Home tab needs of the status service."""
+
+    async def check(self, number: str, *, fresh: bool = False) -> StatusCheck: ...
+
+
+class HomeService:
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        store: Store,
+        status: StatusChecker,
+        watchlist: WatchlistService,
+        auditor: Auditor,
+        settings: Settings,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._status = status
+        self._watchlist = watchlist
+        self._auditor = auditor
+        self._lang = settings.language
+
+    async def publish(self, team_id: str, user_id: str) -> None:
+        """Show `user_id` the workspace's Home tab as it is now (views.publish)."""
+        await self._publish(team_id, user_id, failed_recheck=None)
+
+    async def recheck(self, team_id: str, user_id: str, number_text: str) -> None:
+        """The Re-check button: a fresh lookup of a watched number, then the tab again.
+
+        A number the team does not watch (the tab was stale, or the button's
+        value forged) is not looked up: each lookup may be paid for.
+        """
+        failed: tuple[str, UserFacingError] | None = None
+        number = _number_or_none(number_text)
+        if number is not None and await self._store.watches.get(team_id, number) is not None:
+            try:
+                check = await self._status.check(number, fresh=True)
+                outcome = check.status.value
+            except UserFacingError as error:
+                failed = (number, error)
+                outcome = f"failed: {type(error).__name__}"
+            await self._auditor.record(
+                team_id=team_id, user_id=user_id, action="recheck", subject=number, outcome=outcome
+            )
+        await self._publish(team_id, user_id, failed_recheck=failed)
+
+    async def unwatch(self, team_id: str, user_id: str, number_text: str) -> None:
+        """The Unwatch button (after its confirmation): stop watching, then the tab again."""
+        # The watchlist's answer is for a chat reply; here the tab itself shows the result.
+        await self._watchlist.unwatch(team_id, number_text, user_id=user_id)
+        await self._publish(team_id, user_id, failed_recheck=None)
+
+    async def _publish(
+        self, team_id: str, user_id: str, *, failed_recheck: tuple[str, UserFacingError] | None
+    ) -> None:
+        watches = await self._with_latest_status(await self._store.watches.list(team_id))
+        changes = await self._store.watches.recent_changes(team_id, limit=RECENT_CHANGES)
+        view = home_view(watches, changes, self._lang, failed_recheck=failed_recheck)
+        try:
+            await self._client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as error:
+            log.error(
+                "Could not publish the Home tab for user %s in team %s: %s",
+                user_id,
+                team_id,
+                error.response.get("error"),
+            )
+
+    async def _with_latest_status(self, watches: Sequence[Watch]) -> list[Watch]:
+        """Each watch with the newest status known for its number.
+
+        A Re-check, or anyone's lookup of the same number, lands in the status
+        history, not on the watch (the scheduler updates the watch on its next
+        pass, and records the change then): the tab shows the newer of the two.
+        """
+        if not watches:
+            return []
+        since = min(watch.last_checked_at or watch.created_at for watch in watches)
+        latest = await self._store.statuses.latest_many(
+            [watch.business_number for watch in watches], since=since
+        )
+        current = []
+        for watch in watches:
+            found = latest.get(watch.business_number)
+            if found is not None and (
+                watch.last_checked_at is None or found[1] > watch.last_checked_at
+            ):
+                code, checked_at = found
+                watch = replace(watch, last_status_code=code, last_checked_at=checked_at)
+            current.append(watch)
+        return current
+
+
+def _number_or_none(text: str) -> str | None:
+    try:
+        return bizno.validate(text)
+    except bizno.InvalidBusinessNumber:
+        return None

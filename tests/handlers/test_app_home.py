@@ -1,0 +1,302 @@
+"""The App Home tab: the watchlist on opening it, and its Re-check and Unwatch buttons."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.domain import bizno
+from bot.store import Store
+from bot.store.audit import AuditEntry
+from tests.blocks.inert import HOSTILE
+from tests.handlers.conftest import RunningBot
+from tests.support.blockkit import limit_violations
+from tests.support.nhn import STATUS, Reply
+from tests.support.slack import TEAM_ID
+from tests.support.slack_requests import new_ts
+
+OPEN, CLOSING, OTHER = "2208162517", "1248100998", "1010000002"
+VIEWER = "U0VIEWER"
+WATCHER = "U0WATCHER"
+CHANNEL = "C_PURCHASING"
+
+
+def store_of(bot: RunningBot) -> Store:
+    return bot.runtime.services.store
+
+
+async def watch(bot: RunningBot, number: str, *, label: str | None = None) -> None:
+    now = datetime.now(UTC)
+    added = await store_of(bot).watches.add(
+        TEAM_ID,
+        number,
+        label=label,
+        channel_id=CHANNEL,
+        created_by=WATCHER,
+        now=now,
+        first_check_at=now + timedelta(hours=12),
+    )
+    assert added is not None
+
+
+async def open_home(bot: RunningBot, *, user: str = VIEWER, tab: str = "home") -> None:
+    response = await bot.send.event(
+        {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": tab,
+            "event_ts": new_ts(),
+        }
+    )
+    assert response.status_code == 200
+
+
+async def published(bot: RunningBot, count: int = 1, *, user: str = VIEWER) -> dict[str, Any]:
+    """The Home view of `user` once the bot has published `count` times in all."""
+    await bot.wait_for("views.publish", count)
+    view = bot.slack.home_view(user)
+    assert view is not None
+    return view
+
+
+def shown(view: dict[str, Any]) -> str:
+    return json.dumps(view["blocks"], ensure_ascii=False)
+
+
+def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        element["action_id"]: element
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+
+
+async def click(bot: RunningBot, action_id: str, value: str, *, user: str = VIEWER) -> None:
+    """Click a button in the Home tab `user` sees: the payload comes from a view."""
+    view = bot.slack.home_view(user)
+    assert view is not None
+    payload = bot.send.block_action(
+        action_id, value, user=user, channel="D0HOME", message_ts=new_ts(), block_id="home"
+    )
+    for message_only in ("channel", "message", "response_url"):
+        del payload[message_only]
+    payload["container"] = {"type": "view", "view_id": view["id"]}
+    # The fake serves one workspace; a view belongs to the workspace it was opened in.
+    payload["view"] = {
+        **view,
+        "team_id": bot.send.team_id,
+        "app_installed_team_id": bot.send.team_id,
+    }
+    response = await bot.send.action(payload)
+    assert response.status_code == 200
+
+
+async def audit(bot: RunningBot) -> list[AuditEntry]:
+    return await store_of(bot).audit.recent(TEAM_ID, limit=10)
+
+
+async def test_an_empty_watchlist_explains_how_to_watch(bot: RunningBot) -> None:
+    await open_home(bot)
+
+    view = await published(bot)
+    [call] = bot.slack.calls_to("views.publish")
+    assert call.params["user_id"] == VIEWER
+    assert view["type"] == "home"
+    assert "`/bizstatus watch 220-81-62517" in shown(view)
+    assert home_buttons(view) == {}
+    assert limit_violations(view["blocks"], view=True) == []
+
+
+async def test_the_messages_tab_publishes_nothing(bot: RunningBot) -> None:
+    await open_home(bot, tab="messages")
+    await bot.settle()
+    assert bot.slack.calls_to("views.publish") == []
+
+
+async def test_the_watchlist_shows_each_business_with_status_and_buttons(bot: RunningBot) -> None:
+    await watch(bot, OPEN, label="ACME 상사")
+    await watch(bot, CLOSING, label="부산 지점")
+    await store_of(bot).statuses.record(OPEN, "01", provider="nhn", checked_at=datetime.now(UTC))
+
+    await open_home(bot)
+
+    view = await published(bot)
+    text = shown(view)
+    assert "📋 감시 중인 거래처 (2)" in text
+    assert "*220-81-62517*   ACME 상사\\n🟢 계속사업자(일반과세자) · 조회 <!date^" in text
+    assert "*124-81-00998*   부산 지점\\n⏳ 아직 조회 전" in text
+    assert set(home_buttons(view)) == {
+        f"home_recheck.{OPEN}",
+        f"home_unwatch.{OPEN}",
+        f"home_recheck.{CLOSING}",
+        f"home_unwatch.{CLOSING}",
+    }
+    assert "confirm" in home_buttons(view)[f"home_unwatch.{OPEN}"]
+    assert bot.nhn.calls(STATUS) == 0  # opening the tab looks nothing up
+
+
+async def test_scheduled_checks_show_as_the_status_and_the_recent_changes(bot: RunningBot) -> None:
+    await watch(bot, OPEN, label="ACME")
+    store = store_of(bot)
+    start = datetime.now(UTC)
+    for code, seconds in (("01", 1), ("06", 3)):
+        [due] = await store.watches.claim_due(
+            "test-scheduler", now=start + timedelta(days=1), lease=timedelta(minutes=5), limit=1
+        )
+        assert await store.watches.record_check(
+            due,
+            "test-scheduler",
+            status_code=code,
+            checked_at=start + timedelta(seconds=seconds),
+            next_check_at=start + timedelta(hours=12),
+        )
+    # A lookup older than the last scheduled check does not hide its result, also when
+    # a watch never checked makes the tab read the history from before it.
+    await watch(bot, CLOSING)
+    await store.statuses.record(OPEN, "01", provider="nhn", checked_at=start + timedelta(seconds=2))
+
+    await open_home(bot)
+
+    view = await published(bot)
+    text = shown(view)
+    assert "*220-81-62517*   ACME\\n*🔴 폐업자* · 조회 <!date^" in text
+    changes = view["blocks"][-1]["text"]["text"]
+    assert changes.startswith("• *220-81-62517* ACME: 🟢 계속사업자(일반과세자) → *🔴 폐업자* · ")
+
+
+async def test_another_workspaces_watches_are_not_shown(bot: RunningBot) -> None:
+    await watch(bot, OPEN)
+    bot.send.team_id = "T0OTHER"
+
+    await open_home(bot)
+
+    view = await published(bot)
+    assert "📋 감시 중인 거래처 (0)" in shown(view)
+    assert home_buttons(view) == {}
+
+
+async def test_re_check_looks_up_afresh_and_shows_the_new_status(bot: RunningBot) -> None:
+    await watch(bot, OPEN, label="ACME")
+    await store_of(bot).statuses.record(
+        OPEN, "01", provider="nhn", checked_at=datetime.now(UTC) - timedelta(minutes=1)
+    )
+    await open_home(bot)
+    await published(bot)
+    bot.nhn.statuses[OPEN] = "06"  # closed since: the cached answer would say open
+
+    await click(bot, f"home_recheck.{OPEN}", OPEN)
+
+    view = await published(bot, 2)
+    assert "*🔴 폐업자*" in shown(view)
+    assert bot.nhn.calls(STATUS) == 1
+    [entry] = await audit(bot)
+    assert (entry.user_id, entry.action, entry.subject, entry.outcome) == (
+        VIEWER,
+        "recheck",
+        OPEN,
+        "06",
+    )
+
+
+async def test_a_failed_re_check_is_explained_in_the_tab(bot: RunningBot) -> None:
+    await watch(bot, OPEN)
+    await open_home(bot)
+    await published(bot)
+    bot.nhn.script(STATUS, *[Reply.error(5000503)] * 10)
+
+    await click(bot, f"home_recheck.{OPEN}", OPEN)
+
+    view = await published(bot, 2)
+    first = view["blocks"][1]["text"]["text"]
+    assert first.startswith("⚠️ *220-81-62517* 다시 조회하지 못했습니다.\n")
+    [entry] = await audit(bot)
+    assert entry.action == "recheck"
+    assert entry.outcome.startswith("failed: ")
+
+
+@pytest.mark.parametrize("value", [OTHER, "2208162518", "<!channel>", ""])
+async def test_re_check_of_a_number_not_watched_looks_nothing_up(
+    bot: RunningBot, value: str
+) -> None:
+    await watch(bot, OPEN)
+    await open_home(bot)
+    await published(bot)
+
+    await click(bot, f"home_recheck.{OPEN}", value)
+
+    await published(bot, 2)
+    assert bot.nhn.calls(STATUS) == 0
+    assert await audit(bot) == []
+
+
+async def test_unwatch_removes_the_watch_and_republishes(bot: RunningBot) -> None:
+    await watch(bot, OPEN, label="ACME")
+    await watch(bot, CLOSING)
+    await open_home(bot)
+    await published(bot)
+
+    await click(bot, f"home_unwatch.{OPEN}", OPEN)
+
+    view = await published(bot, 2)
+    assert "220-81-62517" not in shown(view)
+    assert "124-81-00998" in shown(view)
+    assert [w.business_number for w in await store_of(bot).watches.list(TEAM_ID)] == [CLOSING]
+    [entry] = await audit(bot)
+    assert (entry.user_id, entry.action, entry.subject, entry.outcome) == (
+        VIEWER,
+        "unwatch",
+        OPEN,
+        "removed",
+    )
+
+
+async def test_unwatch_only_touches_the_clickers_workspace(bot: RunningBot) -> None:
+    await watch(bot, OPEN)
+    bot.send.team_id = "T0OTHER"
+    await open_home(bot)
+    await published(bot)
+
+    await click(bot, f"home_unwatch.{OPEN}", OPEN)
+
+    await published(bot, 2)
+    assert [w.business_number for w in await store_of(bot).watches.list(TEAM_ID)] == [OPEN]
+
+
+async def test_each_viewer_gets_their_own_view(bot: RunningBot) -> None:
+    await watch(bot, OPEN)
+    await open_home(bot, user="U0FIRST")
+    await published(bot, user="U0FIRST")
+    await open_home(bot, user="U0SECOND")
+
+    await published(bot, 2, user="U0SECOND")
+    assert [c.params["user_id"] for c in bot.slack.calls_to("views.publish")] == [
+        "U0FIRST",
+        "U0SECOND",
+    ]
+
+
+async def test_a_long_watchlist_and_hostile_labels_stay_within_slacks_limits(
+    bot: RunningBot,
+) -> None:
+    candidates = (f"{n}{d}" for n in range(100_000_000, 100_001_000) for d in range(10))
+    numbers = [number for number in candidates if bizno.checksum_ok(number)][:200]
+    now = datetime.now(UTC)
+    await store_of(bot).watches.add_many(
+        TEAM_ID,
+        dict.fromkeys(numbers, now),
+        channel_id=CHANNEL,
+        created_by=WATCHER,
+        now=now,
+    )
+    await watch(bot, OPEN, label=HOSTILE)
+
+    await open_home(bot)
+
+    view = await published(bot)
+    assert len(view["blocks"]) <= 100
+    assert "`/bizstatus list`" in shown(view)
+    assert "<!channel>" not in shown(view)
+    assert limit_violations(view["blocks"], view=True) == []
