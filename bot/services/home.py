@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -12,19 +11,13 @@ from bot.blocks.home import RECENT_CHANGES, home_view
 from bot.config import Settings
 from bot.domain import bizno
 from bot.errors import UserFacingError
-from bot.services.analysis import StatusCheck
 from bot.services.audit import Auditor
+from bot.services.status import StatusService
 from bot.services.watchlist import WatchlistService
 from bot.store import Store
 from bot.store.watches import Watch
 
 log = logging.getLogger(__name__)
-
-
-class StatusChecker(Protocol):
-    """What the Home tab needs of the status service."""
-
-    async def check(self, number: str, *, fresh: bool = False) -> StatusCheck: ...
 
 
 class HomeService:
@@ -33,7 +26,7 @@ class HomeService:
         *,
         client: AsyncWebClient,
         store: Store,
-        status: StatusChecker,
+        status: StatusService,
         watchlist: WatchlistService,
         auditor: Auditor,
         settings: Settings,

@@ -1,6 +1,7 @@
 """The App Home tab: the watchlist on opening it, and its Re-check and Unwatch buttons."""
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -108,6 +109,25 @@ async def test_an_empty_watchlist_explains_how_to_watch(bot: RunningBot) -> None
     assert "`/bizstatus watch 220-81-62517" in shown(view)
     assert home_buttons(view) == {}
     assert limit_violations(view["blocks"], view=True) == []
+
+
+async def test_a_refused_publish_is_logged_and_the_next_opening_works(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.slack.fail_next("views.publish", error="not_enabled", status=200, retry_after=None)
+
+    with caplog.at_level(logging.ERROR, logger="bot.services.home"):
+        await open_home(bot)
+        await bot.wait_for("views.publish")
+        await bot.settle(0.2)
+    assert bot.slack.home_view(VIEWER) is None
+    assert (
+        f"Could not publish the Home tab for user {VIEWER} in team {TEAM_ID}: not_enabled"
+        in caplog.messages
+    )
+
+    await open_home(bot)
+    await published(bot, 2)
 
 
 async def test_the_messages_tab_publishes_nothing(bot: RunningBot) -> None:
