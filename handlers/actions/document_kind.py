@@ -25,12 +25,15 @@ def register(app: AsyncApp, services: "Services") -> None:
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
+        value = str(action.get("value") or "")
+        if not value.isdigit():  # only the bot's own prompt carries a job id here
+            return
 
         async def replace_prompt(message: Message) -> None:
             await respond(replace_original=True, **message.as_kwargs())
 
         await services.uploads.on_kind_chosen(
-            int(action["value"]),
+            int(value),
             _KINDS[action["action_id"]],
             user_id=body["user"]["id"],
             replace_prompt=replace_prompt,

@@ -144,3 +144,23 @@ async def test_a_job_a_process_left_running_when_it_died_is_finished_after_a_res
     assert reply.params["thread_ts"] == message["ts"]
     assert "220-81-62517" in str(reply.params["blocks"])
     assert fake_nhn.calls("business") == 1
+
+
+async def test_file_shared_alone_is_analysed_once_in_the_thread_of_its_share(
+    bot: RunningBot,
+) -> None:
+    file = bot.slack.add_file(
+        "cert.pdf", b"%PDF-1.4 certificate", "application/pdf", "pdf", channel=CHANNEL
+    )
+    shared = file_shared_event(str(file["id"]), channel=CHANNEL, user=UPLOADER)
+
+    await bot.send.event(shared)
+    await bot.send.event(shared, retry_num=1)
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    await bot.settle(AFTER_GRACE_S)
+    assert bot.nhn.calls("business") == 1
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+    assert reply.params["channel"] == CHANNEL
+    share_ts = bot.slack.file_object(str(file["id"]))["shares"]["public"][CHANNEL][0]["ts"]
+    assert reply.params["thread_ts"] == share_ts

@@ -136,6 +136,7 @@ class _File:
     user: str
     channels: list[str]
     created: int
+    share_ts: str  # the message that shared it, as files.info lists under `shares`
     serve: Serve = "file"
     redirect_to: str | None = None
     deleted: bool = False
@@ -353,6 +354,7 @@ class FakeSlack:
         serve: Serve = "file",
         redirect_to: str | None = None,
         size: int | None = None,
+        share_ts: str | None = None,
     ) -> dict[str, Any]:
         """Register a file a person shared in `channel`; returns it as events carry it.
 
@@ -376,6 +378,7 @@ class FakeSlack:
                 user=user,
                 channels=[channel],
                 created=int(time.time()),
+                share_ts=share_ts or f"{int(time.time())}.{next(self._serial):06d}",
                 serve=serve,
                 redirect_to=redirect_to,
             )
@@ -837,6 +840,7 @@ class FakeSlack:
                 user=BOT_USER_ID,
                 channels=list(channels),
                 created=int(time.time()),
+                share_ts=f"{int(time.time())}.{next(self._serial):06d}",
             )
             self._files[stored.id] = stored
             self.uploads.append(
@@ -1017,6 +1021,15 @@ class FakeSlack:
             return "im"
         return "private" if channel_id.startswith("G") else "public"
 
+    def _shares(self, stored: _File) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        shares: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for channel in stored.channels:
+            scope = "public" if self._channel_kind(channel) == "public" else "private"
+            shares.setdefault(scope, {})[channel] = [
+                {"ts": stored.share_ts, "channel_name": channel.lower(), "team_id": TEAM_ID}
+            ]
+        return shares
+
     def _file_object(self, stored: _File) -> dict[str, Any]:
         by_kind: defaultdict[str, list[str]] = defaultdict(list)
         for channel in stored.channels:
@@ -1049,6 +1062,7 @@ class FakeSlack:
             "channels": by_kind["public"],
             "groups": by_kind["private"] + by_kind["mpim"],
             "ims": by_kind["im"],
+            "shares": self._shares(stored),
             "comments_count": 0,
             "has_rich_preview": False,
             "file_access": "visible",

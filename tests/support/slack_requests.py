@@ -264,7 +264,7 @@ def file_share_message(
 
     `channel_type` is "channel", "group" (private), "im" or "mpim".
     """
-    ts = ts or new_ts()
+    ts = ts or _shared_ts(file, channel) or new_ts()
     event: dict[str, Any] = {
         "type": "message",
         "subtype": "file_share",
@@ -292,6 +292,14 @@ def file_share_message(
     if thread_ts is not None:
         event["thread_ts"] = thread_ts
     return event
+
+
+def _shared_ts(file: dict[str, Any], channel: str) -> str | None:
+    """The share's ts that files.info reports, so the message and files.info agree."""
+    for scope in (file.get("shares") or {}).values():
+        for share in scope.get(channel) or []:
+            return str(share["ts"])
+    return None
 
 
 def file_shared_event(file_id: str, *, channel: str, user: str) -> dict[str, Any]:
