@@ -1,4 +1,5 @@
-"""The `ocrbot` command: run the bot, analyse files and look up statuses from the terminal.
+"""The `ocrbot` command: run the bot, analyse files, look up statuses and re-check the
+watchlist from the terminal.
 
 Exit codes: 0 success, 1 an API or network failure, 2 bad input or configuration.
 """
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain import bizno
+from bot.errors import UserFacingError
+from bot.i18n import Text
 from bot.logs import configure_logging
 from bot.ocr import DocumentKind, OcrClient, OcrError
 from bot.ocr.errors import InvalidInput
@@ -20,6 +23,11 @@ from bot.services.analysis import AnalysisService
 from bot.terminal import analysis_json, error_json, render, render_status, status_json
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+RECHECKED = Text(
+    ko="관심 거래처 {checked}곳을 다시 조회했습니다. "
+    "조회하지 못한 곳: {failed}곳 (잠시 후 다시 조회합니다).",
+    en="Re-checked {checked} watched businesses; {failed} lookups failed (tried again shortly).",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,12 +56,16 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, help="HTTP port (default 3000); in Socket Mode, serves /health there"
     )
 
+    commands.add_parser(
+        "recheck", help="re-check every watched business that is due, then exit (for cron)"
+    )
+
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply schema migrations")
     return parser
 
 
-def _say_error(error: OcrError, settings: Settings) -> int:
+def _say_error(error: UserFacingError, settings: Settings) -> int:
     print(error.user_message(settings.language), file=sys.stderr)
     return EXIT_BAD_INPUT if isinstance(error, InvalidInput) else EXIT_FAILURE
 
@@ -96,7 +108,7 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
         results = await AnalysisService(ocr, settings).check_statuses(numbers)
     code = EXIT_OK
     for number, result in zip(numbers, results, strict=True):
-        if isinstance(result, OcrError):
+        if isinstance(result, UserFacingError):
             code = max(code, _say_error(result, settings))
             if args.json:
                 print(
@@ -123,6 +135,24 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _recheck(args: argparse.Namespace, settings: Settings) -> int:
+    """Passes until nothing is due; failed lookups are due again soon, so this ends."""
+    from bot.app import Services, utc_now
+
+    services = await Services.start(settings)
+    claimed = failed = 0
+    try:
+        while True:
+            done = await services.watchlist.recheck_due(now=utc_now(), limit=settings.watch_batch)
+            if not done.claimed:
+                break
+            claimed, failed = claimed + done.claimed, failed + done.failed
+    finally:
+        await services.aclose()
+    print(RECHECKED.format(checked=claimed - failed, failed=failed)(settings.language))
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
 async def _db(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import upgrade
 
@@ -139,7 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(logging.DEBUG if args.verbose else quiet, secrets=settings.secrets())
         if args.command != "db":
             settings.ocr_api_version()
-        handler = {"analyze": _analyze, "status": _status, "run": _run, "db": _db}[args.command]
+        handler = {
+            "analyze": _analyze,
+            "status": _status,
+            "run": _run,
+            "recheck": _recheck,
+            "db": _db,
+        }[args.command]
         return asyncio.run(handler(args, settings))
     except ConfigError as error:
         print(error, file=sys.stderr)
