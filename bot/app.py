@@ -14,6 +14,7 @@ from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.audit import Auditor
 from bot.services.bizstatus import BizstatusService
+from bot.services.bulk import BulkCheckService
 from bot.services.home import HomeService
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
@@ -45,6 +46,7 @@ class Services:
     bizstatus: BizstatusService
     watchlist: WatchlistService
     home: HomeService
+    bulk: BulkCheckService
 
     @classmethod
     async def start(
@@ -82,6 +84,16 @@ class Services:
             clock=clock,
             worker_id=worker_id,
         )
+        bulk = BulkCheckService(
+            client=client,
+            downloader=downloader,
+            status=status,
+            notifier=notifier,
+            watchlist=watchlist,
+            auditor=auditor,
+            settings=settings,
+            clock=clock,
+        )
         return cls(
             settings=settings,
             client=client,
@@ -103,6 +115,7 @@ class Services:
                 auditor=auditor,
                 settings=settings,
             ),
+            bulk=bulk,
         )
 
     async def aclose(self) -> None:

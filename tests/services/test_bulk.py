@@ -581,8 +581,8 @@ async def test_watch_all_adds_every_valid_number_of_the_file(
         assert sorted(w.business_number for w in watched) == sorted([OPEN, CLOSED, INACTIVE])
         assert {w.created_by for w in watched} == {USER}
         assert {w.channel_id for w in watched} == {ALERTS}  # NOTIFY_CHANNEL hears of changes
-        assert "3" in shown(first)
-        assert shown(first) != shown(again)  # the second click added nothing
+        assert "3곳을 관심 거래처로 등록했습니다" in shown(first)
+        assert "0곳을 관심 거래처로 등록했습니다 (3곳은 이미 등록됨)" in shown(again)
 
 
 async def test_watch_all_with_a_forged_value_adds_nothing(bench: Bench) -> None:
