@@ -3,8 +3,8 @@
 from typing import Any
 
 from bot.domain import bizno
+from bot.errors import UserFacingError
 from bot.i18n import Language, Text
-from bot.ocr import OcrError
 from bot.services.analysis import Analysis, BusinessAnalysis, CardAnalysis, StatusCheck
 
 LOW_RESOLUTION = Text(
@@ -73,8 +73,9 @@ def _render_card(analysis: CardAnalysis, lang: Language) -> str:
     return "\n".join(lines)
 
 
-def error_json(error: OcrError, lang: Language) -> dict[str, Any]:
-    return {"code": error.code, "retryable": error.retryable, "message": error.user_message(lang)}
+def error_json(error: UserFacingError, lang: Language) -> dict[str, Any]:
+    code = getattr(error, "code", None)  # OCR and NTS errors carry the service's own code
+    return {"code": code, "retryable": error.retryable, "message": error.user_message(lang)}
 
 
 def status_json(check: StatusCheck, lang: Language) -> dict[str, Any]:

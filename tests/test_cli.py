@@ -124,7 +124,7 @@ def test_card_analysis_never_shows_the_full_number(
     ("content", "kind", "reason"),
     [
         (b"", "business", "빈 파일"),
-        (b"GIF89a not supported", "business", "PDF"),
+        (b"PK\x03\x04 a zip archive", "business", "PDF"),
         (b"%PDF-1.7 fake", "card", "PNG"),
     ],
 )
