@@ -57,26 +57,26 @@ _PROGRESS_FALLBACK = Text(
 _TITLE = Text(ko="*사업자 상태 일괄 조회 결과*", en="*Bulk business status check*")
 _READ = Text(
     ko="{rows:,}행을 읽어 번호 {numbers:,}개를 조회했습니다.",
-    en="Read {rows:,} rows and checked {numbers:,} numbers.",
+    en="Rows read: {rows:,}. Numbers checked: {numbers:,}.",
 )
 _COLUMN = Text(ko=" 열: {column}.", en=" Column: {column}.")
 _DUPLICATES = Text(
     ko=" 같은 번호가 다시 나온 {count:,}행은 한 번만 조회했습니다.",
-    en=" {count:,} rows repeated a number and were checked once.",
+    en=" Rows repeating an earlier number: {count:,}, each checked once.",
 )
 _COUNT = Text(ko="{count:,}개", en="{count:,}")
 _INVALID_COUNT = Text(ko="❌ 올바르지 않은 번호", en="❌ Invalid numbers")
 _FAILED_COUNT = Text(ko="⚠️ 조회하지 못함", en="⚠️ Lookup failed")
 _ALERTS = Text(ko="*휴업·폐업 사업자*", en="*Inactive and closed businesses*")
 _ROW = Text(ko="{row}행", en="row {row}")
-_INVALID = Text(ko="*올바르지 않은 번호* ({count:,}행)", en="*Invalid numbers* ({count:,} rows)")
+_INVALID = Text(ko="*올바르지 않은 번호* ({count:,}행)", en="*Invalid numbers* (rows: {count:,})")
 _FAILED = Text(
     ko="*조회하지 못한 번호* ({count:,}개)", en="*Numbers that could not be checked* ({count:,})"
 )
 _MORE_ROWS = Text(
     ko="… 외 {count:,}개는 결과 파일에 있습니다.", en="… and {count:,} more in the result file."
 )
-_TIMES = Text(ko="{count:,}개", en="{count:,} numbers")
+_TIMES = Text(ko="{count:,}개", en="count: {count:,}")
 _ATTACHED = Text(
     ko="📎 행별 결과는 아래 CSV 파일에 있습니다.", en="📎 Every row's result is in the CSV below."
 )
@@ -86,7 +86,7 @@ _NOT_ATTACHED = Text(
 )
 _CACHED = Text(
     ko="🕘 {count:,}개는 최근 조회 결과를 그대로 보여 줍니다(조회 시각은 결과 파일에).",
-    en="🕘 {count:,} results are from recent lookups (their times are in the result file).",
+    en="🕘 From recent lookups: {count:,} (their times are in the result file).",
 )
 _WATCH_ALL = Text(ko="모두 감시 목록에 추가", en="Watch all")
 _FALLBACK = Text(

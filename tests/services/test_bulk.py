@@ -389,7 +389,7 @@ async def test_english(fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path)
         await bench.run(bench.share(csv_bytes([["business number"], [OPEN], ["123"]])))
 
         text = shown(bench.thread_message())
-        assert "Read 2 rows and checked 1 numbers." in text
+        assert "Rows read: 2. Numbers checked: 1." in text
         assert "row 3 123: A business registration number has 10 digits, not 3" in text
         assert bench.result_rows()[0][:3] == ["row", "input", "number"]
 
