@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -231,13 +232,19 @@ class WatchlistService:
                 channel=watch.channel_id, unfurl_links=False, **message.as_kwargs()
             )
         except SlackApiError as error:
-            log.error(
-                "Could not post the status change of watched business %s to channel %s: %s. "
-                "Invite the bot to that channel.",
-                watch.business_number,
-                watch.channel_id,
-                error.response.get("error"),
-            )
+            self._announcement_failed(watch, str(error.response.get("error")))
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            self._announcement_failed(watch, type(error).__name__)
+
+    def _announcement_failed(self, watch: Watch, reason: str) -> None:
+        # The check stays recorded: one lost notice is better than a pass that stops here.
+        log.error(
+            "Could not post the status change of watched business %s to channel %s: %s. "
+            "Check that the bot is in that channel.",
+            watch.business_number,
+            watch.channel_id,
+            reason,
+        )
 
     def _first_check(self, team_id: str, number: str, now: datetime) -> datetime:
         return scheduled_check(team_id, number, after=now, interval=self._settings.watch_interval)

@@ -383,6 +383,30 @@ async def test_a_channel_the_bot_left_does_not_stop_the_pass(
         assert watch.last_status_code == "06"
 
 
+async def test_slack_out_of_reach_does_not_stop_the_pass(
+    service: WatchlistService,
+    store: Store,
+    clock: Clock,
+    fake_slack: FakeSlack,
+    fake_nhn: NhnFake,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    other = valid_numbers(1)[0]
+    for number in (NUMBER, other):
+        fake_nhn.statuses[number] = "06"
+        await service.watch(TEAM, number, label=None, user_id=USER, channel_id=HERE)
+    fake_slack.reset_next("chat.postMessage", times=3)  # the first post and both its retries
+    clock.now = START + DAY
+    assert (await service.recheck_due(now=clock.now, limit=10)).claimed == 2
+    errors = [call.error for call in fake_slack.calls_to("chat.postMessage")]
+    assert errors == ["connection_reset"] * 3 + [None]
+    assert "Could not post the status change" in caplog.text
+    for number in (NUMBER, other):
+        watch = await store.watches.get(TEAM, number)
+        assert watch is not None
+        assert watch.last_status_code == "06"
+
+
 # Watch, unwatch, list
 
 
