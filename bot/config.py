@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     ocr_timeout_s: float = Field(default=30.0, gt=0)
     ocr_deadline_s: float = Field(default=90.0, gt=0)
     ocr_max_attempts: int = Field(default=4, ge=1, le=10)
+    max_pdf_pages: int = Field(default=5, ge=1)  # NHN reads one page; each is sent alone
     low_confidence_threshold: float = Field(default=0.8, ge=0, le=1)
     language: Language = Language.KO
 
@@ -108,6 +109,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///ocrbot.db"
     job_lease: Duration = timedelta(minutes=5)
     job_max_attempts: int = Field(default=3, ge=1)
+    job_concurrency: int = Field(default=8, ge=1)
     job_poll_interval: Duration = timedelta(seconds=15)
 
     # Business status lookups

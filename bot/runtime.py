@@ -24,6 +24,7 @@ from bot.config import ConfigError, Settings
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+SHUTDOWN_GRACE_S = 10.0  # running analyses may finish; others resume elsewhere by lease
 
 
 def create_web_app(
@@ -112,6 +113,7 @@ class BotRuntime:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.services.uploads.finish(grace_s=SHUTDOWN_GRACE_S)
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
@@ -127,15 +129,18 @@ class BotRuntime:
         return report
 
     async def _work(self) -> None:
-        """Run due jobs and jobs whose worker died, at start-up and then periodically."""
+        """Start due jobs and jobs whose worker died: at start-up, whenever a slot frees,
+        and every JOB_POLL_INTERVAL (for jobs other processes recorded)."""
+        uploads = self.services.uploads
         interval = self.settings.job_poll_interval.total_seconds()
         while True:
             try:
-                ran = await self.services.uploads.run_pending()
+                started = await uploads.run_pending()
             except Exception:
                 log.exception("Job worker pass failed; trying again later")
-                ran = 0
-            await asyncio.sleep(0 if ran else interval)
+                started = 0
+            if not started:
+                await uploads.wait_for_slot(interval)
 
     async def _recheck_watches(self) -> None:
         """A watchlist pass every WATCH_POLL_INTERVAL, and at once again after a full batch."""

@@ -8,10 +8,11 @@ again by `run_pending`, which the runtime's worker calls every poll interval.
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +44,12 @@ _MAX_DOUBLINGS = 20  # far past MAX_RETRY_DELAY, and short of overflowing timede
 # What a Slack call can fail with once the client's own retries are spent.
 SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
 _ANALYSABLE = {"jpg": False, "jpeg": False, "png": False, "pdf": True}  # filetype -> is PDF
+GAVE_UP = Text(
+    ko="여러 번 시도했지만 이 파일을 분석하지 못했습니다. 파일을 다시 올려 주시고, "
+    "계속되면 관리자에게 알려 주세요.",
+    en="The file could not be analysed after several tries. Please upload it again, "
+    "and tell an admin if it keeps happening.",
+)
 UNEXPECTED = Text(
     ko="예상하지 못한 오류로 파일을 분석하지 못했습니다. 잠시 후 다시 올려 주세요. "
     "계속되면 관리자에게 알려 주세요.",
@@ -91,6 +98,13 @@ class UploadService:
         self._clock = clock
         self._worker_id = worker_id
         self._lang = settings.language
+        # A process claims only the jobs it can run now; the rest stay pending in the
+        # store for whichever process frees a slot first, so leases are held only while
+        # working and memory does not grow with the uploads waiting.
+        self._slots = settings.job_concurrency
+        self._running = 0
+        self._slot_freed = asyncio.Event()
+        self._started: set[asyncio.Task[None]] = set()
 
     # Events
 
@@ -183,7 +197,16 @@ class UploadService:
         """Analyse a claimed job and answer in its thread. Never raises.
 
         `file` is the file as the event described it; without it files.info says.
+        The lease is renewed while the job runs, so a slow analysis is not taken over.
         """
+        if job.attempts > self._settings.job_max_attempts:
+            # Its workers kept dying mid-job (each claim counts): stop, and say so.
+            await self._failed(job, RuntimeError("too many claims"), GAVE_UP, retryable=False)
+            return
+        async with self._lease_kept(job):
+            await self._run(job, file)
+
+    async def _run(self, job: ClaimedJob, file: SlackFile | None) -> None:
         await self._react(job.channel_id, job.message_ts, add=WORKING)
         try:
             if job.kind is None:  # only jobs with a kind are claimable
@@ -208,20 +231,68 @@ class UploadService:
             log.exception("Upload job %s failed unexpectedly", job.id)
             await self._failed(job, error, UNEXPECTED, retryable=False)
             return
-        await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+        if not await self._store.complete_job(job.id, self._worker_id, now=self._clock()):
+            log.warning("Upload job %s finished after another worker took it over", job.id)
         await self._react(job.channel_id, job.message_ts, remove=WORKING, add=DONE)
         if isinstance(result, BusinessAnalysis):
             await self._announce(job, result)
 
-    async def run_pending(self, limit: int = 4) -> int:
-        """Claim and run jobs that are due or whose worker died; how many ran."""
-        jobs = await self._store.claim_jobs(
-            self._worker_id, now=self._clock(), lease=self._settings.job_lease, limit=limit
-        )
-        await asyncio.gather(*(self.run(job) for job in jobs))
+    async def run_pending(self) -> int:
+        """Start as many due jobs (or jobs whose worker died) as there are free slots;
+        how many started. They run in the background."""
+        free = self._slots - self._running
+        if free <= 0:
+            return 0
+        self._running += free  # held while claiming, so no event handler takes them meanwhile
+        try:
+            jobs = await self._store.claim_jobs(
+                self._worker_id, now=self._clock(), lease=self._settings.job_lease, limit=free
+            )
+        finally:
+            self._running -= free
+        for job in jobs:
+            self._running += 1
+            task = asyncio.create_task(self._run_in_slot(job))
+            self._started.add(task)
+            task.add_done_callback(self._started.discard)
         return len(jobs)
 
+    async def wait_for_slot(self, timeout_s: float) -> None:
+        """Until a job finishes in this process, or `timeout_s`: when to look for work again."""
+        self._slot_freed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._slot_freed.wait(), timeout_s)
+
+    async def finish(self, grace_s: float) -> None:
+        """At shutdown: let running jobs end within `grace_s`; any still running keep their
+        lease until it runs out and another process takes them over."""
+        deadline = asyncio.get_running_loop().time() + grace_s
+        while self._running and (left := deadline - asyncio.get_running_loop().time()) > 0:
+            await self.wait_for_slot(left)
+        for task in self._started:
+            task.cancel()
+
     # Internals
+
+    @contextlib.asynccontextmanager
+    async def _lease_kept(self, job: ClaimedJob) -> AsyncIterator[None]:
+        lease = self._settings.job_lease
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(lease.total_seconds() / 3)
+                if not await self._store.extend_lease(
+                    job.id, self._worker_id, now=self._clock(), lease=lease
+                ):
+                    return  # finished meanwhile, or taken over: completion will tell
+
+        renewal = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
 
     async def _receive(self, upload: Upload, file: dict[str, Any]) -> None:
         try:
@@ -279,11 +350,28 @@ class UploadService:
         return True
 
     async def _run_now(self, job_id: int, file: SlackFile | None = None) -> None:
-        claimed = await self._store.claim_job(
-            job_id, self._worker_id, now=self._clock(), lease=self._settings.job_lease
-        )
-        if claimed is not None:
-            await self.run(claimed, file)
+        """Run a job this process just recorded, if it has a free slot; else it stays pending."""
+        if self._running >= self._slots:
+            return
+        self._running += 1
+        try:
+            claimed = await self._store.claim_job(
+                job_id, self._worker_id, now=self._clock(), lease=self._settings.job_lease
+            )
+            if claimed is not None:
+                await self.run(claimed, file)
+        finally:
+            self._free_slot()
+
+    async def _run_in_slot(self, job: ClaimedJob) -> None:
+        try:
+            await self.run(job)
+        finally:
+            self._free_slot()
+
+    def _free_slot(self) -> None:
+        self._running -= 1
+        self._slot_freed.set()
 
     async def _failed(
         self, job: ClaimedJob, error: Exception, message: Text, *, retryable: bool

@@ -109,6 +109,18 @@ class Store:
         async with self._engine.begin() as connection:
             return (await connection.execute(statement)).rowcount == 1
 
+    async def extend_lease(
+        self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
+    ) -> bool:
+        """Keep holding a running job for `lease` from `now`; False if another worker has it."""
+        statement = (
+            sa.update(upload_jobs)
+            .where(_held_by(job_id, worker_id))
+            .values(lease_until=now + lease, updated_at=now)
+        )
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1
+
     async def fail_job(
         self,
         job_id: int,

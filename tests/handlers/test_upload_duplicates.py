@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.runtime import EVENTS_PATH, BotRuntime
@@ -100,13 +101,10 @@ async def test_a_restarted_bot_does_not_analyse_a_file_again(
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
-async def test_a_job_a_process_left_running_when_it_died_is_finished_after_a_restart(
-    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+async def abandon_job(
+    settings: Settings, file: dict[str, Any], message: dict[str, Any], *, claims: int
 ) -> None:
-    database = tmp_path / "bot.db"
-    settings = bot_settings(fake_slack, fake_nhn, database, slack_signing_secret)
-    file = certificate(fake_slack)
-    message = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+    """Record the upload as a job that `claims` processes took and died with, long ago."""
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     store = await Store.open(settings.database_url)
     try:
@@ -124,13 +122,26 @@ async def test_a_job_a_process_left_running_when_it_died_is_finished_after_a_res
             now=long_ago,
         )
         assert job_id is not None
-        # Claimed by a process that then died: its lease ran out long ago.
-        claimed = await store.claim_job(
-            job_id, "dead-worker", now=long_ago, lease=timedelta(minutes=5)
-        )
-        assert claimed is not None
+        for claim in range(claims):
+            # Each lease ran out long ago: the process holding it died.
+            claimed = await store.claim_job(
+                job_id,
+                f"dead-worker-{claim}",
+                now=long_ago + timedelta(minutes=10 * claim),
+                lease=timedelta(minutes=5),
+            )
+            assert claimed is not None
     finally:
         await store.close()
+
+
+async def test_a_job_a_process_left_running_when_it_died_is_finished_after_a_restart(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+) -> None:
+    settings = bot_settings(fake_slack, fake_nhn, tmp_path / "bot.db", slack_signing_secret)
+    file = certificate(fake_slack)
+    message = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+    await abandon_job(settings, file, message, claims=1)
 
     async with running_bot(settings, slack_signing_secret, fake_slack) as sender:
         # The worker's first pass, at start-up, takes the job over.
@@ -144,6 +155,23 @@ async def test_a_job_a_process_left_running_when_it_died_is_finished_after_a_res
     assert reply.params["thread_ts"] == message["ts"]
     assert "220-81-62517" in str(reply.params["blocks"])
     assert fake_nhn.calls("business") == 1
+
+
+async def test_a_job_whose_workers_keep_dying_stops_and_tells_the_uploader(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+) -> None:
+    settings = bot_settings(fake_slack, fake_nhn, tmp_path / "bot.db", slack_signing_secret)
+    file = certificate(fake_slack)
+    message = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+    await abandon_job(settings, file, message, claims=settings.job_max_attempts)
+
+    async with running_bot(settings, slack_signing_secret, fake_slack):
+        await eventually(lambda: fake_slack.reactions_on(CHANNEL, message["ts"]) == ["warning"])
+
+    [reply] = fake_slack.calls_to("chat.postMessage")
+    assert reply.params["thread_ts"] == message["ts"]
+    assert "여러 번 시도했지만" in reply.params["text"] + str(reply.params["blocks"])
+    assert fake_nhn.calls("business") == 0
 
 
 async def test_file_shared_alone_is_analysed_once_in_the_thread_of_its_share(

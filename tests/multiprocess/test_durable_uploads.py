@@ -99,7 +99,8 @@ async def test_two_processes_analyse_each_of_100_uploads_once(
             await asyncio.sleep(1.5)  # a second analysis would show up here
 
     assert fake_nhn.calls("business") == 100
-    assert fake_nhn.calls("business/status") == 100
+    # Every fake certificate carries the same number: the status cache answers most.
+    assert 1 <= fake_nhn.calls("business/status") < 100
     replies = thread_replies(fake_slack)
     assert set(replies) == {event["ts"] for _, event in uploads}
     assert set(replies.values()) == {1}

@@ -283,3 +283,15 @@ async def test_enqueue_returns_the_id_the_job_is_found_under(store: Store) -> No
     assert found.id == job_id
     assert found.message_ts == "1772442000.000100"
     assert found.channel_type == "channel"
+
+
+async def test_a_worker_that_extends_its_lease_keeps_the_job(store: Store) -> None:
+    job_id = await store.enqueue_upload(upload("F1"), now=T0)
+    assert job_id is not None
+    assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
+    assert await store.extend_lease(
+        job_id, "w1", now=T0 + LEASE - timedelta(seconds=1), lease=LEASE
+    )
+    assert await store.claim_jobs("w2", now=T0 + LEASE + timedelta(seconds=1), lease=LEASE) == []
+    assert not await store.extend_lease(job_id, "w2", now=T0, lease=LEASE)
+    assert await store.complete_job(job_id, "w1", now=T0 + LEASE)
