@@ -71,6 +71,7 @@ class Services:
             analysis=analysis,
             downloader=downloader,
             notifier=notifier,
+            auditor=auditor,
             settings=settings,
             clock=clock,
             worker_id=worker_id,

@@ -29,9 +29,11 @@ from bot.blocks.prompts import kind_chosen, kind_prompt
 from bot.config import Settings
 from bot.domain.certificate import CertificateField
 from bot.domain.upload_kind import UploadKind, guess_kind
+from bot.errors import UserFacingError
 from bot.i18n import Text
-from bot.ocr import DocumentKind, OcrError
-from bot.services.analysis import AnalysisService, BusinessAnalysis
+from bot.ocr import DocumentKind
+from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
+from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
 from bot.slack.files import DownloadError, SlackFile, SlackFileDownloader
 from bot.store import ClaimedJob, JobState, Store, UploadJob
@@ -85,6 +87,7 @@ class UploadService:
         analysis: AnalysisService,
         downloader: SlackFileDownloader,
         notifier: TeamNotifier,
+        auditor: Auditor,
         settings: Settings,
         clock: Callable[[], datetime],
         worker_id: str,
@@ -94,6 +97,7 @@ class UploadService:
         self._analysis = analysis
         self._downloader = downloader
         self._notifier = notifier
+        self._auditor = auditor
         self._settings = settings
         self._clock = clock
         self._worker_id = worker_id
@@ -224,8 +228,9 @@ class UploadService:
                     result, self._lang, file_name=slack_file.name, private_copy=_is_public(job)
                 )
                 await self._post(job, message, private=_is_public(job))
-        except (OcrError, DownloadError) as error:
-            await self._failed(job, error, error.user_message, retryable=_retryable(error))
+            await self._audit(job, *_audit_subject_and_outcome(job, result))
+        except UserFacingError as error:
+            await self._failed(job, error, error.user_message, retryable=error.retryable)
             return
         except Exception as error:
             log.exception("Upload job %s failed unexpectedly", job.id)
@@ -389,6 +394,8 @@ class UploadService:
         if state is JobState.PENDING:
             log.info("Upload job %s will be retried: %s", job.id, _error_label(error))
             return
+        # The class, not the numeric code: the audit log masks long digit runs.
+        await self._audit(job, job.file_id, f"failed: {type(error).__name__}")
         try:
             await self._post(job, failure(message, self._lang, file_name=None))
         except SLACK_FAILURES as post_error:
@@ -408,6 +415,16 @@ class UploadService:
         """
         doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
         return min(self._settings.job_poll_interval * (1 << doublings), MAX_RETRY_DELAY)
+
+    async def _audit(self, job: ClaimedJob, subject: str, outcome: str) -> None:
+        action: AuditAction = "upload_card" if job.kind == "card" else "upload_business"
+        await self._auditor.record(
+            team_id=job.team_id,
+            user_id=job.user_id,
+            action=action,
+            subject=subject,
+            outcome=outcome,
+        )
 
     async def _announce(self, job: ClaimedJob, result: BusinessAnalysis) -> None:
         """Tell the team about a closed or inactive business, after the uploader has the answer."""
@@ -468,13 +485,25 @@ class UploadService:
                 log.debug("Reaction %s on %s %s: %s", name, channel, ts, _slack_error(error))
 
 
+def _audit_subject_and_outcome(job: ClaimedJob, result: Analysis) -> tuple[str, str]:
+    """What the audit log keeps of a result: a business number, or a card's brand and
+    last four at most."""
+    if isinstance(result, BusinessAnalysis):
+        number = result.number
+        if number is None or number.digits is None:
+            return job.file_id, "no registration number read"
+        if result.status is not None:
+            return number.digits, f"status {result.status.status.value}"
+        return number.digits, "checksum failed" if not number.checksum_ok else "status failed"
+    card = result.number
+    if card is None:
+        return job.file_id, "card number not read"
+    return f"{card.brand.value} ••••{card.last4}", "read"
+
+
 def _is_public(job: ClaimedJob) -> bool:
     # Unknown channel types are treated as public: the safe side for card numbers.
     return job.channel_type not in ("group", "im", "mpim")
-
-
-def _retryable(error: OcrError | DownloadError) -> bool:
-    return bool(getattr(error, "retryable", False))
 
 
 def _error_label(error: Exception) -> str:

@@ -141,9 +141,10 @@ class DownloadError(UserFacingError):
     """A Slack file could not be fetched. `user_message` says what happened and what to do;
     str() is its English text and never holds a token or a URL."""
 
-    def __init__(self, user_message: Text) -> None:
+    def __init__(self, user_message: Text, *, retryable: bool = False) -> None:
         super().__init__(user_message.en)
         self.user_message = user_message
+        self.retryable = retryable
 
 
 class FilesReadScopeMissing(DownloadError):
@@ -212,7 +213,7 @@ class SlackFileDownloader:
             raise DownloadFailed(_FILE_INFO_FAILED.format(error=code)) from None
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
             log.warning("files.info for file %s failed: %s", file_id, type(error).__name__)
-            raise DownloadFailed(_NETWORK) from None
+            raise DownloadFailed(_NETWORK, retryable=True) from None
         return SlackFile.from_api(response["file"])
 
     def check_size(self, file: SlackFile) -> None:
@@ -257,7 +258,7 @@ class SlackFileDownloader:
                     url.host,
                     type(error).__name__,
                 )
-                raise DownloadFailed(_NETWORK) from None
+                raise DownloadFailed(_NETWORK, retryable=True) from None
         log.warning("file %s: more than %d redirects; stopped", file.id, MAX_REDIRECTS)
         raise DownloadFailed(_TOO_MANY_REDIRECTS)
 
@@ -272,7 +273,10 @@ class SlackFileDownloader:
             target = None
         if target is None:
             log.warning("file %s: HTTP %d with no usable Location", file.id, response.status_code)
-            raise DownloadFailed(_HTTP_ERROR.format(status=response.status_code))
+            raise DownloadFailed(
+                _HTTP_ERROR.format(status=response.status_code),
+                retryable=response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR,
+            )
         log.info("file %s: redirected to host %r", file.id, target.host)
         return target
 
@@ -285,7 +289,10 @@ class SlackFileDownloader:
             )
             if response.status_code in (httpx.codes.NOT_FOUND, httpx.codes.GONE):
                 raise DownloadFailed(_FILE_GONE)
-            raise DownloadFailed(_HTTP_ERROR.format(status=response.status_code))
+            raise DownloadFailed(
+                _HTTP_ERROR.format(status=response.status_code),
+                retryable=response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR,
+            )
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         body = bytearray()
         if content_type != "text/html":
