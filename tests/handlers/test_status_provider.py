@@ -8,8 +8,8 @@ import pytest
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
 from tests.handlers.images import png
 from tests.support.nhn import STATUS
-from tests.support.nts import CLOSED, NtsFake
-from tests.support.slack_requests import file_share_message
+from tests.support.nts import CLOSED, INACTIVE, NtsFake
+from tests.support.slack_requests import file_share_message, new_ts
 
 OPEN = "220-81-62517"
 OPEN_DIGITS = "2208162517"
@@ -69,6 +69,44 @@ async def test_a_second_lookup_within_the_ttl_costs_no_call(
     assert fake_nts.batches() == [[OPEN_DIGITS], [SHUT_DIGITS]]
     assert "🟢" in first
     assert second.count("🟢") == 2
+
+
+async def test_a_withdrawn_service_key_is_explained_with_what_to_do(
+    bot: RunningBot, fake_nts: NtsFake
+) -> None:
+    fake_nts.revoke_key()
+
+    shown = await ask(bot, f"{OPEN} {SHUT}")
+
+    assert f"{OPEN}: 조회하지 못함" in shown  # the fallback text, one line per number
+    assert f"{SHUT}: 조회하지 못함" in shown
+    assert "NTS_SERVICE_KEY" in shown
+    assert "관리자" in shown
+    assert fake_nts.calls == 1
+    assert bot.nhn.calls(STATUS) == 0
+
+
+async def test_the_recheck_button_asks_the_nts_again_despite_the_cache(
+    bot: RunningBot, fake_nts: NtsFake
+) -> None:
+    await ask(bot, OPEN)
+    fake_nts.businesses[OPEN_DIGITS] = INACTIVE
+    url = bot.slack.response_url()
+    click = bot.send.block_action(
+        "recheck_status",
+        OPEN_DIGITS,
+        user="U0CHECKER",
+        channel=CHANNEL,
+        message_ts=new_ts(),
+        response_url=url,
+    )
+
+    assert (await bot.send.action(click)).status_code == 200
+
+    await eventually(lambda: len(bot.slack.responses(url)) == 1)
+    [answer] = bot.slack.responses(url)
+    assert "🟡 휴업자" in json.dumps(answer["blocks"], ensure_ascii=False)
+    assert fake_nts.batches() == [[OPEN_DIGITS], [OPEN_DIGITS]]
 
 
 async def test_a_certificate_reply_shows_the_nts_status(bot: RunningBot, fake_nts: NtsFake) -> None:
