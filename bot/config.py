@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     business_channels: IdList = Field(default_factory=list)
     card_channels: IdList = Field(default_factory=list)
+    card_delete_original: bool = False
     file_max_bytes: int = Field(default=50 * 1000 * 1000, gt=0)
     notify_channel: str | None = None
     notify_cooldown: Duration = timedelta(days=7)

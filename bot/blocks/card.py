@@ -4,18 +4,45 @@ The number is shown only as `CardNumber.masked()` (last four digits): the
 domain type offers nothing else, and file names go through `file_line`.
 """
 
+import re
+from collections.abc import Sequence
+from typing import Literal
+
 from bot.blocks.elements import Block, context, fields, file_line, header, section
 from bot.blocks.message import Message, compose
 from bot.i18n import Language, Text
 from bot.services.analysis import CardAnalysis
 
 _TITLE = Text(ko="신용카드 인식 결과", en="Credit card")
+OriginalFate = Literal["shown", "deleted", "undeletable"]
+
 _PRIVATE_COPY = Text(
-    ko="🔒 *나에게만 보이는 결과입니다.* 공개 채널이라 올린 분에게만 보냈습니다.\n"
-    "⚠️ 원본 사진에는 카드 번호 전체가 보입니다. 채널에서 사진을 삭제해 주세요.",
-    en="🔒 *Only you can see this.* The channel is public, so the result went to you alone.\n"
-    "⚠️ The original photo shows the full card number: please delete it from the channel.",
+    ko="🔒 *나에게만 보이는 결과입니다.* 공개 채널이라 올린 분에게만 보냈습니다.",
+    en="🔒 *Only you can see this.* The channel is public, so the result went to you alone.",
 )
+_ORIGINAL: dict[OriginalFate, Text] = {
+    "shown": Text(
+        ko="⚠️ 원본 사진에는 카드 번호 전체가 보입니다. 채널에서 사진을 삭제해 주세요.",
+        en="⚠️ The original photo shows the full card number: please delete it from the channel.",
+    ),
+    "deleted": Text(
+        ko="🗑️ 카드 번호 전체가 보이는 원본 사진은 봇이 삭제했습니다.",
+        en="🗑️ The bot deleted the original photo, which showed the full card number.",
+    ),
+    "undeletable": Text(
+        ko="⚠️ 원본 사진에는 카드 번호 전체가 보이는데, Slack이 봇의 삭제를 허용하지 "
+        "않았습니다. 직접 삭제해 주세요.",
+        en="⚠️ The original photo shows the full card number and Slack did not let the bot "
+        "delete it: please delete it yourself.",
+    ),
+}
+_DECLINED = Text(
+    ko="🔒 카드 사진은 {channels} 채널에서만 분석합니다. 이 사진은 읽지 않았습니다. "
+    "카드 번호가 보인다면 사진을 삭제해 주세요.",
+    en="🔒 Card photos are analysed only in {channels}. Nothing was read from this one; "
+    "if it shows a card number, please delete it.",
+)
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 _NUMBER = Text(ko="카드 번호", en="Card number")
 _NUMBER_MISSING = Text(ko="카드 번호를 인식하지 못했습니다", en="Card number not recognised")
 _BRAND = Text(ko="카드 브랜드", en="Brand")
@@ -38,11 +65,18 @@ _LOW_RESOLUTION = Text(
 
 
 def card_result(
-    analysis: CardAnalysis, lang: Language, *, file_name: str, private_copy: bool
+    analysis: CardAnalysis,
+    lang: Language,
+    *,
+    file_name: str,
+    private_copy: bool,
+    original: OriginalFate = "shown",
 ) -> Message:
+    """The result; a `private_copy` (sent to the uploader alone) also says what became of
+    the original photo, which otherwise `original_notice` tells the uploader privately."""
     blocks: list[Block] = [header(_TITLE(lang))]
     if private_copy:
-        blocks.append(section(_PRIVATE_COPY(lang)))
+        blocks.append(section(f"{_PRIVATE_COPY(lang)}\n{_ORIGINAL[original](lang)}"))
     blocks.append(context(file_line(file_name)))
     number = analysis.number
     card_fields = []
@@ -61,6 +95,19 @@ def card_result(
     if analysis.low_resolution:
         blocks.append(context(_LOW_RESOLUTION(lang)))
     return compose(_fallback(analysis, lang), blocks, lang)
+
+
+def original_notice(original: OriginalFate, lang: Language) -> Message:
+    """For the uploader alone: what became of the photo that shows the full number."""
+    text = _ORIGINAL[original](lang)
+    return compose(text, [section(text)], lang)
+
+
+def card_declined(card_channels: Sequence[str], lang: Language) -> Message:
+    """For the uploader alone: card analysis is allowed only in CARD_CHANNELS."""
+    channels = ", ".join(f"<#{c}>" for c in card_channels if _CHANNEL_ID.fullmatch(c))
+    text = _DECLINED.format(channels=channels or "CARD_CHANNELS")(lang)
+    return compose(text, [section(text)], lang)
 
 
 def _expiry_text(analysis: CardAnalysis, lang: Language) -> str:

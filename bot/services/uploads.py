@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
 from bot.blocks.business import business_result
-from bot.blocks.card import card_result
+from bot.blocks.card import OriginalFate, card_declined, card_result, original_notice
 from bot.blocks.notices import failure, unsupported_file
 from bot.blocks.prompts import kind_chosen, kind_prompt
 from bot.config import Settings
@@ -211,6 +211,12 @@ class UploadService:
             await self._run(job, file)
 
     async def _run(self, job: ClaimedJob, file: SlackFile | None) -> None:
+        if job.kind == "card" and not self._card_allowed(job.channel_id):
+            await self._post(
+                job, card_declined(self._settings.card_channels, self._lang), private=True
+            )
+            await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+            return
         await self._react(job.channel_id, job.message_ts, add=WORKING)
         try:
             if job.kind is None:  # only jobs with a kind are claimable
@@ -224,10 +230,18 @@ class UploadService:
                     job, business_result(result, self._lang, file_name=slack_file.name)
                 )
             else:
+                public = _is_public(job)
+                original = await self._dispose_of_original(job)
                 message = card_result(
-                    result, self._lang, file_name=slack_file.name, private_copy=_is_public(job)
+                    result,
+                    self._lang,
+                    file_name=slack_file.name,
+                    private_copy=public,
+                    original=original,
                 )
-                await self._post(job, message, private=_is_public(job))
+                await self._post(job, message, private=public)
+                if not public:  # the result is in the thread; this is for the uploader alone
+                    await self._post(job, original_notice(original, self._lang), private=True)
             await self._audit(job, *_audit_subject_and_outcome(job, result))
         except UserFacingError as error:
             await self._failed(job, error, error.user_message, retryable=error.retryable)
@@ -415,6 +429,27 @@ class UploadService:
         """
         doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
         return min(self._settings.job_poll_interval * (1 << doublings), MAX_RETRY_DELAY)
+
+    def _card_allowed(self, channel_id: str) -> bool:
+        allowed = self._settings.card_channels
+        return not allowed or channel_id in allowed
+
+    async def _dispose_of_original(self, job: ClaimedJob) -> OriginalFate:
+        """Delete the photo showing the full number when CARD_DELETE_ORIGINAL is set.
+
+        A bot token usually may not delete a person's file; that is reported, not raised.
+        """
+        if not self._settings.card_delete_original:
+            return "shown"
+        try:
+            await self._client.files_delete(file=job.file_id)
+        except SlackApiError as error:
+            log.info("Upload job %s: files.delete refused: %s", job.id, _slack_error(error))
+            return "undeletable"
+        except SLACK_FAILURES as error:
+            log.warning("Upload job %s: files.delete failed: %s", job.id, _slack_error(error))
+            return "undeletable"
+        return "deleted"
 
     async def _audit(self, job: ClaimedJob, subject: str, outcome: str) -> None:
         action: AuditAction = "upload_card" if job.kind == "card" else "upload_business"

@@ -110,5 +110,41 @@ async def test_in_a_private_channel_or_a_dm_the_card_is_a_thread_reply(
     assert FULL_NUMBER_WARNING not in shown(reply.params)  # everyone there may see the photo
     assert reply.params["text"]
     assert limit_violations(reply.params["blocks"]) == []
-    assert bot.slack.calls_to("chat.postEphemeral") == []
+    # The warning about the original goes to the uploader alone.
+    [notice] = await bot.wait_for("chat.postEphemeral")
+    assert notice.params["user"] == UPLOADER
+    assert notice.params["thread_ts"] == event["ts"]
+    assert FULL_NUMBER_WARNING in shown(notice.params)
     assert_no_card_number_anywhere(bot, caplog)
+
+
+@pytest.mark.parametrize("bot_overrides", [{"card_channels": ["C0CARDS"]}])
+async def test_card_channels_are_the_only_places_cards_are_read(bot: RunningBot) -> None:
+    declined = upload_card(bot, "C_PURCHASING", "channel")
+    await bot.send.event(declined)
+    [refusal] = await bot.wait_for("chat.postEphemeral")
+    assert refusal.params["user"] == UPLOADER
+    assert "<#C0CARDS>" in shown(refusal.params)
+    assert bot.nhn.calls("credit-card") == 0
+
+    await bot.send.event(upload_card(bot, "C0CARDS", "channel"))
+    await bot.wait_for("chat.postEphemeral", 2)
+    assert bot.nhn.calls("credit-card") == 1
+
+
+@pytest.mark.parametrize("bot_overrides", [{"card_delete_original": True}])
+@pytest.mark.parametrize(
+    ("deletable", "said"),
+    [(True, "원본 사진은 봇이 삭제했습니다"), (False, "Slack이 봇의 삭제를 허용하지")],
+)
+async def test_the_original_is_deleted_when_asked_and_slack_allows_it(
+    bot: RunningBot, deletable: bool, said: str
+) -> None:
+    bot.slack.files_deletable = deletable
+    event = upload_card(bot, "C_PURCHASING", "channel")
+    await bot.send.event(event)
+    [reply] = await bot.wait_for("chat.postEphemeral")
+    assert said in shown(reply.params)
+    [delete] = bot.slack.calls_to("files.delete")
+    assert delete.params["file"] == event["files"][0]["id"]
+    assert (delete.error is None) is deletable
