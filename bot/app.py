@@ -106,7 +106,7 @@ class Services:
             auditor=auditor,
             notifier=notifier,
             uploads=uploads,
-            bizstatus=BizstatusService(analysis, notifier, settings),
+            bizstatus=BizstatusService(analysis, notifier, watchlist, settings),
             watchlist=watchlist,
             home=HomeService(
                 client=client,

@@ -17,7 +17,7 @@ from bot.blocks.elements import (
 )
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import date, escape, literal, plain
-from bot.blocks.status import CHECKED_AT, status_line
+from bot.blocks.status import CHECKED_AT, status_line, watch_button
 from bot.domain.certificate import CertificateField, FieldReading
 from bot.i18n import Language, Text
 from bot.services.analysis import BusinessAnalysis, RecognisedNumber
@@ -84,6 +84,7 @@ def business_result(analysis: BusinessAnalysis, lang: Language, *, file_name: st
             actions(
                 ids.BUSINESS_ACTIONS_BLOCK,
                 button(_RECHECK(lang), action_id=ids.RECHECK_STATUS, value=digits),
+                watch_button(digits, lang),
             )
         )
     return compose(_fallback(analysis, lang), blocks, lang)

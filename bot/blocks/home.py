@@ -119,7 +119,10 @@ def _watch_blocks(watch: Watch, lang: Language) -> list[Block]:
         if watch.last_checked_at is not None:
             state += " · " + CHECKED_AT.format(when=date(watch.last_checked_at))(lang)
     unwatch = button(
-        _UNWATCH(lang), action_id=f"{ids.HOME_UNWATCH}.{digits}", value=digits, style="danger"
+        _UNWATCH(lang),
+        action_id=ids.per_number(ids.HOME_UNWATCH, digits),
+        value=digits,
+        style="danger",
     )
     business = number
     if watch.label and (plain_label := plain(watch.label, _CONFIRM_LABEL_CHARS).strip()):
@@ -135,7 +138,9 @@ def _watch_blocks(watch: Watch, lang: Language) -> list[Block]:
         section(f"{title}\n{state}"),
         actions(
             f"{ids.HOME_WATCH_BLOCK}.{digits}",
-            button(_RECHECK(lang), action_id=f"{ids.HOME_RECHECK}.{digits}", value=digits),
+            button(
+                _RECHECK(lang), action_id=ids.per_number(ids.HOME_RECHECK, digits), value=digits
+            ),
             unwatch,
         ),
     ]

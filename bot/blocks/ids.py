@@ -11,10 +11,11 @@ The scheme:
   SHARE_STATUS: the checks to repeat in the channel, as built by
   `bot.blocks.status.share_value` (JSON, see there);
   CHOOSE_KIND_*: the upload job's id as a decimal string ("42");
-  HOME_RECHECK, HOME_UNWATCH: the ten digits of a watched number. The Home tab
-  shows these buttons once per watch, so each action_id there is the constant
-  plus "." and the digits (action_ids are unique within a view); handlers
-  match the prefix and read the number from the value;
+  HOME_RECHECK, HOME_UNWATCH: the ten digits of a watched number.
+  Where a message or view shows the same button once per number (the Home tab,
+  status results of several numbers), its action_id is `per_number(constant,
+  digits)`, since action_ids must be unique there; handlers register
+  `matching(constant)` and read the number from the value;
   BULK_WATCH_ALL: the Slack file id of the CSV whose numbers to watch
   ("F07ABC12345"): the click reads the file again.
   Values reach the bot back from Slack unchanged but can be forged by anyone
@@ -23,6 +24,8 @@ The scheme:
   handler or `limits.fit` needs to find. Unique within a message; when `fit`
   continues a section it adds `.2`, `.3`.
 """
+
+import re
 
 RECHECK_STATUS = "recheck_status"
 SHARE_STATUS = "share_status"
@@ -41,3 +44,13 @@ KIND_CHOICE_BLOCK = "kind_choice"
 MORE_BLOCK = "fit_more"
 HOME_WATCH_BLOCK = "home_watch"  # + "." and the digits: one actions block per watch
 BULK_ACTIONS_BLOCK = "bulk_actions"
+
+
+def per_number(action_id: str, digits: str) -> str:
+    """The action_id of one of several such buttons in a message or view."""
+    return f"{action_id}.{digits}"
+
+
+def matching(action_id: str) -> re.Pattern[str]:
+    """Matches `action_id` alone and every `per_number` form of it."""
+    return re.compile(rf"^{re.escape(action_id)}(?:\.\d+)?$")

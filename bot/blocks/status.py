@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.elements import EMPTY, NAME_CHARS, Block, actions, button, context, section
@@ -39,6 +40,7 @@ _PRIVATE = Text(
     ko="🔒 나에게만 보이는 결과입니다. 팀과 함께 보려면 *채널에 공유*를 누르세요.",
     en="🔒 Only you can see this. Press *Share to channel* to show it to the channel.",
 )
+_WATCH = Text(ko="관심 거래처로 등록", en="Watch")
 _SHARE = Text(ko="채널에 공유", en="Share to channel")
 _SHARED_BY = Text(
     ko="{user}님이 공유한 사업자 상태 조회 결과입니다.",
@@ -80,7 +82,10 @@ def status_results(entries: list[StatusEntry], lang: Language, *, shareable: boo
 
     The Share button appears when `shareable` and at least one number was checked.
     """
-    blocks = [section(_TITLE.format(count=len(entries))(lang)), *_entry_blocks(entries, lang)]
+    blocks = [
+        section(_TITLE.format(count=len(entries))(lang)),
+        *_entry_blocks(entries, lang, watchable=shareable),
+    ]
     value = share_value(entries)
     if shareable and value != "[]":
         blocks.append(context(_PRIVATE(lang)))
@@ -91,6 +96,14 @@ def status_results(entries: list[StatusEntry], lang: Language, *, shareable: boo
             )
         )
     return compose(_fallback(entries, lang), blocks, lang)
+
+
+def watch_button(number: str, lang: Language, *, one_of_several: bool = False) -> dict[str, Any]:
+    """The Watch button for a valid business number (ten digits); `one_of_several` when a
+    message has one per number (beside each number's section)."""
+    digits = bizno.validate(number)
+    action_id = ids.per_number(ids.WATCH_BUSINESS, digits) if one_of_several else ids.WATCH_BUSINESS
+    return button(_WATCH(lang), action_id=action_id, value=digits)
 
 
 def shared_status_results(entries: list[StatusEntry], lang: Language, *, shared_by: str) -> Message:
@@ -147,12 +160,22 @@ def _shown_number(raw: str) -> str:
         return literal(raw, NAME_CHARS) or EMPTY
 
 
-def _entry_blocks(entries: list[StatusEntry], lang: Language) -> list[Block]:
+def _entry_blocks(
+    entries: list[StatusEntry], lang: Language, *, watchable: bool = False
+) -> list[Block]:
+    """One section per entry; with `watchable`, each checked number has a Watch button."""
     blocks = []
+    watched: set[str] = set()
     for raw, result in entries:
         if isinstance(result, StatusCheck):
             when = CHECKED_AT.format(when=date(result.checked_at))(lang)
             text = f"*{bizno.format(result.number)}*   {status_line(result, lang)}\n{when}"
+            if watchable and result.number not in watched:
+                watched.add(result.number)
+                block = section(text)
+                block["accessory"] = watch_button(result.number, lang, one_of_several=True)
+                blocks.append(block)
+                continue
         elif isinstance(result, UserFacingError):
             text = (
                 f"*{_shown_number(raw)}*   ⚠️ {_LOOKUP_FAILED(lang)}\n"

@@ -3,10 +3,8 @@
 import re
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
-from bot.blocks import ids
-from bot.blocks.elements import EMPTY, Block, button, context, fields, header, section
+from bot.blocks.elements import EMPTY, Block, context, fields, header, section
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import date, literal, mention, plain
 from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
@@ -24,7 +22,6 @@ LIST_SHOWN = 50
 _LIST_SECTION_LINES = 10
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{2,}")  # no "|" or ">" to break out of <#…>
 
-_WATCH = Text(ko="관심 거래처로 등록", en="Watch")
 _ADDED = Text(
     ko="👀 *{number}*{label} 을(를) 관심 거래처로 등록했습니다. "
     "상태가 바뀌면 {channel}에 알립니다.",
@@ -87,11 +84,6 @@ _FIRST_CHECK = Text(ko="첫 조회", en="First check")
 _ADDED_BY = Text(ko="등록: {user}", en="Watched by {user}")
 _HOURS = Text(ko="{n}시간", en="{n} h")
 _MINUTES = Text(ko="{n}분", en="{n} min")
-
-
-def watch_button(number: str, lang: Language) -> dict[str, Any]:
-    """The Watch button for a message that shows a valid business number (ten digits)."""
-    return button(_WATCH(lang), action_id=ids.WATCH_BUSINESS, value=bizno.validate(number))
 
 
 def watch_added(watch: Watch, lang: Language, *, interval: timedelta) -> Message:

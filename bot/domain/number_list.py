@@ -11,6 +11,8 @@ exactly one number written with spaces (`220 81 62517`).
 ['2208162517', '124-81-00998', '123-45-67890']
 >>> split_numbers("  ,, ")
 []
+>>> split_number_and_label("220 81 62517 (주)한빛 본사")
+('220 81 62517', '(주)한빛 본사')
 """
 
 import re
@@ -32,3 +34,24 @@ def split_numbers(text: str) -> list[str]:
         else:
             tokens.extend(part.split())
     return tokens
+
+
+def split_number_and_label(text: str) -> tuple[str, str]:
+    """The business number at the start of `text` (spaces allowed inside it), and the rest.
+
+    >>> split_number_and_label("220-81-62517 Hanbit Tech")
+    ('220-81-62517', 'Hanbit Tech')
+    >>> split_number_and_label("2208162517")
+    ('2208162517', '')
+    >>> split_number_and_label("no number here")
+    ('no', 'number here')
+    """
+    tokens = unicodedata.normalize("NFKC", text).split()
+    taken, digits = 0, 0
+    for token in tokens:
+        if digits >= _DIGIT_COUNT_OF_ONE_NUMBER or not re.fullmatch(r"[\d.\-‐–—]+", token):
+            break
+        taken += 1
+        digits += sum(char.isdigit() for char in token)
+    taken = taken or min(1, len(tokens))
+    return " ".join(tokens[:taken]), " ".join(tokens[taken:])

@@ -16,11 +16,12 @@ from bot.blocks.notices import bizstatus_help, failure
 from bot.blocks.status import StatusEntry, shared_entries, shared_status_results, status_results
 from bot.config import Settings
 from bot.domain import bizno
-from bot.domain.number_list import MAX_NUMBERS, split_numbers
+from bot.domain.number_list import MAX_NUMBERS, split_number_and_label, split_numbers
 from bot.errors import UserFacingError
 from bot.i18n import Text
 from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.notifier import TeamNotifier
+from bot.services.watchlist import WatchlistService
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +80,40 @@ class ResponseUrl:
 
 class BizstatusService:
     def __init__(
-        self, analysis: AnalysisService, notifier: TeamNotifier, settings: Settings
+        self,
+        analysis: AnalysisService,
+        notifier: TeamNotifier,
+        watchlist: WatchlistService,
+        settings: Settings,
     ) -> None:
         self._analysis = analysis
         self._notifier = notifier
+        self._watchlist = watchlist
         self._lang = settings.language
 
-    async def command(self, text: str, answer: ResponseUrl, *, team_id: str, user_id: str) -> None:
-        """Answer `/bizstatus <text>` privately: help, or one to ten lookups in input order."""
-        message, checks = await self._look_up(text)
+    async def command(
+        self, text: str, answer: ResponseUrl, *, team_id: str, user_id: str, channel_id: str
+    ) -> None:
+        """Answer `/bizstatus <text>` privately: help, the watchlist subcommands, or one to
+        ten lookups in input order."""
+        verb, _, rest = text.strip().partition(" ")
+        match verb.lower():
+            case "watch":
+                number, label = split_number_and_label(rest)
+                message = await self._watchlist.watch(
+                    team_id, number, label=label or None, user_id=user_id, channel_id=channel_id
+                )
+            case "unwatch":
+                number, _ = split_number_and_label(rest)
+                message = await self._watchlist.unwatch(team_id, number, user_id=user_id)
+            case "list":
+                message = await self._watchlist.list(team_id)
+            case _:
+                message, checks = await self._look_up(text)
+                await answer.send(message, response_type="ephemeral")
+                await self._announce(checks, team_id=team_id, user_id=user_id)
+                return
         await answer.send(message, response_type="ephemeral")
-        await self._announce(checks, team_id=team_id, user_id=user_id)
 
     async def recheck(
         self, number: str, answer: ResponseUrl, *, team_id: str, user_id: str

@@ -5,14 +5,14 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
-from bot.blocks.ids import WATCH_BUSINESS
+from bot.blocks.ids import WATCH_BUSINESS, matching
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 
 def register(app: AsyncApp, services: "Services") -> None:
-    @app.action(WATCH_BUSINESS)
+    @app.action(matching(WATCH_BUSINESS))
     async def watch_business(
         ack: AsyncAck,
         action: dict[str, Any],

@@ -19,4 +19,5 @@ def register(app: AsyncApp, services: "Services") -> None:
             ResponseUrl(command["response_url"], services.client),
             team_id=context.team_id or "",
             user_id=command["user_id"],
+            channel_id=command["channel_id"],
         )

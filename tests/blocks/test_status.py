@@ -11,13 +11,16 @@ from bot.blocks.status import (
     shared_entries,
     shared_status_results,
     status_results,
+    watch_button,
 )
+from bot.domain import bizno
 from bot.domain.bizno import InvalidBusinessNumber
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language
 from bot.ocr import ServiceUnavailable
 from bot.services.analysis import StatusCheck
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
+from tests.support.blockkit import limit_violations
 
 CHECKED_AT = datetime(2024, 5, 1, 5, 3, tzinfo=UTC)
 
@@ -200,3 +203,32 @@ def test_ten_numbers_fit_easily() -> None:
     message = status_results(many, Language.KO, shareable=True)
     assert len(section_texts(message.blocks)) == 11
     assert_inert(message)
+
+
+def test_the_watch_button_carries_the_ten_digits() -> None:
+    button = watch_button("220-81-62517", Language.KO)
+    assert (button["action_id"], button["value"]) == (ids.WATCH_BUSINESS, "2208162517")
+    with pytest.raises(InvalidBusinessNumber):
+        watch_button("123-45-67890", Language.KO)
+
+
+def test_each_checked_number_has_its_own_watch_button() -> None:
+    entries: list[StatusEntry] = [
+        (
+            raw,
+            StatusCheck(
+                number=bizno.validate(raw),
+                status=BusinessStatus.VAT_GENERAL,
+                checked_at=datetime(2026, 11, 23, tzinfo=UTC),
+            ),
+        )
+        for raw in ("220-81-62517", "124-81-00998", "2208162517")
+    ]
+    message = status_results(entries, Language.EN, shareable=True)
+    watch = [b["accessory"] for b in message.blocks if "accessory" in b]
+    assert [b["value"] for b in watch] == ["2208162517", "1248100998"]
+    assert all(ids.matching(ids.WATCH_BUSINESS).match(b["action_id"]) for b in watch)
+    assert len({b["action_id"] for b in watch}) == 2
+    assert limit_violations(message.blocks) == []
+    shared = status_results(entries, Language.EN, shareable=False)
+    assert not any("accessory" in b for b in shared.blocks)

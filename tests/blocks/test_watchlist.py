@@ -2,19 +2,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.blocks import ids
 from bot.blocks.watchlist import (
     LIST_SHOWN,
     already_watched,
     not_watched,
     status_change,
     watch_added,
-    watch_button,
     watch_list,
     watch_removed,
     watched_many,
 )
-from bot.domain.bizno import InvalidBusinessNumber
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language
 from bot.services.status import StatusCheck
@@ -128,10 +125,3 @@ def test_change_titles_say_what_happened() -> None:
     changed = status_change(watch(), BusinessStatus.VAT_GENERAL, simplified, lang)
     assert "status changed" in changed.text
     assert "Open (VAT general) → 🟢 Open (VAT simplified)" in changed.text
-
-
-def test_the_watch_button_carries_the_ten_digits() -> None:
-    button = watch_button("220-81-62517", Language.KO)
-    assert (button["action_id"], button["value"]) == (ids.WATCH_BUSINESS, "2208162517")
-    with pytest.raises(InvalidBusinessNumber):
-        watch_button("123-45-67890", Language.KO)

@@ -109,3 +109,42 @@ async def test_the_running_bot_rechecks_a_due_watch_and_announces_the_closure(
     await bot.settle(0.3)  # many more passes: none re-checks it again
     assert bot.nhn.calls("business/status") == 1
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
+
+
+async def command(bot: RunningBot, text: str) -> str:
+    url = bot.slack.response_url()
+    response = await bot.send.command(text, user_id=BUYER, channel_id=CHANNEL, response_url=url)
+    assert response.status_code == 200
+    await eventually(lambda: bool(bot.slack.responses(url)))
+    [answer] = bot.slack.responses(url)
+    assert answer["response_type"] == "ephemeral"
+    return shown(answer)
+
+
+async def test_watch_unwatch_and_list_through_the_slash_command(bot: RunningBot) -> None:
+    added = await command(bot, "watch 220 81 62517 (주)한빛 본사")
+    assert "220-81-62517" in added
+    assert "(주)한빛 본사" in added
+    assert "이미" in await command(bot, "watch 2208162517")  # already watched: refused politely
+    listed = await command(bot, "list")
+    assert "220-81-62517" in listed
+    assert "(주)한빛 본사" in listed
+    assert "220-81-62517" in await command(bot, "unwatch 220-81-62517")
+    assert "(주)한빛 본사" not in await command(bot, "list")
+    assert await stored(bot) is None
+    assert bot.nhn.calls("business/status") == 0  # watching costs no lookup until it is due
+
+
+async def test_watch_with_a_mistyped_number_explains_and_adds_nothing(bot: RunningBot) -> None:
+    answer = await command(bot, "watch 123-45-67890")
+    assert "검증번호" in answer  # the check digit explanation
+    assert await bot.runtime.services.store.watches.list(bot.send.team_id) == []
+
+
+async def test_a_status_result_offers_a_watch_button_per_number(bot: RunningBot) -> None:
+    url = bot.slack.response_url()
+    await bot.send.command("220-81-62517, 124-81-00998", user_id=BUYER, response_url=url)
+    await eventually(lambda: bool(bot.slack.responses(url)))
+    [answer] = bot.slack.responses(url)
+    values = [b["accessory"]["value"] for b in answer["blocks"] if "accessory" in b]
+    assert values == ["2208162517", "1248100998"]
