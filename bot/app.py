@@ -65,17 +65,6 @@ class Services:
         auditor = Auditor(store.audit, clock=clock)
         notifier = TeamNotifier(client, store, settings, clock=clock)
         worker_id = worker_name()
-        uploads = UploadService(
-            client=client,
-            store=store,
-            analysis=analysis,
-            downloader=downloader,
-            notifier=notifier,
-            auditor=auditor,
-            settings=settings,
-            clock=clock,
-            worker_id=worker_id,
-        )
         watchlist = WatchlistService(
             store=store,
             status=status,
@@ -94,6 +83,18 @@ class Services:
             auditor=auditor,
             settings=settings,
             clock=clock,
+        )
+        uploads = UploadService(
+            client=client,
+            store=store,
+            analysis=analysis,
+            downloader=downloader,
+            notifier=notifier,
+            bulk=bulk,
+            auditor=auditor,
+            settings=settings,
+            clock=clock,
+            worker_id=worker_id,
         )
         return cls(
             settings=settings,

@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -34,6 +35,7 @@ from bot.i18n import Text
 from bot.ocr import DocumentKind
 from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
 from bot.services.audit import AuditAction, Auditor
+from bot.services.bulk import BulkCheckService
 from bot.services.notifier import TeamNotifier
 from bot.slack.files import DownloadError, SlackFile, SlackFileDownloader
 from bot.store import ClaimedJob, JobState, Store, UploadJob
@@ -45,6 +47,9 @@ MAX_RETRY_DELAY = timedelta(minutes=15)
 _MAX_DOUBLINGS = 20  # far past MAX_RETRY_DELAY, and short of overflowing timedelta
 # What a Slack call can fail with once the client's own retries are spent.
 SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
+BULK: Literal["bulk"] = "bulk"  # a CSV of business numbers shared with the word `bizstatus`
+JobKind = UploadKind | Literal["bulk"]
+_BULK_WORD = re.compile(r"\bbizstatus\b", re.IGNORECASE)
 _ANALYSABLE = {"jpg": False, "jpeg": False, "png": False, "pdf": True}  # filetype -> is PDF
 GAVE_UP = Text(
     ko="여러 번 시도했지만 이 파일을 분석하지 못했습니다. 파일을 다시 올려 주시고, "
@@ -87,6 +92,7 @@ class UploadService:
         analysis: AnalysisService,
         downloader: SlackFileDownloader,
         notifier: TeamNotifier,
+        bulk: BulkCheckService,
         auditor: Auditor,
         settings: Settings,
         clock: Callable[[], datetime],
@@ -98,6 +104,7 @@ class UploadService:
         self._downloader = downloader
         self._notifier = notifier
         self._auditor = auditor
+        self._bulk = bulk
         self._settings = settings
         self._clock = clock
         self._worker_id = worker_id
@@ -211,6 +218,16 @@ class UploadService:
             await self._run(job, file)
 
     async def _run(self, job: ClaimedJob, file: SlackFile | None) -> None:
+        if job.kind == BULK:  # the bulk check answers every failure itself
+            await self._bulk.run(
+                team_id=job.team_id,
+                user_id=job.user_id,
+                channel_id=job.channel_id,
+                thread_ts=job.thread_ts,
+                file={"id": job.file_id},
+            )
+            await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+            return
         if job.kind == "card" and not self._card_allowed(job.channel_id):
             await self._post(
                 job, card_declined(self._settings.card_channels, self._lang), private=True
@@ -326,6 +343,9 @@ class UploadService:
             await self._react(upload.channel_id, upload.message_ts, add=FAILED)
             return
         filetype = slack_file.filetype.lower()
+        if filetype == "csv" and _BULK_WORD.search(upload.text):
+            await self._record(upload, slack_file, BULK)
+            return
         if filetype not in _ANALYSABLE:
             if upload.addressed and await self._record_unread(upload, slack_file.id):
                 await self._reply(
@@ -342,6 +362,10 @@ class UploadService:
             business_channels=self._settings.business_channels,
             card_channels=self._settings.card_channels,
         )
+        await self._record(upload, slack_file, kind)
+
+    async def _record(self, upload: Upload, slack_file: SlackFile, kind: JobKind | None) -> None:
+        """Record the upload as a job, then run it, or ask what it is when `kind` is None."""
         job_id = await self._store.enqueue_upload(
             _job(upload, slack_file.id, kind), now=self._clock()
         )
@@ -553,7 +577,7 @@ def _slack_error(error: Exception) -> str:
     return type(error).__name__
 
 
-def _job(upload: Upload, file_id: str, kind: UploadKind | None) -> UploadJob:
+def _job(upload: Upload, file_id: str, kind: JobKind | None) -> UploadJob:
     return UploadJob(
         team_id=upload.team_id,
         file_id=file_id,
