@@ -3,23 +3,39 @@
 import csv
 import io
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
 from bot.blocks.ids import BULK_WATCH_ALL
+from bot.domain import bizno
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from tests.support import nts
+from tests.support.nts import NtsFake
 from tests.support.slack_fake import TEAM_ID
-from tests.support.slack_requests import new_ts
+from tests.support.slack_requests import file_share_message, new_ts
 
 CHANNEL = "C_PURCHASING"
+UPLOADER = "U_UPLOADER"
 CLICKER = "U0BUYER"
-OPEN, CLOSED = "2208162517", "1248100998"
+OPEN, CLOSED, INACTIVE = "2208162517", "1248100998", "1018200013"
+RATE_PER_S = 100.0
 
 
 def csv_bytes(rows: Sequence[Sequence[str]], *, encoding: str = "utf-8") -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode(encoding)
+
+
+def valid_numbers(count: int) -> list[str]:
+    numbers = []
+    for seed in range(count):
+        prefix = f"{104_000_000 + seed * 7_919:09d}"
+        numbers.append(next(prefix + d for d in "0123456789" if bizno.checksum_ok(prefix + d)))
+    return numbers
 
 
 def shown(message: dict[str, Any]) -> str:
@@ -67,3 +83,109 @@ async def test_watch_all_of_a_file_that_is_gone_explains(bot: RunningBot) -> Non
 
     assert "파일이 삭제되었거나" in shown(answer)
     assert await bot.runtime.services.store.watches.list(TEAM_ID) == []
+
+
+# A CSV shared with the word bizstatus
+
+
+def bot_thread_message(bot: RunningBot, thread_ts: str) -> dict[str, Any]:
+    """The bot's one message in the upload's thread, as it stands now."""
+    [posted] = [
+        c
+        for c in bot.slack.calls_to("chat.postMessage")
+        if c.params["channel"] == CHANNEL and c.params.get("thread_ts") == thread_ts
+    ]
+    updates = bot.slack.calls_to("chat.update")
+    if not updates:
+        return posted.params
+    message = bot.slack.message(CHANNEL, updates[-1].params["ts"])
+    assert message is not None
+    return message
+
+
+async def share_csv(bot: RunningBot, content: bytes, *, text: str = "bizstatus") -> str:
+    """Share a CSV in CHANNEL with `text`; returns the message ts (the thread)."""
+    file = bot.slack.add_file("거래처.csv", content, "text/csv", "csv", channel=CHANNEL)
+    event = file_share_message(file, channel=CHANNEL, user=UPLOADER, text=text)
+    response = await bot.send.event(event)
+    assert response.status_code == 200
+    return str(event["ts"])
+
+
+async def test_a_csv_shared_with_bizstatus_is_checked_row_by_row(bot: RunningBot) -> None:
+    bot.nhn.statuses.update({CLOSED: "06", INACTIVE: "05"})
+    rows = [
+        ["상호", "사업자등록번호"],
+        ["한빛", OPEN],
+        ["가나", CLOSED],
+        ["다라", INACTIVE],
+        ["오타", "123-45-67890"],
+        ["중복", "220-81-62517"],
+    ]
+
+    thread = await share_csv(bot, csv_bytes(rows, encoding="cp949"), text="bizstatus 거래처 점검")
+
+    await eventually(lambda: len(bot.slack.uploads) == 1)
+    [result] = bot.slack.uploads
+    assert (result.channels, result.thread_ts) == ((CHANNEL,), thread)
+    lines = result.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 5
+    await eventually(lambda: "일괄 조회 결과" in shown(bot_thread_message(bot, thread)))
+    summary = shown(bot_thread_message(bot, thread))
+    assert "5행을 읽어 번호 3개를 조회했습니다" in summary
+    assert "5행 123-45-67890" in summary
+    assert bot.nhn.calls("business/status") == 3
+    assert bot.nhn.calls("business") == 0  # a CSV is not a certificate
+    alerts = await bot.wait_for("chat.postMessage", 3)
+    assert len([c for c in alerts if c.params["channel"] == ALERTS_CHANNEL]) == 2
+
+    # The summary's own button watches the file's three valid numbers.
+    [watch_all] = [
+        element
+        for block in bot_thread_message(bot, thread)["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    answer = await click_watch_all(bot, watch_all["value"])
+    assert "3곳을 관심 거래처로 등록했습니다" in shown(answer)
+
+
+async def test_a_csv_that_gives_no_list_is_answered_in_its_thread(bot: RunningBot) -> None:
+    thread = await share_csv(bot, b"\r\n\r\n", text="bizstatus please")
+
+    await bot.wait_for("chat.postMessage")
+    reply = shown(bot_thread_message(bot, thread))
+    assert "⚠️" in reply
+    assert "파일이 비어 있습니다" in reply
+    assert bot.slack.uploads == []
+    assert bot.nhn.calls("business/status") == 0
+
+
+class TestFiveThousandRows:
+    @pytest.fixture
+    def bot_overrides(self, fake_nts: NtsFake) -> dict[str, Any]:
+        return fake_nts.overrides() | {"status_rate_per_s": RATE_PER_S}
+
+    async def test_within_the_rate_limit(self, bot: RunningBot, fake_nts: NtsFake) -> None:
+        numbers = valid_numbers(5000)
+        fake_nts.businesses[numbers[1234]] = nts.CLOSED
+        content = csv_bytes([["사업자등록번호"], *[[n] for n in numbers]], encoding="cp949")
+        started = time.monotonic()
+
+        thread = await share_csv(bot, content)
+
+        await eventually(lambda: len(bot.slack.uploads) == 1, timeout_s=60)
+        elapsed = time.monotonic() - started
+        # The NTS takes 100 numbers a call; the calls were spaced by STATUS_RATE_PER_S.
+        assert fake_nts.calls == 50
+        assert all(len(batch) == 100 for batch in fake_nts.batches())
+        assert elapsed >= (fake_nts.calls - 1) / RATE_PER_S
+        await eventually(lambda: "일괄 조회 결과" in shown(bot_thread_message(bot, thread)))
+        assert "5,000행을 읽어 번호 5,000개를 조회했습니다" in shown(
+            bot_thread_message(bot, thread)
+        )
+        assert len(bot.slack.uploads[0].content.decode("utf-8-sig").splitlines()) == 5001
+        assert bot.nhn.calls("business/status") == 0
+        alerts = await bot.wait_for("chat.postMessage", 2)
+        [alert] = [c for c in alerts if c.params["channel"] == ALERTS_CHANNEL]
+        assert bizno.format(numbers[1234]) in shown(alert.params)
