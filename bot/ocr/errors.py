@@ -58,34 +58,43 @@ UNREADABLE = Text(
     en="The file could not be read. Retake the photo so the text is sharp and upload it again.",
 )
 TOO_MANY_PIXELS = Text(
-    ko="이미지의 픽셀 수가 너무 많아 처리할 수 없습니다. 해상도를 낮춰 다시 저장해 올려 주세요.",
+    ko=(
+        "이미지의 픽셀 수가 너무 많아 처리할 수 없습니다(최대 {megapixels}메가픽셀). "
+        "해상도를 낮춰 다시 저장해 올려 주세요."
+    ),
     en=(
-        "The image has too many pixels to process. "
+        "The image has too many pixels to process (at most {megapixels} megapixels). "
         "Save it at a lower resolution and upload it again."
     ),
 )
 UNSUPPORTED_TYPE = Text(
     ko=(
-        "지원하지 않는 파일 형식입니다. "
-        "JPG나 PNG 사진으로 올려 주세요(사업자등록증은 PDF도 됩니다)."
+        "지원하지 않는 파일 형식입니다. JPG, PNG, HEIC, WebP, TIFF, BMP, GIF 이미지로 "
+        "올려 주세요(사업자등록증은 PDF도 됩니다)."
     ),
     en=(
-        "This file type is not supported. "
-        "Upload a JPG or PNG photo (or a PDF for a business registration certificate)."
+        "This file type is not supported. Upload a JPG, PNG, HEIC, WebP, TIFF, BMP or GIF "
+        "image (or a PDF for a business registration certificate)."
     ),
 )
 UNSUPPORTED_FOR_BUSINESS = Text(
-    ko="지원하지 않는 파일 형식입니다. 사업자등록증은 JPG, PNG, PDF 파일로 올려 주세요.",
+    ko=(
+        "지원하지 않는 파일 형식입니다. 사업자등록증은 JPG, PNG, HEIC, WebP, TIFF, BMP, GIF "
+        "이미지나 PDF 파일로 올려 주세요."
+    ),
     en=(
-        "This file type is not supported. "
-        "Upload the business registration certificate as a JPG, PNG or PDF."
+        "This file type is not supported. Upload the business registration certificate "
+        "as a JPG, PNG, HEIC, WebP, TIFF, BMP or GIF image, or as a PDF."
     ),
 )
 UNSUPPORTED_FOR_CARD = Text(
-    ko="지원하지 않는 파일 형식입니다. 카드는 JPG나 PNG 사진으로 올려 주세요(PDF는 안 됩니다).",
+    ko=(
+        "지원하지 않는 파일 형식입니다. 카드는 JPG, PNG, HEIC, WebP, TIFF, BMP, GIF "
+        "이미지로 올려 주세요(PDF는 안 됩니다)."
+    ),
     en=(
-        "This file type is not supported. "
-        "Upload the card as a JPG or PNG photo (PDF is not accepted)."
+        "This file type is not supported. Upload the card as a JPG, PNG, HEIC, WebP, TIFF, "
+        "BMP or GIF image (PDF is not accepted)."
     ),
 )
 EMPTY = Text(

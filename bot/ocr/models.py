@@ -21,9 +21,16 @@ class DocumentKind(StrEnum):
 
 
 class FileType(StrEnum):
+    """A file type the bot reads. NHN itself takes only JPEG, PNG and (certificates) PDF."""
+
     JPEG = "jpeg"
     PNG = "png"
     PDF = "pdf"
+    HEIF = "heif"
+    WEBP = "webp"
+    TIFF = "tiff"
+    BMP = "bmp"
+    GIF = "gif"
 
     @property
     def content_type(self) -> str:
@@ -38,18 +45,40 @@ _CONTENT_TYPES = {
     FileType.JPEG: "image/jpeg",
     FileType.PNG: "image/png",
     FileType.PDF: "application/pdf",
+    FileType.HEIF: "image/heif",
+    FileType.WEBP: "image/webp",
+    FileType.TIFF: "image/tiff",
+    FileType.BMP: "image/bmp",
+    FileType.GIF: "image/gif",
 }
-_EXTENSIONS = {FileType.JPEG: ".jpg", FileType.PNG: ".png", FileType.PDF: ".pdf"}
+_EXTENSIONS = {
+    FileType.JPEG: ".jpg",
+    FileType.PNG: ".png",
+    FileType.PDF: ".pdf",
+    FileType.HEIF: ".heic",
+    FileType.WEBP: ".webp",
+    FileType.TIFF: ".tiff",
+    FileType.BMP: ".bmp",
+    FileType.GIF: ".gif",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    """A file ready to send as the multipart field `image`."""
+    """A file ready to send as the multipart field `image`.
+
+    `width` and `height` are the pixels NHN receives, upright (None for a PDF).
+    `low_resolution` says they are below NHN's recommendation for the document kind,
+    so a reply can warn even when NHN's own `resolution` says normal.
+    """
 
     data: bytes = field(repr=False)
     filename: str
     content_type: str
     file_type: FileType
+    width: int | None
+    height: int | None
+    low_resolution: bool
 
 
 class ApiModel(BaseModel):

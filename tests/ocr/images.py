@@ -1,6 +1,10 @@
 """Images made on the fly for OCR tests."""
 
+import hashlib
 import os
+import struct
+import zlib
+from collections.abc import Sequence
 from io import BytesIO
 
 from PIL import Image
@@ -30,3 +34,195 @@ def noisy_png(size: tuple[int, int]) -> bytes:
 
 def noisy_jpeg(size: tuple[int, int], **options: object) -> bytes:
     return encode(noise(size), "JPEG", quality=95, **options)
+
+
+# Orientation marks: black top-left, red top-right, blue bottom-left, white bottom-right.
+BLACK, RED, BLUE, WHITE, GREEN = (0, 0, 0), (255, 0, 0), (0, 0, 255), (255, 255, 255), (0, 255, 0)
+Rgb = tuple[int, int, int]
+
+
+def marked(size: tuple[int, int] = (600, 400)) -> Image.Image:
+    """A white image with a coloured square in three corners, to tell which way is up."""
+    image = Image.new("RGB", size, WHITE)
+    width, height = size
+    side = min(size) // 4
+    image.paste(BLACK, (0, 0, side, side))
+    image.paste(RED, (width - side, 0, width, side))
+    image.paste(BLUE, (0, height - side, side, height))
+    return image
+
+
+def corners(image: Image.Image) -> tuple[Rgb, Rgb, Rgb, Rgb]:
+    """The colours at the middle of each corner square of a `marked` image (TL, TR, BL, BR)."""
+    rgb = image.convert("RGB")
+    width, height = rgb.size
+    inset = min(width, height) // 8
+    points = [
+        (inset, inset),
+        (width - inset, inset),
+        (inset, height - inset),
+        (width - inset, height - inset),
+    ]
+    tl, tr, bl, br = (_rgb(rgb.getpixel(point)) for point in points)
+    return tl, tr, bl, br
+
+
+def close_to(actual: Sequence[Rgb], expected: Sequence[Rgb], tolerance: int = 48) -> bool:
+    """Colours equal within what lossy encoding changes."""
+    return len(actual) == len(expected) and all(
+        abs(a - e) <= tolerance
+        for got, want in zip(actual, expected, strict=True)
+        for a, e in zip(got, want, strict=True)
+    )
+
+
+def _rgb(pixel: object) -> Rgb:
+    assert isinstance(pixel, tuple)
+    red, green, blue = pixel[:3]
+    return int(red), int(green), int(blue)
+
+
+# EXIF orientation -> the transpose that undoes what displaying with that orientation does.
+_STORED_FOR_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def exif_orientation(orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif.tobytes()
+
+
+def stored_sideways(upright: Image.Image, orientation: int) -> Image.Image:
+    """The pixels a camera stores for `upright` when it tags them with `orientation`."""
+    if orientation == 1:
+        return upright.copy()
+    return upright.transpose(_STORED_FOR_ORIENTATION[orientation])
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares `width` x `height` pixels but carries almost no data."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(payload))
+            + kind
+            + payload
+            + struct.pack(">I", zlib.crc32(kind + payload))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+# PDFs.
+
+A4_POINTS = (595, 842)
+_PAGE_MARK = 40  # side of the square that numbers a page, in points
+_PAGE_COLUMNS = 12
+
+
+def page_mark_centre(index: int) -> tuple[float, float]:
+    """Where, in points from the top-left, page `index` of `numbered_pdf` has its square."""
+    return 30 + 45 * (index % _PAGE_COLUMNS) + _PAGE_MARK / 2, 100 + _PAGE_MARK / 2
+
+
+def numbered_pdf(pages: int) -> bytes:
+    """An A4 PDF whose page i has a black square in column i (see `page_mark_centre`)."""
+    images = []
+    for index in range(pages):
+        page = Image.new("RGB", A4_POINTS, WHITE)
+        x, y = page_mark_centre(index)
+        half = _PAGE_MARK // 2
+        page.paste(BLACK, (int(x) - half, int(y) - half, int(x) + half, int(y) + half))
+        images.append(page)
+    # 72 pixels per inch: one pixel per point, so the pages are A4.
+    return encode(images[0], "PDF", save_all=True, append_images=images[1:], resolution=72.0)
+
+
+_PASSWORD_PADDING = bytes.fromhex(
+    "28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a"
+)
+ENCRYPTED_PDF_SQUARE = (100, 92, 300, 242)  # the black square, in points from the top-left
+
+
+def encrypted_pdf(user_password: str, owner_password: str) -> bytes:
+    """A one-page A4 PDF with a black square, encrypted as PDF 1.4 writers do (RC4, 40 bits).
+
+    An empty `user_password` makes a PDF anyone can open whose owner restricts editing.
+    Written out from the standard security handler's algorithms (ISO 32000-1, 7.6.3).
+    """
+
+    def padded(password: str) -> bytes:
+        return (password.encode("latin-1") + _PASSWORD_PADDING)[:32]
+
+    permissions = -44  # printing and copying forbidden
+    file_id = b"ocrbot-test-pdf!"
+    owner_entry = _rc4(_md5(padded(owner_password))[:5], padded(user_password))
+    key = _md5(padded(user_password) + owner_entry + struct.pack("<i", permissions) + file_id)[:5]
+    user_entry = _rc4(key, _PASSWORD_PADDING)
+    left, top, right, bottom = ENCRYPTED_PDF_SQUARE
+    height = A4_POINTS[1]
+    content = f"0 0 0 rg {left} {height - bottom} {right - left} {bottom - top} re f".encode()
+    content_object = 4
+    object_key = _md5(key + content_object.to_bytes(3, "little") + b"\x00\x00")
+    stream = _rc4(object_key[:10], content)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P %d >>"
+        % (owner_entry.hex().encode(), user_entry.hex().encode(), permissions),
+    ]
+    trailer = b"<< /Size %d /Root 1 0 R /Encrypt 5 0 R /ID [<%s> <%s>] >>" % (
+        len(objects) + 1,
+        file_id.hex().encode(),
+        file_id.hex().encode(),
+    )
+    return _pdf_file(objects, trailer)
+
+
+def _md5(data: bytes) -> bytes:
+    return hashlib.md5(data, usedforsecurity=False).digest()  # what the PDF format prescribes
+
+
+def _pdf_file(objects: list[bytes], trailer: bytes) -> bytes:
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n%s\nstartxref\n%d\n%%%%EOF\n" % (trailer, xref)
+    return bytes(out)
+
+
+def _rc4(key: bytes, data: bytes) -> bytes:
+    state = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + state[i] + key[i % len(key)]) % 256
+        state[i], state[j] = state[j], state[i]
+    out = bytearray()
+    i = j = 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + state[i]) % 256
+        state[i], state[j] = state[j], state[i]
+        out.append(byte ^ state[(state[i] + state[j]) % 256])
+    return bytes(out)

@@ -1,0 +1,217 @@
+"""Images as people send them, turned into what NHN Document OCR takes.
+
+Phone photos arrive sideways, as HEIC, WebP or animations, with transparency; NHN takes
+JPEG or PNG. Everything here is CPU-bound and synchronous: callers run it in a worker
+thread (asyncio.to_thread), so one large photo does not stall the event loop.
+"""
+
+import math
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import BytesIO
+
+import pillow_heif
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from bot.ocr.errors import TOO_LARGE, TOO_MANY_PIXELS, FileTooLarge, ImageUnreadable, format_size
+from bot.ocr.models import FileType
+
+# Once per process. Thumbnails, depth maps and auxiliary images are never used: not decoding
+# them saves memory.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+# Checked against the size a file declares, before decoding: a small file can declare
+# billions of pixels (a decompression bomb). 80 MP is past any phone's default photo.
+MAX_IMAGE_PIXELS = 80_000_000
+# A re-encoded image is scaled down to this; more helps no OCR and costs memory at every step.
+MAX_OUTPUT_PIXELS = 24_000_000
+SENDABLE = frozenset({FileType.JPEG, FileType.PNG})
+
+_PILLOW_FORMATS = {
+    FileType.JPEG: "JPEG",
+    FileType.PNG: "PNG",
+    FileType.HEIF: "HEIF",
+    FileType.WEBP: "WEBP",
+    FileType.TIFF: "TIFF",
+    FileType.BMP: "BMP",
+    FileType.GIF: "GIF",
+}
+# Formats without lossy compression usually hold scans or screenshots: kept lossless if they fit.
+_LOSSLESS = frozenset({FileType.PNG, FileType.TIFF, FileType.BMP, FileType.GIF})
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_ORIENTATIONS_TO_APPLY = range(2, 9)  # EXIF orientation 1 is upright; others are not defined
+_AXES_SWAPPING_ORIENTATIONS = range(5, 9)
+_JPEG_QUALITIES = (85, 75, 65)
+_MAX_SHRINK_ROUNDS = 12
+_MIN_LONG_SIDE_PX = 320  # below this no OCR result is worth having
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """JPEG or PNG bytes for NHN, and their upright size in pixels."""
+
+    data: bytes = field(repr=False)
+    file_type: FileType
+    width: int
+    height: int
+
+
+def prepare_image(data: bytes, file_type: FileType, max_bytes: int, *, landscape: bool) -> Prepared:
+    """The image upright, as its first frame, flattened onto white, in at most `max_bytes`.
+
+    With `landscape`, an image taller than wide is turned a quarter (cards: the API asks
+    for it). Bytes that need none of this are returned unchanged. Raises ImageUnreadable
+    for too many pixels or an undecodable file, and FileTooLarge when it cannot fit.
+    """
+    with _reading_image():
+        opened = Image.open(BytesIO(data), formats=[_PILLOW_FORMATS[file_type]])
+        width, height = opened.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise too_many_pixels(f"{width}x{height} pixels declared")
+        orientation = opened.getexif().get(ExifTags.Base.Orientation, 1)
+        if orientation in _AXES_SWAPPING_ORIENTATIONS:
+            width, height = height, width
+        turn = landscape and height > width
+        unchanged = (
+            file_type in SENDABLE
+            and orientation not in _ORIENTATIONS_TO_APPLY
+            and not turn
+            and not getattr(opened, "is_animated", False)  # APNG, MPO: send one frame
+            and not _has_transparency(opened)
+            and len(data) <= max_bytes
+        )
+        if unchanged:
+            _check_decodable(data, file_type)
+            return Prepared(data, file_type, width, height)
+        # A JPEG re-encoded as JPEG shrinks about with its pixel count: decode no larger.
+        draft_scale = (
+            math.sqrt(max_bytes / len(data))
+            if file_type is FileType.JPEG and len(data) > max_bytes
+            else 1.0
+        )
+        image = _decode_upright(opened, draft_scale=draft_scale, turn=turn)
+        # Re-encoding a PNG that was already too large as PNG would not make it fit.
+        lossless = file_type in _LOSSLESS and not (
+            file_type is FileType.PNG and len(data) > max_bytes
+        )
+        return encode_within(image, max_bytes, lossless=lossless)
+
+
+def encode_within(image: Image.Image, max_bytes: int, *, lossless: bool) -> Prepared:
+    """PNG if `lossless` and it fits, else JPEG of at most `max_bytes`, downscaled only as needed.
+
+    `image` must be RGB or L. Raises FileTooLarge when even a small JPEG does not fit.
+    """
+    if lossless:
+        png = _encode(image, "PNG")
+        if len(png) <= max_bytes:
+            return Prepared(png, FileType.PNG, image.width, image.height)
+    quality_index = 0
+    encoded = b""
+    for _ in range(_MAX_SHRINK_ROUNDS):
+        encoded = _encode(image, "JPEG", quality=_JPEG_QUALITIES[quality_index], optimize=True)
+        if len(encoded) <= max_bytes:
+            return Prepared(encoded, FileType.JPEG, image.width, image.height)
+        ratio = max_bytes / len(encoded)
+        # A near miss costs less resolution when paid in quality first.
+        if ratio > 0.8 and quality_index + 1 < len(_JPEG_QUALITIES):
+            quality_index += 1
+            continue
+        factor = min(0.9, math.sqrt(ratio) * 0.95)
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        if max(size) < _MIN_LONG_SIDE_PX:
+            break
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    raise too_large(len(encoded), max_bytes)
+
+
+def too_large(size: int, max_bytes: int) -> FileTooLarge:
+    return FileTooLarge(
+        f"preflight: {size} bytes over the {max_bytes}-byte limit",
+        user_message=TOO_LARGE.format(limit=format_size(max_bytes)),
+    )
+
+
+def too_many_pixels(detail: str) -> ImageUnreadable:
+    return ImageUnreadable(
+        f"preflight: {detail}, over the {MAX_IMAGE_PIXELS}-pixel limit",
+        user_message=TOO_MANY_PIXELS.format(megapixels=MAX_IMAGE_PIXELS // 1_000_000),
+    )
+
+
+@contextmanager
+def _reading_image() -> Iterator[None]:
+    """Pillow's and pillow-heif's many ways of saying "cannot decode" become ImageUnreadable."""
+    try:
+        yield
+    except Image.DecompressionBombError:
+        raise too_many_pixels("Pillow's decompression bomb check") from None
+    except (
+        UnidentifiedImageError,
+        OSError,
+        EOFError,
+        SyntaxError,
+        ValueError,
+        RuntimeError,
+        struct.error,
+    ) as error:
+        raise ImageUnreadable(f"preflight: undecodable image ({type(error).__name__})") from None
+
+
+def _check_decodable(data: bytes, file_type: FileType) -> None:
+    with Image.open(BytesIO(data), formats=[_PILLOW_FORMATS[file_type]]) as opened:
+        opened.verify()
+
+
+def _has_transparency(image: Image.Image) -> bool:
+    return image.mode in _ALPHA_MODES or "transparency" in image.info
+
+
+def _decode_upright(opened: Image.Image, *, draft_scale: float, turn: bool) -> Image.Image:
+    """Decode the first frame upright and flattened, within MAX_OUTPUT_PIXELS.
+
+    Scaling happens as early as each format allows, so that at most about two copies of
+    the decoded image exist at a time.
+    """
+    width, height = opened.size
+    scale = min(draft_scale, math.sqrt(MAX_OUTPUT_PIXELS / (width * height)))
+    if scale < 1:
+        # JPEG only: decode at 1/2, 1/4 or 1/8 scale when that stays above the target.
+        opened.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+    ImageOps.exif_transpose(opened, in_place=True)  # decodes the first frame
+    image = _flatten(opened)
+    if image.width * image.height > MAX_OUTPUT_PIXELS:
+        factor = math.sqrt(MAX_OUTPUT_PIXELS / (image.width * image.height))
+        image.thumbnail(
+            (image.width * factor, image.height * factor),
+            Image.Resampling.LANCZOS,
+            reducing_gap=3.0,
+        )
+    if turn:
+        # Which way the card's top points is unknown. Counter-clockwise undoes the usual
+        # case: a phone turned counter-clockwise over a desk, where it still reports portrait.
+        image = image.transpose(Image.Transpose.ROTATE_90)
+    return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB or L, with transparency composited onto white; `image` itself if already so."""
+    if _has_transparency(image):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode.startswith("I"):
+        # 16-bit greyscale (scanners): convert() would clip everything above 255.
+        return image.convert("I").point(lambda value: value / 256).convert("L")
+    return image.convert("L" if image.mode == "1" else "RGB")
+
+
+def _encode(image: Image.Image, format: str, **options: object) -> bytes:
+    buffer = BytesIO()
+    image.save(buffer, format=format, **options)
+    return buffer.getvalue()
