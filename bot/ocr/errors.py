@@ -109,6 +109,10 @@ PASSWORD_PDF = Text(
     ko="암호가 걸린 PDF는 읽을 수 없습니다. 암호를 푼 PDF나 사진으로 올려 주세요.",
     en="A password-protected PDF cannot be read. Upload an unlocked PDF or a photo instead.",
 )
+PDF_UNREADABLE = Text(
+    ko="PDF 파일을 열 수 없습니다. PDF를 다시 저장해 올리거나 사진으로 올려 주세요.",
+    en="The PDF could not be opened. Save it again and upload it, or upload a photo instead.",
+)
 NOT_A_CERTIFICATE = Text(
     ko="사업자등록증으로 인식되지 않습니다. 사업자등록증 전체가 보이도록 다시 찍어 올려 주세요.",
     en=(
@@ -244,6 +248,10 @@ class PasswordProtectedPdf(InvalidInput):
 
 class ImageUnreadable(InvalidInput):
     default_message = UNREADABLE
+
+
+class PdfUnreadable(InvalidInput):
+    default_message = PDF_UNREADABLE
 
 
 class BusinessNumberNotFound(OcrError):

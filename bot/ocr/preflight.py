@@ -1,6 +1,6 @@
 """Checks and conversions before an upload, so NHN is only called with files it can take.
 
-Images go through `bot.ocr.images`. Everything here is
+Images go through `bot.ocr.images`, PDFs through `bot.ocr.pdf`. Everything here is
 CPU-bound and synchronous; callers run it with asyncio.to_thread.
 """
 
@@ -15,6 +15,7 @@ from bot.ocr.errors import (
 )
 from bot.ocr.images import prepare_image, too_large
 from bot.ocr.models import DocumentKind, FileType, Upload
+from bot.ocr.pdf import refuse_locked
 
 _PDF_HEADER_WINDOW = 1024  # PDF readers accept junk before %PDF- within the first 1 KiB
 # ISO BMFF major brands of HEIF images (HEVC-coded, as phones write them).
@@ -63,7 +64,7 @@ def sniff(data: bytes) -> FileType | None:
 def prepare(data: bytes, filename: str, kind: DocumentKind, max_bytes: int) -> Upload:
     """Check a file for `kind` and make it what NHN takes within `max_bytes`, or raise.
 
-    Raises an InvalidInput: EmptyFile, UnsupportedFileType,
+    Raises an InvalidInput: EmptyFile, UnsupportedFileType, PasswordProtectedPdf,
     ImageUnreadable (also for too many pixels) or FileTooLarge.
     """
     if not data:
@@ -75,6 +76,7 @@ def prepare(data: bytes, filename: str, kind: DocumentKind, max_bytes: int) -> U
             user_message=_UNSUPPORTED_MESSAGE[kind],
         )
     if file_type is FileType.PDF:
+        refuse_locked(data)
         if len(data) > max_bytes:
             raise too_large(len(data), max_bytes)
         # A PDF has no pixel size: how sharp its pages are depends on how it was made.

@@ -1,0 +1,101 @@
+"""PDFs: refusing the ones that need a password, and rendering pages as images.
+
+NHN reads only the first page of a PDF, so a multi-page PDF is rendered page by page
+for each page to be analysed on its own. Synchronous and CPU-bound like the rest of
+preflight: callers run it with asyncio.to_thread.
+"""
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+from PIL import Image
+
+from bot.ocr.errors import PasswordProtectedPdf, PdfUnreadable
+from bot.ocr.images import encode_within
+
+RENDER_DPI = 200
+# Caps the render of an oversized page (A2 at 200 dpi is 15.5 MP); smaller pages are untouched.
+MAX_PAGE_PIXELS = 16_000_000
+_POINTS_PER_INCH = 72
+# PDFium is not thread-safe, not even across documents, and preflight runs in worker threads:
+# every PDFium call happens under this lock.
+_PDFIUM = threading.Lock()
+_LOCKED_ERRORS = frozenset({pdfium.raw.FPDF_ERR_PASSWORD, pdfium.raw.FPDF_ERR_SECURITY})
+# A trailer's /Encrypt entry: an encrypted document, even when PDFium cannot parse the rest.
+_ENCRYPT_ENTRY = re.compile(rb"/Encrypt\s*(?:\d+\s+\d+\s+R|<<)")
+
+
+@dataclass(frozen=True, slots=True)
+class PdfPages:
+    """The first pages of a PDF as JPEG or PNG images, and how many pages it has in all."""
+
+    pages: tuple[bytes, ...] = field(repr=False)
+    total: int
+
+
+def refuse_locked(data: bytes) -> None:
+    """Raise PasswordProtectedPdf when `data` cannot be opened without a password.
+
+    A PDF with only an owner password (printing or editing restricted) opens for anyone
+    and passes. One PDFium cannot parse at all passes too: NHN judges it.
+    """
+    with _PDFIUM:
+        try:
+            document = _open(data)
+        except PdfUnreadable:
+            return
+        document.close()
+
+
+def pdf_pages(data: bytes, max_pages: int, max_bytes: int) -> PdfPages:
+    """Render up to `max_pages` pages at about RENDER_DPI, each within `max_bytes`.
+
+    Raises PasswordProtectedPdf, PdfUnreadable, or FileTooLarge for a page that cannot
+    be made small enough.
+    """
+    with _PDFIUM:
+        document = _open(data)
+        total = len(document)
+    try:
+        pages: list[bytes] = []
+        for index in range(min(total, max_pages)):
+            # One page at a time, and the lock only while PDFium works, not while encoding.
+            with _PDFIUM:
+                image = _render(document, index)
+            pages.append(encode_within(image, max_bytes, lossless=True).data)
+    finally:
+        with _PDFIUM:
+            document.close()
+    return PdfPages(pages=tuple(pages), total=total)
+
+
+def _open(data: bytes) -> Any:
+    """A pdfium.PdfDocument; call with _PDFIUM held."""
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if error.err_code in _LOCKED_ERRORS or _ENCRYPT_ENTRY.search(data):
+            raise PasswordProtectedPdf("pdf: a password is needed to open it") from None
+        raise PdfUnreadable(f"pdf: PDFium cannot open it (error {error.err_code})") from None
+
+
+def _render(document: Any, index: int) -> Image.Image:
+    """Page `index` as an RGB image on white; call with _PDFIUM held."""
+    page = document[index]
+    try:
+        width_pt, height_pt = page.get_size()
+        area_px = max(1.0, width_pt * height_pt) * (RENDER_DPI / _POINTS_PER_INCH) ** 2
+        scale = RENDER_DPI / _POINTS_PER_INCH * min(1.0, math.sqrt(MAX_PAGE_PIXELS / area_px))
+        bitmap = page.render(scale=scale)
+        try:
+            # A copy: the bitmap's buffer is freed when it is closed.
+            image: Image.Image = bitmap.to_pil().convert("RGB")
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+    return image
