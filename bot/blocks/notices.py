@@ -21,11 +21,13 @@ from bot.services.analysis import StatusCheck
 _FILE_FAILED = Text(ko="파일을 처리하지 못했습니다", en="The file could not be processed")
 _UNSUPPORTED = Text(
     ko="🙅 *읽을 수 없는 파일 형식입니다*\n"
-    "사업자등록증은 JPEG, PNG, PDF 파일(PDF는 첫 페이지만 읽습니다), "
-    "신용카드는 JPEG, PNG 사진으로 올려 주세요.",
+    "사업자등록증은 사진(JPEG, PNG, HEIC, WebP, TIFF, BMP, GIF)이나 PDF로, "
+    "신용카드는 사진으로 올려 주세요. 사업자번호 목록은 CSV 파일을 `bizstatus`라는 말과 "
+    "함께 올리면 됩니다.",
     en="🙅 *This file type cannot be read*\n"
-    "Upload a business registration certificate as JPEG, PNG or PDF (only the first page "
-    "of a PDF is read), and a credit card as a JPEG or PNG photo.",
+    "Upload a business registration certificate as a photo (JPEG, PNG, HEIC, WebP, TIFF, "
+    "BMP, GIF) or a PDF, and a credit card as a photo. For a list of business numbers, "
+    "upload a CSV file with the word `bizstatus`.",
 )
 _UNSUPPORTED_FALLBACK = Text(
     ko="읽을 수 없는 파일 형식입니다: {file}", en="This file type cannot be read: {file}"

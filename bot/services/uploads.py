@@ -50,7 +50,14 @@ SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
 BULK: Literal["bulk"] = "bulk"  # a CSV of business numbers shared with the word `bizstatus`
 JobKind = UploadKind | Literal["bulk"]
 _BULK_WORD = re.compile(r"\bbizstatus\b", re.IGNORECASE)
-_ANALYSABLE = {"jpg": False, "jpeg": False, "png": False, "pdf": True}  # filetype -> is PDF
+# Slack's filetype -> whether it is a PDF. Photos other than JPEG and PNG are converted
+# by the OCR preflight; the bytes decide in the end, not this name.
+_ANALYSABLE = {
+    **dict.fromkeys(
+        ("jpg", "jpeg", "png", "heic", "heif", "webp", "tiff", "tif", "bmp", "gif"), False
+    ),
+    "pdf": True,
+}
 GAVE_UP = Text(
     ko="여러 번 시도했지만 이 파일을 분석하지 못했습니다. 파일을 다시 올려 주시고, "
     "계속되면 관리자에게 알려 주세요.",

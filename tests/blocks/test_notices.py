@@ -67,25 +67,23 @@ def test_failure_and_unsupported_file_names_are_inert_and_masked(file_name: str)
     [
         (
             Language.KO,
-            "사업자등록증은 JPEG, PNG, PDF 파일(PDF는 첫 페이지만 읽습니다), "
-            "신용카드는 JPEG, PNG 사진으로 올려 주세요.",
-            "읽을 수 없는 파일 형식입니다: photo.heic",
+            "CSV 파일을 `bizstatus`라는 말과 함께 올리면 됩니다.",
+            "읽을 수 없는 파일 형식입니다: contract.docx",
         ),
         (
             Language.EN,
-            "Upload a business registration certificate as JPEG, PNG or PDF (only the first page "
-            "of a PDF is read), and a credit card as a JPEG or PNG photo.",
-            "This file type cannot be read: photo.heic",
+            "upload a CSV file with the word `bizstatus`.",
+            "This file type cannot be read: contract.docx",
         ),
     ],
 )
 def test_unsupported_file_says_what_is_accepted(
     lang: Language, accepted: str, fallback: str
 ) -> None:
-    message = unsupported_file("photo.heic", lang)
+    message = unsupported_file("contract.docx", lang)
     explanation, file_line = all_texts(message.blocks)
     assert explanation.endswith(accepted)
-    assert file_line == "📄 photo.heic"
+    assert file_line == "📄 contract.docx"
     assert message.text == fallback
 
 

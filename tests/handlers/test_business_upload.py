@@ -1,8 +1,10 @@
 """A business registration certificate uploaded in a channel is answered in its thread."""
 
+import io
 import json
 
 import pytest
+from PIL import Image
 
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import png
@@ -65,3 +67,15 @@ async def test_english_replies_when_language_is_en(bot: RunningBot) -> None:
     )
     [reply] = await bot.wait_for("chat.postMessage")
     assert "Trade name" in blocks_text(reply.params)
+
+
+async def test_a_webp_photo_is_converted_and_read(bot: RunningBot) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1400, 900), "white").save(buffer, "WEBP")
+    file = bot.slack.add_file(
+        "사업자등록증.webp", buffer.getvalue(), "image/webp", "webp", channel=CHANNEL
+    )
+    await bot.send.event(file_share_message(file, channel=CHANNEL, user="U_UPLOADER"))
+    [reply] = await bot.wait_for("chat.postMessage")
+    assert "220-81-62517" in blocks_text(reply.params)
+    assert bot.nhn.calls("business") == 1  # the fake refuses anything but JPEG, PNG or PDF

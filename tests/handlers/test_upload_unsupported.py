@@ -11,7 +11,7 @@ CHANNEL = "C_GENERAL"
 UPLOADER = "U_UPLOADER"
 OTHER_FILES = [
     ("notes.txt", b"meeting notes", "text/plain", "text"),
-    ("logo.gif", b"GIF89a\x01\x00\x01\x00", "image/gif", "gif"),
+    ("contract.docx", b"PK\x03\x04 a word document", "application/msword", "docx"),
 ]
 
 
