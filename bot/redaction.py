@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from PIL import Image, ImageDraw
 
 from bot.domain.card import SHOWN_DIGITS
-from bot.ocr.models import Box
+from bot.ocr.models import Box, CardResult
 
 Point = tuple[float, float]
 _PAD = 0.15  # of a box's height, so the edges of digits are covered too
@@ -40,6 +40,18 @@ def redact_card_image(
     output = io.BytesIO()
     copy.save(output, "JPEG", quality=85)
     return output.getvalue()
+
+
+def redacted_copy(result: CardResult) -> bytes | None:
+    """The safe copy of the photo NHN read, or None when its boxes cannot be trusted to
+    cover the number (none given, or not one box per group of digits)."""
+    image, boxes, groups = result.sent_image, result.card_num_boxes, result.card_nums
+    if image is None or not boxes or len(boxes) != len(groups):
+        return None
+    last_group_digits = len(groups[-1].value.get_secret_value())
+    return redact_card_image(
+        image, boxes, result.valid_thru_box, last_group_digits=last_group_digits
+    )
 
 
 def _corners(box: Box) -> list[Point]:

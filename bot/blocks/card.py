@@ -36,6 +36,12 @@ _ORIGINAL: dict[OriginalFate, Text] = {
         "delete it: please delete it yourself.",
     ),
 }
+REDACTED_COPY = Text(
+    ko="🔒 카드 번호는 마지막 네 자리만, 유효기간은 가린 사본입니다. 원본 없이 이 사본으로 "
+    "확인하세요.",
+    en="🔒 A copy with all but the last four digits and the expiry covered: use it instead "
+    "of the original.",
+)
 _DECLINED = Text(
     ko="🔒 카드 사진은 {channels} 채널에서만 분석합니다. 이 사진은 읽지 않았습니다. "
     "카드 번호가 보인다면 사진을 삭제해 주세요.",

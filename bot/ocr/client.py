@@ -145,7 +145,7 @@ class OcrClient:
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""
         upload = await self._prepare(image, filename, DocumentKind.BUSINESS)
-        result = await self._call(Endpoint.BUSINESS, upload=upload)
+        result, _ = await self._call(Endpoint.BUSINESS, upload=upload)
         return _parse(BusinessResult, Endpoint.BUSINESS, result)
 
     async def business_status(self, number: str) -> StatusResult:
@@ -154,14 +154,17 @@ class OcrClient:
             raise InvalidInput(
                 "business/status: not 10 ASCII digits", user_message=INVALID_BUSINESS_NUMBER
             )
-        result = await self._call(Endpoint.STATUS, json_body={"businessNumber": number})
+        result, _ = await self._call(Endpoint.STATUS, json_body={"businessNumber": number})
         return _parse(StatusResult, Endpoint.STATUS, result)
 
     async def credit_card(self, image: bytes, filename: str) -> CardResult:
         """Read a credit card photo (JPEG or PNG); the digits come back as SecretStr."""
         upload = await self._prepare(image, filename, DocumentKind.CARD)
-        result = await self._call(Endpoint.CARD, upload=upload)
-        return _parse(CardResult, Endpoint.CARD, result)
+        result, sent = await self._call(Endpoint.CARD, upload=upload)
+        card = _parse(CardResult, Endpoint.CARD, result)
+        if sent is not None:
+            card.keep_sent_image(sent.data)
+        return card
 
     async def _prepare(
         self, image: bytes, filename: str, kind: DocumentKind, max_bytes: int | None = None
@@ -175,8 +178,9 @@ class OcrClient:
         *,
         upload: Upload | None = None,
         json_body: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
-        """Send with retries, all within the overall deadline."""
+    ) -> tuple[dict[str, Any], Upload | None]:
+        """Send with retries, all within the overall deadline; the result, and the upload
+        as finally sent (a 4131000 may have shrunk it)."""
         deadline_s = self._settings.ocr_deadline_s
         deadline = asyncio.get_running_loop().time() + deadline_s
         try:
@@ -193,7 +197,7 @@ class OcrClient:
         upload: Upload | None,
         json_body: dict[str, str] | None,
         deadline: float,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], Upload | None]:
         loop = asyncio.get_running_loop()
         failures = 0
         # Renewing a token and shrinking an upload fix the request; they use up no attempt.
@@ -202,7 +206,8 @@ class OcrClient:
             credential: Credential | None = None
             try:
                 credential = await self._auth.credential()
-                return await self._send(endpoint, credential, upload, json_body, failures + 1)
+                result = await self._send(endpoint, credential, upload, json_body, failures + 1)
+                return result, upload
             except OcrError as error:
                 if (
                     error.code == TOKEN_INVALID

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 LOW_RESOLUTION = "low"
@@ -141,6 +141,15 @@ class CardResult(CardApiModel):
     card_num_boxes: list[Box] = []
     valid_thru: ValueConf | None = None
     valid_thru_box: Box | None = None
+    _sent_image: bytes | None = PrivateAttr(default=None)
+
+    def keep_sent_image(self, data: bytes) -> None:
+        """Remember the image exactly as NHN read it: the boxes are in its pixels."""
+        self._sent_image = data
+
+    @property
+    def sent_image(self) -> bytes | None:
+        return self._sent_image
 
     @field_validator("total_card_num", mode="before")
     @classmethod

@@ -1,5 +1,7 @@
 """Document analysis and status lookups, shared by the CLI and the Slack app."""
 
+import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -10,6 +12,7 @@ from bot.domain.card import CardNumber, Expiry, parse_expiry
 from bot.domain.certificate import Certificate
 from bot.errors import UserFacingError
 from bot.ocr import CardResult, DocumentKind, OcrClient
+from bot.redaction import redacted_copy
 from bot.services.status import NhnStatusProvider, RateLimiter, StatusService
 from bot.services.status import StatusCheck as StatusCheck
 
@@ -38,6 +41,7 @@ class CardAnalysis:
     expiry: Expiry | None
     expired: bool | None
     low_resolution: bool
+    redacted_image: bytes | None = None  # the photo with all but the last four digits covered
 
 
 Analysis = BusinessAnalysis | CardAnalysis
@@ -129,7 +133,11 @@ class AnalysisService:
 
     async def analyze_card(self, image: bytes, filename: str) -> CardAnalysis:
         result = await self._ocr.credit_card(image, filename)
-        return read_card(result, self._clock().date())
+        analysis = read_card(result, self._clock().date())
+        if analysis.number is None:
+            return analysis
+        redacted = await asyncio.to_thread(redacted_copy, result)
+        return dataclasses.replace(analysis, redacted_image=redacted)
 
     async def check_status(self, number: str, *, fresh: bool = False) -> StatusCheck:
         """Look up one valid ten-digit number; from the cache unless `fresh`.

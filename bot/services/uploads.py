@@ -24,7 +24,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
 from bot.blocks.business import business_result
-from bot.blocks.card import OriginalFate, card_declined, card_result, original_notice
+from bot.blocks.card import (
+    REDACTED_COPY,
+    OriginalFate,
+    card_declined,
+    card_result,
+    original_notice,
+)
 from bot.blocks.notices import failure, unsupported_file
 from bot.blocks.prompts import kind_chosen, kind_prompt
 from bot.config import Settings
@@ -266,6 +272,7 @@ class UploadService:
                 await self._post(job, message, private=public)
                 if not public:  # the result is in the thread; this is for the uploader alone
                     await self._post(job, original_notice(original, self._lang), private=True)
+                await self._post_redacted_copy(job, result.redacted_image)
             await self._audit(job, *_audit_subject_and_outcome(job, result))
         except UserFacingError as error:
             await self._failed(job, error, error.user_message, retryable=error.retryable)
@@ -460,6 +467,24 @@ class UploadService:
         """
         doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
         return min(self._settings.job_poll_interval * (1 << doublings), MAX_RETRY_DELAY)
+
+    async def _post_redacted_copy(self, job: ClaimedJob, image: bytes | None) -> None:
+        """The card photo with the number covered but for its last four digits, so the
+        thread keeps a picture without the original. Skipped when NHN gave no usable boxes."""
+        if image is None:
+            log.info("Upload job %s: no redacted copy (the number's boxes were not usable)", job.id)
+            return
+        try:
+            await self._client.files_upload_v2(
+                channel=job.channel_id,
+                thread_ts=job.thread_ts,
+                content=image,
+                filename="card-redacted.jpg",
+                title="card-redacted.jpg",
+                initial_comment=REDACTED_COPY(self._lang),
+            )
+        except SLACK_FAILURES as error:
+            log.warning("Upload job %s: redacted copy not posted: %s", job.id, _slack_error(error))
 
     def _card_allowed(self, channel_id: str) -> bool:
         allowed = self._settings.card_channels

@@ -1,11 +1,13 @@
 """A card photo: the last four digits, shown to as few people as possible, stored nowhere."""
 
+import io
 import json
 import logging
 import sqlite3
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.handlers.conftest import RunningBot
 from tests.handlers.images import jpeg
@@ -148,3 +150,26 @@ async def test_the_original_is_deleted_when_asked_and_slack_allows_it(
     [delete] = bot.slack.calls_to("files.delete")
     assert delete.params["file"] == event["files"][0]["id"]
     assert (delete.error is None) is deletable
+
+
+def pixel(image: bytes, x: int, y: int) -> tuple[int, int, int]:
+    with Image.open(io.BytesIO(image)) as decoded:
+        red, green, blue = decoded.convert("RGB").getpixel((x, y))  # type: ignore[misc]
+    return red, green, blue
+
+
+async def test_a_redacted_copy_of_the_photo_is_posted_in_the_thread(bot: RunningBot) -> None:
+    event = upload_card(bot, "C_PRIVATE_TEAM", "group")
+
+    await bot.send.event(event)
+
+    await bot.wait_for("files.completeUploadExternal")
+    [copy] = bot.slack.uploads
+    assert copy.thread_ts == event["ts"]
+    assert copy.channels == ("C_PRIVATE_TEAM",)
+    assert copy.filename == "card-redacted.jpg"
+    # The fake NHN puts four 128 px groups from x=62 at y=256..301 and the expiry at 316,315.
+    covered = [pixel(copy.content, 62 + 152 * group + 64, 278) for group in range(3)]
+    assert all(max(colour) < 60 for colour in covered)
+    assert pixel(copy.content, 62 + 152 * 3 + 64, 278)[2] > 90  # the last group still shows
+    assert max(pixel(copy.content, 370, 330)) < 60  # the expiry is covered
