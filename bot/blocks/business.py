@@ -54,6 +54,25 @@ _NOTHING_READ = Text(
     ko="읽어 낸 항목이 없습니다. 문서 전체가 보이도록 다시 찍어 올려 주세요.",
     en="Nothing could be read. Retake the photo showing the whole certificate.",
 )
+_PAGES = Text(
+    ko="📄 PDF {total}쪽 중 {read}쪽을 한 쪽씩 읽었습니다.",
+    en="📄 Read {read} of the PDF's {total} pages, one by one.",
+)
+_PAGE_NUMBER = Text(
+    ko="{page}쪽: 등록번호와 항목 {fields}개",
+    en="Page {page}: the registration number and {fields} fields",
+)
+_PAGE_FIELDS = Text(
+    ko="{page}쪽: 항목 {fields}개 (등록번호 없음)",
+    en="Page {page}: {fields} fields, no registration number",
+)
+_PAGE_EMPTY = Text(ko="{page}쪽: 읽은 항목 없음", en="Page {page}: nothing read")
+_PAGE_FAILED = Text(ko="{page}쪽: 읽지 못함", en="Page {page}: could not be read")
+_PAGE_SHOWN = Text(ko="← 아래 항목", en="← the fields below")
+_PAGES_SKIPPED = Text(
+    ko="{first}–{total}쪽은 읽지 않았습니다 (MAX_PDF_PAGES).",
+    en="Pages {first}–{total} were not read (MAX_PDF_PAGES).",
+)
 _RECHECK = Text(ko="상태 다시 조회", en="Check status again")
 
 
@@ -71,6 +90,8 @@ def business_result(analysis: BusinessAnalysis, lang: Language, *, file_name: st
     ]
     if analysis.low_resolution:
         blocks.append(context(_LOW_RESOLUTION(lang)))
+    if analysis.pages:
+        blocks.append(context(_pages_text(analysis, lang)))
     blocks.append(divider())
     if readings:
         blocks.append(fields([_field_text(reading, lang) for reading in readings]))
@@ -88,6 +109,26 @@ def business_result(analysis: BusinessAnalysis, lang: Language, *, file_name: st
             )
         )
     return compose(_fallback(analysis, lang), blocks, lang)
+
+
+def _pages_text(analysis: BusinessAnalysis, lang: Language) -> str:
+    """Which page of a multi-page PDF held what, and which one the fields come from."""
+    lines = [_PAGES.format(read=len(analysis.pages), total=analysis.pages_total)(lang)]
+    for page in analysis.pages:
+        if page.error is not None:
+            line = _PAGE_FAILED.format(page=page.page)
+        elif page.has_number:
+            line = _PAGE_NUMBER.format(page=page.page, fields=page.fields)
+        elif page.fields:
+            line = _PAGE_FIELDS.format(page=page.page, fields=page.fields)
+        else:
+            line = _PAGE_EMPTY.format(page=page.page)
+        shown = f" {_PAGE_SHOWN(lang)}" if page.page == analysis.shown_page else ""
+        lines.append(f"• {line(lang)}{shown}")
+    if analysis.pages_total > len(analysis.pages):
+        skipped = _PAGES_SKIPPED.format(first=len(analysis.pages) + 1, total=analysis.pages_total)
+        lines.append(skipped(lang))
+    return "\n".join(lines)
 
 
 def _valid_digits(number: RecognisedNumber | None) -> str | None:

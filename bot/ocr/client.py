@@ -145,8 +145,11 @@ class OcrClient:
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""
         upload = await self._prepare(image, filename, DocumentKind.BUSINESS)
-        result, _ = await self._call(Endpoint.BUSINESS, upload=upload)
-        return _parse(BusinessResult, Endpoint.BUSINESS, result)
+        result, sent = await self._call(Endpoint.BUSINESS, upload=upload)
+        business = _parse(BusinessResult, Endpoint.BUSINESS, result)
+        if sent is not None:
+            business.keep_sent(sent)
+        return business
 
     async def business_status(self, number: str) -> StatusResult:
         """Whether a business is open, inactive or closed; `number` is 10 ASCII digits."""
@@ -163,7 +166,7 @@ class OcrClient:
         result, sent = await self._call(Endpoint.CARD, upload=upload)
         card = _parse(CardResult, Endpoint.CARD, result)
         if sent is not None:
-            card.keep_sent_image(sent.data)
+            card.keep_sent(sent)
         return card
 
     async def _prepare(

@@ -106,16 +106,33 @@ class Box(ApiModel):
     y4: float
 
 
-class BusinessResult(ApiModel):
+class _ReadFromImage(BaseModel):
+    """A result NHN read from an uploaded image, which the client keeps beside it."""
+
+    resolution: str | None = None
+    _sent: Upload | None = PrivateAttr(default=None)
+
+    def keep_sent(self, upload: Upload) -> None:
+        self._sent = upload
+
+    @property
+    def sent_image(self) -> bytes | None:
+        """The image exactly as NHN read it: its boxes are in these pixels."""
+        return self._sent.data if self._sent is not None else None
+
+    @property
+    def low_resolution(self) -> bool:
+        """NHN says so, or the image sent was below the size NHN recommends."""
+        return self.resolution == LOW_RESOLUTION or (
+            self._sent is not None and self._sent.low_resolution
+        )
+
+
+class BusinessResult(ApiModel, _ReadFromImage):
     file_type: str | None = None
     unit_type: str | None = None
     key_values: list[KeyValue] = []
     boxes: list[Box] = []
-    resolution: str | None = None
-
-    @property
-    def low_resolution(self) -> bool:
-        return self.resolution == LOW_RESOLUTION
 
 
 class StatusResult(ApiModel):
@@ -133,23 +150,13 @@ class ValueConf(CardApiModel):
     conf: float | None = None
 
 
-class CardResult(CardApiModel):
+class CardResult(CardApiModel, _ReadFromImage):
     file_type: str | None = None
-    resolution: str | None = None
     card_nums: list[CardNumGroup] = []
     total_card_num: SecretStr | None = None
     card_num_boxes: list[Box] = []
     valid_thru: ValueConf | None = None
     valid_thru_box: Box | None = None
-    _sent_image: bytes | None = PrivateAttr(default=None)
-
-    def keep_sent_image(self, data: bytes) -> None:
-        """Remember the image exactly as NHN read it: the boxes are in its pixels."""
-        self._sent_image = data
-
-    @property
-    def sent_image(self) -> bytes | None:
-        return self._sent_image
 
     @field_validator("total_card_num", mode="before")
     @classmethod
@@ -165,7 +172,3 @@ class CardResult(CardApiModel):
             joined = "".join(group.value.get_secret_value() for group in self.card_nums)
             self.total_card_num = SecretStr(joined)
         return self
-
-    @property
-    def low_resolution(self) -> bool:
-        return self.resolution == LOW_RESOLUTION

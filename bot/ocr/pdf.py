@@ -51,6 +51,16 @@ def refuse_locked(data: bytes) -> None:
         document.close()
 
 
+def page_count(data: bytes) -> int:
+    """How many pages the PDF has. Raises PasswordProtectedPdf or PdfUnreadable."""
+    with _PDFIUM:
+        document = _open(data)
+        try:
+            return len(document)
+        finally:
+            document.close()
+
+
 def pdf_pages(data: bytes, max_pages: int, max_bytes: int) -> PdfPages:
     """Render up to `max_pages` pages at about RENDER_DPI, each within `max_bytes`.
 

@@ -12,6 +12,10 @@ from bot.domain.card import CardNumber, Expiry, parse_expiry
 from bot.domain.certificate import Certificate
 from bot.errors import UserFacingError
 from bot.ocr import CardResult, DocumentKind, OcrClient
+from bot.ocr.errors import PdfUnreadable
+from bot.ocr.models import FileType
+from bot.ocr.pdf import PdfPages, page_count, pdf_pages
+from bot.ocr.preflight import sniff
 from bot.redaction import redacted_copy
 from bot.services.status import NhnStatusProvider, RateLimiter, StatusService
 from bot.services.status import StatusCheck as StatusCheck
@@ -33,6 +37,18 @@ class BusinessAnalysis:
     status: StatusCheck | None
     status_error: UserFacingError | None  # the lookup failed although the document was read
     low_resolution: bool
+    # A multi-page PDF: what each page read held, which one is shown, how many there are.
+    pages: tuple["PageReading", ...] = ()
+    shown_page: int | None = None
+    pages_total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PageReading:
+    page: int  # from 1
+    fields: int
+    has_number: bool
+    error: UserFacingError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +130,58 @@ class AnalysisService:
         return await self.analyze_business(image, filename)
 
     async def analyze_business(self, image: bytes, filename: str) -> BusinessAnalysis:
+        """Read a certificate. NHN reads only the first page of a PDF, so each page of a
+        longer PDF is sent as an image (up to MAX_PDF_PAGES); the page holding the
+        registration number is the one shown, and the reply says what each page held."""
+        pages = await self._multi_page_pdf(image)
+        if pages is None:
+            cert, low_resolution = await self._read_certificate(image, filename)
+            return await self._with_status(cert, low_resolution)
+        readings: list[PageReading] = []
+        best: tuple[int, Certificate, bool] | None = None
+        first_error: UserFacingError | None = None
+        for page, data in enumerate(pages.pages, start=1):
+            try:
+                cert, low_resolution = await self._read_certificate(data, f"page-{page}")
+            except UserFacingError as error:
+                first_error = first_error or error
+                readings.append(PageReading(page, 0, has_number=False, error=error))
+                continue
+            has_number = cert.registration_number is not None
+            readings.append(PageReading(page, len(cert.readings), has_number=has_number))
+            if best is None or (has_number and best[1].registration_number is None):
+                best = (page, cert, low_resolution)
+        if best is None:  # every page failed
+            raise first_error or PdfUnreadable("pdf: no page could be read")
+        shown_page, cert, low_resolution = best
+        analysis = await self._with_status(cert, low_resolution)
+        return dataclasses.replace(
+            analysis, pages=tuple(readings), shown_page=shown_page, pages_total=pages.total
+        )
+
+    async def _multi_page_pdf(self, image: bytes) -> PdfPages | None:
+        """The rendered pages of a PDF with more than one page; None otherwise, or when
+        PDFium cannot read it (NHN then judges the file as it is)."""
+        if sniff(image) is not FileType.PDF:
+            return None
+        try:
+            if await asyncio.to_thread(page_count, image) <= 1:
+                return None
+            return await asyncio.to_thread(
+                pdf_pages,
+                image,
+                self._settings.max_pdf_pages,
+                self._settings.ocr_max_upload_bytes,
+            )
+        except PdfUnreadable:
+            return None
+
+    async def _read_certificate(self, image: bytes, filename: str) -> tuple[Certificate, bool]:
         result = await self._ocr.business(image, filename)
         cert = certificate.normalize(result.key_values, self._settings.low_confidence_threshold)
+        return cert, result.low_resolution
+
+    async def _with_status(self, cert: Certificate, low_resolution: bool) -> BusinessAnalysis:
         number = recognise_number(cert.registration_number)
         status, status_error = None, None
         if number is not None and number.digits is not None and number.checksum_ok:
@@ -128,7 +194,7 @@ class AnalysisService:
             number=number,
             status=status,
             status_error=status_error,
-            low_resolution=result.low_resolution,
+            low_resolution=low_resolution,
         )
 
     async def analyze_card(self, image: bytes, filename: str) -> CardAnalysis:

@@ -8,6 +8,8 @@ from PIL import Image
 
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import png
+from tests.ocr.images import numbered_pdf
+from tests.support.nhn import Reply
 from tests.support.slack_requests import file_share_message
 
 CHANNEL = "C_PURCHASING"
@@ -79,3 +81,38 @@ async def test_a_webp_photo_is_converted_and_read(bot: RunningBot) -> None:
     [reply] = await bot.wait_for("chat.postMessage")
     assert "220-81-62517" in blocks_text(reply.params)
     assert bot.nhn.calls("business") == 1  # the fake refuses anything but JPEG, PNG or PDF
+
+
+BLANK_PAGE = {"fileType": "png", "unitType": "pixel", "keyValues": [], "boxes": []}
+
+
+@pytest.mark.parametrize("bot_overrides", [{"language": "en", "max_pdf_pages": 2}])
+async def test_each_page_of_a_long_pdf_is_read_and_the_reply_says_which_held_what(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.script("business", Reply.ok(BLANK_PAGE), Reply.ok())  # a cover page, then the copy
+    file = bot.slack.add_file(
+        "certificate.pdf", numbered_pdf(3), "application/pdf", "pdf", channel=CHANNEL
+    )
+    await bot.send.event(file_share_message(file, channel=CHANNEL, user="U_UPLOADER"))
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    shown = blocks_text(reply.params)
+    assert bot.nhn.calls("business") == 2  # pages 1 and 2; page 3 is past MAX_PDF_PAGES
+    assert "Read 2 of the PDF's 3 pages" in shown
+    assert "Page 1: nothing read" in shown
+    assert "Page 2: the registration number" in shown
+    assert "Pages 3–3 were not read" in shown
+    assert "220-81-62517" in shown
+    assert bot.nhn.calls("business/status") == 1
+
+
+async def test_a_one_page_pdf_goes_to_nhn_as_it_is(bot: RunningBot) -> None:
+    file = bot.slack.add_file(
+        "certificate.pdf", numbered_pdf(1), "application/pdf", "pdf", channel=CHANNEL
+    )
+    await bot.send.event(file_share_message(file, channel=CHANNEL, user="U_UPLOADER"))
+    [reply] = await bot.wait_for("chat.postMessage")
+    assert "220-81-62517" in blocks_text(reply.params)
+    [sent] = bot.nhn.requests_to("business")
+    assert sent.body["content_type"] == "application/pdf"

@@ -26,13 +26,22 @@ from tests.support.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
 NUMBER = "2208162517"
 
 
+async def test_an_image_below_the_recommended_size_is_low_resolution(
+    make_client: MakeClient,
+) -> None:
+    result = await make_client("v1.1").business(plain_png((640, 400)), "small.png")
+    assert result.resolution == "normal"  # what NHN said
+    assert result.low_resolution
+
+
 @pytest.mark.parametrize("version", ["v1.1", "v1.0"])
 async def test_business_reads_a_certificate(
     fake_nhn: NhnFake, make_client: MakeClient, version: str
 ) -> None:
     client = make_client(version)
     assert client.api_version is OcrApiVersion(version)
-    result = await client.business(plain_png(), "사업자등록증.png")
+    image = plain_png((1280, 720))  # the size NHN recommends: not low resolution
+    result = await client.business(image, "사업자등록증.png")
     values = {item.key: item.value for item in result.key_values}
     assert values["등록번호"] == "220-81-62517"
     assert {
@@ -53,7 +62,7 @@ async def test_business_reads_a_certificate(
     assert sent.body == {
         "filename": "사업자등록증.png",
         "content_type": "image/png",
-        "size": len(plain_png()),
+        "size": len(image),
     }
 
 
