@@ -18,8 +18,9 @@ exactly one number written with spaces (`220 81 62517`).
 import re
 import unicodedata
 
+from bot.domain import bizno
+
 MAX_NUMBERS = 10  # most numbers one /bizstatus looks up
-_DIGIT_COUNT_OF_ONE_NUMBER = 10
 
 
 def split_numbers(text: str) -> list[str]:
@@ -28,8 +29,7 @@ def split_numbers(text: str) -> list[str]:
         part = part.strip()
         if not part:
             continue
-        digits = sum(char.isdigit() for char in part)
-        if digits == _DIGIT_COUNT_OF_ONE_NUMBER and re.fullmatch(r"[\d\s.\-‐–—]+", part):
+        if _is_one_number(part):
             tokens.append(part)
         else:
             tokens.extend(part.split())
@@ -49,9 +49,16 @@ def split_number_and_label(text: str) -> tuple[str, str]:
     tokens = unicodedata.normalize("NFKC", text).split()
     taken, digits = 0, 0
     for token in tokens:
-        if digits >= _DIGIT_COUNT_OF_ONE_NUMBER or not re.fullmatch(r"[\d.\-‐–—]+", token):
+        compact = bizno.compact(token)
+        if digits >= bizno.LENGTH or not compact.isdigit():
             break
         taken += 1
-        digits += sum(char.isdigit() for char in token)
+        digits += len(compact)
     taken = taken or min(1, len(tokens))
     return " ".join(tokens[:taken]), " ".join(tokens[taken:])
+
+
+def _is_one_number(part: str) -> bool:
+    """Ten digits once spaces and dashes are gone, as `bizno.compact` reads a number."""
+    compact = bizno.compact(part)
+    return len(compact) == bizno.LENGTH and compact.isdigit()

@@ -1,0 +1,30 @@
+"""Hypothesis strategies shared by the property tests: numbers as people and OCR write them."""
+
+from hypothesis import strategies as st
+
+# What may stand between the digits of a number someone typed or OCR read.
+NUMBER_SEPARATORS = ("", " ", "-", ".", "‐", "‒", "–", "—", "―", "−", "－", "\u3000", "\t")
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@st.composite
+def written(draw: st.DrawFn, digits: str, separators: tuple[str, ...] = NUMBER_SEPARATORS) -> str:
+    """`digits` with a separator of the given kinds between any two, some digits full width."""
+    parts = [digits[0]]
+    for digit in digits[1:]:
+        parts.append(draw(st.sampled_from(separators)))
+        parts.append(digit)
+    text = "".join(parts)
+    if draw(st.booleans()):
+        text = text.translate(_FULL_WIDTH)
+    return text
+
+
+def bizno_check_digit(nine: str) -> str:
+    """The check digit as FACTS.md states the rule, written apart from bot.domain.bizno."""
+    weights = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+    total = sum(w * int(d) for w, d in zip(weights, nine, strict=True)) + int(nine[8]) * 5 // 10
+    return str((10 - total % 10) % 10)
+
+
+VALID_BIZNO = st.from_regex(r"[0-9]{9}", fullmatch=True).map(lambda n: n + bizno_check_digit(n))
