@@ -67,7 +67,10 @@ class StatusProviderName(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (as .env.example has) means "not set", so the checks can name it.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     # NHN Cloud Document OCR
     nhn_ocr_app_key: SecretStr | None = None

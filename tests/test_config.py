@@ -1,4 +1,5 @@
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,14 @@ def test_job_durations_accept_short_forms(monkeypatch: pytest.MonkeyPatch) -> No
     s = settings()
     assert s.job_lease == timedelta(seconds=90)
     assert s.job_poll_interval == timedelta(minutes=1)
+
+
+def test_empty_values_mean_not_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("SLACK_BOT_TOKEN=\nNHN_OCR_APP_KEY=\nSLACK_APP_TOKEN=xapp-1\n")
+    for name in ("SLACK_BOT_TOKEN", "NHN_OCR_APP_KEY", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    s = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert s.slack_bot_token is None
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        s.check_slack(http=False)
