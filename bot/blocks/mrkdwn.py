@@ -18,23 +18,25 @@ Slack does not turn bare URLs or `#channel` names in a value into links.
 """
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 ELLIPSIS = "…"
 
-# Bidi embeddings, overrides, isolates and marks (plus the Arabic letter mark),
-# zero-width space/joiners, word joiner, BOM; and control characters, which no
-# value needs (whitespace is handled separately).
-_INVISIBLE = re.compile(
-    "[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff"
-    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-)
+# Format characters (category Cf) are invisible by definition: bidi embeddings,
+# overrides, isolates and marks, zero-width spaces and joiners, the BOM, and the
+# tag characters that can carry a whole hidden sentence. Control characters (Cc)
+# no value needs; tab and line ends are whitespace, handled separately.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc"})
+_KEPT_CONTROLS = frozenset("\t\n\r")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _FORMATTING = str.maketrans({"*": "＊", "_": "＿", "~": "～", "`": "｀"})
 _LONGEST_ENTITY = len("&amp;")
-# Five or more digits, one space, dot, hyphen or underscore allowed between any two.
-_DIGIT_RUN = re.compile(r"\d(?:[\s._\-]?\d){4,}")
+# Five or more digits. Between any two: any whitespace (literal() later collapses
+# it, joining the groups), or up to three other characters that are not letters
+# ("4111 - 1111", "4111__1111", "(4111)(1111)").
+_DIGIT_RUN = re.compile(r"\d(?:(?:\s+|[\W_]{1,3})?\d){4,}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _KST = timezone(timedelta(hours=9), "KST")
 
@@ -42,10 +44,14 @@ _KST = timezone(timedelta(hours=9), "KST")
 def clean(text: str) -> str:
     """Remove the characters that reorder or hide text.
 
-    >>> clean("abc\\u202edcba\\u200b")
+    >>> clean("abc\\u202edcba\\u200b\\U000e0041")
     'abcdcba'
     """
-    return _INVISIBLE.sub("", text)
+    return "".join(
+        char
+        for char in text
+        if unicodedata.category(char) not in _INVISIBLE_CATEGORIES or char in _KEPT_CONTROLS
+    )
 
 
 def escape(text: str) -> str:
@@ -113,6 +119,8 @@ def mask_long_numbers(text: str) -> str:
 
     >>> mask_long_numbers("card_5555-5555-5555-4444.jpg")
     'card_••••-••••-••••-4444.jpg'
+    >>> mask_long_numbers("5555  5555 - 5555__4444.png")
+    '••••  •••• - ••••__4444.png'
     >>> mask_long_numbers("scan_2024 v2.png")
     'scan_2024 v2.png'
     """
