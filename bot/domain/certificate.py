@@ -151,6 +151,28 @@ class Certificate:
         return None if reading is None else reading.value
 
 
+def _confidence(conf: float | None) -> float | None:
+    """NHN's confidence from 0 to 1; None when it gave none, or gave NaN, which ranks nothing.
+
+    >>> _confidence(1.7), _confidence(-0.0), _confidence(float("nan"))
+    (1.0, 0.0, None)
+    """
+    if conf is None or math.isnan(conf):
+        return None
+    return max(0.0, min(1.0, conf))  # in this order -0.0 becomes 0.0, never "-0%"
+
+
+def _reading(pair: KeyValueLike, value: str, threshold: float) -> FieldReading:
+    conf = _confidence(pair.conf)
+    return FieldReading(
+        field=field_of(pair.key),
+        key=pair.key.strip(),
+        value=value,
+        conf=conf,
+        low_confidence=conf is not None and conf < threshold,
+    )
+
+
 def _rank(reading: FieldReading) -> float:
     # A reading with a confidence beats one without.
     return -math.inf if reading.conf is None else reading.conf
@@ -159,8 +181,9 @@ def _rank(reading: FieldReading) -> float:
 def normalize(key_values: Iterable[KeyValueLike], threshold: float = 0.8) -> Certificate:
     """Name the fields, tidy the values and flag readings below the confidence threshold.
 
-    Empty values are dropped. When a field is read twice the more confident
-    reading names it (the earlier on a tie) and the other is kept unnamed.
+    Empty values are dropped. Confidences are kept within 0 to 1. When a field is
+    read twice the more confident reading names it (the earlier on a tie) and the
+    other is kept unnamed.
 
     >>> from collections import namedtuple
     >>> KeyValue = namedtuple("KeyValue", "key value conf")
@@ -175,13 +198,7 @@ def normalize(key_values: Iterable[KeyValueLike], threshold: float = 0.8) -> Cer
     [<CertificateField.TRADE_NAME: 'trade_name'>, None]
     """
     readings = [
-        FieldReading(
-            field=field_of(pair.key),
-            key=pair.key.strip(),
-            value=value,
-            conf=pair.conf,
-            low_confidence=pair.conf is not None and pair.conf < threshold,
-        )
+        _reading(pair, value, threshold)
         for pair in key_values
         if (value := " ".join(pair.value.split()))
     ]
