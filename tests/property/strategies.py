@@ -1,4 +1,5 @@
-"""Hypothesis strategies shared by the property tests: numbers as people and OCR write them."""
+"""Hypothesis strategies shared by the property tests: numbers as people and OCR write them,
+and text crafted to harm."""
 
 from hypothesis import strategies as st
 
@@ -28,3 +29,50 @@ def bizno_check_digit(nine: str) -> str:
 
 
 VALID_BIZNO = st.from_regex(r"[0-9]{9}", fullmatch=True).map(lambda n: n + bizno_check_digit(n))
+
+
+# Pieces Slack gives meaning to, and characters that reorder or hide text.
+HOSTILE_PIECES = [
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<@U024BE7LH>",
+    "<#C024BE91L>",
+    "<!subteam^S1>",
+    "<https://evil.example|국민은행>",
+    "<mailto:a@b.c|x>",
+    "&lt;",
+    "&amp;",
+    "&",
+    "<",
+    ">",
+    "*",
+    "_",
+    "~",
+    "`",
+    "```",
+    "> ",
+    "\n",
+    "\r\n",
+    "\u2028",
+    "\t",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\u180e",
+    "\u2061",
+    "\U000e0041",
+    "\x00",
+    "\x1b",
+    "\x85",
+    "국민은행",
+    "abc",
+    " ",
+    "1234",
+]
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=80),
+    st.lists(st.sampled_from(HOSTILE_PIECES), max_size=25).map("".join),
+)

@@ -19,85 +19,19 @@ from bot.blocks.mrkdwn import (
     plain,
     truncate,
 )
-from tests.property.strategies import written
+from tests.property.inert_text import assert_inert, assert_visible, invisible
+from tests.property.strategies import HOSTILE_TEXT, written
 
 PROPERTY = settings(max_examples=300, deadline=None)
-# Pieces Slack gives meaning to, and characters that reorder or hide text.
-HOSTILE_PIECES = [
-    "<!channel>",
-    "<!here>",
-    "<!everyone>",
-    "<@U024BE7LH>",
-    "<#C024BE91L>",
-    "<!subteam^S1>",
-    "<https://evil.example|국민은행>",
-    "<mailto:a@b.c|x>",
-    "&lt;",
-    "&amp;",
-    "&",
-    "<",
-    ">",
-    "*",
-    "_",
-    "~",
-    "`",
-    "```",
-    "> ",
-    "\n",
-    "\r\n",
-    "\u2028",
-    "\t",
-    "\u202e",
-    "\u2066",
-    "\u200b",
-    "\u200d",
-    "\ufeff",
-    "\u180e",
-    "\u2061",
-    "\U000e0041",
-    "\x00",
-    "\x1b",
-    "\x85",
-    "국민은행",
-    "abc",
-    " ",
-    "1234",
-]
-HOSTILE = st.one_of(
-    st.text(max_size=80),
-    st.lists(st.sampled_from(HOSTILE_PIECES), max_size=25).map("".join),
-)
 LIMITS = st.integers(min_value=1, max_value=120)
-MENTION_OR_LINK = re.compile(r"<[!@#]|<https?:|<mailto:")
 # What the bot itself writes inside `<…>`; external text must never add to it.
 BOT_TOKENS = re.compile(
     r"<!date\^\d+\^[^|<>]*\|[^<>]*>|<@[UW][A-Z0-9]+>|<https://[^|<>\s]+\|[^<>]*>"
 )
-ENTITY = re.compile(r"&(?:amp|lt|gt);")
-
-
-def invisible(char: str) -> bool:
-    """A character that reorders or hides text: any format character (bidi controls,
-    zero-width characters, tag characters) or a control character other than tab and line ends.
-    """
-    category = unicodedata.category(char)
-    return category == "Cf" or (category == "Cc" and char not in "\t\n\r")
-
-
-def assert_inert(text: str) -> None:
-    assert "<" not in text, text
-    assert ">" not in text, text
-    assert not MENTION_OR_LINK.search(text)
-    assert "&" not in ENTITY.sub("", text), text  # every & starts a whole entity
-    assert not [char for char in text if invisible(char)], text
-
-
-def one_line(text: str) -> str:
-    return " ".join(clean(text).split())
 
 
 @PROPERTY
-@given(HOSTILE)
+@given(HOSTILE_TEXT)
 def test_escape_leaves_nothing_slack_acts_on_and_loses_nothing_visible(text: str) -> None:
     escaped = escape(text)
     assert_inert(escaped)
@@ -106,7 +40,7 @@ def test_escape_leaves_nothing_slack_acts_on_and_loses_nothing_visible(text: str
 
 
 @PROPERTY
-@given(HOSTILE, LIMITS)
+@given(HOSTILE_TEXT, LIMITS)
 def test_literal_is_one_inert_line_within_the_limit(text: str, limit: int) -> None:
     shown = literal(text, limit)
     assert len(shown) <= limit
@@ -117,7 +51,7 @@ def test_literal_is_one_inert_line_within_the_limit(text: str, limit: int) -> No
 
 
 @PROPERTY
-@given(HOSTILE, LIMITS)
+@given(HOSTILE_TEXT, LIMITS)
 def test_literal_keeps_all_it_can_and_cuts_only_between_characters(text: str, limit: int) -> None:
     shown = literal(text, limit)
     whole = html.unescape(literal(text, 100_000))
@@ -133,9 +67,9 @@ def test_literal_keeps_all_it_can_and_cuts_only_between_characters(text: str, li
 @given(
     st.lists(
         st.one_of(
-            HOSTILE.map(escape),
+            HOSTILE_TEXT.map(escape),
             st.sampled_from(["<@U024BE7LH>", "<!date^1714539780^{date_short_pretty}|2024-05-01>"]),
-            st.builds(link, st.just("https://acme.slack.com/archives/C1/p1"), HOSTILE).map(
+            st.builds(link, st.just("https://acme.slack.com/archives/C1/p1"), HOSTILE_TEXT).map(
                 lambda token: token or ""
             ),
         ),
@@ -155,16 +89,16 @@ def test_truncate_never_cuts_inside_an_entity_or_a_bot_token(text: str, limit: i
 
 
 @PROPERTY
-@given(HOSTILE, LIMITS)
+@given(HOSTILE_TEXT, LIMITS)
 def test_plain_text_is_cleaned_and_within_the_limit(text: str, limit: int) -> None:
     shown = plain(text, limit)
     assert len(shown) <= limit
-    assert not [char for char in shown if invisible(char)]
+    assert_visible(shown)
     assert clean(text).startswith(shown.removesuffix(ELLIPSIS))
 
 
 @PROPERTY
-@given(HOSTILE)
+@given(HOSTILE_TEXT)
 def test_a_mention_is_a_user_id_or_inert_text(user_id: str) -> None:
     shown = mention(user_id)
     if shown.startswith("<@"):
