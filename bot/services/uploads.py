@@ -310,8 +310,11 @@ class UploadService:
     async def wait_for_slot(self, timeout_s: float) -> None:
         """Until a job finishes in this process, or `timeout_s`: when to look for work again."""
         self._slot_freed.clear()
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as
+        # the slot frees, and the worker would then outlive the runtime's shutdown.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._slot_freed.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await self._slot_freed.wait()
 
     async def finish(self, grace_s: float) -> None:
         """At shutdown: let running jobs end within `grace_s`; any still running keep their
