@@ -1,9 +1,15 @@
 """The log filter: a second line of defence that masks card numbers and secrets."""
 
+import io
 import logging
+from collections.abc import Callable, Iterator
+from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.config import Settings
 from bot.logs import RedactingFilter, configure_logging, redact
 from tests.support.leaks import card_number_runs
 
@@ -77,3 +83,246 @@ def test_configure_logging_installs_the_filter_and_quietens_httpx(
     assert "4444" in err
     assert card_number_runs(err, "5555555555554444") == []
     assert "nhn-secret" not in err
+
+
+# Properties: however a card number is written and whatever is around it, it does not survive;
+# ordinary numbers, tokens and secrets each come out as they should.
+
+PROPERTY = settings(max_examples=200, deadline=None)
+CARD_SEPARATORS = st.sampled_from(["", " ", "-", " - ", "  "])
+NO_DIGITS = st.text(alphabet=st.characters(exclude_categories=["Nd", "No", "Cs"]), max_size=12)
+
+
+def luhn_number(body: str) -> str:
+    """`body` with its Luhn check digit appended, computed apart from the bot's code."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str(-total % 10)
+
+
+LUHN_CARDS = st.from_regex(r"[0-9]{12,18}", fullmatch=True).map(luhn_number)
+
+
+@st.composite
+def card_groups(draw: st.DrawFn, number: str) -> str:
+    """The number split as cards print it (4-4-4-4, 4-6-5) or at random, one separator."""
+    separator = draw(CARD_SEPARATORS)
+    sizes = draw(st.sampled_from([(4,), (4, 6, 5), (19,), (1, 2, 3, 4, 5, 6)]))
+    groups, rest = [], number
+    while rest:
+        size = sizes[len(groups) % len(sizes)]
+        groups.append(rest[:size])
+        rest = rest[size:]
+    return separator.join(groups)
+
+
+@PROPERTY
+@given(st.data(), LUHN_CARDS, NO_DIGITS, NO_DIGITS)
+def test_no_luhn_valid_card_number_survives_however_written(
+    data: st.DataObject, number: str, before: str, after: str
+) -> None:
+    masked = redact(f"{before}{data.draw(card_groups(number))}{after}")
+    assert card_number_runs(masked, number) == [], masked
+    assert f"••••{number[-4:]}]" in masked
+
+
+@PROPERTY
+@given(
+    st.data(),
+    LUHN_CARDS,
+    st.from_regex(r"[0-9]{1,4}", fullmatch=True),
+    st.sampled_from(["qty ", "x", "no. "]),
+    st.sampled_from(["", " ", "-"]),
+    st.booleans(),
+)
+def test_a_card_number_next_to_other_digits_does_not_survive(
+    data: st.DataObject, number: str, other: str, word: str, joint: str, other_first: bool
+) -> None:
+    card = data.draw(card_groups(number))
+    text = f"{word}{other}{joint or ' '}{card} ok" if other_first else f"{card}{joint} {other} ok"
+    masked = redact(text)
+    assert card_number_runs(masked, number) == [], masked
+
+
+ORDINARY = st.sampled_from(
+    [
+        "1700000000.123456",  # a Slack ts
+        "1714539780",  # a Unix time
+        "2208162517",
+        "220-81-62517",
+        "124-81-00998",
+        "1,234,567원",
+        "12,345,678,901",
+        "2024-05-01",
+        "12:30:45",
+        "010-1234-5678",
+        "F07ABCDEF12",
+        "v1.2.3",
+        "4000103",
+        "port 8080",
+    ]
+)
+# A bare short group ("8080") is left out: four of them side by side are written exactly as
+# a card number is, and the filter rightly masks such a run when it passes Luhn.
+
+
+@PROPERTY
+@given(st.lists(ORDINARY, min_size=1, max_size=8), st.sampled_from([" ", ", ", " | ", "\n"]))
+def test_ordinary_numbers_side_by_side_are_left_alone(numbers: list[str], gap: str) -> None:
+    text = "status " + gap.join(numbers)
+    assert redact(text) == text
+
+
+SLACK_TOKENS = st.one_of(
+    st.builds(
+        "{}-{}-{}-{}".format,
+        st.sampled_from(["xoxb", "xoxp", "xoxe", "xoxa", "xoxr"]),
+        st.from_regex(r"[0-9]{10,13}", fullmatch=True),
+        st.from_regex(r"[0-9]{10,13}", fullmatch=True),
+        st.from_regex(r"[A-Za-z0-9]{24}", fullmatch=True),
+    ),
+    st.builds(
+        "xapp-1-A{}-{}-{}".format,
+        *[st.from_regex(r"[0-9A-Z]{8,13}", fullmatch=True)] * 2,
+        st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
+    ),
+    st.builds("xoxe.xoxp-1-{}".format, st.from_regex(r"[A-Za-z0-9]{40}", fullmatch=True)),
+    st.builds(
+        "Bearer {}".format,
+        st.from_regex(r"[A-Za-z0-9_\-]{10,40}\.[A-Za-z0-9_\-.]{8,60}", fullmatch=True),
+    ),
+)
+
+
+@PROPERTY
+@given(SLACK_TOKENS)
+def test_tokens_are_masked_whole(token: str) -> None:
+    assert redact(f"calling with {token} now") == "calling with [redacted] now"
+
+
+SECRETS = st.text(
+    alphabet=st.sampled_from("abcdefghXYZ0123456789-_+/=.%~"), min_size=8, max_size=40
+)
+
+
+@PROPERTY
+@given(SECRETS, st.integers(0, 4), st.integers(4, 8))
+def test_secrets_are_masked_whole_even_when_one_holds_another(
+    secret: str, start: int, length: int
+) -> None:
+    inner = secret[start : start + length]
+    for secrets in [(secret,), (secret, inner), (inner, secret)]:
+        assert redact(f"key {secret} end", secrets) == "key [redacted] end"
+
+
+@PROPERTY
+@given(SECRETS)
+def test_secrets_are_masked_when_percent_encoded_in_a_url(secret: str) -> None:
+    for encoded in (quote(secret, safe=""), quote_plus(secret), quote(quote(secret, safe=""))):
+        url = f"GET https://api.odcloud.kr/v1/status?serviceKey={encoded}&x=1"
+        assert (
+            redact(url, (secret,))
+            == "GET https://api.odcloud.kr/v1/status?serviceKey=[redacted]&x=1"
+        )
+
+
+@PROPERTY
+@given(st.text(max_size=60), st.lists(st.text(max_size=10), max_size=3))
+def test_any_text_and_any_secrets_are_taken(text: str, secrets: list[str]) -> None:
+    assert isinstance(redact(text, tuple(secrets)), str)
+
+
+# A real logger and handler, as configure_logging sets them up.
+
+
+@pytest.fixture
+def logged() -> Iterator[Callable[[], str]]:
+    """A logger whose records go through RedactingFilter to a StringIO; call to read it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter(secrets=("app-key-0123456789",)))
+    logger = logging.getLogger("tests.logs.real")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield stream.getvalue
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+
+def test_a_chained_traceback_is_masked_everywhere(logged: Callable[[], str]) -> None:
+    logger = logging.getLogger("tests.logs.real")
+    try:
+        try:
+            raise KeyError("5555 5555 5555 4444")
+        except KeyError as error:
+            raise RuntimeError("retry of 4012-8888-8888-1881 with app-key-0123456789") from error
+    except RuntimeError:
+        logger.exception("card %s failed", "371449635398431")
+    output = logged()
+    for number in ("5555555555554444", "4012888888881881", "371449635398431"):
+        assert card_number_runs(output, number) == [], output
+    assert "app-key-0123456789" not in output
+    assert "Traceback" in output
+    assert "[card ••••4444]" in output
+
+
+def test_a_stack_shows_no_card_number_of_the_calling_source(logged: Callable[[], str]) -> None:
+    logger = logging.getLogger("tests.logs.real")
+    logger.info("where are we", stack_info=True)  # the card was 4111 1111 1111 1111
+    output = logged()
+    assert "Stack (most recent call last)" in output
+    assert "where are we" in output.split("Stack")[1]  # the calling line is shown
+    assert card_number_runs(output, "4111111111111111") == [], output
+
+
+def test_a_malformed_call_neither_raises_nor_prints_its_arguments(
+    logged: Callable[[], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    logger = logging.getLogger("tests.logs.real")
+    logger.info("%d cards: %s", "many", "4111111111111111")
+    logger.info("%s and %s", "4012888888881881")
+    output = logged() + capsys.readouterr().err
+    assert card_number_runs(output, "4111111111111111") == [], output
+    assert card_number_runs(output, "4012888888881881") == [], output
+    assert "%d cards" in output  # the call is still recorded, to be fixed
+
+
+def test_settings_secrets_are_masked_in_urls_and_messages(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        nhn_ocr_app_key="AppKeyZ9y8X7w6",
+        nhn_user_access_key_id="UAKIDabcdef123456",
+        nhn_secret_access_key="SecretAccess+Key/42==",
+        slack_bot_token="xoxb-1-2-botsecret",
+        slack_signing_secret="8f742231b10e8888abcd99yyyzzz85a5",
+        nts_service_key="nts+Service/Key==",
+    )
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging(logging.INFO, secrets=settings.secrets())
+        log = logging.getLogger("tests.logs.settings")
+        log.warning("POST %s/v1.1/appkeys/AppKeyZ9y8X7w6/business", settings.nhn_ocr_base_url)
+        log.warning(
+            "GET status?serviceKey=%s", quote(settings.nts_service_key.get_secret_value(), safe="")
+        )  # type: ignore[union-attr]
+        log.error(
+            "auth UAKIDabcdef123456:SecretAccess+Key/42== refused; "
+            "signing 8f742231b10e8888abcd99yyyzzz85a5"
+        )
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert err.count("[redacted]") == 5, err
+    for secret in settings.secrets():
+        assert secret not in err
+        assert quote(secret, safe="") not in err
