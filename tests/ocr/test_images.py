@@ -8,7 +8,7 @@ from PIL import Image
 from bot.ocr import DocumentKind, FileType, ImageUnreadable, Upload
 from bot.ocr.errors import TOO_MANY_PIXELS
 from bot.ocr.images import MAX_IMAGE_PIXELS, MAX_OUTPUT_PIXELS
-from bot.ocr.preflight import prepare, sniff
+from bot.ocr.preflight import WORKING_SIZE, prepare, sniff
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import (
     BLACK,
@@ -84,6 +84,36 @@ def test_an_oversized_sideways_photo_is_shrunk_and_upright() -> None:
     image = decode(upload.data)
     assert image.width > image.height
     assert close_to(corners(image), UPRIGHT_CORNERS)
+
+
+# Photos re-encoded anyway are decoded at the smallest JPEG scale above the working size.
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_a_phone_photo_held_upright_is_decoded_at_half_scale(kind: DocumentKind) -> None:
+    stored = stored_sideways(marked((4032, 3024)), 6)
+    data = encode(stored, "JPEG", quality=90, exif=exif_orientation(6))
+
+    upload = prepare(data, "IMG_0004.jpg", kind, 5 * MIB)
+
+    sent = decode(upload.data)
+    assert sent.size == (2016, 1512) == (upload.width, upload.height)
+    assert close_to(corners(sent), UPRIGHT_CORNERS)
+    long_side, short_side = WORKING_SIZE[kind]
+    assert max(sent.size) >= long_side
+    assert min(sent.size) >= short_side
+    assert not upload.low_resolution
+
+
+def test_a_photo_near_the_working_size_is_not_decoded_smaller() -> None:
+    # Half of 2400x1600 would fall below the certificate's working size (1920x1080).
+    stored = stored_sideways(marked((2400, 1600)), 6)
+    data = encode(stored, "JPEG", quality=90, exif=exif_orientation(6))
+
+    upload = prepare(data, "IMG_0005.jpg", DocumentKind.BUSINESS, 5 * MIB)
+
+    assert decode(upload.data).size == (2400, 1600)
+    assert close_to(corners(decode(upload.data)), UPRIGHT_CORNERS)
 
 
 # Formats NHN does not take.
