@@ -167,7 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(logging.DEBUG if args.verbose else quiet, secrets=settings.secrets())
-        if args.command != "db":
+        if args.command == "run":
+            settings.check_run(http=args.http)  # NHN and Slack together, in one message
+        elif args.command != "db":
             settings.ocr_api_version()
         handler = {
             "analyze": _analyze,

@@ -134,11 +134,8 @@ class Settings(BaseSettings):
     def _end_with_slash(cls, url: str) -> str:
         return url if url.endswith("/") else url + "/"
 
-    def ocr_api_version(self) -> OcrApiVersion:
-        """Which NHN API version (and so which authentication) the credentials allow.
-
-        Raises ConfigError naming the variables to set when none is complete.
-        """
+    def _nhn_missing(self) -> list[str]:
+        """What NHN Cloud OCR still needs, one entry per thing to set; empty when complete."""
         missing: list[str] = []
         if self.nhn_ocr_app_key is None:
             missing.append("NHN_OCR_APP_KEY")
@@ -151,13 +148,20 @@ class Settings(BaseSettings):
                 "NHN_USER_ACCESS_KEY_ID and NHN_SECRET_ACCESS_KEY (API v1.1), "
                 "or NHN_OCR_SECRET_KEY (API v1.0)"
             )
-        if missing:
+        return missing
+
+    def ocr_api_version(self) -> OcrApiVersion:
+        """Which NHN API version (and so which authentication) the credentials allow.
+
+        Raises ConfigError naming the variables to set when none is complete.
+        """
+        if missing := self._nhn_missing():
             raise ConfigError(
                 "NHN Cloud OCR is not configured. Set "
                 + "; ".join(missing)
                 + " in the environment or in .env (see README.md, 'Configuration')."
             )
-        return OcrApiVersion.V1_1 if key_id is not None else OcrApiVersion.V1_0
+        return OcrApiVersion.V1_1 if self.nhn_user_access_key_id is not None else OcrApiVersion.V1_0
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value set, for the log filter to mask wherever one slips through."""
@@ -173,9 +177,14 @@ class Settings(BaseSettings):
         )
         return tuple(v.get_secret_value() for v in values if v is not None)
 
+    def _status_provider_missing(self) -> list[str]:
+        if self.status_provider is StatusProviderName.NTS and self.nts_service_key is None:
+            return ["NTS_SERVICE_KEY (STATUS_PROVIDER=nts; or unset STATUS_PROVIDER for NHN Cloud)"]
+        return []
+
     def check_status_provider(self) -> StatusProviderName:
         """The status provider chosen; raises ConfigError naming what that choice still needs."""
-        if self.status_provider is StatusProviderName.NTS and self.nts_service_key is None:
+        if self._status_provider_missing():
             raise ConfigError(
                 "STATUS_PROVIDER=nts needs NTS_SERVICE_KEY: the service key data.go.kr issues "
                 "for the National Tax Service business status API (dataset 15081808). Set it in "
@@ -183,20 +192,33 @@ class Settings(BaseSettings):
             )
         return self.status_provider
 
-    def check_slack(self, *, http: bool) -> None:
-        """Raise ConfigError naming every Slack variable the chosen mode still needs."""
+    def _slack_missing(self, *, http: bool) -> list[str]:
         needed = {"SLACK_BOT_TOKEN": self.slack_bot_token}
         if http:
             needed["SLACK_SIGNING_SECRET"] = self.slack_signing_secret
         else:
             needed["SLACK_APP_TOKEN"] = self.slack_app_token
-        missing = [name for name, value in needed.items() if value is None]
+        return [name for name, value in needed.items() if value is None]
+
+    def check_run(self, *, http: bool) -> OcrApiVersion:
+        """Everything running the bot needs, checked at once.
+
+        A fresh install lacks both the NHN and the Slack settings; one ConfigError lists
+        them all, so the user does not fix one half only to be told about the other.
+        """
+        missing = (
+            self._nhn_missing() + self._slack_missing(http=http) + self._status_provider_missing()
+        )
         if missing:
-            mode = "HTTP mode" if http else "Socket Mode"
+            slack_section = "'HTTP mode'" if http else "'Set up the Slack app'"
             raise ConfigError(
-                f"Slack is not configured for {mode}. Set {', '.join(missing)} in the "
-                "environment or in .env (see README.md, 'Set up the Slack app')."
+                f"The bot cannot start in {'HTTP mode' if http else 'Socket Mode'}: "
+                "settings are missing. "
+                "Set these in the environment or in .env:\n"
+                + "".join(f"  - {item}\n" for item in missing)
+                + f"See README.md, 'NHN Cloud credentials', {slack_section} and 'Configuration'."
             )
+        return self.ocr_api_version()
 
 
 def load_settings() -> Settings:

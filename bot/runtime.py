@@ -65,8 +65,7 @@ class BotRuntime:
         host: str = "0.0.0.0",  # noqa: S104 - a server behind a load balancer listens on all
         port: int | None = 3000,
     ) -> None:
-        settings.ocr_api_version()
-        settings.check_slack(http=http)
+        settings.check_run(http=http)  # every missing setting at once, not one half
         self.settings = settings
         self._http, self._host, self._port = http, host, port
         self._runner: web.AppRunner | None = None
@@ -88,7 +87,7 @@ class BotRuntime:
             log.info("Serving %s at %s", "Slack requests" if self._http else "/health", self.url)
         if not self._http:
             token = self.settings.slack_app_token
-            if token is None:  # check_slack already refused this; the test narrows the type
+            if token is None:  # check_run already refused this; the test narrows the type
                 raise ConfigError("SLACK_APP_TOKEN is not set")
             self._socket = AsyncSocketModeHandler(
                 self.app,

@@ -1,8 +1,12 @@
-"""`ocrbot analyze` and `ocrbot status` end to end: a real process against the NHN fake."""
+"""The `ocrbot` command end to end: real processes against the NHN fake and real files."""
 
+import contextlib
 import io
 import json
 import os
+import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -10,14 +14,20 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.store.tables import metadata
 from tests.support.leaks import card_number_runs
 from tests.support.nhn import NhnFake, Reply
 
 OCRBOT = str(Path(sys.executable).with_name("ocrbot"))
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NHN_", "OCR_", "SLACK_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NHN_", "OCR_", "SLACK_", "NTS_", "STATUS_"))
+    }
     return subprocess.run(  # noqa: S603
         [OCRBOT, *args],
         env={**clean, **env},
@@ -150,3 +160,68 @@ def test_missing_credentials_name_the_variables(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "NHN_OCR_APP_KEY" in done.stderr
     assert "NHN_USER_ACCESS_KEY_ID" in done.stderr
+
+
+RUN_NEEDS = {
+    "socket": (["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "SLACK_SIGNING_SECRET"),
+    "http": (["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], "SLACK_APP_TOKEN"),
+}
+NHN_NEEDS = ["NHN_OCR_APP_KEY", "NHN_USER_ACCESS_KEY_ID", "NHN_SECRET_ACCESS_KEY"]
+
+
+def assert_one_message_naming_everything(done: subprocess.CompletedProcess[str], mode: str) -> None:
+    slack, other_mode_only = RUN_NEEDS[mode]
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    for variable in [*NHN_NEEDS, "NHN_OCR_SECRET_KEY", *slack]:
+        assert variable in done.stderr
+    assert other_mode_only not in done.stderr
+    # One message: a single pointer to the README, and every section it names exists there.
+    assert done.stderr.count("README.md") == 1
+    headings = {
+        line.lstrip("#").strip()
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    }
+    pointer = done.stderr[done.stderr.index("README.md") :]
+    sections = re.findall(r"'([^']+)'", pointer)
+    assert sections
+    assert set(sections) <= headings
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+def test_run_without_settings_names_everything_to_set_at_once(tmp_path: Path, mode: str) -> None:
+    done = run_cli(tmp_path, {}, "run", *(["--http"] if mode == "http" else []))
+    assert_one_message_naming_everything(done, mode)
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+def test_run_with_env_example_copied_unfilled_is_the_same(tmp_path: Path, mode: str) -> None:
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    args = ["run", *(["--http"] if mode == "http" else [])]
+    done = run_cli(tmp_path, {}, *args)
+    assert_one_message_naming_everything(done, mode)
+    # The empty values count as unset: exactly what no .env at all gives.
+    (tmp_path / ".env").unlink()
+    assert run_cli(tmp_path, {}, *args).stderr == done.stderr
+
+
+def test_db_upgrade_creates_the_tables_and_can_run_again(tmp_path: Path) -> None:
+    database = tmp_path / "x.db"
+    env = {"DATABASE_URL": f"sqlite:///{database}"}
+    for _ in range(2):  # the second run finds the schema current
+        done = run_cli(tmp_path, env, "db", "upgrade")
+        assert done.returncode == 0, done.stderr
+        assert "up to date" in done.stdout
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            tables = {
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'"
+                )
+            }
+            [(revisions,)] = connection.execute("SELECT count(*) FROM alembic_version")
+        assert set(metadata.tables) <= tables
+        assert "alembic_version" in tables
+        assert revisions == 1

@@ -74,26 +74,6 @@ def test_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> No
     assert "LANGUAGE" in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    ("http", "named", "not_named"),
-    [
-        (False, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "SLACK_SIGNING_SECRET"),
-        (True, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], "SLACK_APP_TOKEN"),
-    ],
-)
-def test_slack_settings_name_what_each_mode_needs(
-    http: bool, named: list[str], not_named: str
-) -> None:
-    with pytest.raises(ConfigError) as caught:
-        settings().check_slack(http=http)
-    for variable in named:
-        assert variable in str(caught.value)
-    assert not_named not in str(caught.value)
-    settings(
-        slack_bot_token="xoxb-1", slack_app_token="xapp-1", slack_signing_secret="s"
-    ).check_slack(http=http)
-
-
 def test_secrets_lists_every_secret_value_set() -> None:
     s = settings(nhn_ocr_app_key="app", nhn_ocr_secret_key="v10", slack_bot_token="xoxb-9")
     assert set(s.secrets()) == {"app", "v10", "xoxb-9"}
@@ -115,4 +95,53 @@ def test_empty_values_mean_not_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     s = Settings(_env_file=env_file)  # type: ignore[call-arg]
     assert s.slack_bot_token is None
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
-        s.check_slack(http=False)
+        s.check_run(http=False)
+
+
+@pytest.mark.parametrize(
+    ("http", "named", "not_named"),
+    [
+        (False, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "SLACK_SIGNING_SECRET"),
+        (True, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], "SLACK_APP_TOKEN"),
+    ],
+)
+def test_running_names_every_missing_setting_in_one_error(
+    http: bool, named: list[str], not_named: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings().check_run(http=http)
+    message = str(caught.value)
+    for variable in ["NHN_OCR_APP_KEY", "NHN_USER_ACCESS_KEY_ID", "NHN_OCR_SECRET_KEY", *named]:
+        assert variable in message
+    assert not_named not in message
+    assert ("HTTP mode" if http else "Socket Mode") in message
+    assert "README.md" in message
+
+
+def test_running_with_only_slack_missing_names_only_slack() -> None:
+    s = settings(nhn_ocr_app_key="app", nhn_ocr_secret_key="v10", slack_bot_token="xoxb-1")
+    with pytest.raises(ConfigError) as caught:
+        s.check_run(http=False)
+    assert "SLACK_APP_TOKEN" in str(caught.value)
+    assert "NHN_" not in str(caught.value)
+    assert "SLACK_BOT_TOKEN" not in str(caught.value)
+
+
+def test_running_names_the_nts_key_with_the_rest() -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings(status_provider="nts").check_run(http=True)
+    for variable in ("NTS_SERVICE_KEY", "NHN_OCR_APP_KEY", "SLACK_SIGNING_SECRET"):
+        assert variable in str(caught.value)
+
+
+def test_running_when_everything_is_set_gives_the_api_version() -> None:
+    s = settings(
+        nhn_ocr_app_key="app",
+        nhn_user_access_key_id="id",
+        nhn_secret_access_key="secret",
+        slack_bot_token="xoxb-1",
+        slack_app_token="xapp-1",
+    )
+    assert s.check_run(http=False) is OcrApiVersion.V1_1
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        s.check_run(http=True)
