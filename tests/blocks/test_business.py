@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -56,7 +57,7 @@ def analysis(
     )
 
 
-def texts_of(message_blocks: list[dict], kind: str) -> list[str]:
+def texts_of(message_blocks: list[dict[str, Any]], kind: str) -> list[str]:
     found = []
     for block in message_blocks:
         if block["type"] != kind:
@@ -247,3 +248,51 @@ def test_sixty_very_long_readings_end_with_a_notice_and_keep_the_button() -> Non
     assert message.blocks[-2]["elements"][0]["text"].startswith("… and ")
     assert message.blocks[-1]["elements"][0]["action_id"] == ids.RECHECK_STATUS
     assert_inert(message)
+
+
+def action_elements(message_blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message_blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "read_as", "label"),
+    [
+        (Language.KO, "220-81-62517", "관심 거래처로 등록"),
+        (Language.EN, "220 81 62517", "Watch"),
+        (Language.KO, "2208162517", "관심 거래처로 등록"),
+    ],
+)
+def test_a_valid_number_offers_watch_beside_recheck(
+    lang: Language, read_as: str, label: str
+) -> None:
+    key_values = [kv for kv in CORPORATE if kv.key != "등록번호"] + [KeyValue("등록번호", read_as)]
+    message = business_result(analysis(key_values), lang, file_name="a.jpg")
+    recheck, watch = message.blocks[-1]["elements"]
+    assert recheck["action_id"] == ids.RECHECK_STATUS
+    assert watch["type"] == "button"
+    assert watch["action_id"] == ids.WATCH_BUSINESS
+    assert watch["value"] == "2208162517"  # the ten digits, whatever spacing was read
+    assert watch["text"]["text"] == label
+    assert [e["action_id"] for e in action_elements(message.blocks)].count(ids.WATCH_BUSINESS) == 1
+
+
+def test_a_failed_lookup_still_offers_watch() -> None:
+    failed = analysis(status=None, status_error=ServiceUnavailable("business/status 503"))
+    message = business_result(failed, Language.KO, file_name="a.jpg")
+    watch = message.blocks[-1]["elements"][1]
+    assert (watch["action_id"], watch["value"]) == (ids.WATCH_BUSINESS, "2208162517")
+
+
+@pytest.mark.parametrize("read_as", [None, "123-45-67890", "220-81-6251", "사업자번호 없음"])
+def test_no_watch_button_without_a_valid_number(read_as: str | None) -> None:
+    key_values = [kv for kv in CORPORATE if kv.key != "등록번호"]
+    if read_as is not None:
+        key_values.append(KeyValue("등록번호", read_as))
+    message = business_result(analysis(key_values, status=None), Language.EN, file_name="a.jpg")
+    assert all(e["action_id"] != ids.WATCH_BUSINESS for e in action_elements(message.blocks))
+    assert "Watch" not in str(message.blocks)

@@ -6,11 +6,12 @@ import json
 import pytest
 from PIL import Image
 
-from tests.handlers.conftest import RunningBot, eventually
+from bot.blocks import ids
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
 from tests.handlers.images import png
 from tests.ocr.images import numbered_pdf
 from tests.support.nhn import Reply
-from tests.support.slack_requests import file_share_message
+from tests.support.slack_requests import file_share_message, new_ts
 
 CHANNEL = "C_PURCHASING"
 
@@ -116,3 +117,38 @@ async def test_a_one_page_pdf_goes_to_nhn_as_it_is(bot: RunningBot) -> None:
     assert "220-81-62517" in blocks_text(reply.params)
     [sent] = bot.nhn.requests_to("business")
     assert sent.body["content_type"] == "application/pdf"
+
+
+async def test_the_replys_watch_button_adds_the_business_to_the_watchlist(bot: RunningBot) -> None:
+    file = bot.slack.add_file("사업자등록증.png", png(), "image/png", "png", channel=CHANNEL)
+    event = file_share_message(file, channel=CHANNEL, user="U_UPLOADER")
+    await bot.send.event(event)
+    [reply] = await bot.wait_for("chat.postMessage")
+    [actions] = [b for b in reply.params["blocks"] if b["type"] == "actions"]
+    [watch] = [e for e in actions["elements"] if e["action_id"] == ids.WATCH_BUSINESS]
+    assert watch["value"] == "2208162517"
+    assert await bot.runtime.services.store.watches.list(bot.send.team_id) == []
+
+    # Click exactly the button the reply carries, as Slack would send it back.
+    url = bot.slack.response_url()
+    payload = bot.send.block_action(
+        watch["action_id"],
+        watch["value"],
+        user="U_BUYER",
+        channel=CHANNEL,
+        message_ts=new_ts(),
+        thread_ts=event["ts"],
+        response_url=url,
+        block_id=actions["block_id"],
+    )
+    response = await bot.send.action(payload)
+
+    assert response.status_code == 200
+    await eventually(lambda: len(bot.slack.responses(url)) >= 1)
+    [answer] = bot.slack.responses(url)
+    assert answer["response_type"] == "ephemeral"
+    assert "220-81-62517" in blocks_text(answer)
+    stored = await bot.runtime.services.store.watches.get(bot.send.team_id, "2208162517")
+    assert stored is not None
+    assert (stored.created_by, stored.channel_id) == ("U_BUYER", ALERTS_CHANNEL)
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1  # only the reply; the click is private
