@@ -1,9 +1,13 @@
-import io
+"""The redacted copy of a card photo: only the last four digits show, or no copy at all."""
 
+import io
+from typing import Any
+
+import pytest
 from PIL import Image
 
-from bot.ocr.models import Box
-from bot.redaction import redact_card_image
+from bot.ocr.models import Box, CardResult, FileType, Upload
+from bot.redaction import redact_card_image, redacted_copy
 
 INK = (200, 30, 30)
 
@@ -68,3 +72,47 @@ def test_the_copy_carries_no_metadata_of_the_original() -> None:
     )
     with Image.open(io.BytesIO(redacted)) as copy:
         assert dict(copy.getexif()) == {}
+
+
+def card_result(groups: list[str], boxes: list[Box], *, sent: bytes | None) -> CardResult:
+    """What the OCR client returns: NHN's answer, with the image it read kept beside it."""
+    answer: dict[str, Any] = {
+        "cardNums": [{"value": group, "conf": 0.97} for group in groups],
+        "cardNumBoxes": [b.model_dump() for b in boxes],
+        "validThruBox": EXPIRY.model_dump(),
+    }
+    result = CardResult.model_validate(answer)
+    if sent is not None:
+        result.keep_sent(Upload(sent, "card.png", "image/png", FileType.PNG, 800, 500, False))
+    return result
+
+
+VISA = ["4012", "8888", "8888", "1881"]
+
+
+def test_a_copy_is_made_when_there_is_one_box_per_group() -> None:
+    copy = redacted_copy(card_result(VISA, GROUPS, sent=card_photo([*GROUPS, EXPIRY])))
+    assert copy is not None
+    assert not is_ink(colour_at(copy, int(GROUPS[0].x1 + 70), 275))
+    assert is_ink(colour_at(copy, 640, 275))
+
+
+@pytest.mark.parametrize(
+    ("groups", "boxes"),
+    [
+        (VISA, GROUPS[:3]),  # a group NHN gave no box for would show in full
+        (VISA, [*GROUPS, box(720, 250, 790, 300)]),  # which box holds which group is unknown
+        (VISA, [box(60, 250, 710, 300)]),  # one box around the whole number
+        (VISA, []),
+        (["4012", "8888"], GROUPS),  # fewer groups read than boxes
+    ],
+)
+def test_no_copy_when_the_boxes_do_not_match_the_groups(
+    groups: list[str], boxes: list[Box]
+) -> None:
+    assert redacted_copy(card_result(groups, boxes, sent=card_photo([*GROUPS, EXPIRY]))) is None
+
+
+def test_no_copy_without_the_image_nhn_read() -> None:
+    # The boxes are in the pixels of the image sent; another image would be covered wrongly.
+    assert redacted_copy(card_result(VISA, GROUPS, sent=None)) is None

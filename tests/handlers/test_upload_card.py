@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.handlers.conftest import RunningBot
+from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import jpeg
 from tests.support.blockkit import limit_violations
 from tests.support.leaks import card_number_runs
+from tests.support.nhn import Reply
 from tests.support.slack import file_share_message
 
 CARD_NUMBER = "4012888888881881"  # Luhn-valid Visa test number
@@ -120,8 +121,16 @@ async def test_in_a_private_channel_or_a_dm_the_card_is_a_thread_reply(
     assert_no_card_number_anywhere(bot, caplog)
 
 
+async def finished(bot: RunningBot, event: dict[str, object]) -> None:
+    """Wait for the done reaction: everything the job does (copy, audit row) is behind it."""
+    channel, ts = str(event["channel"]), str(event["ts"])
+    await eventually(lambda: bot.slack.reactions_on(channel, ts) == ["white_check_mark"])
+
+
 @pytest.mark.parametrize("bot_overrides", [{"card_channels": ["C0CARDS"]}])
-async def test_card_channels_are_the_only_places_cards_are_read(bot: RunningBot) -> None:
+async def test_card_channels_are_the_only_places_cards_are_read(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     declined = upload_card(bot, "C_PURCHASING", "channel")
     await bot.send.event(declined)
     [refusal] = await bot.wait_for("chat.postEphemeral")
@@ -129,9 +138,12 @@ async def test_card_channels_are_the_only_places_cards_are_read(bot: RunningBot)
     assert "<#C0CARDS>" in shown(refusal.params)
     assert bot.nhn.calls("credit-card") == 0
 
-    await bot.send.event(upload_card(bot, "C0CARDS", "channel"))
+    accepted = upload_card(bot, "C0CARDS", "channel")
+    await bot.send.event(accepted)
     await bot.wait_for("chat.postEphemeral", 2)
+    await finished(bot, accepted)
     assert bot.nhn.calls("credit-card") == 1
+    assert_no_card_number_anywhere(bot, caplog)
 
 
 @pytest.mark.parametrize("bot_overrides", [{"card_delete_original": True}])
@@ -140,7 +152,7 @@ async def test_card_channels_are_the_only_places_cards_are_read(bot: RunningBot)
     [(True, "원본 사진은 봇이 삭제했습니다"), (False, "Slack이 봇의 삭제를 허용하지")],
 )
 async def test_the_original_is_deleted_when_asked_and_slack_allows_it(
-    bot: RunningBot, deletable: bool, said: str
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, deletable: bool, said: str
 ) -> None:
     bot.slack.files_deletable = deletable
     event = upload_card(bot, "C_PURCHASING", "channel")
@@ -150,6 +162,8 @@ async def test_the_original_is_deleted_when_asked_and_slack_allows_it(
     [delete] = bot.slack.calls_to("files.delete")
     assert delete.params["file"] == event["files"][0]["id"]
     assert (delete.error is None) is deletable
+    await finished(bot, event)
+    assert_no_card_number_anywhere(bot, caplog)  # the refusal's error included
 
 
 def pixel(image: bytes, x: int, y: int) -> tuple[int, int, int]:
@@ -158,12 +172,16 @@ def pixel(image: bytes, x: int, y: int) -> tuple[int, int, int]:
     return red, green, blue
 
 
-async def test_a_redacted_copy_of_the_photo_is_posted_in_the_thread(bot: RunningBot) -> None:
+async def test_a_redacted_copy_of_the_photo_is_posted_in_the_thread(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     event = upload_card(bot, "C_PRIVATE_TEAM", "group")
 
     await bot.send.event(event)
 
     await bot.wait_for("files.completeUploadExternal")
+    await finished(bot, event)
+    assert_no_card_number_anywhere(bot, caplog)
     [copy] = bot.slack.uploads
     assert copy.thread_ts == event["ts"]
     assert copy.channels == ("C_PRIVATE_TEAM",)
@@ -173,3 +191,48 @@ async def test_a_redacted_copy_of_the_photo_is_posted_in_the_thread(bot: Running
     assert all(max(colour) < 60 for colour in covered)
     assert pixel(copy.content, 62 + 152 * 3 + 64, 278)[2] > 90  # the last group still shows
     assert max(pixel(copy.content, 370, 330)) < 60  # the expiry is covered
+
+
+def nhn_box(left: int, top: int, width: int, height: int) -> dict[str, int]:
+    """A box as NHN gives it: corners from the top left, clockwise."""
+    right, bottom = left + width, top + height
+    return {
+        "x1": left, "y1": top, "x2": right, "y2": top,
+        "x3": right, "y3": bottom, "x4": left, "y4": bottom,
+    }  # fmt: skip
+
+
+async def test_no_copy_is_posted_when_nhns_boxes_do_not_fit_the_groups(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    groups = [CARD_NUMBER[start : start + 4] for start in range(0, 16, 4)]
+    # Three boxes for four groups: which digits each covers is unknown, so none is trusted.
+    boxes = [nhn_box(62 + 152 * n, 256, 128, 45) for n in range(3)]
+    bot.nhn.script(
+        "credit-card",
+        Reply.ok(
+            {
+                "fileType": "jpg",
+                "resolution": "normal",
+                "cardNums": [{"value": group, "conf": 0.97} for group in groups],
+                "totalCardNum": CARD_NUMBER,
+                "cardNumBoxes": boxes,
+                "validThru": {"value": "12/29", "conf": 0.91},
+                "validThruBox": nhn_box(316, 315, 110, 32),
+            }
+        ),
+    )
+    event = upload_card(bot, "C_PRIVATE_TEAM", "group")
+
+    await bot.send.event(event)
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    await finished(bot, event)
+    assert reply.params["thread_ts"] == event["ts"]
+    assert "1881" in shown(reply.params)  # the result is still posted
+    assert bot.nhn.calls("credit-card") == 1
+    assert bot.slack.calls_to("files.getUploadURLExternal") == []
+    assert bot.slack.calls_to("files.completeUploadExternal") == []
+    assert bot.slack.uploads == []
+    assert "no redacted copy" in caplog.text  # skipped on purpose, not failed
+    assert_no_card_number_anywhere(bot, caplog)
