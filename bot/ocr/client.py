@@ -33,6 +33,7 @@ from bot.ocr.errors import (
     error_for_code,
     transport_error,
 )
+from bot.ocr.image_work import ImageWork
 from bot.ocr.models import (
     ApiModel,
     BusinessResult,
@@ -122,6 +123,7 @@ class OcrClient:
         )
         self._auth = authenticator_for(settings, self._http)
         self._in_flight = asyncio.Semaphore(settings.ocr_concurrency)
+        self.image_work = ImageWork()  # shared with whatever else handles the images
         self._secrets = settings.secrets()
 
     @property
@@ -173,7 +175,7 @@ class OcrClient:
         self, image: bytes, filename: str, kind: DocumentKind, max_bytes: int | None = None
     ) -> Upload:
         limit = self._settings.ocr_max_upload_bytes if max_bytes is None else max_bytes
-        return await asyncio.to_thread(prepare, image, filename, kind, limit)
+        return await self.image_work.run(prepare, image, filename, kind, limit)
 
     async def _call(
         self,

@@ -1,6 +1,5 @@
 """Document analysis and status lookups, shared by the CLI and the Slack app."""
 
-import asyncio
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -165,9 +164,9 @@ class AnalysisService:
         if sniff(image) is not FileType.PDF:
             return None
         try:
-            if await asyncio.to_thread(page_count, image) <= 1:
+            if await self._ocr.image_work.run(page_count, image) <= 1:
                 return None
-            return await asyncio.to_thread(
+            return await self._ocr.image_work.run(
                 pdf_pages,
                 image,
                 self._settings.max_pdf_pages,
@@ -202,7 +201,7 @@ class AnalysisService:
         analysis = read_card(result, self._clock().date())
         if analysis.number is None:
             return analysis
-        redacted = await asyncio.to_thread(redacted_copy, result)
+        redacted = await self._ocr.image_work.run(redacted_copy, result)
         return dataclasses.replace(analysis, redacted_image=redacted)
 
     async def check_status(self, number: str, *, fresh: bool = False) -> StatusCheck:
