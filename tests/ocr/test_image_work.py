@@ -1,6 +1,7 @@
 """Image work runs in worker threads, never more at once than its slots."""
 
 import asyncio
+import os
 import threading
 import time
 
@@ -30,4 +31,4 @@ async def test_no_more_than_its_slots_run_at_once_and_each_result_comes_back() -
 
 
 def test_by_default_there_is_a_slot_per_core() -> None:
-    assert ImageWork().slots >= 1
+    assert ImageWork().slots == (os.cpu_count() or 1)
