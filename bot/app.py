@@ -107,7 +107,9 @@ class Services:
             auditor=auditor,
             notifier=notifier,
             uploads=uploads,
-            bizstatus=BizstatusService(analysis, notifier, watchlist, settings),
+            bizstatus=BizstatusService(
+                analysis, notifier, watchlist, settings, auditor=auditor, client=client
+            ),
             watchlist=watchlist,
             home=HomeService(
                 client=client,

@@ -1,5 +1,7 @@
 """Short notices: failures, unsupported files, /bizstatus help, and the team channel alert."""
 
+import re
+
 from bot.blocks.elements import (
     NAME_CHARS,
     Block,
@@ -75,6 +77,11 @@ _TRADE_NAME_UNKNOWN = Text(ko="알 수 없음", en="Unknown")
 _STATUS = Text(ko="상태", en="Status")
 _CHECKED_BY = Text(ko="조회한 사람", en="Checked by")
 _WHERE = Text(ko="원본 메시지 보기", en="View the original message")
+_IN_CHANNEL = Text(ko="{channel}에서", en="in {channel}")
+_IN_DIRECT_MESSAGE = Text(ko="개인 메시지에서", en="in a direct message")
+# Channel ids as Slack writes them: nothing that could close <#…> or add a label to it.
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{2,}")
+_DIRECT_MESSAGE_ID = re.compile(r"D[A-Z0-9_]{2,}")
 
 
 def failure(message: Text, lang: Language, *, file_name: str | None) -> Message:
@@ -110,7 +117,10 @@ def team_alert(
 ) -> Message:
     """For the team channel: which business, its status, who checked, and where.
 
-    `where` is a permalink; it becomes a link only when it is a plain https URL.
+    `where` is a permalink to the message the lookup came from, shown as a link
+    only when it is a plain https URL; or, when there is no message to link (a
+    slash command), the id of the channel, which the bot writes as its mention.
+    Anything else is left out.
     """
     title = _ALERT_TITLES.get(check.status, _STATUS_TITLE)(lang)
     number = bizno.format(check.number)
@@ -132,11 +142,20 @@ def team_alert(
     if advice is not None:
         blocks.append(section(f"⚠️ {advice(lang)}"))
     footer = [CHECKED_AT.format(when=date(check.checked_at))(lang)]
-    permalink = link(where, _WHERE(lang)) if where is not None else None
-    if permalink is not None:
-        footer.append(permalink)
+    place = _place(where, lang) if where is not None else None
+    if place is not None:
+        footer.append(place)
     blocks.append(context(" · ".join(footer)))
     fallback = f"{title}: {number}"
     if shown_in_fallback := plain(trade_name or "", NAME_CHARS).strip():
         fallback += f" ({shown_in_fallback})"
     return compose(fallback, blocks, lang)
+
+
+def _place(where: str, lang: Language) -> str | None:
+    """Where a lookup was made, for the alert's footer (see `team_alert`)."""
+    if _CHANNEL_ID.fullmatch(where):
+        return _IN_CHANNEL.format(channel=f"<#{where}>")(lang)
+    if _DIRECT_MESSAGE_ID.fullmatch(where):
+        return _IN_DIRECT_MESSAGE(lang)  # its mention would mean nothing to the team
+    return link(where, _WHERE(lang))

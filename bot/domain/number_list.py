@@ -1,7 +1,7 @@
-"""Split what a person typed after `/bizstatus` into candidate business numbers.
+"""Read what a person typed after `/bizstatus`: a subcommand, or business numbers.
 
-Commas always separate. Spaces separate too, unless the part between commas is
-exactly one number written with spaces (`220 81 62517`).
+Commas always separate numbers. Spaces separate too, unless the part between
+commas is exactly one number written with spaces (`220 81 62517`).
 
 >>> split_numbers("220-81-62517")
 ['220-81-62517']
@@ -13,14 +13,81 @@ exactly one number written with spaces (`220 81 62517`).
 []
 >>> split_number_and_label("220 81 62517 (주)한빛 본사")
 ('220 81 62517', '(주)한빛 본사')
+>>> parse_command("watch 220-81-62517 본사")
+Watch(number='220-81-62517', label='본사')
+>>> parse_command("220-81-62517, 124-81-00998")
+LookUp(numbers=('220-81-62517', '124-81-00998'))
 """
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from bot.domain import bizno
 
 MAX_NUMBERS = 10  # most numbers one /bizstatus looks up
+HELP_WORDS = ("help", "도움말", "?")
+
+_WORD = re.compile(r"\S+")  # \s is exactly str.isspace, as str.split() splits
+
+
+@dataclass(frozen=True, slots=True)
+class LookUp:
+    numbers: tuple[str, ...]  # as typed, in order; not yet validated, nor at most MAX_NUMBERS
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    number: str  # as typed, not yet validated
+    label: str  # as typed, trimmed; "" for none
+
+
+@dataclass(frozen=True, slots=True)
+class Unwatch:
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListWatches:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+Command = LookUp | Watch | Unwatch | ListWatches | Help
+
+
+def parse_command(text: str) -> Command:
+    """What `/bizstatus <text>` asks for.
+
+    The first word names a subcommand in any case, full width too (as a Korean
+    keyboard may type it): `watch <number> [label]`, `unwatch <number>`, `list`.
+    Anything else is numbers to look up; none at all, or a help word first, is help.
+
+    >>> parse_command("ＷＡＴＣＨ\\t220 81 62517")
+    Watch(number='220 81 62517', label='')
+    >>> parse_command("unwatch 220-81-62517 (주)한빛")
+    Unwatch(number='220-81-62517')
+    >>> parse_command("watchlist"), parse_command(" HELP "), parse_command("")
+    (LookUp(numbers=('watchlist',)), Help(), Help())
+    """
+    first = _WORD.search(text)
+    if first is not None:
+        rest = text[first.end() :]
+        match unicodedata.normalize("NFKC", first[0]).lower():
+            case "watch":
+                return Watch(*split_number_and_label(rest))
+            case "unwatch":
+                return Unwatch(split_number_and_label(rest)[0])
+            case "list":
+                return ListWatches()
+    numbers = split_numbers(text)
+    if not numbers or numbers[0].lower() in HELP_WORDS:
+        return Help()
+    return LookUp(tuple(numbers))
 
 
 def split_numbers(text: str) -> list[str]:
@@ -39,23 +106,33 @@ def split_numbers(text: str) -> list[str]:
 def split_number_and_label(text: str) -> tuple[str, str]:
     """The business number at the start of `text` (spaces allowed inside it), and the rest.
 
+    The number is the words up to its tenth digit: a label that starts with digits
+    keeps them. Both come back as typed, trimmed, so the label is the person's own.
+
     >>> split_number_and_label("220-81-62517 Hanbit Tech")
     ('220-81-62517', 'Hanbit Tech')
+    >>> split_number_and_label("220 - 81 - 62517  2층 ")
+    ('220 - 81 - 62517', '2층')
     >>> split_number_and_label("2208162517")
     ('2208162517', '')
     >>> split_number_and_label("no number here")
     ('no', 'number here')
     """
-    tokens = unicodedata.normalize("NFKC", text).split()
+    words = list(_WORD.finditer(text))
     taken, digits = 0, 0
-    for token in tokens:
-        compact = bizno.compact(token)
-        if digits >= bizno.LENGTH or not compact.isdigit():
+    for word in words:
+        compact = bizno.compact(word[0])
+        if digits >= bizno.LENGTH or not (compact.isdigit() or compact == ""):
             break
-        taken += 1
+        taken += 1  # a word of dashes alone ("220 - 81") is part of the number
         digits += len(compact)
-    taken = taken or min(1, len(tokens))
-    return " ".join(tokens[:taken]), " ".join(tokens[taken:])
+    while taken > 1 and bizno.compact(words[taken - 1][0]) == "":
+        taken -= 1  # but not a dash after its last digit
+    if not words:
+        return "", ""
+    # With no digits first, the first word stands for the number, so its error names it.
+    end = words[max(taken, 1) - 1].end()
+    return text[words[0].start() : end], text[end:].strip()
 
 
 def _is_one_number(part: str) -> bool:

@@ -1,13 +1,15 @@
 """`/bizstatus`: look up business numbers typed by a person, share results, re-check.
 
 Each answer goes back through the command's or the click's response_url before the
-team channel is told, so a slow or failing alert never delays the person's answer.
+lookup is audited and the team channel told, so a slow or failing alert never delays
+the person's answer.
 """
 
 import logging
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -16,10 +18,19 @@ from bot.blocks.notices import bizstatus_help, failure
 from bot.blocks.status import StatusEntry, shared_entries, shared_status_results, status_results
 from bot.config import Settings
 from bot.domain import bizno
-from bot.domain.number_list import MAX_NUMBERS, split_number_and_label, split_numbers
+from bot.domain.number_list import (
+    MAX_NUMBERS,
+    Help,
+    ListWatches,
+    LookUp,
+    Unwatch,
+    Watch,
+    parse_command,
+)
 from bot.errors import UserFacingError
 from bot.i18n import Text
 from bot.services.analysis import AnalysisService, StatusCheck
+from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
 from bot.services.watchlist import WatchlistService
 
@@ -33,18 +44,24 @@ NOTHING_TO_SHARE = Text(
     ko="공유할 조회 결과가 없습니다. 다시 조회해 주세요.",
     en="There is no result to share any more. Please run the lookup again.",
 )
-HELP_WORDS = ("help", "도움말", "?")
+# What chat.getPermalink raises once slack_sdk's own retries are spent.
+_PERMALINK_FAILURES = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
+
+LookupResult = StatusCheck | UserFacingError
 
 
 class ResponseUrl:
-    """Posts answers to a response_url with the retry policy of the app's Web API client.
+    """Posts answers to a response_url with the retry policy and the connections of the
+    app's Web API client.
 
     Bolt's `respond` posts once, so a 429 or a 503 from Slack would lose the answer.
     The URL is a credential for this one conversation: it never reaches a log.
     """
 
     def __init__(self, url: str, client: AsyncWebClient) -> None:
-        self._webhook = AsyncWebhookClient(url, retry_handlers=client.retry_handlers)
+        self._webhook = AsyncWebhookClient(
+            url, retry_handlers=client.retry_handlers, session=client.session
+        )
 
     async def send(
         self,
@@ -85,10 +102,17 @@ class BizstatusService:
         notifier: TeamNotifier,
         watchlist: WatchlistService,
         settings: Settings,
+        *,
+        auditor: Auditor,
+        client: AsyncWebClient,
     ) -> None:
+        """`auditor` records every lookup; `client` asks Slack for the permalink of a
+        clicked message, for the team alert."""
         self._analysis = analysis
         self._notifier = notifier
         self._watchlist = watchlist
+        self._auditor = auditor
+        self._client = client
         self._lang = settings.language
 
     async def command(
@@ -96,44 +120,64 @@ class BizstatusService:
     ) -> None:
         """Answer `/bizstatus <text>` privately: help, the watchlist subcommands, or one to
         ten lookups in input order."""
-        verb, _, rest = text.strip().partition(" ")
-        match verb.lower():
-            case "watch":
-                number, label = split_number_and_label(rest)
+        command = parse_command(text)
+        match command:
+            case Watch(number, label):
                 message = await self._watchlist.watch(
                     team_id, number, label=label or None, user_id=user_id, channel_id=channel_id
                 )
-            case "unwatch":
-                number, _ = split_number_and_label(rest)
+            case Unwatch(number):
                 message = await self._watchlist.unwatch(team_id, number, user_id=user_id)
-            case "list":
+            case ListWatches():
                 message = await self._watchlist.list(team_id)
-            case _:
-                message, checks = await self._look_up(text)
+            case Help():
+                message = bizstatus_help(self._lang)
+            case LookUp(numbers):
+                message, results = await self._look_up(numbers)
                 await answer.send(message, response_type="ephemeral")
-                await self._announce(checks, team_id=team_id, user_id=user_id)
+                for number, result in results.items():
+                    await self._audit("status_lookup", number, result, team_id, user_id)
+                # A command leaves no message to link: the alert names its channel.
+                await self._announce(results, team_id=team_id, user_id=user_id, where=channel_id)
                 return
+            case _:
+                assert_never(command)
         await answer.send(message, response_type="ephemeral")
 
     async def recheck(
-        self, number: str, answer: ResponseUrl, *, team_id: str, user_id: str
+        self,
+        number: str,
+        answer: ResponseUrl,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        message_ts: str | None,
     ) -> None:
-        """The "Re-check status" button: a fresh lookup, never the cache, shown to the clicker."""
+        """The "Re-check status" button: a fresh lookup, never the cache, shown to the clicker.
+
+        `channel_id` and `message_ts` are where the button was; `message_ts` is None
+        for an ephemeral message, which has no permalink.
+        """
         try:
             digits = bizno.validate(number)
         except bizno.InvalidBusinessNumber as error:
+            # Not looked up, so not audited: the value may be anything a client sent.
             invalid = status_results([(number, error)], self._lang, shareable=False)
             await answer.send(invalid, response_type="ephemeral")
             return
-        result: StatusCheck | UserFacingError
+        result: LookupResult
         try:
             result = await self._analysis.check_status(digits, fresh=True)
         except UserFacingError as error:
             result = error
         message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
         await answer.send(message, response_type="ephemeral")
-        if isinstance(result, StatusCheck):
-            await self._announce([result], team_id=team_id, user_id=user_id)
+        await self._audit("recheck", digits, result, team_id, user_id)
+        if isinstance(result, StatusCheck) and result.status.is_alert:
+            # Only an alert needs the place, so only then is Slack asked for a permalink.
+            where = await self._where(channel_id, message_ts)
+            await self._announce({digits: result}, team_id=team_id, user_id=user_id, where=where)
 
     async def share(self, value: str, answer: ResponseUrl, *, user_id: str) -> None:
         """Post the checks in a Share button's value to the channel, replacing the private copy.
@@ -149,14 +193,12 @@ class BizstatusService:
         await answer.send(shared, response_type="in_channel")
         await answer.delete_original()
 
-    async def _look_up(self, text: str) -> tuple[Message, list[StatusCheck]]:
-        """The answer to `/bizstatus <text>`, and the checks made for it."""
-        tokens = split_numbers(text)
-        if not tokens or tokens[0].lower() in HELP_WORDS:
-            return bizstatus_help(self._lang), []
+    async def _look_up(self, tokens: tuple[str, ...]) -> tuple[Message, dict[str, LookupResult]]:
+        """The answer to `/bizstatus <numbers>`, and each number looked up (ten digits) with
+        its result. Invalid numbers are in the answer only: nothing was looked up for them."""
         if len(tokens) > MAX_NUMBERS:
             too_many = TOO_MANY.format(limit=MAX_NUMBERS, count=len(tokens))
-            return failure(too_many, self._lang, file_name=None), []
+            return failure(too_many, self._lang, file_name=None), {}
         parsed: dict[str, str | bizno.InvalidBusinessNumber] = {}
         for token in tokens:
             try:
@@ -171,9 +213,50 @@ class BizstatusService:
         entries: list[StatusEntry] = [
             (raw, results[d] if isinstance(d, str) else d) for raw, d in parsed.items()
         ]
-        checks = [result for result in results.values() if isinstance(result, StatusCheck)]
-        return status_results(entries, self._lang, shareable=True), checks
+        return status_results(entries, self._lang, shareable=True), results
 
-    async def _announce(self, checks: list[StatusCheck], *, team_id: str, user_id: str) -> None:
-        for check in checks:
-            await self._notifier.announce(check, team_id=team_id, checked_by=user_id)
+    async def _audit(
+        self, action: AuditAction, number: str, result: LookupResult, team_id: str, user_id: str
+    ) -> None:
+        await self._auditor.record(
+            team_id=team_id,
+            user_id=user_id,
+            action=action,
+            subject=number,
+            outcome=_outcome(result),
+        )
+
+    async def _announce(
+        self, results: dict[str, LookupResult], *, team_id: str, user_id: str, where: str | None
+    ) -> None:
+        for result in results.values():
+            if isinstance(result, StatusCheck):
+                await self._notifier.announce(
+                    result, team_id=team_id, checked_by=user_id, where=where
+                )
+
+    async def _where(self, channel_id: str | None, message_ts: str | None) -> str | None:
+        """A permalink to the clicked message, else the id of its channel (see team_alert)."""
+        if channel_id is None or message_ts is None:
+            return channel_id
+        try:
+            response = await self._client.chat_getPermalink(
+                channel=channel_id, message_ts=message_ts
+            )
+        except _PERMALINK_FAILURES as error:
+            reason = (
+                error.response.get("error") if isinstance(error, SlackApiError) else None
+            ) or type(error).__name__
+            log.info("No permalink for a re-checked message in %s: %s", channel_id, reason)
+            return channel_id
+        permalink = response.get("permalink")
+        return permalink if isinstance(permalink, str) else channel_id
+
+
+def _outcome(result: LookupResult) -> str:
+    """A lookup's result for the audit log: the status code, or the kind of failure."""
+    if isinstance(result, StatusCheck):
+        # A cached answer asked no provider; the log tells the two apart.
+        return f"{result.status.value} (cached)" if result.cached else result.status.value
+    # The class, not the message: it names the failure and holds nothing typed.
+    return f"failed: {type(result).__name__}"

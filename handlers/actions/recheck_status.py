@@ -17,9 +17,13 @@ def register(app: AsyncApp, services: "Services") -> None:
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         await ack()
+        container = body.get("container") or {}
         await services.bizstatus.recheck(
             action["value"],
             ResponseUrl(body["response_url"], services.client),
             team_id=context.team_id or "",
             user_id=body["user"]["id"],
+            channel_id=container.get("channel_id") or context.channel_id,
+            # An ephemeral message has no permalink: the team alert names the channel.
+            message_ts=None if container.get("is_ephemeral") else container.get("message_ts"),
         )

@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.blocks import Message
 from bot.blocks.notices import bizstatus_help, failure, team_alert, unsupported_file
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language, Text
@@ -187,6 +188,14 @@ def test_team_alert_names_the_business_status_checker_and_place(
         "http://acme.slack.com/archives/C1/p1",
         "https://acme.slack.com/archives/C1/p1|<!channel>",
         "https://evil.example/x>y",
+        # Not a channel id either: nothing the bot could write as <#…>.
+        "<#C024BE91L>",
+        "C024BE91L>|<!channel",
+        "C024BE91L\n",
+        "c024be91l",
+        "#general",
+        "C",
+        "D024BE91L <!here>",
     ],
 )
 def test_team_alert_links_only_a_clean_https_permalink(where: str | None) -> None:
@@ -196,7 +205,37 @@ def test_team_alert_links_only_a_clean_https_permalink(where: str | None) -> Non
     footer = message.blocks[-1]["elements"][0]["text"]
     assert "원본 메시지 보기" not in footer
     assert "<http" not in footer
+    assert " · " not in footer  # the time of the check alone
     assert_inert(message)
+
+
+@pytest.mark.parametrize(
+    ("lang", "where", "place"),
+    [
+        (Language.KO, "C024BE91L", "<#C024BE91L>에서"),
+        (Language.EN, "C024BE91L", "in <#C024BE91L>"),
+        (Language.EN, "G024BE91L", "in <#G024BE91L>"),
+        (Language.KO, "D024BE91L", "개인 메시지에서"),
+        (Language.EN, "D024BE91L", "in a direct message"),
+    ],
+)
+def test_team_alert_names_the_channel_of_a_lookup_with_no_message_to_link(
+    lang: Language, where: str, place: str
+) -> None:
+    def alert(where: str | None) -> Message:
+        return team_alert(
+            check(BusinessStatus.CLOSED), lang, trade_name=None, checked_by="U1AB", where=where
+        )
+
+    message, nowhere = alert(where), alert(None)
+    footer = message.blocks[-1]["elements"][0]["text"]
+    # All else as in the alert that names no place, which is inert (assert_inert does not
+    # know <#C…> as one of the bot's own tokens, so it is checked here by equality).
+    assert footer == nowhere.blocks[-1]["elements"][0]["text"] + f" · {place}"
+    assert message.blocks[:-1] == nowhere.blocks[:-1]
+    assert message.text == nowhere.text  # the place is in the footer only
+    assert_inert(nowhere)
+    assert limit_violations(message.blocks) == []
 
 
 @pytest.mark.parametrize("lang", list(Language))

@@ -38,26 +38,42 @@ def shown(call: ApiCall) -> str:
     return json.dumps(call.params["blocks"], ensure_ascii=False) + call.params["text"]
 
 
-async def look_up(bot: RunningBot, text: str = NUMBER, *, user_id: str = CHECKER) -> None:
-    """Run `/bizstatus` and wait for its answer."""
+async def look_up(
+    bot: RunningBot, text: str = NUMBER, *, user_id: str = CHECKER, channel_id: str = "C_GENERAL"
+) -> None:
+    """Run `/bizstatus` in `channel_id` and wait for its answer."""
     url = bot.slack.response_url()
-    await bot.send.command(text, user_id=user_id, response_url=url)
+    await bot.send.command(text, user_id=user_id, channel_id=channel_id, response_url=url)
     await eventually(lambda: len(bot.slack.responses(url)) == 1)
 
 
-async def click_recheck(bot: RunningBot, *, user: str = CHECKER) -> None:
-    """Click "Re-check status" for NUMBER and wait for its answer."""
+async def click_recheck(
+    bot: RunningBot,
+    *,
+    user: str = CHECKER,
+    channel: str = "C_GENERAL",
+    message_ts: str | None = None,
+    ephemeral: bool = False,
+) -> None:
+    """Click "Re-check status" for NUMBER on a message in `channel`; wait for the answer."""
     url = bot.slack.response_url()
     payload = bot.send.block_action(
         "recheck_status",
         DIGITS,
         user=user,
-        channel="C_GENERAL",
-        message_ts=new_ts(),
+        channel=channel,
+        message_ts=message_ts or new_ts(),
         response_url=url,
     )
+    payload["container"]["is_ephemeral"] = ephemeral  # a /bizstatus answer is ephemeral
     await bot.send.action(payload)
     await eventually(lambda: len(bot.slack.responses(url)) == 1)
+
+
+def footer(call: ApiCall) -> str:
+    """The alert's last line: when it was checked, and where."""
+    text: str = call.params["blocks"][-1]["elements"][0]["text"]
+    return text
 
 
 def assert_well_formed(call: ApiCall) -> None:
@@ -252,3 +268,70 @@ async def test_the_answer_does_not_wait_for_the_team_post(bot: RunningBot) -> No
     await eventually(lambda: len(bot.slack.responses(url)) == 1)
     assert bot.slack.calls_to("chat.postMessage") == []  # still on its way
     await wait_for_alerts(bot)
+
+
+async def test_the_alert_for_a_lookup_names_the_channel_it_was_typed_in(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+
+    await look_up(bot, channel_id="C_PURCHASING")
+
+    [alert] = await wait_for_alerts(bot)
+    assert footer(alert).endswith(" · <#C_PURCHASING>에서")
+    assert bot.slack.calls_to("chat.getPermalink") == []  # a command leaves no message to link
+    assert_well_formed(alert)
+
+
+async def test_the_alert_for_a_lookup_in_a_direct_message_says_so(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+
+    await look_up(bot, channel_id="D0CHECKER")
+
+    [alert] = await wait_for_alerts(bot)
+    assert footer(alert).endswith(" · 개인 메시지에서")
+    assert "D0CHECKER" not in shown(alert)
+
+
+async def test_the_alert_for_a_recheck_links_the_message_with_the_button(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+    ts = new_ts()
+
+    await click_recheck(bot, channel="C_PURCHASING", message_ts=ts)
+
+    [alert] = await wait_for_alerts(bot)
+    permalink = f"https://example.slack.com/archives/C_PURCHASING/p{ts.replace('.', '')}"
+    assert footer(alert).endswith(f" · <{permalink}|원본 메시지 보기>")
+    assert_well_formed(alert)
+
+
+async def test_the_alert_for_a_recheck_in_a_private_answer_names_the_channel(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+
+    await click_recheck(bot, channel="C_PURCHASING", ephemeral=True)
+
+    [alert] = await wait_for_alerts(bot)
+    assert footer(alert).endswith(" · <#C_PURCHASING>에서")
+    assert bot.slack.calls_to("chat.getPermalink") == []  # Slack has none for it
+
+
+async def test_without_a_permalink_the_recheck_alert_names_the_channel(bot: RunningBot) -> None:
+    bot.nhn.statuses[DIGITS] = "06"
+    bot.slack.fail_next("chat.getPermalink", error="message_not_found", status=200)
+
+    await click_recheck(bot, channel="C_PURCHASING")
+
+    [alert] = await wait_for_alerts(bot)
+    assert footer(alert).endswith(" · <#C_PURCHASING>에서")
+    [asked] = bot.slack.calls_to("chat.getPermalink")
+    assert asked.error == "message_not_found"
+
+
+async def test_a_recheck_that_tells_nobody_asks_for_no_permalink(bot: RunningBot) -> None:
+    await click_recheck(bot, channel="C_PURCHASING")  # open: no alert
+    await bot.settle(0.3)
+
+    assert bot.slack.calls_to("chat.getPermalink") == []
+    assert alerts(bot) == []

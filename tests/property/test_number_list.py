@@ -1,13 +1,25 @@
-"""Properties of the `/bizstatus` argument split, for any text a person could type."""
+"""Properties of how `/bizstatus` reads its text, for any text a person could type."""
 
 import unicodedata
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.domain import bizno
-from bot.domain.number_list import split_numbers
-from tests.property.strategies import NUMBER_SEPARATORS, VALID_BIZNO, written
+from bot.domain.number_list import (
+    HELP_WORDS,
+    Command,
+    Help,
+    ListWatches,
+    LookUp,
+    Unwatch,
+    Watch,
+    parse_command,
+    split_number_and_label,
+    split_numbers,
+)
+from tests.property.strategies import HOSTILE_TEXT, NUMBER_SEPARATORS, VALID_BIZNO, written
 
 PROPERTY = settings(max_examples=200, deadline=None)
 LIST_SEPARATORS = (",", "，", "、")
@@ -63,3 +75,152 @@ def test_numbers_without_spaces_inside_may_be_separated_by_spaces(
     text = parts[0] + "".join(data.draw(gaps) + part for part in parts[1:])
 
     assert [bizno.validate(token) for token in split_numbers(f"  {text} ")] == numbers
+
+
+# split_number_and_label and parse_command: `/bizstatus watch <number> [label]` and the verbs.
+
+VERBS = ("watch", "unwatch", "list")
+_FULL_WIDTH_LETTERS = {chr(c): chr(c - 0x20 + 0xFF00) for c in range(0x21, 0x7F)}
+GAPS = st.sampled_from([" ", "  ", "\t", "\n", "\u3000", "\u00a0", " \u3000 "])
+# Words a label may hold to pass for something else: verbs, numbers, list separators.
+SMUGGLED = st.sampled_from(
+    [
+        *VERBS,
+        "help",
+        "?",
+        "도움말",
+        "WATCH",
+        "ｕｎｗａｔｃｈ",
+        "124-81-00998",
+        "1248100998",
+        "124 81 00998",
+        ",",
+        ", 124-81-00998",
+        "-",
+        "—",
+        "7",
+        "2층",
+        "(주)한빛",
+    ]
+)
+LABELS = st.one_of(
+    st.text(max_size=30),
+    HOSTILE_TEXT,
+    st.lists(st.one_of(SMUGGLED, VALID_BIZNO.flatmap(written)), max_size=6).map(" ".join),
+)
+ANY_TEXT = st.one_of(
+    TYPED, HOSTILE_TEXT, st.lists(st.one_of(SMUGGLED, TYPED), max_size=8).map(" ".join)
+)
+
+
+@st.composite
+def spelled(draw: st.DrawFn, word: str) -> str:
+    """`word` as a person may type it: any letter upper case, any full width."""
+    chars = []
+    for char in word:
+        char = char.upper() if draw(st.booleans()) else char
+        chars.append(_FULL_WIDTH_LETTERS[char] if draw(st.booleans()) else char)
+    return "".join(chars)
+
+
+def first_word(text: str) -> str:
+    words = text.split()
+    return unicodedata.normalize("NFKC", words[0]).lower() if words else ""
+
+
+@PROPERTY
+@given(ANY_TEXT)
+def test_any_text_is_split_into_a_number_and_a_label_losing_nothing(text: str) -> None:
+    number, label = split_number_and_label(text)
+    assert number == number.strip()
+    assert label == label.strip()
+    assert f"{number} {label}".split() == text.split()  # every word typed, in order
+
+
+@PROPERTY
+@given(ANY_TEXT)
+def test_any_text_is_one_command(text: str) -> None:
+    command = parse_command(text)
+    assert isinstance(command, LookUp | Watch | Unwatch | ListWatches | Help)
+
+
+@PROPERTY
+@given(st.data(), VALID_BIZNO, GAPS, LABELS)
+def test_a_number_written_any_way_then_a_label_come_back_as_typed(
+    data: st.DataObject, number: str, gap: str, label: str
+) -> None:
+    typed = data.draw(written(number))
+
+    assert split_number_and_label(f"{typed}{gap}{label}") == (typed, label.strip())
+    assert split_number_and_label(f"{gap}{typed}") == (typed, "")
+    assert bizno.validate(typed) == number
+
+
+@PROPERTY
+@given(st.data(), VALID_BIZNO, GAPS, LABELS)
+def test_a_label_never_smuggles_a_second_number_or_a_verb(
+    data: st.DataObject, number: str, gap: str, label: str
+) -> None:
+    typed = data.draw(written(number))
+    watch, unwatch = data.draw(spelled("watch")), data.draw(spelled("unwatch"))
+
+    assert parse_command(f"{watch}{gap}{typed}{gap}{label}") == Watch(typed, label.strip())
+    assert parse_command(f"{gap}{unwatch}{gap}{typed}{gap}{label}") == Unwatch(typed)
+
+
+@PROPERTY
+@given(st.data(), GAPS, ANY_TEXT)
+def test_list_is_the_list_whatever_follows(data: st.DataObject, gap: str, rest: str) -> None:
+    assert parse_command(f"{data.draw(spelled('list'))}{gap}{rest}") == ListWatches()
+
+
+@PROPERTY
+@given(
+    st.one_of(
+        ANY_TEXT,
+        # Near misses: a verb glued to more, split, or after something else.
+        st.tuples(
+            st.sampled_from(["watchlist", "watch,", "un watch", "lists", "w atch", "/watch", "1"]),
+            st.sampled_from(["", " "]),
+            ANY_TEXT,
+        ).map("".join),
+    )
+)
+def test_a_text_that_is_not_a_verb_is_numbers_or_help(text: str) -> None:
+    assume(first_word(text) not in VERBS)
+    numbers = split_numbers(text)
+
+    command = parse_command(text)
+
+    if not numbers or numbers[0].lower() in HELP_WORDS:
+        assert command == Help()
+    else:
+        assert command == LookUp(tuple(numbers))
+
+
+@pytest.mark.parametrize(
+    ("typed", "command"),
+    [
+        ("220-81-62517", LookUp(("220-81-62517",))),
+        ("220-81-62517 watch", LookUp(("220-81-62517", "watch"))),
+        ("watchlist 220-81-62517", LookUp(("watchlist", "220-81-62517"))),
+        ("watch 220-81-62517 (주)한빛  본사 ", Watch("220-81-62517", "(주)한빛  본사")),
+        ("Watch\t220 81 62517", Watch("220 81 62517", "")),
+        ("ｗａｔｃｈ ２２０－８１－６２５１７ 본사", Watch("２２０－８１－６２５１７", "본사")),
+        ("watch 220 - 81 - 62517 2층", Watch("220 - 81 - 62517", "2층")),
+        # One number per watch: a second is the label, shown back to the person.
+        ("watch 220-81-62517 124-81-00998", Watch("220-81-62517", "124-81-00998")),
+        ("watch 220-81-62517 unwatch", Watch("220-81-62517", "unwatch")),
+        ("watch", Watch("", "")),  # the watchlist says the number is missing
+        ("watch 한빛", Watch("한빛", "")),  # and here that it is no number
+        ("unwatch 220-81-62517 (주)한빛", Unwatch("220-81-62517")),
+        ("LIST", ListWatches()),
+        ("list 220-81-62517", ListWatches()),
+        ("", Help()),
+        (" HELP ", Help()),
+        ("?", Help()),
+        ("도움말 220-81-62517", Help()),
+    ],
+)
+def test_examples(typed: str, command: Command) -> None:
+    assert parse_command(typed) == command
