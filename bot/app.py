@@ -20,7 +20,7 @@ from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
 from bot.services.uploads import UploadService, worker_name
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import create_web_client
+from bot.slack.client import create_web_client, open_http_session
 from bot.slack.files import SlackFileDownloader
 from bot.store import Store
 
@@ -55,7 +55,7 @@ class Services:
         """Open the store (applying migrations) and build every service."""
         settings.check_status_provider()  # before anything is opened
         store = await Store.open(settings.database_url)
-        client = create_web_client(settings)
+        client = create_web_client(settings, session=open_http_session())
         ocr = OcrClient(settings)
         downloader = SlackFileDownloader(
             client, api_url=settings.slack_api_url, max_bytes=settings.file_max_bytes
@@ -127,6 +127,8 @@ class Services:
         await self.status.aclose()
         await self.ocr.aclose()
         await self.store.close()
+        if self.client.session is not None:
+            await self.client.session.close()
 
 
 def create_app(services: Services) -> AsyncApp:

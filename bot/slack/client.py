@@ -1,5 +1,6 @@
 """The one way the app builds a Slack Web API client."""
 
+import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -18,13 +19,27 @@ SLACK_API_TIMEOUT_S = 30
 MAX_RETRIES = 2
 
 
+def open_http_session() -> aiohttp.ClientSession:
+    """One pool of connections to Slack for the whole process, shared by the Web API client
+    and every response_url answer.
+
+    Without it slack_sdk opens a session, and so a new connection (a TLS handshake with
+    Slack), for every call. Close it with `await session.close()`.
+    """
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_API_TIMEOUT_S))
+
+
 def create_web_client(
-    settings: Settings, *, retry_interval: RetryIntervalCalculator | None = None
+    settings: Settings,
+    *,
+    retry_interval: RetryIntervalCalculator | None = None,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
     """An AsyncWebClient for the bot token, on SLACK_API_URL, that retries transient failures.
 
     Rate-limited calls wait for Slack's Retry-After; server and connection errors back off
     by `retry_interval` (exponential with jitter unless a test injects a shorter one).
+    With `session` (the app's, from open_http_session) calls reuse its connections.
     """
     if settings.slack_bot_token is None:
         raise ConfigError(
@@ -42,4 +57,5 @@ def create_web_client(
         base_url=settings.slack_api_url,
         timeout=SLACK_API_TIMEOUT_S,
         retry_handlers=retry_handlers,
+        session=session,
     )
