@@ -252,6 +252,8 @@ class SlackFileDownloader:
                         continue
                     return await self._read_body(file, response, sent_token=send_token)
             except httpx.HTTPError as error:
+                # A body cut short despite its Content-Length lands here too
+                # (RemoteProtocolError): passing, so the job is tried again.
                 log.warning(
                     "file %s: download from host %r failed: %s",
                     file.id,
@@ -311,5 +313,15 @@ class SlackFileDownloader:
                 raise FilesReadScopeMissing()
             log.warning("file %s: an HTML page came back from host %r", file.id, response.url.host)
             raise DownloadFailed(_NOT_A_FILE)
+        if file.size is not None and len(body) < file.size:
+            # A cut the transport did not notice (no Content-Length, say): half an image
+            # must never reach the OCR as if it were the whole file.
+            log.warning(
+                "file %s: got %d of its %d bytes; the download was cut short",
+                file.id,
+                len(body),
+                file.size,
+            )
+            raise DownloadFailed(_NETWORK, retryable=True)
         log.info("file %s: downloaded %d bytes", file.id, len(body))
         return bytes(body)

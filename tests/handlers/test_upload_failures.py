@@ -15,7 +15,7 @@ CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"
 WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "warning"
 # Quick job retries: the worker polls every 50 ms and a retry waits one poll, then two.
-FAST_RETRIES = {"job_poll_interval": "0.05s", "job_max_attempts": 2}
+FAST_RETRIES: dict[str, Any] = {"job_poll_interval": "0.05s", "job_max_attempts": 2}
 # The API Gateway's 503, with a Retry-After that lets the OCR client retry at once.
 GATEWAY_503 = Reply.error(5030001, headers={"Retry-After": "0"})
 
@@ -42,7 +42,7 @@ async def failure_reply(bot: RunningBot, event: dict[str, Any]) -> str:
 
 
 def shown(call: ApiCall) -> str:
-    return json.dumps(call.params["blocks"], ensure_ascii=False) + call.params["text"]
+    return json.dumps(call.params["blocks"], ensure_ascii=False) + str(call.params["text"])
 
 
 @pytest.mark.parametrize(

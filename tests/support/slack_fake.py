@@ -66,7 +66,7 @@ SIGN_IN_PAGE = """<!DOCTYPE html>
 
 ChannelKind = Literal["public", "private", "im", "mpim"]
 Serve = Literal["file", "html_login", "redirect"]
-Served = Literal["file", "html_login", "redirect", "not_found"]
+Served = Literal["file", "html_login", "redirect", "not_found", "cut"]
 Headers = Mapping[str, str]
 
 
@@ -246,6 +246,19 @@ async def _uploaded_bytes(request: web.Request) -> bytes:
     return b""
 
 
+async def _cut_response(
+    request: web.Request, stored: _File, after_bytes: int
+) -> web.StreamResponse:
+    """Headers for the whole file, `after_bytes` of its body, then the connection closed."""
+    response = web.StreamResponse(headers={"Content-Length": str(len(stored.content))})
+    response.content_type = stored.mimetype
+    await response.prepare(request)
+    await response.write(stored.content[:after_bytes])
+    if request.transport is not None:
+        request.transport.close()  # a FIN once the part is sent: the client sees a short body
+    return response
+
+
 def _filetype(filename: str) -> str:
     extension = PurePosixPath(filename).suffix.lower().removeprefix(".")
     return {"jpeg": "jpg", "txt": "text", "": "binary"}.get(extension, extension)
@@ -271,6 +284,7 @@ class FakeSlack:
         self._latency_s = 0.0
         self._method_latency_s: dict[str, float] = {}
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
+        self._download_cuts: deque[int] = deque()  # bytes to send before each cut
         self._serial = itertools.count(1)
         self._epoch = int(time.time())
         self._files: dict[str, _File] = {}
@@ -457,6 +471,18 @@ class FakeSlack:
         """Cut the connection (TCP reset, no answer) on the next `times` calls of `method`."""
         self._add_fault(method, _Fault(CONNECTION_RESET, 0, None, reset=True), times)
 
+    def cut_next_download(self, *, after_bytes: int, times: int = 1) -> None:
+        """Cut the next `times` file downloads after `after_bytes` bytes of the body.
+
+        The answer starts as a full one (200, the file's Content-Type and the Content-Length
+        of the whole file), then the connection closes, as when a proxy or the network
+        drops it mid-transfer. Recorded in `downloads` as served "cut".
+        """
+        if after_bytes < 0 or times < 1:
+            raise ValueError("after_bytes must be 0 or more and times at least 1")
+        with self._lock:
+            self._download_cuts.extend([after_bytes] * times)
+
     def response_url(self) -> str:
         """A fresh response_url, as Slack sends with slash commands and actions."""
         with self._lock:
@@ -633,6 +659,10 @@ class FakeSlack:
                 served = "html_login"
             else:
                 served = "file"
+            cut_after = None
+            if served == "file" and self._download_cuts:
+                cut_after = self._download_cuts.popleft()
+                served = "cut"
             self.downloads.append(Download(file_id, request.path, headers, served))
         if stored is None or served == "not_found":
             return web.Response(status=404, text="File not found", content_type="text/html")
@@ -641,6 +671,8 @@ class FakeSlack:
         if served == "html_login":
             # Slack answers 200 with a sign-in page when the token lacks files:read.
             return web.Response(text=SIGN_IN_PAGE, content_type="text/html", charset="utf-8")
+        if cut_after is not None:
+            return await _cut_response(request, stored, cut_after)
         return web.Response(body=stored.content, content_type=stored.mimetype)
 
     async def _handle_upload(self, request: web.Request) -> web.StreamResponse:

@@ -259,3 +259,59 @@ async def test_a_response_url_never_issued(fake_slack: FakeSlack) -> None:
 
     assert response.status_code == 404
     assert fake_slack.take_violations() == ["response_url: POST to a URL never issued"]
+
+
+async def test_a_cut_download_sends_part_of_the_body_then_closes(fake_slack: FakeSlack) -> None:
+    shared = fake_slack.add_file(*CERTIFICATE, channel="C_BIZ")
+    fake_slack.cut_next_download(after_bytes=100)
+    received = bytearray()
+
+    async with httpx.AsyncClient() as http:
+        async with http.stream("GET", shared["url_private_download"], headers=AUTH) as cut:
+            with pytest.raises(httpx.RemoteProtocolError):
+                await read_into(cut, received)
+        whole = await http.get(shared["url_private_download"], headers=AUTH)
+
+    assert (cut.status_code, cut.headers["content-type"]) == (200, "image/png")
+    assert cut.headers["content-length"] == str(len(PNG))  # the whole file's, as promised
+    assert bytes(received) == PNG[:100]
+    assert whole.content == PNG  # only the next download is cut
+    assert [download.served for download in fake_slack.downloads] == ["cut", "file"]
+
+
+async def read_into(response: httpx.Response, received: bytearray) -> None:
+    async for chunk in response.aiter_bytes():
+        received += chunk
+
+
+async def test_cuts_apply_to_as_many_downloads_as_asked(fake_slack: FakeSlack) -> None:
+    shared = fake_slack.add_file(*CERTIFICATE, channel="C_BIZ")
+    fake_slack.cut_next_download(after_bytes=0, times=2)
+
+    async with httpx.AsyncClient() as http:
+        for _ in range(2):
+            with pytest.raises(httpx.RemoteProtocolError):
+                await http.get(shared["url_private_download"], headers=AUTH)
+        assert (await http.get(shared["url_private_download"], headers=AUTH)).content == PNG
+
+    assert [download.served for download in fake_slack.downloads] == ["cut", "cut", "file"]
+
+
+async def test_a_cut_is_kept_for_a_download_that_gets_the_file(fake_slack: FakeSlack) -> None:
+    shared = fake_slack.add_file(*CERTIFICATE, channel="C_BIZ")
+    fake_slack.cut_next_download(after_bytes=10)
+
+    async with httpx.AsyncClient() as http:
+        signed_out = await http.get(shared["url_private_download"])  # no token: sign-in page
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get(shared["url_private_download"], headers=AUTH)
+
+    assert [download.served for download in fake_slack.downloads] == ["html_login", "cut"]
+    assert signed_out.text.startswith("<!DOCTYPE html>")
+
+
+async def test_a_cut_needs_a_sensible_count(fake_slack: FakeSlack) -> None:
+    with pytest.raises(ValueError, match="after_bytes"):
+        fake_slack.cut_next_download(after_bytes=-1)
+    with pytest.raises(ValueError, match="times"):
+        fake_slack.cut_next_download(after_bytes=10, times=0)
