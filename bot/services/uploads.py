@@ -53,6 +53,12 @@ MAX_RETRY_DELAY = timedelta(minutes=15)
 _MAX_DOUBLINGS = 20  # far past MAX_RETRY_DELAY, and short of overflowing timedelta
 # What a Slack call can fail with once the client's own retries are spent.
 SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
+# Slack's documented error codes for trouble on its side, which passes by itself.
+_PASSING_SLACK_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+# Analyses kept for a retry of their answer; past this the oldest is analysed again instead.
+_MAX_UNPOSTED = 100
 BULK: Literal["bulk"] = "bulk"  # a CSV of business numbers shared with the word `bizstatus`
 JobKind = UploadKind | Literal["bulk"]
 _BULK_WORD = re.compile(r"\bbizstatus\b", re.IGNORECASE)
@@ -69,6 +75,18 @@ GAVE_UP = Text(
     "계속되면 관리자에게 알려 주세요.",
     en="The file could not be analysed after several tries. Please upload it again, "
     "and tell an admin if it keeps happening.",
+)
+NOT_POSTED = Text(
+    ko="파일은 분석했지만 Slack이 답을 받아 주지 않아 결과를 올리지 못했습니다. "
+    "잠시 후 파일을 다시 올려 주시고, 계속되면 관리자에게 알려 주세요.",
+    en="The file was analysed, but Slack did not accept the answer. Please upload it again "
+    "in a moment, and tell an admin if it keeps happening.",
+)
+NOT_RECORDED = Text(
+    ko="봇의 데이터베이스가 응답하지 않아 이 파일을 접수하지 못했습니다. "
+    "잠시 후 파일을 다시 올려 주시고, 계속되면 관리자에게 알려 주세요.",
+    en="The bot's database did not answer, so this file was not taken in. Please upload it "
+    "again in a moment, and tell an admin if it keeps happening.",
 )
 UNEXPECTED = Text(
     ko="예상하지 못한 오류로 파일을 분석하지 못했습니다. 잠시 후 다시 올려 주세요. "
@@ -94,6 +112,15 @@ class Upload:
     thread_ts: str
     text: str
     addressed: bool  # the message mentions the bot
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysed:
+    """A job's analysis, ready to be answered."""
+
+    file_name: str
+    result: Analysis
+    original: OriginalFate  # what became of a card photo; "shown" for a certificate
 
 
 class UploadService:
@@ -128,7 +155,14 @@ class UploadService:
         self._slots = settings.job_concurrency
         self._running = 0
         self._slot_freed = asyncio.Event()
+        # A job recorded here found every slot taken, perhaps by a claim that looked before
+        # the job existed (a slow database): the worker must look again without waiting
+        # a whole poll interval.
+        self._deferred = False
         self._started: set[asyncio.Task[None]] = set()
+        # Job id -> an analysis whose answer Slack refused, so that the retry (usually in
+        # this process) posts it without paying NHN for the same file again.
+        self._unposted: dict[int, _Analysed] = {}
 
     # Events
 
@@ -174,6 +208,8 @@ class UploadService:
         try:
             response = await self._client.files_info(file=file_id)
         except SLACK_FAILURES as error:
+            # There is no thread to answer in yet. Nothing is recorded either, so a later
+            # delivery of the file (its message event, a retry) is still analysed.
             log.warning("file_shared %s: files.info failed: %s", file_id, _slack_error(error))
             return
         file: dict[str, Any] = response["file"]
@@ -228,7 +264,14 @@ class UploadService:
             await self._failed(job, RuntimeError("too many claims"), GAVE_UP, retryable=False)
             return
         async with self._lease_kept(job):
-            await self._run(job, file)
+            try:
+                await self._run(job, file)
+            except Exception:
+                # Failures of the store (or of Slack while telling of a failure): the job
+                # stays held until its lease runs out, and is then run again.
+                log.exception(
+                    "Upload job %s stopped unsettled; it runs again after its lease", job.id
+                )
 
     async def _run(self, job: ClaimedJob, file: SlackFile | None) -> None:
         if job.kind == BULK:  # the bulk check answers every failure itself
@@ -249,31 +292,8 @@ class UploadService:
             return
         await self._react(job.channel_id, job.message_ts, add=WORKING)
         try:
-            if job.kind is None:  # only jobs with a kind are claimable
-                raise RuntimeError(f"job {job.id} was claimed without a kind")
-            kind = DocumentKind(job.kind)
-            slack_file = file or await self._downloader.resolve({"id": job.file_id})
-            data = await self._downloader.download(slack_file)
-            result = await self._analysis.analyze(kind, data, slack_file.name)
-            if isinstance(result, BusinessAnalysis):
-                await self._post(
-                    job, business_result(result, self._lang, file_name=slack_file.name)
-                )
-            else:
-                public = _is_public(job)
-                original = await self._dispose_of_original(job)
-                message = card_result(
-                    result,
-                    self._lang,
-                    file_name=slack_file.name,
-                    private_copy=public,
-                    original=original,
-                )
-                await self._post(job, message, private=public)
-                if not public:  # the result is in the thread; this is for the uploader alone
-                    await self._post(job, original_notice(original, self._lang), private=True)
-                await self._post_redacted_copy(job, result.redacted_image)
-            await self._audit(job, *_audit_subject_and_outcome(job, result))
+            # A retry after Slack refused the answer posts the analysis it already has.
+            analysed = self._unposted.pop(job.id, None) or await self._analyse(job, file)
         except UserFacingError as error:
             await self._failed(job, error, error.user_message, retryable=error.retryable)
             return
@@ -281,11 +301,71 @@ class UploadService:
             log.exception("Upload job %s failed unexpectedly", job.id)
             await self._failed(job, error, UNEXPECTED, retryable=False)
             return
+        try:
+            await self._answer(job, analysed)
+        except SLACK_FAILURES as error:
+            # Slack busy or down is a passing failure: the job is retried, with this
+            # analysis, rather than lost after NHN was paid for it.
+            passing = _is_passing(error)
+            log.warning("Upload job %s: Slack refused the answer: %s", job.id, _slack_error(error))
+            if passing:
+                self._keep_unposted(job.id, analysed)
+            await self._failed(job, error, NOT_POSTED, retryable=passing)
+            return
+        except Exception as error:
+            log.exception("Upload job %s failed unexpectedly", job.id)
+            await self._failed(job, error, UNEXPECTED, retryable=False)
+            return
+        result = analysed.result
+        await self._audit(job, *_audit_subject_and_outcome(job, result))
         if not await self._store.complete_job(job.id, self._worker_id, now=self._clock()):
             log.warning("Upload job %s finished after another worker took it over", job.id)
         await self._react(job.channel_id, job.message_ts, remove=WORKING, add=DONE)
         if isinstance(result, BusinessAnalysis):
             await self._announce(job, result)
+
+    async def _analyse(self, job: ClaimedJob, file: SlackFile | None) -> _Analysed:
+        """Download and analyse the job's file; a card's original is dealt with too, since
+        the answer says what became of it."""
+        if job.kind is None:  # only jobs with a kind are claimable
+            raise RuntimeError(f"job {job.id} was claimed without a kind")
+        slack_file = file or await self._downloader.resolve({"id": job.file_id})
+        data = await self._downloader.download(slack_file)
+        result = await self._analysis.analyze(DocumentKind(job.kind), data, slack_file.name)
+        if isinstance(result, BusinessAnalysis):
+            return _Analysed(slack_file.name, result, original="shown")
+        return _Analysed(slack_file.name, result, original=await self._dispose_of_original(job))
+
+    async def _answer(self, job: ClaimedJob, analysed: _Analysed) -> None:
+        """Post the answer; raises only when the answer itself did not get through.
+
+        What follows it is best effort: once the answer is in, a retry would post it twice.
+        """
+        result, name = analysed.result, analysed.file_name
+        if isinstance(result, BusinessAnalysis):
+            await self._post(job, business_result(result, self._lang, file_name=name))
+            return
+        public = _is_public(job)
+        message = card_result(
+            result, self._lang, file_name=name, private_copy=public, original=analysed.original
+        )
+        await self._post(job, message, private=public)
+        if not public:  # the result is in the thread; this is for the uploader alone
+            try:
+                await self._post(job, original_notice(analysed.original, self._lang), private=True)
+            except SLACK_FAILURES as error:
+                log.warning(
+                    "Upload job %s: the notice to the uploader was not posted: %s",
+                    job.id,
+                    _slack_error(error),
+                )
+        await self._post_redacted_copy(job, result.redacted_image)
+
+    def _keep_unposted(self, job_id: int, analysed: _Analysed) -> None:
+        if len(self._unposted) >= _MAX_UNPOSTED:
+            # Jobs retried by another process leave theirs here; the oldest goes first.
+            self._unposted.pop(next(iter(self._unposted)))
+        self._unposted[job_id] = analysed
 
     async def run_pending(self) -> int:
         """Start as many due jobs (or jobs whose worker died) as there are free slots;
@@ -308,8 +388,14 @@ class UploadService:
         return len(jobs)
 
     async def wait_for_slot(self, timeout_s: float) -> None:
-        """Until a job finishes in this process, or `timeout_s`: when to look for work again."""
+        """Until a job finishes in this process, or `timeout_s`: when to look for work again.
+
+        At once when a job recorded here meanwhile found no free slot.
+        """
         self._slot_freed.clear()
+        if self._deferred:
+            self._deferred = False
+            return
         # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as
         # the slot frees, and the worker would then outlive the runtime's shutdown.
         with contextlib.suppress(TimeoutError):
@@ -383,9 +469,23 @@ class UploadService:
 
     async def _record(self, upload: Upload, slack_file: SlackFile, kind: JobKind | None) -> None:
         """Record the upload as a job, then run it, or ask what it is when `kind` is None."""
-        job_id = await self._store.enqueue_upload(
-            _job(upload, slack_file.id, kind), now=self._clock()
-        )
+        try:
+            job_id = await self._store.enqueue_upload(
+                _job(upload, slack_file.id, kind), now=self._clock()
+            )
+        except Exception:
+            # Nothing was recorded, so nothing would ever answer: say so now. A later
+            # delivery or upload of the file is then taken in afresh.
+            log.exception(
+                "Upload of file %s could not be recorded; the uploader is told", slack_file.id
+            )
+            await self._reply(
+                upload.channel_id,
+                upload.thread_ts,
+                failure(NOT_RECORDED, self._lang, file_name=None),
+            )
+            await self._react(upload.channel_id, upload.message_ts, add=FAILED)
+            return
         if job_id is None:
             log.debug("File %s already recorded; duplicate delivery ignored", slack_file.id)
             return
@@ -412,12 +512,21 @@ class UploadService:
     async def _run_now(self, job_id: int, file: SlackFile | None = None) -> None:
         """Run a job this process just recorded, if it has a free slot; else it stays pending."""
         if self._running >= self._slots:
+            self._deferred = True
+            self._slot_freed.set()  # a worker waiting for a slot looks again now
             return
         self._running += 1
         try:
-            claimed = await self._store.claim_job(
-                job_id, self._worker_id, now=self._clock(), lease=self._settings.job_lease
-            )
+            try:
+                claimed = await self._store.claim_job(
+                    job_id, self._worker_id, now=self._clock(), lease=self._settings.job_lease
+                )
+            except Exception:
+                # The job is recorded and due: the worker claims it on a later pass.
+                log.warning(
+                    "Upload job %s left for the worker: claim failed", job_id, exc_info=True
+                )
+                return
             if claimed is not None:
                 await self.run(claimed, file)
         finally:
@@ -449,6 +558,7 @@ class UploadService:
         if state is JobState.PENDING:
             log.info("Upload job %s will be retried: %s", job.id, _error_label(error))
             return
+        self._unposted.pop(job.id, None)
         # The class, not the numeric code: the audit log masks long digit runs.
         await self._audit(job, job.file_id, f"failed: {type(error).__name__}")
         try:
@@ -598,6 +708,15 @@ def _audit_subject_and_outcome(job: ClaimedJob, result: Analysis) -> tuple[str, 
 def _is_public(job: ClaimedJob) -> bool:
     # Unknown channel types are treated as public: the safe side for card numbers.
     return job.channel_type not in ("group", "im", "mpim")
+
+
+def _is_passing(error: Exception) -> bool:
+    """Whether a failed Slack call may work later: rate limits, Slack's outages, the network."""
+    if isinstance(error, SlackApiError):
+        status: int = error.response.status_code
+        code = error.response.get("error")
+        return status == 429 or status >= 500 or code in _PASSING_SLACK_ERRORS
+    return isinstance(error, aiohttp.ClientError | TimeoutError)
 
 
 def _error_label(error: Exception) -> str:
