@@ -128,7 +128,10 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import allocator
     from bot.runtime import run_until_stopped
+
+    allocator.tune()
 
     port = 3000 if args.http and args.port is None else args.port
     await run_until_stopped(settings, http=args.http, host=args.host, port=port)
