@@ -113,7 +113,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///ocrbot.db"
     job_lease: Duration = timedelta(minutes=5)
     job_max_attempts: int = Field(default=3, ge=1)
-    job_concurrency: int = Field(default=8, ge=1)
+    # Twice OCR_CONCURRENCY: while some jobs download or post, others keep NHN busy.
+    job_concurrency: int = Field(default=16, ge=1)
     job_poll_interval: Duration = timedelta(seconds=15)
 
     # Business status lookups
