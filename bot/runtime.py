@@ -70,7 +70,9 @@ class BotRuntime:
         self._http, self._host, self._port = http, host, port
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self._background: list[asyncio.Task[None]] = []
+        self._worker: asyncio.Task[None] | None = None
+        self._scheduler: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.url = ""
 
     async def __aenter__(self) -> Self:
@@ -99,10 +101,8 @@ class BotRuntime:
             )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("Connected to Slack in Socket Mode")
-        self._background = [
-            asyncio.create_task(self._work()),
-            asyncio.create_task(self._recheck_watches()),
-        ]
+        self._worker = asyncio.create_task(self._work())
+        self._scheduler = asyncio.create_task(self._recheck_watches())
         return self
 
     async def __aexit__(
@@ -111,11 +111,14 @@ class BotRuntime:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for task in self._background:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.services.uploads.finish(grace_s=SHUTDOWN_GRACE_S)
+        self._stopping.set()  # no new watchlist pass, and no new job, from here on
+        if self._worker is not None:
+            await _cancelled(self._worker)
+        # Running analyses and a watchlist pass under way have been paid for: they may end.
+        await asyncio.gather(
+            self.services.uploads.finish(grace_s=SHUTDOWN_GRACE_S),
+            self._let_scheduler_finish(SHUTDOWN_GRACE_S),
+        )
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
@@ -145,17 +148,36 @@ class BotRuntime:
                 await uploads.wait_for_slot(interval)
 
     async def _recheck_watches(self) -> None:
-        """A watchlist pass every WATCH_POLL_INTERVAL, and at once again after a full batch."""
+        """A watchlist pass every WATCH_POLL_INTERVAL, and at once again after a full batch,
+        until the runtime stops."""
         interval = self.settings.watch_poll_interval.total_seconds()
         batch = self.settings.watch_batch
-        while True:
+        while not self._stopping.is_set():
             try:
                 done = await self.services.watchlist.recheck_due(now=utc_now(), limit=batch)
                 full = done.claimed == batch
             except Exception:
                 log.exception("Watchlist pass failed; trying again later")
                 full = False
-            await asyncio.sleep(0 if full else interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0 if full else interval):
+                    await self._stopping.wait()
+
+    async def _let_scheduler_finish(self, grace_s: float) -> None:
+        """The pass under way ends within `grace_s`, or is cancelled: its watches then stay
+        claimed until JOB_LEASE runs out, and another process re-checks them."""
+        if self._scheduler is None:
+            return
+        _, pending = await asyncio.wait([self._scheduler], timeout=grace_s)
+        if pending:
+            log.warning("A watchlist pass was still running at shutdown; cancelled")
+            await _cancelled(self._scheduler)
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int | None) -> None:
