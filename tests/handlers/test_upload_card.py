@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -235,4 +236,27 @@ async def test_no_copy_is_posted_when_nhns_boxes_do_not_fit_the_groups(
     assert bot.slack.calls_to("files.completeUploadExternal") == []
     assert bot.slack.uploads == []
     assert "no redacted copy" in caplog.text  # skipped on purpose, not failed
+    assert_no_card_number_anywhere(bot, caplog)
+
+
+async def test_a_card_upload_writes_no_file_but_the_database(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # The bot's working directory is the test's, and its temporary files would go to TMPDIR.
+    def top_level() -> set[Path]:
+        return {*Path.cwd().iterdir(), *Path(tempfile.gettempdir()).iterdir()}
+
+    def here() -> set[Path]:
+        return set(tmp_path.rglob("*"))
+
+    before, before_here = top_level(), here()
+    event = upload_card(bot, "C_PRIVATE_TEAM", "group")
+
+    await bot.send.event(event)
+    await bot.wait_for("files.completeUploadExternal")
+    await finished(bot, event)
+
+    assert top_level() - before == set()
+    written = {path.name for path in here() - before_here}
+    assert written <= {"bot.db-journal", "bot.db-wal", "bot.db-shm"}  # bot.db was there
     assert_no_card_number_anywhere(bot, caplog)

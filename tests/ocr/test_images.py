@@ -86,6 +86,21 @@ def test_an_oversized_sideways_photo_is_shrunk_and_upright() -> None:
     assert close_to(corners(image), UPRIGHT_CORNERS)
 
 
+def test_a_re_encoded_photo_carries_no_exif_block() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the photo must be turned, so it is re-encoded
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0132] = "2026:11:30 09:12:00"  # DateTime: when, as GPS data would say where
+    data = encode(stored_sideways(marked((600, 400)), 6), "JPEG", quality=90, exif=exif)
+    assert decode(data).getexif()[0x010F] == "PhoneMaker"
+
+    upload = prepare(data, "IMG_0006.jpg", DocumentKind.CARD, MIB)
+
+    assert upload.data != data
+    assert dict(decode(upload.data).getexif()) == {}
+    assert b"Exif" not in upload.data[:4096]
+
+
 # Photos re-encoded anyway are decoded at the smallest JPEG scale above the working size.
 
 
