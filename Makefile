@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit clean
+.PHONY: setup run test lint typecheck unit bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ unit: $(INSTALLED)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# Not part of `test`: about five minutes of load against the fakes; writes bench/results.md.
+bench: $(INSTALLED)
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

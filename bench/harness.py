@@ -1,0 +1,144 @@
+"""One scenario's world: the fake Slack and the fake NHN in this process, the real bot in
+another, and a sender of signed requests.
+
+The bot runs as its own process (`ocrbot run --http`, through the tests' `BotProcess`)
+so that its CPU time and memory can be read apart from the fakes' and the sender's.
+"""
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench.procfs import Usage, child_pid, usage
+from tests.support.nhn import NhnFake
+from tests.support.processes import BotProcess
+from tests.support.slack_fake import FakeSlack
+from tests.support.slack_requests import SlackRequestSender
+
+EVENTS_PATH = "/slack/events"
+POLL_S = 0.02
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """The fakes' latencies and the bot settings the benchmark runs with."""
+
+    ocr_latency_s: float = 0.7
+    slack_latency_s: float = 0.05
+    ocr_concurrency: int = 8
+    status_rate_per_s: float = 20.0
+    bot_env: dict[str, str] = field(default_factory=dict)  # any further settings, e.g. JOB_*
+
+    def env(self) -> dict[str, str]:
+        return {
+            "OCR_CONCURRENCY": str(self.ocr_concurrency),
+            "STATUS_RATE_PER_S": str(self.status_rate_per_s),
+            **self.bot_env,
+        }
+
+
+@dataclass
+class Harness:
+    slack: FakeSlack
+    nhn: NhnFake
+    send: SlackRequestSender
+    bot: BotProcess
+    pid: int
+
+    def usage(self) -> Usage:
+        return usage(self.pid)
+
+    def log(self) -> str:
+        return self.bot.output()
+
+
+@asynccontextmanager
+async def harness(settings: BenchSettings, log: Path) -> AsyncIterator[Harness]:
+    """Fresh fakes, a fresh bot process on a fresh SQLite database, ready for traffic."""
+    signing_secret = secrets.token_hex(16)
+    nhn = NhnFake().start()
+    nhn.latency_s = settings.ocr_latency_s
+    slack = FakeSlack()
+    slack.start()
+    slack.set_latency(settings.slack_latency_s)
+    env = {
+        **nhn.env(),
+        **settings.env(),
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": signing_secret,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{log.with_suffix('.db')}",
+    }
+    bot = BotProcess(env, log)
+    try:
+        await asyncio.to_thread(bot.start)
+        async with SlackRequestSender(
+            bot.url + EVENTS_PATH, signing_secret, response_urls=slack.response_url
+        ) as sender:
+            running = Harness(slack, nhn, sender, bot, child_pid("ocrbot"))
+            await _warm_up(running)
+            yield running
+    finally:
+        await asyncio.to_thread(bot.stop)
+        slack.stop()
+        nhn.stop()
+    problems = nhn.violations + slack.violations
+    if problems:
+        raise RuntimeError("the bot broke the fakes' contracts:\n" + "\n".join(problems))
+
+
+async def _warm_up(running: Harness) -> None:
+    """One plain message first, as a running bot has had: Bolt checks the token with
+    auth.test on the first request and keeps the answer."""
+    message = {
+        "type": "message",
+        "channel": "C_WARM_UP",
+        "user": "U_WARM_UP",
+        "text": "hello",
+        "ts": f"{time.time():.6f}",
+        "channel_type": "channel",
+    }
+    response = await running.send.event(message)
+    if response.status_code != 200:
+        raise RuntimeError(f"the bot answered the warm-up event with {response.status_code}")
+
+
+Send = Callable[[], Awaitable[httpx.Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    status: int
+    ack_s: float  # from sending the request to the bot's HTTP answer
+
+
+async def burst(sends: Sequence[Send], window_s: float) -> list[Delivery]:
+    """Start the requests evenly spread over `window_s`, each on its own connection slot,
+    and time each one's answer."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    spacing = window_s / len(sends) if sends else 0.0
+
+    async def one(index: int, send: Send) -> Delivery:
+        await asyncio.sleep(max(0.0, start + index * spacing - loop.time()))
+        sent = time.perf_counter()
+        response = await send()
+        return Delivery(response.status_code, time.perf_counter() - sent)
+
+    return list(await asyncio.gather(*(one(i, send) for i, send in enumerate(sends))))
+
+
+async def until(condition: Callable[[], bool], *, timeout_s: float, what: str) -> float:
+    """Wait for `condition`; the perf_counter time it first held (to within POLL_S)."""
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s:g} s waiting for {what}")
+        await asyncio.sleep(POLL_S)
+    return time.perf_counter()

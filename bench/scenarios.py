@@ -1,0 +1,465 @@
+"""The four scenarios of issue 6. Each starts its own fakes and bot process and returns
+its figures, each with its target where the issue sets one."""
+
+import asyncio
+import json
+import re
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench.harness import BenchSettings, Delivery, Harness, burst, harness, until
+from bench.media import Photo, certificate_png, phone_photos
+from bench.stats import Latencies, efficiency, ideal_burst_seconds, percentile
+from bot.domain import bizno
+from tests.support.nhn import BUSINESS, STATUS, Reply
+from tests.support.slack_requests import file_share_message, file_shared_event
+
+CHANNEL = "C_PURCHASING"
+PRIVATE_CHANNEL = "G_FINANCE"  # card photos go to a private channel, as teams keep them
+UPLOADER = "U_UPLOADER"
+DONE, FAILED = "white_check_mark", "warning"  # the bot's reactions when a job ends
+ACK_P99_TARGET_MS = 300
+SLACK_ACK_LIMIT_MS = 3000
+NEAR_SLACK_LIMIT_MS = SLACK_ACK_LIMIT_MS / 2
+EFFICIENCY_TARGET = 0.85
+PHOTO_CPU_P50_TARGET_MS = 150
+PEAK_MEMORY_TARGET_MB = 400
+# Peak memory with twice as many uploads waiting may differ by allocator noise, not more.
+PEAK_GROWTH_TOLERANCE = 0.10
+_PREFLIGHT_LINE = re.compile(
+    r"preflight (?P<kind>\w+): (?P<source>\w+) (?P<bytes>\d+) bytes -> (?P<sent>\w+) "
+    r"(?P<width>\d+)x(?P<height>\d+) (?P<sent_bytes>\d+) bytes, cpu_ms total=(?P<cpu>[\d.]+)"
+    r"(?P<stages>(?: \w+=[\d.]+)*)"
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+    target: str = ""
+    met: bool | None = None  # None: reported, no target
+
+
+@dataclass
+class Section:
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def add(self, label: str, value: str, target: str = "", met: bool | None = None) -> None:
+        self.figures.append(Figure(label, value, target, met))
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightLine:
+    kind: str
+    source_bytes: int
+    sent: str
+    sent_size: tuple[int, int]
+    sent_bytes: int
+    cpu_ms: float
+    stages_ms: dict[str, float]
+
+
+def preflight_lines(log: str) -> list[PreflightLine]:
+    """The bot's per-image preflight log lines, parsed."""
+    lines = []
+    for match in _PREFLIGHT_LINE.finditer(log):
+        stages = dict(part.split("=") for part in match["stages"].split())
+        lines.append(
+            PreflightLine(
+                kind=match["kind"],
+                source_bytes=int(match["bytes"]),
+                sent=match["sent"],
+                sent_size=(int(match["width"]), int(match["height"])),
+                sent_bytes=int(match["sent_bytes"]),
+                cpu_ms=float(match["cpu"]),
+                stages_ms={name: float(ms) for name, ms in stages.items()},
+            )
+        )
+    return lines
+
+
+def business_numbers(count: int, *, first_serial: int) -> list[str]:
+    """`count` distinct valid registration numbers (ten digits), one per nine-digit serial."""
+    numbers = []
+    for serial in range(first_serial, first_serial + count):
+        stem = f"{serial:09d}"
+        numbers.append(next(stem + d for d in "0123456789" if bizno.checksum_ok(stem + d)))
+    return numbers
+
+
+def certificate_reply(number: str, file_type: str) -> Reply:
+    """NHN's answer for a certificate showing `number`."""
+    key_values = [
+        ("구분", " 법인사업자", 0.97),
+        ("등록번호", bizno.format(number), 1.0),
+        ("상호", f"주식회사 벤치 {number[-4:]}", 0.96),
+        ("대표자", "김민준", 0.98),
+        ("개업연월일", "2012 년 03 월 05 일", 0.95),
+        ("사업장 소재지", "서울특별시 강남구 테헤란로 152, 12층 (역삼동)", 0.93),
+    ]
+    return Reply.ok(
+        {
+            "fileType": file_type,
+            "unitType": "pixel",
+            "keyValues": [{"key": k, "value": v, "conf": c} for k, v, c in key_values],
+            "boxes": [_box(120, 300 + 90 * row) for row in range(len(key_values))],
+            "resolution": "normal",
+        }
+    )
+
+
+def _box(x: int, y: int, width: int = 400, height: int = 60) -> dict[str, int]:
+    right, bottom = x + width, y + height
+    return {
+        "x1": x,
+        "y1": y,
+        "x2": right,
+        "y2": y,
+        "x3": right,
+        "y3": bottom,
+        "x4": x,
+        "y4": bottom,
+    }
+
+
+def _ack_figures(section: Section, deliveries: Sequence[Delivery], *, target: bool) -> None:
+    refused = [d.status for d in deliveries if d.status != 200]
+    if refused:
+        raise RuntimeError(f"{len(refused)} requests were not acknowledged: {refused[:5]}")
+    acks = Latencies.of([d.ack_s for d in deliveries])
+    near_limit = sum(d.ack_s * 1000 >= NEAR_SLACK_LIMIT_MS for d in deliveries)
+    section.add(
+        "ack p50 / p99 / max",
+        f"{acks.p50_ms:.0f} / {acks.p99_ms:.0f} / {acks.max_ms:.0f} ms",
+        f"p99 < {ACK_P99_TARGET_MS} ms" if target else "",
+        acks.p99_ms < ACK_P99_TARGET_MS if target else None,
+    )
+    if target:
+        section.add(
+            f"acks at or over {NEAR_SLACK_LIMIT_MS / 1000:g} s (half of Slack's 3 s)",
+            str(near_limit),
+            "none",
+            near_limit == 0,
+        )
+
+
+def _ended(slack: Any, channel: str) -> list[str]:
+    """Messages in `channel` whose job ended (the bot reacted done or failed)."""
+    return [
+        call.params["timestamp"]
+        for call in slack.calls_to("reactions.add")
+        if call.params.get("channel") == channel and call.params.get("name") in (DONE, FAILED)
+    ]
+
+
+def _failed(slack: Any) -> int:
+    return sum(call.params.get("name") == FAILED for call in slack.calls_to("reactions.add"))
+
+
+async def upload_burst(
+    settings: BenchSettings, workdir: Path, *, uploads: int, window_s: float = 1.0
+) -> Section:
+    """Scenario 1: certificates (a 1 MB PNG), each with its own number, within `window_s`."""
+    section = Section(f"1. Burst of uploads: {uploads} certificates within {window_s:g} s")
+    image = certificate_png()
+    numbers = business_numbers(uploads, first_serial=120_810_000)
+    async with harness(settings, workdir / "1-burst.log") as bench:
+        bench.nhn.script(BUSINESS, *(certificate_reply(n, "png") for n in numbers))
+        messages = []
+        for index in range(uploads):
+            file = bench.slack.add_file(
+                f"사업자등록증-{index}.png", image, "image/png", "png", channel=CHANNEL
+            )
+            messages.append(file_share_message(file, channel=CHANNEL, user=UPLOADER))
+        started = time.perf_counter()
+        deliveries = await burst(
+            [partial(bench.send.event, m) for m in messages],
+            window_s,
+        )
+        last_reply = await until(
+            lambda: len(_replies(bench, CHANNEL)) >= uploads,
+            timeout_s=60 + uploads * 2 * settings.ocr_latency_s,
+            what="a reply to every upload",
+        )
+        await _settle()
+        replies = _replies(bench, CHANNEL)
+        reads, lookups = bench.nhn.calls(BUSINESS), bench.nhn.calls(STATUS)
+    measured = last_reply - started
+    ideal = ideal_burst_seconds(
+        reads=uploads,
+        status_calls=len(set(numbers)),
+        ocr_concurrency=settings.ocr_concurrency,
+        ocr_latency_s=settings.ocr_latency_s,
+        status_rate_per_s=settings.status_rate_per_s,
+        slack_latency_s=settings.slack_latency_s,
+    )
+    _ack_figures(section, deliveries, target=True)
+    section.add("time until the last reply", f"{measured:.1f} s")
+    section.add("ideal time (formula below)", f"{ideal:.1f} s")
+    section.add(
+        "efficiency = ideal / measured",
+        f"{efficiency(ideal, measured):.2f}",
+        f">= {EFFICIENCY_TARGET}",
+        efficiency(ideal, measured) >= EFFICIENCY_TARGET,
+    )
+    section.add("OCR reads per upload", f"{reads / uploads:.2f}", "exactly 1.0", reads == uploads)
+    section.add("status lookups (distinct numbers)", f"{lookups} ({len(set(numbers))})")
+    threads = {reply["thread_ts"] for reply in replies}
+    section.add(
+        "replies, each in its upload's thread",
+        f"{len(replies)} in {len(threads)} threads",
+        f"{uploads} in {uploads}",
+        len(replies) == len(threads) == uploads,
+    )
+    section.duration_s = measured
+    return section
+
+
+def _replies(bench: Harness, channel: str) -> list[dict[str, Any]]:
+    return [
+        call.params
+        for call in bench.slack.calls_to("chat.postMessage")
+        if call.params.get("channel") == channel and call.params.get("thread_ts")
+    ]
+
+
+async def _settle(seconds: float = 0.5) -> None:
+    """Time for anything that should not happen (a second reply, a second read) to show."""
+    await asyncio.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class PhotoRun:
+    photos: int
+    seconds: float
+    cpu_s: float  # the whole bot process, over the run
+    peak_rss_bytes: int
+    idle_rss_bytes: int  # before the first upload
+    preflight: list[PreflightLine]
+    failed: int
+
+
+async def _photo_run(
+    settings: BenchSettings, workdir: Path, photos: Sequence[Photo], count: int, window_s: float
+) -> PhotoRun:
+    async with harness(settings, workdir / f"2-photos-{count}.log") as bench:
+        bench.slack.add_channel(PRIVATE_CHANNEL, "private")
+        messages = []
+        for index in range(count):
+            photo = photos[index % len(photos)]
+            name = f"card-{index}.jpg" if photo.spec.kind == "card" else f"사업자등록증-{index}.jpg"
+            file = bench.slack.add_file(
+                name, photo.data, "image/jpeg", "jpg", channel=PRIVATE_CHANNEL
+            )
+            messages.append(
+                file_share_message(
+                    file, channel=PRIVATE_CHANNEL, user=UPLOADER, channel_type="group"
+                )
+            )
+        before = bench.usage()
+        started = time.perf_counter()
+        await burst([partial(bench.send.event, m) for m in messages], window_s)
+        ended = await until(
+            lambda: len(_ended(bench.slack, PRIVATE_CHANNEL)) >= count,
+            timeout_s=60 + count * 2 * settings.ocr_latency_s,
+            what="every photo's job to end",
+        )
+        after = bench.usage()
+        return PhotoRun(
+            photos=count,
+            seconds=ended - started,
+            cpu_s=after.cpu_s - before.cpu_s,
+            peak_rss_bytes=after.peak_rss_bytes,
+            idle_rss_bytes=before.rss_bytes,
+            preflight=preflight_lines(bench.log()),
+            failed=_failed(bench.slack),
+        )
+
+
+async def phone_photos_scenario(
+    settings: BenchSettings, workdir: Path, *, photos: int, window_s: float = 1.0
+) -> Section:
+    """Scenario 2: 12-megapixel phone photos of cards and certificates, twice: with `photos`
+    and with half as many, each in a fresh process, to show the peak does not grow with
+    the uploads waiting."""
+    section = Section(f"2. Phone photos: {photos} photos of 12 megapixels (4-6 MB JPEG)")
+    mix = phone_photos()
+    half = await _photo_run(settings, workdir, mix, photos // 2, window_s)
+    full = await _photo_run(settings, workdir, mix, photos, window_s)
+    if len(full.preflight) != photos:
+        raise RuntimeError(f"{len(full.preflight)} preflight log lines for {photos} photos")
+    cpu = [line.cpu_ms for line in full.preflight]
+    p50 = percentile(cpu, 50)
+    section.add(
+        "bot CPU per photo p50 / p99 (decode, orient, shrink, encode)",
+        f"{p50:.0f} / {percentile(cpu, 99):.0f} ms",
+        f"p50 < {PHOTO_CPU_P50_TARGET_MS} ms",
+        p50 < PHOTO_CPU_P50_TARGET_MS,
+    )
+    stages = sorted({name for line in full.preflight for name in line.stages_ms})
+    medians = ", ".join(
+        f"{name} {statistics.median(line.stages_ms.get(name, 0.0) for line in full.preflight):.0f}"
+        for name in stages
+    )
+    section.add("  median per stage (ms)", medians)
+    reworked = [line for line in full.preflight if line.sent_bytes != line.source_bytes]
+    section.add("  photos re-encoded (rotated, turned or shrunk)", f"{len(reworked)} of {photos}")
+    if reworked:
+        sizes = sorted({f"{w}x{h}" for line in reworked for w, h in [line.sent_size]})
+        section.add("  re-encoded photos sent at", ", ".join(sizes))
+    section.add(
+        "whole bot process CPU per photo (mean; also download, HTTP, DB, Slack calls, "
+        "card redaction)",
+        f"{full.cpu_s / photos * 1000:.0f} ms",
+    )
+    peak_mb, half_peak_mb = full.peak_rss_bytes / 2**20, half.peak_rss_bytes / 2**20
+    section.add(
+        f"peak memory (VmHWM), {photos} photos",
+        f"{peak_mb:.0f} MB (idle {full.idle_rss_bytes / 2**20:.0f} MB)",
+        f"< {PEAK_MEMORY_TARGET_MB} MB",
+        peak_mb < PEAK_MEMORY_TARGET_MB,
+    )
+    growth = (peak_mb - half_peak_mb) / half_peak_mb
+    section.add(
+        f"peak memory, {photos // 2} vs {photos} photos waiting at once",
+        f"{half_peak_mb:.0f} vs {peak_mb:.0f} MB ({growth:+.0%})",
+        f"bounded: within {PEAK_GROWTH_TOLERANCE:.0%}",
+        growth <= PEAK_GROWTH_TOLERANCE,
+    )
+    section.add("jobs failed", str(full.failed + half.failed), "0", full.failed + half.failed == 0)
+    section.add(f"time until the last of {photos} ended", f"{full.seconds:.1f} s")
+    section.duration_s = full.seconds + half.seconds
+    return section
+
+
+async def command_burst(
+    settings: BenchSettings,
+    workdir: Path,
+    *,
+    commands: int,
+    window_s: float = 5.0,
+    cached_numbers: int = 50,
+) -> Section:
+    """Scenario 3: `/bizstatus` commands, half for numbers looked up (and cached) before."""
+    section = Section(
+        f"3. Command burst: {commands} /bizstatus commands within {window_s:g} s, "
+        "half for cached numbers"
+    )
+    cached = business_numbers(cached_numbers, first_serial=130_810_000)
+    uncached = business_numbers(commands - commands // 2, first_serial=140_810_000)
+    asked = [
+        cached[i // 2 % len(cached)] if i % 2 == 0 else uncached[i // 2] for i in range(commands)
+    ]
+    async with harness(settings, workdir / "3-commands.log") as bench:
+        warm_urls = []
+        for start in range(0, len(cached), 10):  # a command takes up to ten numbers
+            warm_urls.append(bench.slack.response_url())
+            text = " ".join(bizno.format(n) for n in cached[start : start + 10])
+            await bench.send.command(text, response_url=warm_urls[-1])
+        await until(
+            lambda: all(bench.slack.responses(url) for url in warm_urls),
+            timeout_s=60,
+            what="the warm-up lookups",
+        )
+        paid_before = bench.nhn.calls(STATUS)
+        urls = [bench.slack.response_url() for _ in asked]
+        started = time.perf_counter()
+        deliveries = await burst(
+            [
+                partial(bench.send.command, bizno.format(n), response_url=u)
+                for n, u in zip(asked, urls, strict=True)
+            ],
+            window_s,
+        )
+        answered = await until(
+            lambda: all(bench.slack.responses(url) for url in urls),
+            timeout_s=60 + commands * settings.ocr_latency_s,
+            what="an answer to every command",
+        )
+        await _settle()
+        paid = [
+            r.body["businessNumber"] for r in bench.nhn.requests_to(STATUS)[paid_before:] if r.body
+        ]
+        answers = [bench.slack.responses(url) for url in urls]
+    _ack_figures(section, deliveries, target=True)
+    distinct_uncached = len(set(uncached))
+    section.add(
+        "paid status calls (distinct uncached numbers)",
+        f"{len(paid)} ({distinct_uncached})",
+        "equal",
+        len(paid) == distinct_uncached,
+    )
+    cached_paid = len(set(paid) & set(cached))
+    section.add("paid calls for cached numbers", str(cached_paid), "0", cached_paid == 0)
+    right = sum(
+        len(posts) == 1 and bizno.format(number) in json.dumps(posts[0], ensure_ascii=False)
+        for number, posts in zip(asked, answers, strict=True)
+    )
+    section.add(
+        "answers, one per command, naming its number",
+        f"{right} of {commands}",
+        f"{commands}",
+        right == commands,
+    )
+    section.add("time until the last answer", f"{answered - started:.1f} s")
+    section.duration_s = answered - started
+    return section
+
+
+async def duplicates(
+    settings: BenchSettings, workdir: Path, *, uploads: int, window_s: float = 1.0
+) -> Section:
+    """Scenario 4: every upload delivered three times: its message, its file_shared event,
+    and Slack's retry of the message (X-Slack-Retry-Num) a moment later."""
+    section = Section(
+        f"4. Duplicates: {uploads} uploads, each delivered 3 times (message, file_shared, retry)"
+    )
+    numbers = business_numbers(uploads, first_serial=150_810_000)
+    async with harness(settings, workdir / "4-duplicates.log") as bench:
+        bench.nhn.script(BUSINESS, *(certificate_reply(n, "png") for n in numbers))
+        image = certificate_png()
+        firsts, retries = [], []
+        for index in range(uploads):
+            file = bench.slack.add_file(
+                f"사업자등록증-{index}.png", image, "image/png", "png", channel=CHANNEL
+            )
+            message = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+            event_id = f"Ev{index:08d}DUP"
+            shared = file_shared_event(str(file["id"]), channel=CHANNEL, user=UPLOADER)
+            firsts += [
+                partial(bench.send.event, message, event_id=event_id),
+                partial(bench.send.event, shared),
+            ]
+            retries.append(partial(bench.send.event, message, event_id=event_id, retry_num=1))
+        # The first deliveries within `window_s`, the retries over the same span just after.
+        started = time.perf_counter()
+        deliveries = await burst([*firsts, *retries], 2 * window_s)
+        last_reply = await until(
+            lambda: len(_replies(bench, CHANNEL)) >= uploads,
+            timeout_s=60 + uploads * 2 * settings.ocr_latency_s,
+            what="a reply to every upload",
+        )
+        # file_shared handlers look for the upload after FILE_SHARED_GRACE_S (3 s by default).
+        await asyncio.sleep(max(0.5, started + 2 * window_s + 3.5 - time.perf_counter()))
+        reads = bench.nhn.calls(BUSINESS)
+        replies = _replies(bench, CHANNEL)
+    _ack_figures(section, deliveries, target=False)
+    section.add("OCR reads per upload", f"{reads / uploads:.2f}", "exactly 1.0", reads == uploads)
+    section.add(
+        "replies per upload",
+        f"{len(replies) / uploads:.2f}",
+        "exactly 1.0",
+        len(replies) == uploads,
+    )
+    section.add("time until the last reply", f"{last_reply - started:.1f} s")
+    section.duration_s = last_reply - started
+    return section
