@@ -301,6 +301,13 @@ class UploadService:
             log.exception("Upload job %s failed unexpectedly", job.id)
             await self._failed(job, error, UNEXPECTED, retryable=False)
             return
+        if not await self._store.extend_lease(
+            job.id, self._worker_id, now=self._clock(), lease=self._settings.job_lease
+        ):
+            # This process was slow enough for its lease to run out, and another took the
+            # job over: that one answers, and a second answer would only confuse.
+            log.warning("Upload job %s was taken over while it ran; the other answers", job.id)
+            return
         try:
             await self._answer(job, analysed)
         except SLACK_FAILURES as error:

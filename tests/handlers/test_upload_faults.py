@@ -1,6 +1,7 @@
 """Faults mid-upload: a download cut short, Slack refusing the answer, files.info failing."""
 
 import logging
+import sqlite3
 from typing import Any
 
 import pytest
@@ -169,3 +170,20 @@ async def test_a_file_shared_event_whose_lookup_failed_is_analysed_when_delivere
     assert reply.params["thread_ts"] == share_ts
     assert NUMBER in shown(reply)
     assert bot.nhn.calls("business") == 1
+
+
+async def test_a_job_taken_over_while_it_ran_leaves_the_answer_to_the_new_worker(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.nhn.latency_s = 1.0  # time to hand the job to another worker meanwhile
+    event = certificate_upload(bot)
+
+    await bot.send.event(event)
+    await eventually(lambda: bot.nhn.calls("business") == 1)
+    # What another process does when this one's lease has run out: the job is now its own.
+    with sqlite3.connect(bot.database) as connection:
+        connection.execute("UPDATE upload_jobs SET worker_id = 'another-process'")
+    await eventually(lambda: "taken over" in caplog.text, timeout_s=10)
+    await bot.settle()
+
+    assert bot.slack.calls_to("chat.postMessage") == []
