@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         help="another setting for the bot, e.g. JOB_CONCURRENCY=16 (repeatable)",
     )
     parser.add_argument("--uploads", type=int, default=200, help="scenario 1")
-    parser.add_argument("--photos", type=int, default=50, help="scenario 2 (also run with half)")
+    parser.add_argument(
+        "--photos", type=int, default=50, help="scenario 2 (also run with twice as many)"
+    )
     parser.add_argument("--commands", type=int, default=500, help="scenario 3")
     parser.add_argument("--duplicates", type=int, default=100, help="scenario 4")
     parser.add_argument(

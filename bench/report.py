@@ -56,8 +56,8 @@ METHOD = """\
   (from `/proc/<pid>/stat`) divided by the photos is shown beside it: that also holds the
   download, HTTP, the database, the Slack calls and the card redaction.
 - **Peak memory**: `VmHWM` of the bot process from `/proc/<pid>/status`, in a fresh process
-  per run, with half and then all of the photos arriving within one second, so that in the
-  second run twice as many wait for a job slot.
+  per run, with all of the photos and then twice as many arriving within one second, so
+  that in the second run many more wait for a job slot.
 - **Paid calls**: the fake NHN's `business/status` requests during the burst, after the
   cached numbers were looked up once.
 """

@@ -29,8 +29,10 @@ NEAR_SLACK_LIMIT_MS = SLACK_ACK_LIMIT_MS / 2
 EFFICIENCY_TARGET = 0.85
 PHOTO_CPU_P50_TARGET_MS = 150
 PEAK_MEMORY_TARGET_MB = 400
-# Peak memory with twice as many uploads waiting may differ by allocator noise, not more.
-PEAK_GROWTH_TOLERANCE = 0.10
+# Peak memory with twice as many uploads waiting may differ by allocator noise (runs of the
+# same size differ by up to a tenth), not more. Were each waiting upload's 5 MB file held,
+# the 50 more waiting would add some 250 MB: three times this.
+PEAK_GROWTH_TOLERANCE = 0.20
 _PREFLIGHT_LINE = re.compile(
     r"preflight (?P<kind>\w+): (?P<source>\w+) (?P<bytes>\d+) bytes -> (?P<sent>\w+) "
     r"(?P<width>\d+)x(?P<height>\d+) (?P<sent_bytes>\d+) bytes, cpu_ms total=(?P<cpu>[\d.]+)"
@@ -289,12 +291,13 @@ async def phone_photos_scenario(
     settings: BenchSettings, workdir: Path, *, photos: int, window_s: float = 1.0
 ) -> Section:
     """Scenario 2: 12-megapixel phone photos of cards and certificates, twice: with `photos`
-    and with half as many, each in a fresh process, to show the peak does not grow with
-    the uploads waiting."""
+    and with twice as many, each in a fresh process, to show the peak does not grow with
+    the uploads waiting. Both runs hold every job slot for most of their length, so the
+    second differs only in the uploads waiting."""
     section = Section(f"2. Phone photos: {photos} photos of 12 megapixels (4-6 MB JPEG)")
     mix = phone_photos()
-    half = await _photo_run(settings, workdir, mix, photos // 2, window_s)
     full = await _photo_run(settings, workdir, mix, photos, window_s)
+    double = await _photo_run(settings, workdir, mix, photos * 2, window_s)
     if len(full.preflight) != photos:
         raise RuntimeError(f"{len(full.preflight)} preflight log lines for {photos} photos")
     cpu = [line.cpu_ms for line in full.preflight]
@@ -321,23 +324,24 @@ async def phone_photos_scenario(
         "card redaction)",
         f"{full.cpu_s / photos * 1000:.0f} ms",
     )
-    peak_mb, half_peak_mb = full.peak_rss_bytes / 2**20, half.peak_rss_bytes / 2**20
+    peak_mb, double_peak_mb = full.peak_rss_bytes / 2**20, double.peak_rss_bytes / 2**20
     section.add(
         f"peak memory (VmHWM), {photos} photos",
         f"{peak_mb:.0f} MB (idle {full.idle_rss_bytes / 2**20:.0f} MB)",
         f"< {PEAK_MEMORY_TARGET_MB} MB",
         peak_mb < PEAK_MEMORY_TARGET_MB,
     )
-    growth = (peak_mb - half_peak_mb) / half_peak_mb
+    growth = (double_peak_mb - peak_mb) / peak_mb
     section.add(
-        f"peak memory, {photos // 2} vs {photos} photos waiting at once",
-        f"{half_peak_mb:.0f} vs {peak_mb:.0f} MB ({growth:+.0%})",
+        f"peak memory, {photos} vs {photos * 2} photos arriving at once",
+        f"{peak_mb:.0f} vs {double_peak_mb:.0f} MB ({growth:+.0%})",
         f"bounded: within {PEAK_GROWTH_TOLERANCE:.0%}",
         growth <= PEAK_GROWTH_TOLERANCE,
     )
-    section.add("jobs failed", str(full.failed + half.failed), "0", full.failed + half.failed == 0)
+    failed = full.failed + double.failed
+    section.add("jobs failed", str(failed), "0", failed == 0)
     section.add(f"time until the last of {photos} ended", f"{full.seconds:.1f} s")
-    section.duration_s = full.seconds + half.seconds
+    section.duration_s = full.seconds + double.seconds
     return section
 
 
