@@ -16,7 +16,8 @@ from bench.harness import BenchSettings, Delivery, Harness, burst, harness, unti
 from bench.media import Photo, certificate_png, phone_photos
 from bench.stats import Latencies, efficiency, ideal_burst_seconds, percentile
 from bot.domain import bizno
-from tests.support.nhn import BUSINESS, STATUS, Reply
+from tests.support.nhn import BUSINESS, STATUS, Reply, nhn_box
+from tests.support.numbers import valid_business_numbers
 from tests.support.slack_requests import file_share_message, file_shared_event
 
 CHANNEL = "C_PURCHASING"
@@ -89,15 +90,6 @@ def preflight_lines(log: str) -> list[PreflightLine]:
     return lines
 
 
-def business_numbers(count: int, *, first_serial: int) -> list[str]:
-    """`count` distinct valid registration numbers (ten digits), one per nine-digit serial."""
-    numbers = []
-    for serial in range(first_serial, first_serial + count):
-        stem = f"{serial:09d}"
-        numbers.append(next(stem + d for d in "0123456789" if bizno.checksum_ok(stem + d)))
-    return numbers
-
-
 def certificate_reply(number: str, file_type: str) -> Reply:
     """NHN's answer for a certificate showing `number`."""
     key_values = [
@@ -113,24 +105,10 @@ def certificate_reply(number: str, file_type: str) -> Reply:
             "fileType": file_type,
             "unitType": "pixel",
             "keyValues": [{"key": k, "value": v, "conf": c} for k, v, c in key_values],
-            "boxes": [_box(120, 300 + 90 * row) for row in range(len(key_values))],
+            "boxes": [nhn_box(120, 300 + 90 * row, 400, 60) for row in range(len(key_values))],
             "resolution": "normal",
         }
     )
-
-
-def _box(x: int, y: int, width: int = 400, height: int = 60) -> dict[str, int]:
-    right, bottom = x + width, y + height
-    return {
-        "x1": x,
-        "y1": y,
-        "x2": right,
-        "y2": y,
-        "x3": right,
-        "y3": bottom,
-        "x4": x,
-        "y4": bottom,
-    }
 
 
 def _ack_figures(section: Section, deliveries: Sequence[Delivery], *, target: bool) -> None:
@@ -173,7 +151,7 @@ async def upload_burst(
     """Scenario 1: certificates (a 1 MB PNG), each with its own number, within `window_s`."""
     section = Section(f"1. Burst of uploads: {uploads} certificates within {window_s:g} s")
     image = certificate_png()
-    numbers = business_numbers(uploads, first_serial=120_810_000)
+    numbers = valid_business_numbers(uploads, first=120_810_000)
     async with harness(settings, workdir / "1-burst.log") as bench:
         bench.nhn.script(BUSINESS, *(certificate_reply(n, "png") for n in numbers))
         messages = []
@@ -358,8 +336,8 @@ async def command_burst(
         f"3. Command burst: {commands} /bizstatus commands within {window_s:g} s, "
         "half for cached numbers"
     )
-    cached = business_numbers(cached_numbers, first_serial=130_810_000)
-    uncached = business_numbers(commands - commands // 2, first_serial=140_810_000)
+    cached = valid_business_numbers(cached_numbers, first=130_810_000)
+    uncached = valid_business_numbers(commands - commands // 2, first=140_810_000)
     asked = [
         cached[i // 2 % len(cached)] if i % 2 == 0 else uncached[i // 2] for i in range(commands)
     ]
@@ -427,7 +405,7 @@ async def duplicates(
     section = Section(
         f"4. Duplicates: {uploads} uploads, each delivered 3 times (message, file_shared, retry)"
     )
-    numbers = business_numbers(uploads, first_serial=150_810_000)
+    numbers = valid_business_numbers(uploads, first=150_810_000)
     async with harness(settings, workdir / "4-duplicates.log") as bench:
         bench.nhn.script(BUSINESS, *(certificate_reply(n, "png") for n in numbers))
         image = certificate_png()

@@ -11,6 +11,7 @@ from bot.domain import bizno
 from tests.handlers.conftest import RunningBot, eventually
 from tests.support.blockkit import limit_violations
 from tests.support.nhn import STATUS, Reply
+from tests.support.numbers import valid_business_numbers
 from tests.support.slack import TEAM_ID
 
 OPEN = "220-81-62517"
@@ -80,19 +81,6 @@ async def audited(bot: RunningBot, count: int = 0) -> list[AuditRow]:
     return await rows()
 
 
-def valid_numbers(count: int) -> list[str]:
-    """`count` distinct numbers whose check digit holds."""
-    numbers = []
-    for serial in range(100_000_000, 100_010_000):
-        for last in "0123456789":
-            digits = f"{serial:09d}{last}"
-            if bizno.checksum_ok(digits):
-                numbers.append(digits)
-        if len(numbers) >= count:
-            return numbers[:count]
-    raise AssertionError("not enough valid numbers")
-
-
 async def test_one_number_is_acknowledged_at_once_then_answered_privately(bot: RunningBot) -> None:
     bot.nhn.script(STATUS, Reply.delay(0.3))  # the lookup is still running when Slack is acked
     url = bot.slack.response_url()
@@ -139,7 +127,7 @@ async def test_a_number_written_with_spaces_is_one_number(bot: RunningBot) -> No
 
 
 async def test_ten_numbers_are_all_looked_up(bot: RunningBot) -> None:
-    numbers = valid_numbers(10)
+    numbers = valid_business_numbers(10)
 
     answer = await ask(bot, " ".join(numbers))
 
@@ -148,7 +136,7 @@ async def test_ten_numbers_are_all_looked_up(bot: RunningBot) -> None:
 
 
 async def test_eleven_numbers_are_refused_without_a_lookup(bot: RunningBot) -> None:
-    answer = await ask(bot, ", ".join(valid_numbers(11)))
+    answer = await ask(bot, ", ".join(valid_business_numbers(11)))
 
     assert "최대 10개" in answer["text"]
     assert "11개" in answer["text"]
@@ -320,7 +308,7 @@ async def test_a_failed_lookup_is_audited_with_the_kind_of_failure(bot: RunningB
         "help",
         "list",
         "unwatch 220-81-62517",  # audited by the watchlist, as an unwatch
-        ", ".join(valid_numbers(11)),
+        ", ".join(valid_business_numbers(11)),
     ],
 )
 async def test_what_looks_nothing_up_audits_no_lookup(bot: RunningBot, typed: str) -> None:

@@ -14,6 +14,7 @@ from bot.domain import bizno
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
 from tests.support import nts
 from tests.support.nts import NtsFake
+from tests.support.numbers import valid_business_numbers
 from tests.support.slack_fake import TEAM_ID
 from tests.support.slack_requests import file_share_message, new_ts
 
@@ -28,14 +29,6 @@ def csv_bytes(rows: Sequence[Sequence[str]], *, encoding: str = "utf-8") -> byte
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode(encoding)
-
-
-def valid_numbers(count: int) -> list[str]:
-    numbers = []
-    for seed in range(count):
-        prefix = f"{104_000_000 + seed * 7_919:09d}"
-        numbers.append(next(prefix + d for d in "0123456789" if bizno.checksum_ok(prefix + d)))
-    return numbers
 
 
 def shown(message: dict[str, Any]) -> str:
@@ -167,7 +160,7 @@ class TestFiveThousandRows:
         return fake_nts.overrides() | {"status_rate_per_s": RATE_PER_S}
 
     async def test_within_the_rate_limit(self, bot: RunningBot, fake_nts: NtsFake) -> None:
-        numbers = valid_numbers(5000)
+        numbers = valid_business_numbers(5000)
         fake_nts.businesses[numbers[1234]] = nts.CLOSED
         content = csv_bytes([["사업자등록번호"], *[[n] for n in numbers]], encoding="cp949")
         started = time.monotonic()

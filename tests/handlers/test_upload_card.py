@@ -14,7 +14,7 @@ from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import jpeg
 from tests.support.blockkit import limit_violations
 from tests.support.leaks import card_number_runs
-from tests.support.nhn import Reply
+from tests.support.nhn import Reply, nhn_box
 from tests.support.slack import file_share_message
 
 CARD_NUMBER = "4012888888881881"  # Luhn-valid Visa test number
@@ -192,15 +192,6 @@ async def test_a_redacted_copy_of_the_photo_is_posted_in_the_thread(
     assert all(max(colour) < 60 for colour in covered)
     assert pixel(copy.content, 62 + 152 * 3 + 64, 278)[2] > 90  # the last group still shows
     assert max(pixel(copy.content, 370, 330)) < 60  # the expiry is covered
-
-
-def nhn_box(left: int, top: int, width: int, height: int) -> dict[str, int]:
-    """A box as NHN gives it: corners from the top left, clockwise."""
-    right, bottom = left + width, top + height
-    return {
-        "x1": left, "y1": top, "x2": right, "y2": top,
-        "x3": right, "y3": bottom, "x4": left, "y4": bottom,
-    }  # fmt: skip
 
 
 async def test_no_copy_is_posted_when_nhns_boxes_do_not_fit_the_groups(

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.domain import bizno
 from bot.services.watchlist import scheduled_check
 from bot.store import Store
 from bot.store.engine import create_engine
 from bot.store.tables import status_checks, watches
 from tests.support.nhn import STATUS, NhnFake
+from tests.support.numbers import valid_business_numbers
 from tests.support.processes import BotProcess
 from tests.support.slack_fake import TEAM_ID, FakeSlack
 
@@ -46,15 +46,6 @@ def bot_env(slack: FakeSlack, nhn: NhnFake, database_url: str, secret: str) -> d
         "WATCH_BATCH": "10",
         "STATUS_RATE_PER_S": "200",  # per process: high enough to keep no due watch waiting
     }
-
-
-def valid_numbers(count: int) -> list[str]:
-    """`count` distinct valid business numbers: each nine-digit prefix has one check digit."""
-    numbers = []
-    for seed in range(count):
-        prefix = f"{104_000_000 + seed * 7_919:09d}"
-        numbers.append(next(prefix + d for d in "0123456789" if bizno.checksum_ok(prefix + d)))
-    return numbers
 
 
 def lookups(fake_nhn: NhnFake) -> Counter[str]:
@@ -154,7 +145,7 @@ async def test_two_processes_recheck_each_of_200_watches_once_per_interval(
     slack_signing_secret: str,
 ) -> None:
     env = bot_env(fake_slack, fake_nhn, postgres_url, slack_signing_secret)
-    numbers = valid_numbers(WATCHES)
+    numbers = valid_business_numbers(WATCHES)
     first = BotProcess(env, tmp_path / "a.log")
     second = BotProcess(env, tmp_path / "b.log")
     async with running(first, second):

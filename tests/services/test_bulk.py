@@ -34,6 +34,7 @@ from tests.support import nts
 from tests.support.databases import sqlite_url
 from tests.support.nhn import STATUS, NhnFake, Reply
 from tests.support.nts import NtsFake
+from tests.support.numbers import valid_business_numbers
 from tests.support.slack_fake import FakeSlack
 
 TEAM = "T0001"
@@ -45,15 +46,6 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 18:00 in Korea
 
 OPEN, CLOSED, INACTIVE = "2208162517", "1248100998", "1018200013"
 PROGRESS = re.compile(r"조회 중: ([\d,]+)개 완료")
-
-
-def valid_numbers(count: int) -> list[str]:
-    """`count` distinct valid business numbers."""
-    numbers = []
-    for seed in range(count):
-        prefix = f"{104_000_000 + seed * 7_919:09d}"
-        numbers.append(next(prefix + d for d in "0123456789" if bizno.checksum_ok(prefix + d)))
-    return numbers
 
 
 def csv_bytes(rows: Sequence[Sequence[str]], *, encoding: str = "utf-8") -> bytes:
@@ -331,7 +323,7 @@ async def test_closed_and_inactive_businesses_are_announced_once_per_cooldown(
 
 
 async def test_the_check_is_audited_with_the_file_id(bench: Bench) -> None:
-    file = bench.share(csv_bytes([["b_no"], *[[n] for n in valid_numbers(5)], ["123"]]))
+    file = bench.share(csv_bytes([["b_no"], *[[n] for n in valid_business_numbers(5)], ["123"]]))
 
     await bench.run(file)
 
@@ -342,7 +334,7 @@ async def test_the_check_is_audited_with_the_file_id(bench: Bench) -> None:
 
 async def test_lookup_failures_are_counted_and_explained(bench: Bench) -> None:
     bench.nhn.script(STATUS, *[Reply.error(4000102)] * 3)
-    file = bench.share(csv_bytes([[n] for n in valid_numbers(8)]))
+    file = bench.share(csv_bytes([[n] for n in valid_business_numbers(8)]))
 
     await bench.run(file)
 
@@ -370,7 +362,7 @@ async def test_many_invalid_rows_show_the_first_few_then_how_many_more(bench: Be
 
 
 async def test_a_recent_answer_is_reused_and_said_so(bench: Bench) -> None:
-    numbers = valid_numbers(5)
+    numbers = valid_business_numbers(5)
     await bench.run(bench.share(csv_bytes([[n] for n in numbers])))
     bench.slack.calls.clear()
     bench.slack.uploads.clear()
@@ -398,7 +390,7 @@ async def test_english(fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path)
 
 
 async def test_progress_is_posted_then_updated_and_replaced_by_the_summary(bench: Bench) -> None:
-    numbers = valid_numbers(40)
+    numbers = valid_business_numbers(40)
     service = bench.service(progress_interval_s=0.0)
 
     await bench.run(bench.share(csv_bytes([[n] for n in numbers])), service)
@@ -423,7 +415,7 @@ async def test_progress_is_posted_then_updated_and_replaced_by_the_summary(bench
 async def test_progress_waits_for_its_interval(bench: Bench) -> None:
     service = bench.service(progress_interval_s=3600.0)
 
-    await bench.run(bench.share(csv_bytes([[n] for n in valid_numbers(40)])), service)
+    await bench.run(bench.share(csv_bytes([[n] for n in valid_business_numbers(40)])), service)
 
     [update] = bench.slack.calls_to("chat.update")  # only the summary
     assert "사업자 상태 일괄 조회 결과" in update.params["text"]
@@ -618,7 +610,7 @@ def test_result_csv_of_nothing_is_a_header() -> None:
 async def test_five_thousand_rows_in_batches_of_the_nts_provider(
     fake_slack: FakeSlack, fake_nhn: NhnFake, fake_nts: NtsFake, tmp_path: Path
 ) -> None:
-    numbers = valid_numbers(5000)
+    numbers = valid_business_numbers(5000)
     fake_nts.businesses.update({numbers[10]: nts.CLOSED, numbers[4000]: nts.INACTIVE})
     content = csv_bytes([["사업자등록번호"], *[[n] for n in numbers]], encoding="cp949")
     async with open_bench(

@@ -23,6 +23,7 @@ from bot.services.watchlist import RETRY_DELAY, WatchlistService, scheduled_chec
 from bot.slack.client import create_web_client
 from bot.store import Store
 from tests.support.nhn import STATUS, NhnFake, Reply
+from tests.support.numbers import valid_business_numbers
 from tests.support.slack_fake import FakeSlack
 
 TEAM = "T0001"
@@ -33,15 +34,6 @@ NUMBER = "2208162517"
 DAY = timedelta(days=1)
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MAX_PASSES = 500  # a loop that never runs dry fails instead of hanging
-
-
-def valid_numbers(count: int) -> list[str]:
-    """`count` distinct valid business numbers: each nine-digit prefix has one check digit."""
-    numbers = []
-    for seed in range(count):
-        prefix = f"{104_000_000 + seed * 7_919:09d}"
-        numbers.append(next(prefix + d for d in "0123456789" if bizno.checksum_ok(prefix + d)))
-    return numbers
 
 
 @dataclass
@@ -151,7 +143,7 @@ def test_a_watch_keeps_its_offset_in_every_interval() -> None:
 async def test_watches_added_together_are_spread_over_the_interval(
     service: WatchlistService, store: Store
 ) -> None:
-    numbers = valid_numbers(200)
+    numbers = valid_business_numbers(200)
     await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
     due = [w.next_check_at for w in await store.watches.list(TEAM)]
     assert len(due) == 200
@@ -165,7 +157,7 @@ async def test_watches_added_together_are_spread_over_the_interval(
 async def test_each_watch_is_checked_once_per_interval(
     service: WatchlistService, clock: Clock, fake_nhn: NhnFake
 ) -> None:
-    numbers = valid_numbers(30)
+    numbers = valid_business_numbers(30)
     await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
     checked_at: dict[str, list[datetime]] = {n: [] for n in numbers}
     step = timedelta(minutes=20)
@@ -199,7 +191,7 @@ async def test_a_recent_lookup_in_the_cache_does_not_replace_the_scheduled_check
 async def test_two_stores_racing_recheck_each_watch_once_per_interval(
     store: Store, database_url: str, make_service: ServiceFactory, fake_nhn: NhnFake
 ) -> None:
-    numbers = valid_numbers(200)
+    numbers = valid_business_numbers(200)
     first = await make_service(store, worker_id="process-a")
     await first.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
     other_store = await Store.open(database_url)
@@ -367,7 +359,7 @@ async def test_a_channel_the_bot_left_does_not_stop_the_pass(
 ) -> None:
     fake_slack.add_channel(HERE, bot_is_member=False)
     service = await make_service(store, notify_channel=None)
-    other = valid_numbers(1)[0]
+    other = valid_business_numbers(1)[0]
     for number in (NUMBER, other):
         fake_nhn.statuses[number] = "06"
         await service.watch(TEAM, number, label=None, user_id=USER, channel_id=HERE)
@@ -391,7 +383,7 @@ async def test_slack_out_of_reach_does_not_stop_the_pass(
     fake_nhn: NhnFake,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    other = valid_numbers(1)[0]
+    other = valid_business_numbers(1)[0]
     for number in (NUMBER, other):
         fake_nhn.statuses[number] = "06"
         await service.watch(TEAM, number, label=None, user_id=USER, channel_id=HERE)
@@ -473,7 +465,7 @@ async def test_unwatch_removes_and_says_so_when_nothing_was_watched(
 async def test_list_shows_number_label_last_status_and_check_time(
     service: WatchlistService, store: Store, clock: Clock, fake_nhn: NhnFake
 ) -> None:
-    other = valid_numbers(1)[0]
+    other = valid_business_numbers(1)[0]
     await service.watch(TEAM, NUMBER, label="한빛테크", user_id=USER, channel_id=HERE)
     fake_nhn.statuses[NUMBER] = "06"
     clock.now = await due_time(store)
@@ -496,7 +488,7 @@ async def test_an_empty_list_says_how_to_add(service: WatchlistService) -> None:
 async def test_watch_many_counts_new_and_already_watched(
     service: WatchlistService, store: Store
 ) -> None:
-    numbers = valid_numbers(5)
+    numbers = valid_business_numbers(5)
     await service.watch(TEAM, numbers[0], label="kept", user_id=USER, channel_id=HERE)
     message = await service.watch_many(
         TEAM, [*numbers, bizno.format(numbers[1]), "123-45-67890"], user_id=USER, channel_id=HERE

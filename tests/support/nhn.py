@@ -438,7 +438,7 @@ class NhnFake:
             for key, value, conf in self.business_key_values
         ]
         boxes = [
-            _box(120, 300 + 90 * row, 40 * len(value), 60)
+            nhn_box(120, 300 + 90 * row, 40 * len(value), 60)
             for row, (_, value, _) in enumerate(self.business_key_values)
         ]
         return _success(
@@ -457,7 +457,7 @@ class NhnFake:
         boxes = []
         for group in groups:
             width = 32 * len(group)
-            boxes.append(_box(x, 256, width, 45))
+            boxes.append(nhn_box(x, 256, width, 45))
             x += width + 24
         return _success(
             {
@@ -467,7 +467,7 @@ class NhnFake:
                 "totalCardNum": self.card_number,
                 "cardNumBoxes": boxes,
                 "validThru": {"value": self.valid_thru, "conf": 0.91},
-                "validThruBox": _box(316, 315, 110, 32),
+                "validThruBox": nhn_box(316, 315, 110, 32),
             }
         )
 
@@ -643,7 +643,8 @@ def _card_groups(number: str) -> list[str]:
     return [number[start : start + 4] for start in range(0, len(number), 4)]
 
 
-def _box(x: int, y: int, width: int, height: int) -> dict[str, int]:
+def nhn_box(x: int, y: int, width: int, height: int) -> dict[str, int]:
+    """A box as NHN gives it: four corners from the top left, clockwise."""
     right, bottom = x + width, y + height
     return {
         "x1": x,
