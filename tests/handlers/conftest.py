@@ -11,10 +11,11 @@ import pytest
 
 from bot.runtime import EVENTS_PATH, BotRuntime
 from tests.support.nhn import NhnFake
-from tests.support.slack_fake import ApiCall, FakeSlack
+from tests.support.slack_fake import TEAM_ID, ApiCall, FakeSlack
 from tests.support.slack_requests import SlackRequestSender
 
 ALERTS_CHANNEL = "C_ALERTS"
+AuditRow = tuple[str | None, str, str, str]
 
 
 @dataclass
@@ -35,6 +36,24 @@ class RunningBot:
     async def settle(self, seconds: float = 0.5) -> None:
         """Give the bot time to do anything it should not do (a second analysis, a post)."""
         await asyncio.sleep(seconds)
+
+    async def audited(self, count: int = 0) -> list[AuditRow]:
+        """The team's audit entries, oldest first: who, action, subject, outcome.
+
+        They are written after the answer, so this waits until there are `count`, then a
+        little longer for any that should not be there.
+        """
+
+        async def rows() -> list[AuditRow]:
+            entries = await self.runtime.services.store.audit.recent(TEAM_ID, limit=50)
+            return [(e.user_id, e.action, e.subject, e.outcome) for e in reversed(entries)]
+
+        for _ in range(200):
+            if len(await rows()) >= count:
+                break
+            await self.settle(0.02)
+        await self.settle(0.2)
+        return await rows()
 
 
 async def eventually(condition: Callable[[], bool], *, timeout_s: float = 10) -> None:

@@ -12,7 +12,6 @@ from tests.handlers.conftest import RunningBot, eventually
 from tests.support.blockkit import limit_violations
 from tests.support.nhn import STATUS, Reply
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack import TEAM_ID
 
 OPEN = "220-81-62517"
 OPEN_DIGITS = "2208162517"
@@ -57,28 +56,6 @@ def looked_up(bot: RunningBot) -> list[str]:
         for request in bot.nhn.requests_to(STATUS)
         if request.body
     ]
-
-
-AuditRow = tuple[str | None, str, str, str]
-
-
-async def audited(bot: RunningBot, count: int = 0) -> list[AuditRow]:
-    """The team's audit entries, oldest first: who, action, subject, outcome.
-
-    They are written after the answer, so this waits until there are `count`, then a
-    little longer for any that should not be there.
-    """
-
-    async def rows() -> list[AuditRow]:
-        entries = await bot.runtime.services.store.audit.recent(TEAM_ID, limit=50)
-        return [(e.user_id, e.action, e.subject, e.outcome) for e in reversed(entries)]
-
-    for _ in range(200):
-        if len(await rows()) >= count:
-            break
-        await bot.settle(0.02)
-    await bot.settle(0.2)
-    return await rows()
 
 
 async def test_one_number_is_acknowledged_at_once_then_answered_privately(bot: RunningBot) -> None:
@@ -273,7 +250,7 @@ async def test_each_number_looked_up_is_audited_once_with_its_status(bot: Runnin
 
     await ask(bot, f"{OPEN}, {CLOSED} {OPEN_DIGITS},220 81 62517")
 
-    assert await audited(bot, 2) == [
+    assert await bot.audited(2) == [
         ("U_CHECKER", "status_lookup", OPEN_DIGITS, "01"),
         ("U_CHECKER", "status_lookup", CLOSED_DIGITS, "06"),
     ]
@@ -283,7 +260,7 @@ async def test_an_answer_from_the_cache_is_audited_as_such(bot: RunningBot) -> N
     await ask(bot, OPEN)
     await ask(bot, OPEN)
 
-    assert await audited(bot, 2) == [
+    assert await bot.audited(2) == [
         ("U_CHECKER", "status_lookup", OPEN_DIGITS, "01"),
         ("U_CHECKER", "status_lookup", OPEN_DIGITS, "01 (cached)"),
     ]
@@ -295,7 +272,7 @@ async def test_a_failed_lookup_is_audited_with_the_kind_of_failure(bot: RunningB
 
     await ask(bot, OPEN)
 
-    assert await audited(bot, 1) == [
+    assert await bot.audited(1) == [
         ("U_CHECKER", "status_lookup", OPEN_DIGITS, "failed: BusinessNumberNotFound")
     ]
 
@@ -314,11 +291,11 @@ async def test_a_failed_lookup_is_audited_with_the_kind_of_failure(bot: RunningB
 async def test_what_looks_nothing_up_audits_no_lookup(bot: RunningBot, typed: str) -> None:
     await ask(bot, typed)
 
-    assert [row for row in await audited(bot) if row[1] == "status_lookup"] == []
+    assert [row for row in await bot.audited() if row[1] == "status_lookup"] == []
     assert bot.nhn.calls(STATUS) == 0
 
 
 async def test_only_the_valid_numbers_of_a_mixed_list_are_audited(bot: RunningBot) -> None:
     await ask(bot, f"4111111111111111 123-45-67890 {OPEN}")
 
-    assert await audited(bot, 1) == [("U_CHECKER", "status_lookup", OPEN_DIGITS, "01")]
+    assert await bot.audited(1) == [("U_CHECKER", "status_lookup", OPEN_DIGITS, "01")]

@@ -7,7 +7,6 @@ from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import png
 from tests.support.blockkit import limit_violations
 from tests.support.nhn import STATUS, Reply
-from tests.support.slack import TEAM_ID
 from tests.support.slack_requests import file_share_message, new_ts
 
 OPEN = "220-81-62517"
@@ -63,21 +62,6 @@ async def click(bot: RunningBot, action_id: str, value: str, *, user: str = CHEC
     response = await bot.send.action(payload)
     assert response.status_code == 200
     return url
-
-
-async def audited(bot: RunningBot, count: int = 0) -> list[tuple[str | None, str, str, str]]:
-    """The team's audit entries, oldest first, once there are `count` (and a moment more)."""
-
-    async def rows() -> list[tuple[str | None, str, str, str]]:
-        entries = await bot.runtime.services.store.audit.recent(TEAM_ID, limit=50)
-        return [(e.user_id, e.action, e.subject, e.outcome) for e in reversed(entries)]
-
-    for _ in range(200):
-        if len(await rows()) >= count:
-            break
-        await bot.settle(0.02)
-    await bot.settle(0.2)
-    return await rows()
 
 
 async def test_share_posts_the_same_results_in_the_channel_and_removes_the_private_copy(
@@ -183,7 +167,7 @@ async def test_a_recheck_is_audited_with_who_clicked_and_the_fresh_status(
 
     await click(bot, "recheck_status", OPEN_DIGITS, user="U0CLICKER")
 
-    assert await audited(bot, 2) == [
+    assert await bot.audited(2) == [
         (CHECKER, "status_lookup", OPEN_DIGITS, "01"),
         ("U0CLICKER", "recheck", OPEN_DIGITS, "06"),  # fresh: never "(cached)"
     ]
@@ -194,7 +178,7 @@ async def test_a_failed_recheck_is_audited_with_the_kind_of_failure(bot: Running
 
     await click(bot, "recheck_status", OPEN)
 
-    assert await audited(bot, 1) == [
+    assert await bot.audited(1) == [
         (CHECKER, "recheck", OPEN_DIGITS, "failed: BusinessNumberNotFound")
     ]
 
@@ -203,4 +187,4 @@ async def test_a_forged_recheck_value_is_not_audited(bot: RunningBot) -> None:
     url = await click(bot, "recheck_status", "4111 1111 1111 1111")
 
     await answers(bot, url)
-    assert await audited(bot) == []
+    assert await bot.audited() == []
