@@ -17,7 +17,7 @@ import httpx
 
 from bench.procfs import Usage, child_pid, usage
 from tests.support.nhn import NhnFake
-from tests.support.processes import BotProcess
+from tests.support.processes import BotProcess, fakes_env
 from tests.support.slack_fake import FakeSlack
 from tests.support.slack_requests import SlackRequestSender
 
@@ -67,14 +67,8 @@ async def harness(settings: BenchSettings, log: Path) -> AsyncIterator[Harness]:
     slack = FakeSlack()
     slack.start()
     slack.set_latency(settings.slack_latency_s)
-    env = {
-        **nhn.env(),
-        **settings.env(),
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": signing_secret,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{log.with_suffix('.db')}",
-    }
+    database_url = f"sqlite+aiosqlite:///{log.with_suffix('.db')}"
+    env = {**fakes_env(slack, nhn, database_url, signing_secret), **settings.env()}
     bot = BotProcess(env, log)
     try:
         await asyncio.to_thread(bot.start)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.handlers.images import png
 from tests.support.nhn import NhnFake
-from tests.support.processes import BotProcess
+from tests.support.processes import BotProcess, fakes_env
 from tests.support.slack_fake import FakeSlack
 from tests.support.slack_requests import (
     SlackRequestSender,
@@ -24,11 +24,7 @@ def bot_env(
 ) -> dict[str, str]:
     """`lease` short, so that a job left by a dead process is taken over within the test."""
     return {
-        **nhn.env(),
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": secret,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": database_url,
+        **fakes_env(slack, nhn, database_url, secret),
         "FILE_SHARED_GRACE_S": "0.2",
         "JOB_POLL_INTERVAL": "1s",
         "JOB_LEASE": lease,

@@ -24,7 +24,7 @@ from bot.store.engine import create_engine
 from bot.store.tables import status_checks, watches
 from tests.support.nhn import STATUS, NhnFake
 from tests.support.numbers import valid_business_numbers
-from tests.support.processes import BotProcess
+from tests.support.processes import BotProcess, fakes_env
 from tests.support.slack_fake import TEAM_ID, FakeSlack
 
 CHANNEL = "C_PURCHASING"
@@ -35,11 +35,7 @@ ROUNDS = 2  # whole intervals to watch
 
 def bot_env(slack: FakeSlack, nhn: NhnFake, database_url: str, secret: str) -> dict[str, str]:
     return {
-        **nhn.env(),
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": secret,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": database_url,
+        **fakes_env(slack, nhn, database_url, secret),
         "WATCH_INTERVAL": f"{INTERVAL.total_seconds():.0f}s",
         "WATCH_POLL_INTERVAL": "0.2s",
         # Small passes, each a few lookups long: both processes find due watches unclaimed.

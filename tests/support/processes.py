@@ -12,7 +12,21 @@ from typing import Self
 
 import httpx
 
+from tests.support.nhn import NhnFake
+from tests.support.slack_fake import FakeSlack
+
 OCRBOT = str(Path(sys.executable).with_name("ocrbot"))
+
+
+def fakes_env(slack: FakeSlack, nhn: NhnFake, database_url: str, secret: str) -> dict[str, str]:
+    """The settings that point a bot process at the fakes, a database and a signing secret."""
+    return {
+        **nhn.env(),
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+    }
 
 
 def free_port() -> int:
