@@ -4,12 +4,12 @@ The number is shown only as `CardNumber.masked()` (last four digits): the
 domain type offers nothing else, and file names go through `file_line`.
 """
 
-import re
 from collections.abc import Sequence
 from typing import Literal
 
 from bot.blocks.elements import Block, context, fields, file_line, header, section
 from bot.blocks.message import Message, compose
+from bot.blocks.mrkdwn import channel_mention
 from bot.i18n import Language, Text
 from bot.services.analysis import CardAnalysis
 
@@ -48,7 +48,6 @@ _DECLINED = Text(
     en="🔒 Card photos are analysed only in {channels}. Nothing was read from this one; "
     "if it shows a card number, please delete it.",
 )
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 _NUMBER = Text(ko="카드 번호", en="Card number")
 _NUMBER_MISSING = Text(ko="카드 번호를 인식하지 못했습니다", en="Card number not recognised")
 _BRAND = Text(ko="카드 브랜드", en="Brand")
@@ -111,7 +110,7 @@ def original_notice(original: OriginalFate, lang: Language) -> Message:
 
 def card_declined(card_channels: Sequence[str], lang: Language) -> Message:
     """For the uploader alone: card analysis is allowed only in CARD_CHANNELS."""
-    channels = ", ".join(f"<#{c}>" for c in card_channels if _CHANNEL_ID.fullmatch(c))
+    channels = ", ".join(filter(None, map(channel_mention, card_channels)))
     text = _DECLINED.format(channels=channels or "CARD_CHANNELS")(lang)
     return compose(text, [section(text)], lang)
 

@@ -38,6 +38,8 @@ _LONGEST_ENTITY = len("&amp;")
 # ("4111 - 1111", "4111__1111", "(4111)(1111)").
 _DIGIT_RUN = re.compile(r"\d(?:(?:\s+|[\W_]{1,3})?\d){4,}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+# Conversation ids as Slack writes them: nothing that could close <#…> or add a label to it.
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{2,}")
 _KST = timezone(timedelta(hours=9), "KST")
 
 
@@ -150,6 +152,18 @@ def mention(user_id: str) -> str:
     if _USER_ID.fullmatch(user_id):
         return f"<@{user_id}>"
     return literal(user_id, 100)
+
+
+def channel_mention(channel_id: str) -> str | None:
+    """`<#C…>` for a channel id (public or private); None for anything else, such as a
+    direct message's `D…`, whose mention would mean nothing to others.
+
+    >>> channel_mention("C024BE91L")
+    '<#C024BE91L>'
+    >>> channel_mention("C1|evil>") is None, channel_mention("D024BE91L") is None
+    (True, True)
+    """
+    return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else None
 
 
 def link(url: str, label: str) -> str | None:

@@ -12,7 +12,16 @@ from bot.blocks.elements import (
     section,
 )
 from bot.blocks.message import Message, compose
-from bot.blocks.mrkdwn import date, escape, link, literal, mask_long_numbers, mention, plain
+from bot.blocks.mrkdwn import (
+    channel_mention,
+    date,
+    escape,
+    link,
+    literal,
+    mask_long_numbers,
+    mention,
+    plain,
+)
 from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
 from bot.domain import bizno
 from bot.domain.number_list import MAX_NUMBERS
@@ -79,8 +88,6 @@ _CHECKED_BY = Text(ko="조회한 사람", en="Checked by")
 _WHERE = Text(ko="원본 메시지 보기", en="View the original message")
 _IN_CHANNEL = Text(ko="{channel}에서", en="in {channel}")
 _IN_DIRECT_MESSAGE = Text(ko="개인 메시지에서", en="in a direct message")
-# Channel ids as Slack writes them: nothing that could close <#…> or add a label to it.
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{2,}")
 _DIRECT_MESSAGE_ID = re.compile(r"D[A-Z0-9_]{2,}")
 
 
@@ -154,8 +161,8 @@ def team_alert(
 
 def _place(where: str, lang: Language) -> str | None:
     """Where a lookup was made, for the alert's footer (see `team_alert`)."""
-    if _CHANNEL_ID.fullmatch(where):
-        return _IN_CHANNEL.format(channel=f"<#{where}>")(lang)
+    if channel := channel_mention(where):
+        return _IN_CHANNEL.format(channel=channel)(lang)
     if _DIRECT_MESSAGE_ID.fullmatch(where):
         return _IN_DIRECT_MESSAGE(lang)  # its mention would mean nothing to the team
     return link(where, _WHERE(lang))

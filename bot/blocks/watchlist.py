@@ -1,12 +1,11 @@
 """The watchlist: answers to watch, unwatch and list, the Watch button, and change notices."""
 
-import re
 from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.blocks.elements import EMPTY, Block, context, fields, header, section
 from bot.blocks.message import Message, compose
-from bot.blocks.mrkdwn import date, literal, mention, plain
+from bot.blocks.mrkdwn import channel_mention, date, literal, mention, plain
 from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
@@ -20,7 +19,6 @@ LIST_LABEL_CHARS = 40
 # The list shows this many watches (ten per section): enough to scan, within Slack's limits.
 LIST_SHOWN = 50
 _LIST_SECTION_LINES = 10
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{2,}")  # no "|" or ">" to break out of <#…>
 
 _ADDED = Text(
     ko="👀 *{number}*{label} 을(를) 관심 거래처로 등록했습니다. "
@@ -208,9 +206,7 @@ def _label_value(watch: Watch, limit: int) -> str:
 
 def _channel(channel_id: str, lang: Language) -> str:
     """`<#C…>` for a channel; a direct message is "this conversation"."""
-    if _CHANNEL_ID.fullmatch(channel_id):
-        return f"<#{channel_id}>"
-    return _THIS_CONVERSATION(lang)
+    return channel_mention(channel_id) or _THIS_CONVERSATION(lang)
 
 
 def _duration(interval: timedelta, lang: Language) -> str:

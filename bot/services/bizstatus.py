@@ -8,8 +8,6 @@ the person's answer.
 import logging
 from typing import Any, Literal, assert_never
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -33,6 +31,7 @@ from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
 from bot.services.watchlist import WatchlistService
+from bot.slack.client import SLACK_FAILURES, message_place
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +43,6 @@ NOTHING_TO_SHARE = Text(
     ko="공유할 조회 결과가 없습니다. 다시 조회해 주세요.",
     en="There is no result to share any more. Please run the lookup again.",
 )
-# What chat.getPermalink raises once slack_sdk's own retries are spent.
-_PERMALINK_FAILURES = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 
 LookupResult = StatusCheck | UserFacingError
 
@@ -84,7 +81,7 @@ class ResponseUrl:
     async def _post(self, body: dict[str, Any]) -> None:
         try:
             response = await self._webhook.send_dict(body)
-        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        except SLACK_FAILURES as error:
             log.error("Answer through a response_url failed: %s", type(error).__name__)
             return
         if response.status_code != 200:
@@ -176,7 +173,9 @@ class BizstatusService:
         await self._audit("recheck", digits, result, team_id, user_id)
         if isinstance(result, StatusCheck) and result.status.is_alert:
             # Only an alert needs the place, so only then is Slack asked for a permalink.
-            where = await self._where(channel_id, message_ts)
+            where = (
+                await message_place(self._client, channel_id, message_ts) if channel_id else None
+            )
             await self._announce({digits: result}, team_id=team_id, user_id=user_id, where=where)
 
     async def share(self, value: str, answer: ResponseUrl, *, user_id: str) -> None:
@@ -234,23 +233,6 @@ class BizstatusService:
                 await self._notifier.announce(
                     result, team_id=team_id, checked_by=user_id, where=where
                 )
-
-    async def _where(self, channel_id: str | None, message_ts: str | None) -> str | None:
-        """A permalink to the clicked message, else the id of its channel (see team_alert)."""
-        if channel_id is None or message_ts is None:
-            return channel_id
-        try:
-            response = await self._client.chat_getPermalink(
-                channel=channel_id, message_ts=message_ts
-            )
-        except _PERMALINK_FAILURES as error:
-            reason = (
-                error.response.get("error") if isinstance(error, SlackApiError) else None
-            ) or type(error).__name__
-            log.info("No permalink for a re-checked message in %s: %s", channel_id, reason)
-            return channel_id
-        permalink = response.get("permalink")
-        return permalink if isinstance(permalink, str) else channel_id
 
 
 def _outcome(result: LookupResult) -> str:

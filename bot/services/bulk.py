@@ -15,8 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
@@ -32,6 +31,7 @@ from bot.services.bizstatus import ResponseUrl
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusCheck, StatusService
 from bot.services.watchlist import WatchlistService
+from bot.slack.client import SLACK_FAILURES, message_place
 from bot.slack.files import SlackFileDownloader
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,6 @@ _UTF8_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
 # Cells Excel would run as a formula; such a cell is written with a leading quote.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FILE_ID = re.compile(r"F[A-Z0-9]{2,20}")
-# Slack refused, or could not be reached: a progress message or an attachment is skipped.
-_SLACK_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError)
 
 UNEXPECTED = Text(
     ko="예상하지 못한 오류로 파일의 번호를 조회하지 못했습니다. 잠시 후 다시 올려 주세요. "
@@ -119,7 +117,7 @@ class _Thread:
                 unfurl_links=False,
                 **message.as_kwargs(),
             )
-        except _SLACK_ERRORS as error:
+        except SLACK_FAILURES as error:
             self._log_failure(error)
             return
         self._ts = str(response["ts"])
@@ -132,20 +130,12 @@ class _Thread:
             await self._client.chat_update(
                 channel=self.channel_id, ts=self._ts, **message.as_kwargs()
             )
-        except _SLACK_ERRORS as error:
+        except SLACK_FAILURES as error:
             self._log_failure(error)
 
-    async def permalink(self) -> str | None:
-        if self._ts is None:
-            return None
-        try:
-            response = await self._client.chat_getPermalink(
-                channel=self.channel_id, message_ts=self._ts
-            )
-        except _SLACK_ERRORS:
-            return None
-        link = response.get("permalink")
-        return link if isinstance(link, str) else None
+    async def place(self) -> str:
+        """For a team alert: the progress message's permalink, else the channel."""
+        return await message_place(self._client, self.channel_id, self._ts)
 
     def _log_failure(self, error: Exception) -> None:
         log.warning(
@@ -273,7 +263,7 @@ class BulkCheckService:
                 content=result_csv(listed, results, self._lang),
                 filename=_RESULT_FILE.format(date=today)(self._lang),
             )
-        except _SLACK_ERRORS as error:
+        except SLACK_FAILURES as error:
             log.warning(
                 "Result CSV not attached in channel %s: %s", thread.channel_id, _describe(error)
             )
@@ -290,7 +280,7 @@ class BulkCheckService:
         ]
         if not alerts:
             return
-        where = await thread.permalink()
+        where = await thread.place()
         for check in alerts:
             await self._notifier.announce(check, team_id=team_id, checked_by=user_id, where=where)
 

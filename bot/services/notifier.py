@@ -5,13 +5,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.notices import team_alert
 from bot.config import Settings
 from bot.services.analysis import StatusCheck
+from bot.slack.client import SLACK_FAILURES
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,6 @@ _TRANSIENT = {
     "request_timeout",
     "ratelimited",
 }
-# What a post raises once slack_sdk's own retries are spent: Slack's answer, or the network.
-_POST_FAILURES = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 
 
 class TeamNotifier:
@@ -83,7 +81,7 @@ class TeamNotifier:
             try:
                 await self._client.chat_postMessage(channel=channel, **message.as_kwargs())
                 return True
-            except _POST_FAILURES as failure:
+            except SLACK_FAILURES as failure:
                 error = failure
                 if not _transient(failure):
                     break

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
@@ -43,6 +43,7 @@ from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
 from bot.services.audit import AuditAction, Auditor
 from bot.services.bulk import BulkCheckService
 from bot.services.notifier import TeamNotifier
+from bot.slack.client import SLACK_FAILURES, message_place
 from bot.slack.files import DownloadError, SlackFile, SlackFileDownloader
 from bot.store import ClaimedJob, JobState, Store, UploadJob
 
@@ -51,8 +52,6 @@ log = logging.getLogger(__name__)
 WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "warning"
 MAX_RETRY_DELAY = timedelta(minutes=15)
 _MAX_DOUBLINGS = 20  # far past MAX_RETRY_DELAY, and short of overflowing timedelta
-# What a Slack call can fail with once the client's own retries are spent.
-SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
 # Slack's documented error codes for trouble on its side, which passes by itself.
 _PASSING_SLACK_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -648,21 +647,11 @@ class UploadService:
                 team_id=job.team_id,
                 checked_by=job.user_id,
                 trade_name=trade.value if trade else None,
-                where=await self._permalink(job),
+                where=await message_place(self._client, job.channel_id, job.message_ts),
             )
         except Exception:
             # The upload is answered; only the alert is lost, and the operator must know.
             log.exception("Team notification for upload job %s failed", job.id)
-
-    async def _permalink(self, job: ClaimedJob) -> str | None:
-        try:
-            response = await self._client.chat_getPermalink(
-                channel=job.channel_id, message_ts=job.message_ts
-            )
-        except SLACK_FAILURES:
-            return None
-        link = response.get("permalink")
-        return link if isinstance(link, str) else None
 
     async def _post(self, job: ClaimedJob, message: Message, *, private: bool = False) -> None:
         if private:

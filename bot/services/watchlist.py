@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -35,6 +34,7 @@ from bot.domain import bizno
 from bot.domain.status import BusinessStatus
 from bot.services.audit import AuditAction, Auditor
 from bot.services.status import StatusCheck, StatusService
+from bot.slack.client import SLACK_FAILURES
 from bot.store import Store
 from bot.store.watches import Watch
 
@@ -233,7 +233,7 @@ class WatchlistService:
             )
         except SlackApiError as error:
             self._announcement_failed(watch, str(error.response.get("error")))
-        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        except SLACK_FAILURES as error:
             self._announcement_failed(watch, type(error).__name__)
 
     def _announcement_failed(self, watch: Watch, reason: str) -> None:

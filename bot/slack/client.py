@@ -1,6 +1,9 @@
-"""The one way the app builds a Slack Web API client."""
+"""The one way the app builds a Slack Web API client, and what all its callers share."""
+
+import logging
 
 import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -13,7 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
 
+log = logging.getLogger(__name__)
+
 SLACK_API_TIMEOUT_S = 30
+# What a Web API call can fail with once the client's own retries are spent.
+SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 # slack_sdk counts attempts across all handlers of one call, so this bounds the
 # retries of a call whatever mix of 429s, 5xx and dropped connections it meets.
 MAX_RETRIES = 2
@@ -59,3 +66,19 @@ def create_web_client(
         retry_handlers=retry_handlers,
         session=session,
     )
+
+
+async def message_place(client: AsyncWebClient, channel_id: str, message_ts: str | None) -> str:
+    """Where a message is, for a team alert: its permalink, or else the id of its channel,
+    which the alert shows as the channel (when Slack gives no link, or there is no message).
+    """
+    if message_ts is None:
+        return channel_id
+    try:
+        response = await client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
+    except SLACK_FAILURES as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else None
+        log.info("No permalink for a message in %s: %s", channel_id, reason or type(error).__name__)
+        return channel_id
+    permalink = response.get("permalink")
+    return permalink if isinstance(permalink, str) else channel_id

@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import httpx
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import UserFacingError
 from bot.i18n import Text
+from bot.slack.client import SLACK_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ class SlackFileDownloader:
             if code == "missing_scope":
                 raise FilesReadScopeMissing() from None
             raise DownloadFailed(_FILE_INFO_FAILED.format(error=code)) from None
-        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+        except SLACK_FAILURES as error:
             log.warning("files.info for file %s failed: %s", file_id, type(error).__name__)
             raise DownloadFailed(_NETWORK, retryable=True) from None
         return SlackFile.from_api(response["file"])
