@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit bench clean
+.PHONY: setup run test quick lint typecheck unit bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ unit: $(INSTALLED)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The quick loop while changing code: everything but the tests marked slow.
+quick: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m 'not slow' -x -q
 
 # Not part of `test`: about five minutes of load against the fakes; writes bench/results.md.
 bench: $(INSTALLED)

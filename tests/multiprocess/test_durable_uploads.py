@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.handlers.images import png
 from tests.support.nhn import NhnFake
 from tests.support.processes import BotProcess, fakes_env
@@ -15,6 +17,8 @@ from tests.support.slack_requests import (
     file_share_message,
     file_shared_event,
 )
+
+pytestmark = pytest.mark.slow
 
 CHANNEL = "C_PURCHASING"
 

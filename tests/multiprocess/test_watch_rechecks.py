@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.services.watchlist import scheduled_check
@@ -26,6 +27,8 @@ from tests.support.nhn import STATUS, NhnFake
 from tests.support.numbers import valid_business_numbers
 from tests.support.processes import BotProcess, fakes_env
 from tests.support.slack_fake import TEAM_ID, FakeSlack
+
+pytestmark = pytest.mark.slow
 
 CHANNEL = "C_PURCHASING"
 WATCHES = 200
