@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 an API or network failure, 2 bad input or configuration
 
 import argparse
 import asyncio
+import importlib.metadata
 import json
 import logging
 import sys
@@ -33,6 +34,9 @@ RECHECKED = Text(
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ocrbot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument(
+        "--version", action="version", version=f"ocrbot {importlib.metadata.version('ocrbot')}"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     analyze = commands.add_parser("analyze", help="read a certificate or card image")
