@@ -4,9 +4,12 @@ Every setting is optional at load time so that each entry point (the CLI, the
 Slack app) can ask only for what it needs and name exactly what is missing.
 """
 
+import contextlib
+import os
 import re
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
@@ -41,6 +44,25 @@ def split_list(value: object) -> object:
     if isinstance(value, str):
         return [item for item in re.split(r"[\s,]+", value) if item]
     return value
+
+
+def data_dir() -> Path:
+    """Where an installation keeps its SQLite file: `$XDG_DATA_HOME/ocrbot`, by default
+    `~/.local/share/ocrbot`.
+
+    Not the working directory: `ocrbot recheck` run by cron from elsewhere must open the
+    bot's database, not a new empty one.
+    """
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "ocrbot"
+
+
+def default_database_url() -> str:
+    """The SQLite file in `data_dir()`, whose folder is made on first use."""
+    folder = data_dir()
+    with contextlib.suppress(OSError):  # one that cannot be made is reported on opening
+        folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / 'ocrbot.db'}"
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -110,7 +132,7 @@ class Settings(BaseSettings):
     watch_poll_interval: Duration = Field(default=timedelta(minutes=1), gt=timedelta(0))
 
     # Storage and jobs
-    database_url: str = "sqlite+aiosqlite:///ocrbot.db"
+    database_url: str = Field(default_factory=default_database_url)
     job_lease: Duration = timedelta(minutes=5)
     job_max_attempts: int = Field(default=3, ge=1)
     # Twice OCR_CONCURRENCY: while some jobs download or post, others keep NHN busy.

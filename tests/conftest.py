@@ -1,8 +1,22 @@
 """Fixtures shared by every test package live in tests/support and are registered here."""
 
+from pathlib import Path
+
+import pytest
+
 pytest_plugins = [
     "tests.support.nhn",
     "tests.support.slack",
     "tests.support.databases",
     "tests.support.nts",
 ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _data_dir_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The default SQLite file of every setting and process the tests make lives in a
+    folder of the test run, never in the developer's own data folder."""
+    folder: Path = tmp_path_factory.mktemp("xdg-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder))
+        yield
