@@ -60,7 +60,9 @@ class Services:
         downloader = SlackFileDownloader(
             client, api_url=settings.slack_api_url, max_bytes=settings.file_max_bytes
         )
-        status = StatusService.from_settings(settings, ocr=ocr, history=store.statuses, clock=clock)
+        status = StatusService.from_settings(
+            settings, ocr=ocr, history=store.statuses, rate_slots=store.rate_slots, clock=clock
+        )
         analysis = AnalysisService(ocr, settings, status=status, clock=clock)
         auditor = Auditor(store.audit, clock=clock)
         notifier = TeamNotifier(client, store, settings, clock=clock)

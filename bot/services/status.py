@@ -23,6 +23,7 @@ from bot.errors import UserFacingError
 from bot.nts import MAX_NUMBERS_PER_CALL, NtsClient, NtsError, NtsInvalidResponse
 from bot.ocr import OcrClient, OcrError
 from bot.ocr.errors import INVALID_BUSINESS_NUMBER
+from bot.store.rates import RateSlots
 from bot.store.statuses import StatusHistory
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,43 @@ class RateLimiter:
         self._next_slot = slot + self._interval
         if slot > now:
             await self._sleep(slot - now)
+
+
+class CallRate(Protocol):
+    async def acquire(self) -> None:
+        """Return when the next call may be made."""
+        ...
+
+
+class SharedRateLimiter:
+    """The rate of `RateLimiter`, held by every process on one PostgreSQL database together.
+
+    Should the database not answer, calls are spaced by this process alone meanwhile:
+    a lookup is not refused for want of a slot.
+    """
+
+    def __init__(
+        self,
+        slots: RateSlots,
+        name: str,
+        rate_per_s: float,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._slots, self._name = slots, name
+        self._interval = 1 / rate_per_s
+        self._sleep = sleep
+        self._alone = RateLimiter(rate_per_s, sleep=sleep)
+
+    async def acquire(self) -> None:
+        try:
+            wait = await self._slots.take(self._name, self._interval)
+        except (SQLAlchemyError, OSError):
+            log.warning("Shared call rate unavailable; spacing this process's calls alone")
+            await self._alone.acquire()
+            return
+        if wait > 0:
+            await self._sleep(wait)
 
 
 class StatusProvider(Protocol):
@@ -168,7 +206,7 @@ class StatusService:
         history: StatusHistory | None,
         *,
         cache_ttl: timedelta,
-        limiter: RateLimiter,
+        limiter: CallRate,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._provider = provider
@@ -184,15 +222,22 @@ class StatusService:
         *,
         ocr: OcrClient,
         history: StatusHistory | None,
+        rate_slots: RateSlots | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> Self:
-        """The provider, cache lifetime and rate the settings choose; ConfigError if incomplete."""
+        """The provider, cache lifetime and rate the settings choose; ConfigError if incomplete.
+
+        With `rate_slots` (a PostgreSQL store) the rate holds for every process together.
+        """
+        provider = provider_for(settings, ocr)
+        rate = settings.status_rate_per_s
+        limiter: CallRate = (
+            RateLimiter(rate)
+            if rate_slots is None
+            else SharedRateLimiter(rate_slots, provider.name, rate)
+        )
         return cls(
-            provider_for(settings, ocr),
-            history,
-            cache_ttl=settings.status_cache_ttl,
-            limiter=RateLimiter(settings.status_rate_per_s),
-            clock=clock,
+            provider, history, cache_ttl=settings.status_cache_ttl, limiter=limiter, clock=clock
         )
 
     @property

@@ -12,6 +12,7 @@ from bot.store.audit import AuditLog
 from bot.store.engine import create_engine
 from bot.store.migrate import run_migrations
 from bot.store.models import ClaimedJob, JobState, UploadJob
+from bot.store.rates import RateSlots
 from bot.store.statuses import StatusHistory
 from bot.store.tables import notifications, upload_jobs
 from bot.store.watches import Watchlist
@@ -34,6 +35,8 @@ class Store:
         self.watches = Watchlist(engine)
         self.audit = AuditLog(engine)
         self.statuses = StatusHistory(engine)
+        # Several processes share PostgreSQL, and so one call rate; SQLite serves one.
+        self.rate_slots = RateSlots(engine) if engine.dialect.name == "postgresql" else None
 
     @classmethod
     async def open(cls, database_url: str, *, migrate: bool = True) -> Self:

@@ -127,3 +127,12 @@ audit_log = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Index("ix_audit_log_team_at", "team_id", "at"),
 )
+
+# One row per upstream whose call rate every process of an installation shares (PostgreSQL).
+rate_slots = sa.Table(
+    "rate_slots",
+    metadata,
+    sa.Column("name", sa.String(16), primary_key=True),
+    # The next free slot, in seconds since the epoch on the database's clock.
+    sa.Column("next_at", sa.Float, nullable=False),
+)
