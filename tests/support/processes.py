@@ -49,14 +49,23 @@ class BotProcess:
     def start(self) -> Self:
         with self.log.open("ab") as output:
             self._process = subprocess.Popen(  # noqa: S603
-                [OCRBOT, "run", "--http", "--host", "127.0.0.1", "--port", str(self.port)],
+                self.command(),
                 env=self._env,
-                cwd=self.log.parent,
+                cwd=self.cwd(),
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
         self._wait_healthy()
         return self
+
+    def command(self) -> list[str]:
+        return [OCRBOT, "run", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+
+    def cwd(self) -> Path:
+        return self.log.parent
+
+    def healthy(self) -> bool:
+        return httpx.get(self.url + "/health", timeout=1).status_code == 200
 
     def _wait_healthy(self, timeout_s: float = 30) -> None:
         deadline = time.monotonic() + timeout_s
@@ -65,7 +74,7 @@ class BotProcess:
             if self._process.poll() is not None:
                 raise AssertionError(f"bot exited early:\n{self.output()}")
             try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                if self.healthy():
                     return
             except httpx.TransportError:
                 pass
