@@ -1,4 +1,5 @@
-"""`python -m bench`: run the four scenarios, print the report, write bench/results.md.
+"""`python -m bench`: run the four scenarios against the bot and the naive baseline, print
+the report, write bench/results.md.
 
 Exits 1 when a target is missed, so a regression fails `make bench`.
 """

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.procfs import Usage, child_pid, usage
+from bench.naive import NaiveBotProcess
+from bench.procfs import Usage, usage
 from tests.support.nhn import NhnFake
 from tests.support.processes import BotProcess, fakes_env
 from tests.support.slack_fake import FakeSlack
@@ -49,18 +50,21 @@ class Harness:
     nhn: NhnFake
     send: SlackRequestSender
     bot: BotProcess
-    pid: int
+    spawn_s: float  # from starting the process to its first answer
 
     def usage(self) -> Usage:
-        return usage(self.pid)
+        return usage(self.bot.pid)
 
     def log(self) -> str:
         return self.bot.output()
 
 
 @asynccontextmanager
-async def harness(settings: BenchSettings, log: Path) -> AsyncIterator[Harness]:
-    """Fresh fakes, a fresh bot process on a fresh SQLite database, ready for traffic."""
+async def harness(
+    settings: BenchSettings, log: Path, *, naive: bool = False
+) -> AsyncIterator[Harness]:
+    """Fresh fakes, a fresh bot process on a fresh SQLite database, ready for traffic; with
+    `naive`, the baseline of bench/naive_bot.py instead of the bot."""
     signing_secret = secrets.token_hex(16)
     nhn = NhnFake().start()
     nhn.latency_s = settings.ocr_latency_s
@@ -69,13 +73,15 @@ async def harness(settings: BenchSettings, log: Path) -> AsyncIterator[Harness]:
     slack.set_latency(settings.slack_latency_s)
     database_url = f"sqlite+aiosqlite:///{log.with_suffix('.db')}"
     env = {**fakes_env(slack, nhn, database_url, signing_secret), **settings.env()}
-    bot = BotProcess(env, log)
+    bot = (NaiveBotProcess if naive else BotProcess)(env, log)
     try:
+        spawned = time.perf_counter()
         await asyncio.to_thread(bot.start)
+        spawn_s = time.perf_counter() - spawned
         async with SlackRequestSender(
             bot.url + EVENTS_PATH, signing_secret, response_urls=slack.response_url
         ) as sender:
-            running = Harness(slack, nhn, sender, bot, child_pid("ocrbot"))
+            running = Harness(slack, nhn, sender, bot, spawn_s)
             await _warm_up(running)
             yield running
     finally:

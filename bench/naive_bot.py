@@ -25,6 +25,9 @@ from slack_sdk import WebClient
 
 CARD_WORDS = re.compile(r"card|카드", re.IGNORECASE)
 TEN_DIGITS = re.compile(r"\d{3}-?\d{2}-?\d{5}")
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+ORIENTATION = 0x0112  # the EXIF tag
+JPG, JPEG = "upload.jpg", "image/jpeg"
 
 
 class Nhn:
@@ -41,8 +44,9 @@ class Nhn:
         ).json()["access_token"]
         self.headers = {"X-NHN-Authorization": f"Bearer {token}"}
 
-    def read(self, endpoint: str, jpeg: bytes) -> dict[str, Any]:
-        files = {"image": ("upload.jpg", jpeg, "image/jpeg")}
+    def read(self, endpoint: str, upload: tuple[bytes, str, str]) -> dict[str, Any]:
+        data, name, content_type = upload
+        files = {"image": (name, data, content_type)}
         answer = httpx.post(f"{self.url}/{endpoint}", files=files, headers=self.headers, timeout=30)
         result: dict[str, Any] = answer.json().get("result") or {}
         return result
@@ -58,13 +62,19 @@ class Nhn:
         return str(result.get("statusCode", "?"))
 
 
-def jpeg_of(data: bytes) -> bytes:
-    """The whole image, turned upright and encoded again, as the samples' preflight does."""
+def prepared(data: bytes) -> tuple[bytes, str, str]:
+    """(bytes, file name, type) to send: the file as it came when NHN can take it (a JPEG
+    or PNG under the upload limit, upright), else the whole image turned upright and encoded
+    again as a JPEG, as the samples' preflight does."""
     with Image.open(io.BytesIO(data)) as image:
-        upright = ImageOps.exif_transpose(image).convert("RGB")
+        kind = image.format
+        upright = kind == "PNG" or image.getexif().get(ORIENTATION, 1) == 1
+        if kind in ("JPEG", "PNG") and upright and len(data) <= MAX_UPLOAD_BYTES:
+            return (data, "upload.png", "image/png") if kind == "PNG" else (data, JPG, JPEG)
+        turned = ImageOps.exif_transpose(image).convert("RGB")
     output = io.BytesIO()
-    upright.save(output, "JPEG", quality=90)
-    return output.getvalue()
+    turned.save(output, "JPEG", quality=90)
+    return output.getvalue(), JPG, JPEG
 
 
 def create_app(nhn: Nhn) -> App:
@@ -84,13 +94,13 @@ def create_app(nhn: Nhn) -> App:
                 headers={"Authorization": f"Bearer {client.token}"},
                 timeout=30,
             ).content
-            jpeg = jpeg_of(data)
-            if CARD_WORDS.search(event.get("text") or ""):
-                result = nhn.read("credit-card", jpeg)
+            upload = prepared(data)
+            if CARD_WORDS.search(f"{event.get('text') or ''} {file.get('name') or ''}"):
+                result = nhn.read("credit-card", upload)
                 groups = result.get("cardNums") or [{}]
                 text = f"Card ending {str(groups[-1].get('value', ''))[-4:]}"
             else:
-                result = nhn.read("business", jpeg)
+                result = nhn.read("business", upload)
                 fields = {kv["key"]: kv["value"] for kv in result.get("keyValues") or []}
                 number = re.sub(r"\D", "", fields.get("등록번호", ""))
                 status = nhn.status(number) if len(number) == 10 else "?"

@@ -27,26 +27,6 @@ def usage(pid: int) -> Usage:
     )
 
 
-def child_pid(command_word: str, *, parent: int | None = None) -> int:
-    """The pid of the only child of `parent` (this process by default) whose command line
-    holds `command_word`."""
-    parent = os.getpid() if parent is None else parent
-    found = []
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, ValueError, IndexError):
-            continue  # ended meanwhile
-        if ppid == parent and any(command_word.encode() in part for part in cmdline):
-            found.append(int(entry.name))
-    if len(found) != 1:
-        raise RuntimeError(f"expected one child process running {command_word!r}, found {found}")
-    return found[0]
-
-
 def _status(pid: int) -> dict[str, int]:
     """The kB lines of /proc/<pid>/status, in bytes."""
     values = {}

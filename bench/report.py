@@ -34,6 +34,17 @@ METHOD = """\
   directory), each scenario with fresh fakes, a fresh bot and a fresh database. Every
   request the bot gets is signed as Slack signs it. Before each scenario the bot gets one
   plain message, as a running bot has had (Bolt checks its token once, on the first request).
+- **Baseline.** Each scenario runs a second time, with fresh fakes, against
+  `bench/naive_bot.py`: what a team would write from Bolt's samples (a synchronous `App` on
+  Bolt's development server, its default five-thread executor, blocking HTTP, a full-size
+  preflight where a photo must be turned or shrunk, no store, no deduplication). Ratios
+  to it are measured in the same run, on the same machine.
+- **Pillow's floor** (scenario 2): the CPU time, in the benchmark's own process, of
+  decoding each photo of the mix at half scale in JPEG draft mode and encoding it again;
+  the least a 12 MP photo costs whatever the bot does around it.
+- **Spawn to ready**: from starting the process until it first answers HTTP (`/health` for
+  the bot; any answer for the baseline, whose server has no health page). **Idle memory**:
+  its VmRSS after one warm-up message, before the scenario's traffic.
 - **Acknowledgement latency**: from sending a request to the bot's HTTP answer, timed by the
   sender. It includes the sender's own time on a machine shared with the bot and both
   fakes, so it is an upper bound.

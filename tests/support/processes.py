@@ -58,6 +58,12 @@ class BotProcess:
         self._wait_healthy()
         return self
 
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("not started")
+        return self._process.pid
+
     def command(self) -> list[str]:
         return [OCRBOT, "run", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
 
