@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import Settings
+from tests.support.leaks import card_number_runs
 
 BUSINESS = "business"
 STATUS = "business/status"
@@ -227,6 +228,7 @@ class NhnFake:
         # "der": Base64 of the DER SubjectPublicKeyInfo, as the guide's "Base64 encoded"
         # reads; "pem": the PEM text, to show the client takes either.
         self.public_key_format = "der"
+        self.seal_answers = True  # False: a broken server that answers v2 in plain text
         self.record_wire = False
         self.wire: list[WireExchange] = []
         self.card_images: list[bytes] = []
@@ -424,7 +426,8 @@ class NhnFake:
                     "sealed_size": part.sealed_size,
                     "declared_type": part.declared_type,
                 }
-                return endpoint, _sealed(self._reply(endpoint, lambda: self._card(part)), key)
+                answer = self._reply(endpoint, lambda: self._card(part))
+                return endpoint, _sealed(answer, key) if self.seal_answers else answer
             part = _check_image_request(endpoint, headers, body)
             record = {
                 "filename": part.filename,
@@ -847,6 +850,33 @@ def _card_groups(number: str) -> list[str]:
     if len(number) == 15:  # American Express prints 4-6-5
         return [number[:4], number[4:10], number[10:]]
     return [number[start : start + 4] for start in range(0, len(number), 4)]
+
+
+_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+def plaintext_on_the_wire(
+    exchanges: list[WireExchange], images: list[bytes], number: str
+) -> list[str]:
+    """What of `images` or the card `number` shows in the raw bytes of `exchanges`, either
+    way: the images whole or in part, an image signature where a part's data starts (the
+    PNG one anywhere), any run of five of the number's digits."""
+    found = []
+    for exchange in exchanges:
+        sent = exchange.request_body
+        for image in images:
+            middle = len(image) // 2
+            if any(
+                piece in sent
+                for piece in (image, image[:64], image[middle : middle + 64], image[-64:])
+            ):
+                found.append(f"{exchange.path}: image bytes in the request")
+        if b"\r\n\r\n" + _IMAGE_SIGNATURES[0] in sent or _IMAGE_SIGNATURES[1] in sent:
+            found.append(f"{exchange.path}: an image signature in the request")
+        for direction, body in (("request", sent), ("answer", exchange.response_body)):
+            runs = card_number_runs(body.decode("latin-1"), number)
+            found += [f"{exchange.path}: {run} in the {direction}" for run in runs]
+    return found
 
 
 def nhn_box(x: int, y: int, width: int, height: int) -> dict[str, int]:
