@@ -173,11 +173,6 @@ class OcrClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    @property
-    def seals_cards(self) -> bool:
-        """Whether card photos and numbers travel encrypted (the credit-card API v2.1)."""
-        return self._seals_cards
-
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""
         upload = await self._prepare(image, filename, DocumentKind.BUSINESS)

@@ -231,3 +231,28 @@ async def test_the_key_never_shows_in_a_repr_or_a_log(
     assert card_number_runs(shown, CARD_NUMBER) == []
     assert "nhn_ocr public-keys/credit-card http=200 code=0" in caplog.text
     assert "nhn_ocr credit-card http=200 code=0" in caplog.text
+
+
+async def test_a_total_sent_as_a_list_of_ciphertexts_is_joined(
+    wire: NhnFake, make_client: MakeClient
+) -> None:
+    """The guides type totalCardNum as a List while their example shows a string."""
+    groups = ["4012", "8888", "8888", "1881"]
+    wire.script(
+        CARD,
+        Reply.ok(
+            {
+                "fileType": "jpg",
+                "cardNums": [{"value": group, "conf": 0.9} for group in groups],
+                "totalCardNum": groups,
+                "validThru": {"value": "", "conf": 0.0},
+            }
+        ),
+    )
+    result = await make_client("v1.1").credit_card(noisy_jpeg((400, 260)), "a.jpg")
+    assert result.total_card_num is not None
+    assert result.total_card_num.get_secret_value() == CARD_NUMBER
+    assert result.valid_thru is not None
+    assert result.valid_thru.value == ""
+    [exchange] = card_exchanges(wire)
+    assert card_number_runs(exchange.response_body.decode("latin-1"), CARD_NUMBER) == []
