@@ -338,6 +338,12 @@ class OcrClient:
     ) -> dict[str, Any]:
         card_api = endpoint in (Endpoint.CARD, Endpoint.CARD_PUBLIC_KEY)
         url = f"{self._card_base_url if card_api else self._base_url}/{endpoint}"
+        # Off the event loop: a photo sent as uploaded may be 5 MB.
+        ciphertext = (
+            await self.image_work.run(sealed.seal, upload.data)
+            if upload is not None and sealed is not None
+            else None
+        )
         started = time.monotonic()
         status: int | None = None
         code: int | None = None
@@ -345,12 +351,12 @@ class OcrClient:
             async with self._in_flight:
                 if endpoint is Endpoint.CARD_PUBLIC_KEY:
                     response = await self._http.get(url, headers=credential.headers)
-                elif upload is not None and sealed is not None:
+                elif upload is not None and sealed is not None and ciphertext is not None:
                     # A neutral name: the uploader's file name could hold the card number.
                     files = {
                         "image": (
                             "card" + upload.file_type.extension,
-                            sealed.seal(upload.data),
+                            ciphertext,
                             "application/octet-stream",
                         )
                     }
