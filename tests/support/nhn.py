@@ -794,10 +794,12 @@ def _aes(key: bytes) -> Cipher[modes.CBC]:
 
 def _aes_open(key: bytes, sealed: bytes) -> bytes | None:
     """The plaintext of an AES-256-CBC/PKCS#7 ciphertext, sent raw or as Base64 text (the
-    guide leaves the image's form open); None when neither decrypts."""
+    guide leaves the image's form open): the one that is an image if either is (a wrong
+    reading passes the padding check one time in 256), None when neither decrypts."""
     candidates = [sealed]
     with suppress(binascii.Error, ValueError):
         candidates.append(base64.b64decode(sealed, validate=True))
+    opened = []
     for ciphertext in candidates:
         if not ciphertext or len(ciphertext) % 16:
             continue
@@ -805,8 +807,8 @@ def _aes_open(key: bytes, sealed: bytes) -> bytes | None:
         unpadder = padding.PKCS7(128).unpadder()
         with suppress(ValueError):
             plain = decryptor.update(ciphertext) + decryptor.finalize()
-            return unpadder.update(plain) + unpadder.finalize()
-    return None
+            opened.append(unpadder.update(plain) + unpadder.finalize())
+    return next((plain for plain in opened if _sniff(plain)), opened[0] if opened else None)
 
 
 def _aes_seal_text(key: bytes, text: str) -> str:
