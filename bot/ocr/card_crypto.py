@@ -22,7 +22,7 @@ import binascii
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import padding, serialization
@@ -120,7 +120,7 @@ class CardEnvelope:
     def __repr__(self) -> str:
         return f"CardEnvelope(version={self.headers[KEY_VERSION_HEADER]!r})"
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a CardEnvelope cannot be pickled: it would carry the key")
 
 
