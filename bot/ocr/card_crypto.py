@@ -56,8 +56,12 @@ def load_public_key(key: Any, version: Any) -> PublicKey:
     """The key from a public-key answer's `result.key` and `result.version`."""
     if not isinstance(key, str) or not key.strip():
         raise CardCryptoError("public key: no key text")
-    if isinstance(version, bool) or not isinstance(version, str | int) or str(version) == "":
+    if isinstance(version, bool) or not isinstance(version, str | int):
         raise CardCryptoError("public key: no version")
+    version = str(version)
+    # It goes back in a header: printable ASCII only.
+    if not (version and version.isascii() and version.isprintable() and len(version) <= 64):
+        raise CardCryptoError("public key: no version usable in a header")
     text = key.strip()
     try:
         if text.startswith("-----BEGIN"):
@@ -68,7 +72,7 @@ def load_public_key(key: Any, version: Any) -> PublicKey:
         raise CardCryptoError("public key: neither Base64 DER nor PEM") from None
     if not isinstance(loaded, RSAPublicKey):
         raise CardCryptoError("public key: not an RSA key")
-    return PublicKey(version=str(version), key=loaded)
+    return PublicKey(version=version, key=loaded)
 
 
 class CardEnvelope:

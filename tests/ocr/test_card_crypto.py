@@ -76,7 +76,9 @@ def test_the_public_key_is_read_in_each_form(
         ("%%%", "1", "neither Base64 DER nor PEM"),
         (base64.b64encode(b"not a key").decode(), "1", "neither Base64 DER nor PEM"),
         ("KEY", None, "no version"),
-        ("KEY", "", "no version"),
+        ("KEY", "", "no version usable in a header"),
+        ("KEY", "1\r\nX-Injected: 1", "no version usable in a header"),
+        ("KEY", True, "no version"),
     ],
 )
 def test_an_unusable_public_key_is_refused(key: object, version: object, says: str) -> None:
