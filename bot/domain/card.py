@@ -73,13 +73,17 @@ _IIN_RANGES = (
     ("34", "34", CardBrand.AMEX),
     ("37", "37", CardBrand.AMEX),
     ("3528", "3589", CardBrand.JCB),
+    ("1800", "1800", CardBrand.JCB),
+    ("2131", "2131", CardBrand.JCB),
     ("300", "305", CardBrand.DINERS),
+    ("3095", "3095", CardBrand.DINERS),
     ("36", "36", CardBrand.DINERS),
     ("38", "39", CardBrand.DINERS),
     ("6011", "6011", CardBrand.DISCOVER),
     ("644", "649", CardBrand.DISCOVER),
     ("65", "65", CardBrand.DISCOVER),
     ("62", "62", CardBrand.UNIONPAY),
+    ("81", "81", CardBrand.UNIONPAY),
     ("9", "9", CardBrand.KOREAN_DOMESTIC),
 )
 
@@ -93,6 +97,8 @@ def brand_of(digits: str) -> CardBrand:
     <CardBrand.MASTERCARD: 'mastercard'>
     >>> brand_of("3530111333300000")
     <CardBrand.JCB: 'jcb'>
+    >>> brand_of("8171999927660000")
+    <CardBrand.UNIONPAY: 'unionpay'>
     """
     if not _ASCII_DIGITS.fullmatch(digits):
         return CardBrand.UNKNOWN
@@ -166,18 +172,27 @@ class CardNumber:
     def masked(self) -> str:
         """Every digit but the last four replaced by •, in groups.
 
-        Amex's 15 digits are grouped 4-6-5 as printed on the card; others by 4.
+        Amex's 15 digits are grouped 4-6-5 as printed on the card. Others are grouped
+        by four counted from the end, so the last four always stand as one group
+        whatever the length (a short group, if any, comes first).
 
         >>> CardNumber("6011000990139424").masked()
         '•••• •••• •••• 9424'
         >>> CardNumber("6212345678901232123").masked()
-        '•••• •••• •••• •••2 123'
+        '••• •••• •••• •••• 2123'
+        >>> CardNumber("30569309025904").masked()
+        '•• •••• •••• 5904'
+        >>> CardNumber("4222222222222").masked()
+        '• •••• •••• 2222'
         """
         shown = MASK * (self.length - SHOWN_DIGITS) + self.last4
         if self.length == 15 and self.brand is CardBrand.AMEX:
             groups = [shown[:4], shown[4:10], shown[10:]]
         else:
-            groups = [shown[start : start + 4] for start in range(0, self.length, 4)]
+            first = self.length % 4 or 4
+            groups = [shown[:first]] + [
+                shown[start : start + 4] for start in range(first, self.length, 4)
+            ]
         return " ".join(groups)
 
     def __str__(self) -> str:

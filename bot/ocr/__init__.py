@@ -4,6 +4,7 @@ from bot.ocr.client import OcrClient
 from bot.ocr.errors import (
     AuthenticationError,
     BusinessNumberNotFound,
+    CardEncryptionError,
     CardNotFound,
     EmptyFile,
     FileTooLarge,
@@ -39,6 +40,7 @@ __all__ = [
     "Box",
     "BusinessNumberNotFound",
     "BusinessResult",
+    "CardEncryptionError",
     "CardNotFound",
     "CardNumGroup",
     "CardResult",

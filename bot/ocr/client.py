@@ -2,6 +2,11 @@
 
 The app key sits in every OCR URL, so URLs are never logged: log lines name the endpoint,
 and httpx's own request log has the key masked (see `_MaskAppKey`).
+
+With User Access Key credentials, cards go through the credit-card API v2.1: the photo
+and the number fields travel encrypted (see `bot.ocr.card_crypto`), so nothing between
+the bot and NHN (a TLS-inspecting proxy, a gateway log) sees the card. NHN's public key
+is fetched once per client and fetched again when NHN answers 4000301 or 4000302.
 """
 
 import asyncio
@@ -10,6 +15,7 @@ import logging
 import random
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
@@ -21,7 +27,10 @@ from pydantic import BaseModel, ValidationError
 
 from bot.config import OcrApiVersion, Settings
 from bot.ocr.auth import Credential, authenticator_for, reveal
+from bot.ocr.card_crypto import CardCryptoError, CardEnvelope, PublicKey, load_public_key
 from bot.ocr.errors import (
+    CARD_KEY_VERSION_INVALID,
+    CARD_SYMMETRIC_KEY_INVALID,
     GUIDE_UPLOAD_LIMIT_BYTES,
     INVALID_BUSINESS_NUMBER,
     TOKEN_INVALID,
@@ -40,6 +49,8 @@ from bot.ocr.models import (
     CardResult,
     DocumentKind,
     FileType,
+    SealedCardResult,
+    SealedFieldError,
     StatusResult,
     Upload,
 )
@@ -51,6 +62,7 @@ ResultT = TypeVar("ResultT", bound=BaseModel)
 
 BACKOFF_CAP_S = 8.0
 _SPARE_CONNECTIONS = 2  # the token endpoint, and a connection being replaced
+SEALED_CARD_VERSION = "v2.1"  # the card API that encrypts, with the v1.1 token
 _BUSINESS_NUMBER = re.compile(r"[0-9]{10}")
 # Codes the API Gateway means when its 413/429 answer has no JSON header.
 _CODE_FOR_BARE_STATUS = {413: TOO_LARGE_CODE, 429: 4291000}
@@ -61,6 +73,7 @@ class Endpoint(StrEnum):
     BUSINESS = "business"
     STATUS = "business/status"
     CARD = "credit-card"
+    CARD_PUBLIC_KEY = "public-keys/credit-card"
 
 
 _KIND = {Endpoint.BUSINESS: DocumentKind.BUSINESS, Endpoint.CARD: DocumentKind.CARD}
@@ -75,6 +88,13 @@ class _Header(ApiModel):
 class _Envelope(ApiModel):
     header: _Header
     result: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    result: dict[str, Any]
+    upload: Upload | None  # as finally sent: a 4131000 may have shrunk it
+    sealed: CardEnvelope | None  # the key that opens a v2.1 card answer
 
 
 class _MaskAppKey(logging.Filter):
@@ -113,6 +133,15 @@ class OcrClient:
         self._base_url = (
             f"{settings.nhn_ocr_base_url}/{self._api_version}/appkeys/{quote(app_key, safe='')}"
         )
+        # v1.0 secret-key setups keep the v1.0 card call.
+        self._seals_cards = self._api_version is OcrApiVersion.V1_1
+        self._card_base_url = (
+            f"{settings.nhn_ocr_base_url}/{SEALED_CARD_VERSION}/appkeys/{quote(app_key, safe='')}"
+            if self._seals_cards
+            else self._base_url
+        )
+        self._card_key: PublicKey | None = None
+        self._card_key_lock = asyncio.Lock()
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.ocr_timeout_s),
             limits=httpx.Limits(
@@ -147,10 +176,10 @@ class OcrClient:
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""
         upload = await self._prepare(image, filename, DocumentKind.BUSINESS)
-        result, sent = await self._call(Endpoint.BUSINESS, upload=upload)
-        business = _parse(BusinessResult, Endpoint.BUSINESS, result)
-        if sent is not None:
-            business.keep_sent(sent)
+        answer = await self._call(Endpoint.BUSINESS, upload=upload)
+        business = _parse(BusinessResult, Endpoint.BUSINESS, answer.result)
+        if answer.upload is not None:
+            business.keep_sent(answer.upload)
         return business
 
     async def business_status(self, number: str) -> StatusResult:
@@ -159,16 +188,23 @@ class OcrClient:
             raise InvalidInput(
                 "business/status: not 10 ASCII digits", user_message=INVALID_BUSINESS_NUMBER
             )
-        result, _ = await self._call(Endpoint.STATUS, json_body={"businessNumber": number})
-        return _parse(StatusResult, Endpoint.STATUS, result)
+        answer = await self._call(Endpoint.STATUS, json_body={"businessNumber": number})
+        return _parse(StatusResult, Endpoint.STATUS, answer.result)
 
     async def credit_card(self, image: bytes, filename: str) -> CardResult:
         """Read a credit card photo (JPEG or PNG); the digits come back as SecretStr."""
         upload = await self._prepare(image, filename, DocumentKind.CARD)
-        result, sent = await self._call(Endpoint.CARD, upload=upload)
-        card = _parse(CardResult, Endpoint.CARD, result)
-        if sent is not None:
-            card.keep_sent(sent)
+        answer = await self._call(Endpoint.CARD, upload=upload)
+        if answer.sealed is None:
+            card = _parse(CardResult, Endpoint.CARD, answer.result)
+        else:
+            sealed = _parse(SealedCardResult, Endpoint.CARD, answer.result)
+            try:
+                card = sealed.opened(answer.sealed.open)
+            except SealedFieldError as error:
+                raise InvalidResponse(f"{Endpoint.CARD}: {error}") from None
+        if answer.upload is not None:
+            card.keep_sent(answer.upload)
         return card
 
     async def _prepare(
@@ -183,9 +219,8 @@ class OcrClient:
         *,
         upload: Upload | None = None,
         json_body: dict[str, str] | None = None,
-    ) -> tuple[dict[str, Any], Upload | None]:
-        """Send with retries, all within the overall deadline; the result, and the upload
-        as finally sent (a 4131000 may have shrunk it)."""
+    ) -> _Answer:
+        """Send with retries, all within the overall deadline."""
         deadline_s = self._settings.ocr_deadline_s
         deadline = asyncio.get_running_loop().time() + deadline_s
         try:
@@ -202,18 +237,35 @@ class OcrClient:
         upload: Upload | None,
         json_body: dict[str, str] | None,
         deadline: float,
-    ) -> tuple[dict[str, Any], Upload | None]:
+    ) -> _Answer:
         loop = asyncio.get_running_loop()
         failures = 0
-        # Renewing a token and shrinking an upload fix the request; they use up no attempt.
-        token_renewed = shrunk = False
+        # Renewing a token or the card key and shrinking an upload fix the request; they
+        # use up no attempt.
+        token_renewed = shrunk = card_key_renewed = False
         while True:
             credential: Credential | None = None
+            card_key: PublicKey | None = None
             try:
                 credential = await self._auth.credential()
-                result = await self._send(endpoint, credential, upload, json_body, failures + 1)
-                return result, upload
+                sealed = None
+                if endpoint is Endpoint.CARD and self._seals_cards:
+                    card_key = await self._card_public_key(credential, failures + 1)
+                    sealed = CardEnvelope(card_key)  # a fresh symmetric key per request
+                result = await self._send(
+                    endpoint, credential, upload, json_body, failures + 1, sealed
+                )
+                return _Answer(result, upload, sealed)
             except OcrError as error:
+                if card_key is not None and error.code in (
+                    CARD_KEY_VERSION_INVALID,
+                    CARD_SYMMETRIC_KEY_INVALID,
+                ):
+                    # NHN may have rotated its key: the next request fetches it again.
+                    self._forget_card_key(card_key)
+                    if error.code == CARD_KEY_VERSION_INVALID and not card_key_renewed:
+                        card_key_renewed = True
+                        continue
                 if (
                     error.code == TOKEN_INVALID
                     and credential is not None
@@ -247,6 +299,28 @@ class OcrClient:
                 )
                 await asyncio.sleep(delay)
 
+    async def _card_public_key(self, credential: Credential, attempt: int) -> PublicKey:
+        """NHN's card public key: cached, fetched by one caller at a time."""
+        cached = self._card_key
+        if cached is not None:
+            return cached
+        async with self._card_key_lock:
+            # Whoever waited on the lock finds the key the first caller just fetched.
+            if self._card_key is None:
+                result = await self._send(
+                    Endpoint.CARD_PUBLIC_KEY, credential, None, None, attempt, None
+                )
+                try:
+                    self._card_key = load_public_key(result.get("key"), result.get("version"))
+                except CardCryptoError as error:
+                    raise InvalidResponse(f"{Endpoint.CARD_PUBLIC_KEY}: {error}") from None
+            return self._card_key
+
+    def _forget_card_key(self, key: PublicKey) -> None:
+        """Forget `key` unless another caller has already replaced it."""
+        if self._card_key is key:
+            self._card_key = None
+
     async def _shrink(self, endpoint: Endpoint, upload: Upload) -> Upload:
         """After a 4131000, well under what was refused and under the guides' limit."""
         target = min(len(upload.data) // 2, GUIDE_UPLOAD_LIMIT_BYTES * 9 // 10)
@@ -260,14 +334,35 @@ class OcrClient:
         upload: Upload | None,
         json_body: dict[str, str] | None,
         attempt: int,
+        sealed: CardEnvelope | None,
     ) -> dict[str, Any]:
-        url = f"{self._base_url}/{endpoint}"
+        card_api = endpoint in (Endpoint.CARD, Endpoint.CARD_PUBLIC_KEY)
+        url = f"{self._card_base_url if card_api else self._base_url}/{endpoint}"
+        # Off the event loop: a photo sent as uploaded may be 5 MB.
+        ciphertext = (
+            await self.image_work.run(sealed.seal, upload.data)
+            if upload is not None and sealed is not None
+            else None
+        )
         started = time.monotonic()
         status: int | None = None
         code: int | None = None
         try:
             async with self._in_flight:
-                if upload is not None:
+                if endpoint is Endpoint.CARD_PUBLIC_KEY:
+                    response = await self._http.get(url, headers=credential.headers)
+                elif upload is not None and sealed is not None and ciphertext is not None:
+                    # A neutral name: the uploader's file name could hold the card number.
+                    files = {
+                        "image": (
+                            "card" + upload.file_type.extension,
+                            ciphertext,
+                            "application/octet-stream",
+                        )
+                    }
+                    headers = {**credential.headers, **sealed.headers}
+                    response = await self._http.post(url, headers=headers, files=files)
+                elif upload is not None:
                     files = {"image": (upload.filename, upload.data, upload.content_type)}
                     response = await self._http.post(url, headers=credential.headers, files=files)
                 else:

@@ -177,6 +177,36 @@ CARD_NOT_RECOGNISED = Text(
         "Retake the photo of the front of the card, upright and in good light."
     ),
 )
+CARD_KEY_VERSION_REFUSED = Text(
+    ko=(
+        "OCR 서비스가 카드 암호화 키를 바꾸는 중이라 카드를 읽지 못했습니다. "
+        "몇 분 후 다시 올려 주시고, 계속되면 관리자에게 알려 주세요."
+    ),
+    en=(
+        "The OCR service is changing its card encryption key, so the card could not be read. "
+        "Upload it again in a few minutes and tell an admin if it keeps happening."
+    ),
+)
+CARD_KEY_REFUSED = Text(
+    ko=(
+        "OCR 서비스가 카드 사진을 보호하는 암호화 키를 받아들이지 않았습니다. "
+        "잠시 후 다시 올려 주시고, 계속되면 관리자에게 알려 주세요."
+    ),
+    en=(
+        "The OCR service did not accept the key protecting the card photo. "
+        "Upload it again later and tell an admin if it keeps happening."
+    ),
+)
+CARD_CIPHERTEXT_REFUSED = Text(
+    ko=(
+        "OCR 서비스가 암호화된 카드 사진을 풀지 못했습니다. "
+        "카드 사진을 JPG나 PNG로 다시 올려 주시고, 계속되면 관리자에게 알려 주세요."
+    ),
+    en=(
+        "The OCR service could not decrypt the encrypted card photo. "
+        "Upload the card again as a JPG or PNG and tell an admin if it keeps happening."
+    ),
+)
 WRONG_ADDRESS = Text(
     ko="OCR 서비스 주소가 올바르지 않습니다. 관리자에게 OCR 설정을 확인해 달라고 요청해 주세요.",
     en="The OCR service address is wrong. Please ask an admin to check the OCR settings.",
@@ -302,6 +332,12 @@ class InvalidResponse(OcrError):
     default_message = BAD_RESPONSE
 
 
+class CardEncryptionError(OcrError):
+    """NHN refused the v2.1 envelope: the key version, the wrapped key or the ciphertext."""
+
+    default_message = CARD_CIPHERTEXT_REFUSED
+
+
 @dataclass(frozen=True, slots=True)
 class CodeSpec:
     error: type[OcrError]
@@ -310,11 +346,25 @@ class CodeSpec:
     description: str  # what NHN's documentation says the code means
 
 
-def _spec(error: type[OcrError], description: str, message: Text | None = None) -> CodeSpec:
-    return CodeSpec(error, error.default_retryable, message or error.default_message, description)
+def _spec(
+    error: type[OcrError],
+    description: str,
+    message: Text | None = None,
+    *,
+    retryable: bool | None = None,
+) -> CodeSpec:
+    return CodeSpec(
+        error,
+        error.default_retryable if retryable is None else retryable,
+        message or error.default_message,
+        description,
+    )
 
 
 TOKEN_INVALID = 4010006
+# Credit card API v2.1: the client refetches the public key once on 4000301 itself.
+CARD_KEY_VERSION_INVALID = 4000301
+CARD_SYMMETRIC_KEY_INVALID = 4000302
 TOO_LARGE_CODE = 4131000
 # What NHN's API Gateway answers, with its own HTTP status, before the OCR service sees a call.
 GATEWAY_HTTP_STATUS: Mapping[int, int] = MappingProxyType(
@@ -340,6 +390,19 @@ CODES: Mapping[int, CodeSpec] = MappingProxyType(
         4000102: _spec(BusinessNumberNotFound, "business number does not exist"),
         4000103: _spec(PasswordProtectedPdf, "PDF is password-protected"),
         4000111: _spec(CardNotFound, "credit card information not found"),
+        # Still refused after the key was fetched afresh: another try would meet the same.
+        CARD_KEY_VERSION_INVALID: _spec(
+            CardEncryptionError, "card API: invalid key version", CARD_KEY_VERSION_REFUSED
+        ),
+        # The next attempt wraps a new key, under a public key fetched afresh.
+        CARD_SYMMETRIC_KEY_INVALID: _spec(
+            CardEncryptionError,
+            "card API: invalid symmetric key",
+            CARD_KEY_REFUSED,
+            retryable=True,
+        ),
+        # The same image sealed again would be refused again.
+        4000303: _spec(CardEncryptionError, "card API: invalid encrypted data"),
         4000401: _spec(AuthenticationError, "service not enabled", NOT_ENABLED),
         4010001: _spec(AuthenticationError, "invalid appkey or secret key"),
         4010002: _spec(AuthenticationError, "invalid uuid"),

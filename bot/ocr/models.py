@@ -5,6 +5,7 @@ leave out default to empty lists or None, and fields it adds later are kept, exc
 card results, where an unknown field could carry card digits and is dropped instead.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Self
@@ -172,3 +173,64 @@ class CardResult(CardApiModel, _ReadFromImage):
             joined = "".join(group.value.get_secret_value() for group in self.card_nums)
             self.total_card_num = SecretStr(joined)
         return self
+
+
+class _SealedGroup(CardApiModel):
+    value: str
+    conf: float | None = None
+
+
+class SealedCardResult(CardApiModel):
+    """A v2.1 card answer: `cardNums[].value`, `totalCardNum` and `validThru.value` are
+    ciphertexts under the request's key (Base64); the rest is plain, as in v1.1."""
+
+    file_type: str | None = None
+    resolution: str | None = None
+    card_nums: list[_SealedGroup] = []
+    total_card_num: str | list[str] | None = None
+    card_num_boxes: list[Box] = []
+    valid_thru: _SealedGroup | None = None
+    valid_thru_box: Box | None = None
+
+    def opened(self, open_field: Callable[[str], str]) -> CardResult:
+        """The plain result, each sealed field opened by `open_field` straight into a
+        SecretStr; raises SealedFieldError naming the field that would not open."""
+        total = self.total_card_num
+        if isinstance(total, list):  # typed a List by the guides, shown as a string
+            total = "".join(_open(open_field, item, "totalCardNum") for item in total)
+        elif total is not None:
+            total = _open(open_field, total, "totalCardNum")
+        valid_thru = self.valid_thru
+        return CardResult(
+            file_type=self.file_type,
+            resolution=self.resolution,
+            card_nums=[
+                CardNumGroup(
+                    value=SecretStr(_open(open_field, group.value, f"cardNums.{index}.value")),
+                    conf=group.conf,
+                )
+                for index, group in enumerate(self.card_nums)
+            ],
+            total_card_num=None if total is None else SecretStr(total),
+            card_num_boxes=self.card_num_boxes,
+            valid_thru=None
+            if valid_thru is None
+            else ValueConf(
+                value=_open(open_field, valid_thru.value, "validThru.value"),
+                conf=valid_thru.conf,
+            ),
+            valid_thru_box=self.valid_thru_box,
+        )
+
+
+class SealedFieldError(ValueError):
+    """A sealed field that did not open; the message names the field, never its value."""
+
+
+def _open(open_field: Callable[[str], str], sealed: str, where: str) -> str:
+    if not sealed:  # nothing was read: NHN sends an empty value, not an encrypted one
+        return sealed
+    try:
+        return open_field(sealed)
+    except ValueError as error:
+        raise SealedFieldError(f"{where}: {error}") from None

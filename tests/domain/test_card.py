@@ -75,6 +75,70 @@ def test_brand_of(digits: str, expected: CardBrand) -> None:
     assert brand_of(digits) is expected
 
 
+# The IIN prefixes as documented, written out from the sources rather than taken from the
+# code: FACTS.md "Card numbers", plus issue 9's additions (UnionPay 81, JCB 1800 and 2131,
+# Diners 3095). Ranges are inclusive.
+DOCUMENTED_PREFIXES: dict[CardBrand, list[str]] = {
+    CardBrand.VISA: ["4"],
+    CardBrand.MASTERCARD: [*map(str, range(51, 56)), *map(str, range(2221, 2721))],
+    CardBrand.AMEX: ["34", "37"],
+    CardBrand.JCB: [*map(str, range(3528, 3590)), "1800", "2131"],
+    CardBrand.DINERS: [*map(str, range(300, 306)), "3095", "36", "38", "39"],
+    CardBrand.DISCOVER: ["6011", *map(str, range(644, 650)), "65"],
+    CardBrand.UNIONPAY: ["62", "81"],
+    CardBrand.KOREAN_DOMESTIC: ["9"],
+}
+
+
+def documented_brand(digits: str) -> CardBrand:
+    """The brand whose documented prefix is the longest one `digits` starts with."""
+    matches = [
+        (len(prefix), brand)
+        for brand, prefixes in DOCUMENTED_PREFIXES.items()
+        for prefix in prefixes
+        if digits.startswith(prefix)
+    ]
+    return max(matches, key=lambda match: match[0])[1] if matches else CardBrand.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("digits", "expected"),
+    [
+        ("8100000000000000", CardBrand.UNIONPAY),
+        ("8171999927660000", CardBrand.UNIONPAY),
+        ("8000000000000000", CardBrand.UNKNOWN),
+        ("8200000000000000", CardBrand.UNKNOWN),
+        ("180000000000000", CardBrand.JCB),
+        ("1801000000000000", CardBrand.UNKNOWN),
+        ("213100000000000", CardBrand.JCB),
+        ("2130000000000000", CardBrand.UNKNOWN),
+        ("2132000000000000", CardBrand.UNKNOWN),
+        ("30950000000000", CardBrand.DINERS),
+        ("30940000000000", CardBrand.UNKNOWN),
+        ("30960000000000", CardBrand.UNKNOWN),
+    ],
+)
+def test_the_brands_added_in_issue_9(digits: str, expected: CardBrand) -> None:
+    assert brand_of(digits) is expected
+
+
+@pytest.mark.parametrize("brand", list(DOCUMENTED_PREFIXES))
+def test_every_documented_prefix_names_its_brand(brand: CardBrand) -> None:
+    for prefix in DOCUMENTED_PREFIXES[brand]:
+        for digits in (prefix.ljust(16, "0"), prefix.ljust(16, "9"), prefix.ljust(19, "5")):
+            assert brand_of(digits) is brand, digits
+
+
+def test_every_four_digit_start_has_the_documented_brand() -> None:
+    """All 10,000 starts: a number is the brand of its longest documented prefix, or none."""
+    wrong = [
+        start
+        for start in (f"{n:04d}" for n in range(10_000))
+        if brand_of(start + "000000000000") is not documented_brand(start)
+    ]
+    assert wrong == []
+
+
 @pytest.mark.parametrize("brand", list(CardBrand))
 def test_every_brand_has_a_label_in_both_languages(brand: CardBrand) -> None:
     assert brand.label.ko
@@ -106,9 +170,12 @@ def test_luhn(digits: str, expected: bool) -> None:
         ("5555 5555-5555 4444", "•••• •••• •••• 4444", "4444", 16, CardBrand.MASTERCARD, True),
         ("３７１４ ４９６３５３ ９８４３１", "•••• •••••• •8431", "8431", 15, CardBrand.AMEX, True),
         ("371449635398432", "•••• •••••• •8432", "8432", 15, CardBrand.AMEX, False),
-        ("411111111111111", "•••• •••• •••1 111", "1111", 15, CardBrand.VISA, False),
-        ("30569309025904", "•••• •••• ••59 04", "5904", 14, CardBrand.DINERS, True),
-        ("6212345678901232123", "•••• •••• •••• •••2 123", "2123", 19, CardBrand.UNIONPAY, False),
+        # Other than Amex's 4-6-5, groups of four counted from the end: the last four
+        # digits are always one group, on 13-, 14-, 15- and 19-digit numbers too.
+        ("411111111111111", "••• •••• •••• 1111", "1111", 15, CardBrand.VISA, False),
+        ("30569309025904", "•• •••• •••• 5904", "5904", 14, CardBrand.DINERS, True),
+        ("4222222222222", "• •••• •••• 2222", "2222", 13, CardBrand.VISA, True),
+        ("6212345678901232123", "••• •••• •••• •••• 2123", "2123", 19, CardBrand.UNIONPAY, False),
         ("card: 4012-8888-8888-1881", "•••• •••• •••• 1881", "1881", 16, CardBrand.VISA, True),
         ("1234", "1234", "1234", 4, CardBrand.UNKNOWN, False),
     ],

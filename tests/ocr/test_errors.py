@@ -3,6 +3,7 @@ import pytest
 from bot.ocr import (
     AuthenticationError,
     BusinessNumberNotFound,
+    CardEncryptionError,
     CardNotFound,
     EmptyFile,
     FileTooLarge,
@@ -19,15 +20,20 @@ from bot.ocr import (
 )
 from bot.ocr.errors import CODES, error_for_code, format_size, scrub
 
-# Every code in NHN's guides, its error-code page and FACTS.md.
+# Every code in NHN's guides, its error-code page and FACTS.md (4000301-4000303: the
+# credit-card API v2.1).
 DOCUMENTED = {
     -1, 400, 401, 403, 404, 405, 415,
-    *range(4000001, 4000007), *range(4000101, 4000104), 4000111, 4000401,
+    *range(4000001, 4000007), *range(4000101, 4000104), 4000111, *range(4000301, 4000304),
+    4000401,
     *range(4010001, 4010008), 4041007, 4131000, 4291000,
     *range(5000001, 5000008), 5000503, *range(5003001, 5003005), *range(5003011, 5003014),
     5020001, 5030001,
 }  # fmt: skip
-RETRYABLE = {4000006, 4291000, *range(5000001, 5000008), 5000503, 5020001, 5030001}
+# 4000302: the next attempt wraps a fresh symmetric key under a freshly fetched public key.
+RETRYABLE = {
+    4000006, 4000302, 4291000, *range(5000001, 5000008), 5000503, 5020001, 5030001,
+}  # fmt: skip
 
 
 def test_the_table_has_every_documented_code_and_nothing_else() -> None:
@@ -49,6 +55,7 @@ def test_only_transient_codes_are_retryable() -> None:
         ([4131000], FileTooLarge),
         ([4000102], BusinessNumberNotFound),
         ([4000111], CardNotFound),
+        ([4000301, 4000302, 4000303], CardEncryptionError),
         ([4000005, 4000401, *range(4010001, 4010008), 401, 403], AuthenticationError),
         ([4000006, 4291000], RateLimited),
         ([*range(5000001, 5000008), 5000503, 5020001, 5030001], ServiceUnavailable),
@@ -76,6 +83,15 @@ def test_card_failures_talk_about_cards_and_business_failures_about_certificates
     assert "카드" in CODES[5003013].message.ko
     assert "certificate" in CODES[5003003].message.en
     assert "admin" in CODES[4010001].message.en
+
+
+def test_each_card_encryption_refusal_has_its_own_message() -> None:
+    messages = [CODES[code].message for code in (4000301, 4000302, 4000303)]
+    assert len({message.en for message in messages}) == 3
+    assert len({message.ko for message in messages}) == 3
+    assert all("카드" in message.ko and "card" in message.en for message in messages)
+    assert "key" in CODES[4000301].message.en  # a key change, not the user's photo
+    assert "JPG" in CODES[4000303].message.en
 
 
 def test_error_for_a_listed_code_carries_its_facts() -> None:

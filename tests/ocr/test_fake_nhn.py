@@ -1,8 +1,10 @@
 """The contract fake itself: it must refuse what NHN would refuse, and say so."""
 
 import asyncio
+import base64
 import json
 import os
+import secrets
 import subprocess
 import sys
 import textwrap
@@ -11,9 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import padding, serialization
+from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from tests.ocr.images import MINIMAL_PDF, plain_png
-from tests.support.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
+from tests.support.nhn import BUSINESS, CARD, PUBLIC_KEY, STATUS, TOKEN, NhnFake, Reply
 
 
 @pytest.fixture
@@ -386,3 +392,213 @@ def test_a_subprocess_can_use_the_fake(fake_nhn: NhnFake) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "05"
     assert fake_nhn.tokens_issued == 1
+
+
+# The credit-card API v2.1: encryption checked on what the client sends, applied to what
+# the fake answers. These requests are sealed here with `cryptography` directly, not with
+# the bot's code, so the fake is held to FACTS.md rather than to the client.
+
+
+def public_key(fake: NhnFake, answer: httpx.Response) -> rsa.RSAPublicKey:
+    result = answer.json()["result"]
+    assert result["version"] == fake.card_key_version
+    key = serialization.load_der_public_key(base64.b64decode(result["key"]))
+    assert isinstance(key, rsa.RSAPublicKey)
+    return key
+
+
+def aes(key: bytes) -> Cipher[modes.CBC]:
+    return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+
+
+def seal(key: bytes, data: bytes) -> bytes:
+    padder = padding.PKCS7(128).padder()
+    encryptor = aes(key).encryptor()
+    return encryptor.update(padder.update(data) + padder.finalize()) + encryptor.finalize()
+
+
+def unseal(key: bytes, text: str) -> str:
+    decryptor = aes(key).decryptor()
+    unpadder = padding.PKCS7(128).unpadder()
+    plain = decryptor.update(base64.b64decode(text)) + decryptor.finalize()
+    return (unpadder.update(plain) + unpadder.finalize()).decode()
+
+
+async def sealed_card_call(
+    fake: NhnFake,
+    http: httpx.AsyncClient,
+    *,
+    key: bytes | None = None,
+    image: bytes | None = None,
+    version: str | None = None,
+    wrapped: str | None = None,
+    filename: str = "card.png",
+) -> tuple[httpx.Response, bytes]:
+    headers = await bearer(fake, http)
+    answer = await http.get(ocr_path(fake, PUBLIC_KEY, "v2.1"), headers=headers)
+    rsa_key = public_key(fake, answer)
+    key = secrets.token_bytes(32) if key is None else key
+    if wrapped is None:
+        wrapped = base64.b64encode(rsa_key.encrypt(key, rsa_padding.PKCS1v15())).decode()
+    headers |= {
+        "X-Key-Version": fake.card_key_version if version is None else version,
+        "Symmetric-Key": wrapped,
+    }
+    sealed = seal(key, plain_png() if image is None else image)
+    files = {"image": (filename, sealed, "application/octet-stream")}
+    answer = await http.post(ocr_path(fake, CARD, "v2.1"), headers=headers, files=files)
+    return answer, key
+
+
+async def test_a_valid_v2_1_card_call_is_answered_encrypted(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    fake_nhn.record_wire = True
+    answer, key = await sealed_card_call(fake_nhn, http)
+    assert answer.json()["header"]["isSuccessful"] is True
+    result = answer.json()["result"]
+    assert "5555555555554444" not in answer.text
+    assert unseal(key, result["totalCardNum"]) == "5555555555554444"
+    assert [unseal(key, group["value"]) for group in result["cardNums"]] == ["5555"] * 3 + ["4444"]
+    assert unseal(key, result["validThru"]["value"]) == "12/29"
+    assert (result["fileType"], result["resolution"]) == ("png", "normal")  # plain
+    assert len(result["cardNumBoxes"]) == 4
+    assert fake_nhn.card_images == [plain_png()]
+    [recorded] = fake_nhn.requests_to(CARD)
+    assert recorded.body is not None
+    assert (recorded.body["content_type"], recorded.body["size"]) == ("image/png", len(plain_png()))
+    assert fake_nhn.calls(PUBLIC_KEY) == 1
+
+
+async def test_the_public_key_is_base64_der_or_pem_as_asked(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    headers = await bearer(fake_nhn, http)
+    der = public_key(
+        fake_nhn, await http.get(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
+    )
+    fake_nhn.public_key_format = "pem"
+    answer = await http.get(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
+    pem = serialization.load_pem_public_key(answer.json()["result"]["key"].encode())
+    assert isinstance(pem, rsa.RSAPublicKey)
+    assert pem.public_numbers() == der.public_numbers()
+
+
+async def test_a_scripted_card_answer_is_encrypted_too(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    fake_nhn.script(
+        CARD,
+        Reply.ok({"cardNums": [{"value": "4012", "conf": 0.9}], "totalCardNum": ["4012", "1881"]}),
+    )
+    answer, key = await sealed_card_call(fake_nhn, http)
+    result = answer.json()["result"]
+    assert unseal(key, result["cardNums"][0]["value"]) == "4012"
+    assert [unseal(key, part) for part in result["totalCardNum"]] == ["4012", "1881"]
+
+
+async def test_an_image_sent_as_base64_text_is_read_too(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    """The guide leaves open whether the encrypted image is raw or Base64: both are read."""
+    key = secrets.token_bytes(32)
+    headers = await bearer(fake_nhn, http)
+    rsa_key = public_key(
+        fake_nhn, await http.get(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
+    )
+    headers |= {
+        "X-Key-Version": fake_nhn.card_key_version,
+        "Symmetric-Key": base64.b64encode(rsa_key.encrypt(key, rsa_padding.PKCS1v15())).decode(),
+    }
+    files = {"image": ("card.png", base64.b64encode(seal(key, plain_png())), "text/plain")}
+    answer = await http.post(ocr_path(fake_nhn, CARD, "v2.1"), headers=headers, files=files)
+    assert answer.json()["header"]["isSuccessful"] is True
+
+
+async def test_a_rotated_key_version_is_refused_without_a_violation(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    old = fake_nhn.card_key_version
+    fake_nhn.rotate_card_key()
+    headers = await bearer(fake_nhn, http)
+    headers |= {"X-Key-Version": old, "Symmetric-Key": "AAAA"}
+    answer = await http.post(
+        ocr_path(fake_nhn, CARD, "v2.1"),
+        headers=headers,
+        files={"image": ("card.png", b"x" * 16, "application/octet-stream")},
+    )
+    assert result_code(answer) == 4000301
+    assert fake_nhn.violations == []
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "violation"),
+    [
+        ({"version": "99"}, 4000301, "X-Key-Version '99' was never issued"),
+        ({"wrapped": "not base64!"}, 4000302, "Symmetric-Key does not unwrap"),
+        # Half the RSA modulus long: not wrapped by this key. (A full-length forgery would
+        # unwrap to random bytes, as OpenSSL rejects PKCS#1 v1.5 implicitly.)
+        ({"wrapped": base64.b64encode(b"\x01" * 128).decode()}, 4000302, "does not unwrap"),
+        ({"key": b"k" * 16}, 4000302, "a 16-byte symmetric key, not 32"),
+        ({"image": MINIMAL_PDF, "filename": "card.pdf"}, 4000303, "decrypted image is a pdf"),
+        ({"filename": "card.jpg"}, 4000003, "filename extension is not png"),
+    ],
+    ids=["unknown-version", "not-base64", "not-wrapped", "short-key", "pdf", "wrong-extension"],
+)
+async def test_v2_1_card_calls_break_the_contract(
+    fake_nhn: NhnFake,
+    http: httpx.AsyncClient,
+    call: dict[str, Any],
+    code: int,
+    violation: str,
+) -> None:
+    with fake_nhn.expect_violations() as seen:
+        answer, _ = await sealed_card_call(fake_nhn, http, **call)
+    assert result_code(answer) == code
+    assert violation in seen[0]
+
+
+async def test_a_plaintext_image_on_v2_1_is_refused(
+    fake_nhn: NhnFake, http: httpx.AsyncClient
+) -> None:
+    headers = await bearer(fake_nhn, http)
+    rsa_key = public_key(
+        fake_nhn, await http.get(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
+    )
+    key = secrets.token_bytes(32)
+    headers |= {
+        "X-Key-Version": fake_nhn.card_key_version,
+        "Symmetric-Key": base64.b64encode(rsa_key.encrypt(key, rsa_padding.PKCS1v15())).decode(),
+    }
+    with fake_nhn.expect_violations() as seen:
+        answer = await http.post(
+            ocr_path(fake_nhn, CARD, "v2.1"),
+            headers=headers,
+            files={"image": ("card.png", plain_png(), "image/png")},
+        )
+    assert result_code(answer) == 4000303
+    assert seen == ["credit-card: the image does not decrypt"]
+
+
+async def test_v2_paths_methods_and_headers(fake_nhn: NhnFake, http: httpx.AsyncClient) -> None:
+    headers = await bearer(fake_nhn, http)
+    with fake_nhn.expect_violations() as seen:
+        no_public_key_in_v1 = await http.get(ocr_path(fake_nhn, PUBLIC_KEY), headers=headers)
+        no_business_in_v2 = await http.post(ocr_path(fake_nhn, BUSINESS, "v2.1"), headers=headers)
+        posted_key = await http.post(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
+        without_envelope = await http.post(
+            ocr_path(fake_nhn, CARD, "v2.1"),
+            headers=headers,
+            files={"image": ("card.png", plain_png(), "image/png")},
+        )
+    assert result_code(no_public_key_in_v1) == result_code(no_business_in_v2) == 4041007
+    assert result_code(posted_key) == 405
+    assert result_code(without_envelope) == 4000005
+    assert seen[-1] == "credit-card: v2 without X-Key-Version or Symmetric-Key"
+
+
+async def test_v2_0_takes_the_secret_key(fake_nhn: NhnFake, http: httpx.AsyncClient) -> None:
+    answer = await http.get(
+        ocr_path(fake_nhn, PUBLIC_KEY, "v2.0"), headers={"Authorization": fake_nhn.secret_key}
+    )
+    assert answer.json()["result"]["version"] == fake_nhn.card_key_version

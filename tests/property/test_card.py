@@ -69,9 +69,10 @@ def test_the_mask_keeps_exactly_the_length_brand_check_and_last_four(
     groups = [len(group) for group in masked.split(" ")]
     if card.brand is CardBrand.AMEX and len(digits) == 15:
         assert groups == [4, 6, 5]
-    else:
-        assert all(size == 4 for size in groups[:-1])
-        assert 1 <= groups[-1] <= 4
+    else:  # by four from the end: the last four digits are one group
+        assert all(size == 4 for size in groups[1:])
+        assert 1 <= groups[0] <= 4
+        assert masked.split(" ")[-1] == digits[-4:]
 
 
 @PROPERTY

@@ -11,11 +11,19 @@ contract; a breach is recorded in `violations` and answered the way NHN would. T
     assert "..." in seen[0]
 
 Scripting: `fake.script("business", Reply.error(4000002), Reply.ok())` queues answers per
-endpoint ("business", "business/status", "credit-card", "token"); once the queue is
-empty the endpoint answers with its realistic default.
+endpoint ("business", "business/status", "credit-card", "public-keys/credit-card",
+"token"); once the queue is empty the endpoint answers with its realistic default.
+
+The credit-card API v2.1 (and v2.0) is served as FACTS.md describes it: a public key
+(an RSA key the fake makes), a symmetric key unwrapped with its private key, an image
+that must decrypt to a real JPEG or PNG, and an answer whose number fields are
+encrypted, scripted `Reply.ok(...)` answers included. `fake.rotate_card_key()` retires
+the key, as NHN may. With `fake.record_wire = True` every exchange is kept byte for byte
+in `fake.wire`, and every decrypted card image in `fake.card_images`.
 """
 
 import base64
+import binascii
 import json
 import re
 import secrets
@@ -32,14 +40,22 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from cryptography.hazmat.primitives import padding, serialization
+from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import Settings
+from tests.support.leaks import card_number_runs
 
 BUSINESS = "business"
 STATUS = "business/status"
 CARD = "credit-card"
+PUBLIC_KEY = "public-keys/credit-card"
 TOKEN = "token"
 OCR_ENDPOINTS = (BUSINESS, STATUS, CARD)
+# The sealed card API: v2.0 with the v1.0 secret key, v2.1 with the v1.1 token.
+SEALED_VERSIONS = ("v2.0", "v2.1")
 TOKEN_PATH = "/oauth2/token/create"
 
 # The API Gateway answers these itself, with a real HTTP status (FACTS.md).
@@ -53,6 +69,9 @@ _RESULT_MESSAGES = {
     4000004: "Uploaded file is empty.",
     4000005: "Required headers is missing.",
     4000006: "Api call limit exceeded.",
+    4000301: "Invalid key version.",
+    4000302: "Invalid symmetric key.",
+    4000303: "Invalid encrypted data.",
     4010001: "Invalid appKey or secretKey.",
     4010006: "Invalid token.",
     4041007: "Not Found",
@@ -70,7 +89,10 @@ _STATUS_MESSAGES = {
     "05": "휴업자 입니다.",
     "06": "폐업자 입니다.",
 }
-_OCR_PATH = re.compile(r"/(v1\.[01])/appkeys/([^/]+)/(business/status|business|credit-card)")
+_OCR_PATH = re.compile(
+    r"/(v1\.[01]|v2\.[01])/appkeys/([^/]+)/"
+    r"(business/status|business|credit-card|public-keys/credit-card)"
+)
 _MAGIC = (
     (b"\xff\xd8\xff", "jpg", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
@@ -136,6 +158,17 @@ class RecordedRequest:
 
 
 @dataclass(frozen=True)
+class WireExchange:
+    """One request and its answer exactly as they crossed the socket (`record_wire`)."""
+
+    endpoint: str | None
+    path: str
+    request_headers: Mapping[str, str]
+    request_body: bytes = field(repr=False)
+    response_body: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class _Answer:
     status: int
     body: bytes
@@ -158,6 +191,8 @@ class _ImagePart:
     filename: str
     content_type: str
     data: bytes = field(repr=False)
+    sealed_size: int | None = None  # v2: the size of the encrypted part
+    declared_type: str | None = None  # v2: the part's own Content-Type
 
 
 class NhnFake:
@@ -190,6 +225,14 @@ class NhnFake:
             ("종목", "응용 소프트웨어 개발 및 공급업 전자상거래 소매업", 0.88),
         ]
 
+        # "der": Base64 of the DER SubjectPublicKeyInfo, as the guide's "Base64 encoded"
+        # reads; "pem": the PEM text, to show the client takes either.
+        self.public_key_format = "der"
+        self.seal_answers = True  # False: a broken server that answers v2 in plain text
+        self.record_wire = False
+        self.wire: list[WireExchange] = []
+        self.card_images: list[bytes] = []
+
         self.violations: list[str] = []
         self.requests: list[RecordedRequest] = []
         self.tokens_issued = 0
@@ -200,6 +243,10 @@ class NhnFake:
         self._calls: Counter[str] = Counter()
         self._tokens: dict[str, float] = {}  # token -> expiry (time.monotonic)
         self._revoked: set[str] = set()
+        # Card key versions: the current one and those rotated out; made on first use,
+        # as an RSA key takes a tenth of a second to make.
+        self._card_keys: dict[str, rsa.RSAPrivateKey] = {}
+        self._card_key_version: str | None = None
         self._in_flight = 0
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -275,7 +322,7 @@ class NhnFake:
     # Scripting and inspection
 
     def script(self, endpoint: str, *replies: Reply) -> None:
-        if endpoint not in (*OCR_ENDPOINTS, TOKEN):
+        if endpoint not in (*OCR_ENDPOINTS, PUBLIC_KEY, TOKEN):
             raise ValueError(f"unknown endpoint {endpoint!r}")
         with self._lock:
             self._scripts.setdefault(endpoint, deque()).extend(replies)
@@ -283,6 +330,41 @@ class NhnFake:
     def calls(self, endpoint: str) -> int:
         with self._lock:
             return self._calls[endpoint]
+
+    @property
+    def card_key_version(self) -> str:
+        """The version of the card public key now served (made on first use)."""
+        return self._current_card_key()[0]
+
+    def rotate_card_key(self) -> str:
+        """Serve a new card key; requests under the old version now get 4000301."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        with self._lock:
+            version = str(len(self._card_keys) + 1)
+            self._card_keys[version] = key
+            self._card_key_version = version
+        return version
+
+    def card_public_key_text(self, key_format: str | None = None) -> str:
+        """The public key as `result.key` carries it."""
+        public = self._current_card_key()[1].public_key()
+        if (key_format or self.public_key_format) == "pem":
+            pem = public.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            return pem.decode("ascii")
+        der = public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(der).decode("ascii")
+
+    def _current_card_key(self) -> tuple[str, rsa.RSAPrivateKey]:
+        with self._lock:
+            version = self._card_key_version
+            if version is not None:
+                return version, self._card_keys[version]
+        self.rotate_card_key()
+        return self._current_card_key()
 
     def revoke_tokens(self) -> None:
         """Every token issued so far now gets 4010006, as after a key rotation."""
@@ -316,8 +398,11 @@ class NhnFake:
         try:
             if endpoint is None:
                 raise _Refusal(f"{method} {path}: no such path", _error(4041007))
-            if method != "POST":
-                raise _Refusal(f"{endpoint}: method {method}, not POST", _error(405, status=405))
+            expected_method = "GET" if endpoint == PUBLIC_KEY else "POST"
+            if method != expected_method:
+                raise _Refusal(
+                    f"{endpoint}: method {method}, not {expected_method}", _error(405, status=405)
+                )
             if endpoint == TOKEN:
                 record = _form(body)
                 self._check_token_request(headers, record)
@@ -327,9 +412,22 @@ class NhnFake:
             if app_key != self.app_key:
                 raise _Refusal(f"{endpoint}: wrong app key", _error(4010001))
             self._check_ocr_auth(endpoint, version, headers)
+            if endpoint == PUBLIC_KEY:
+                return endpoint, self._reply(endpoint, self._public_key)
             if endpoint == STATUS:
                 record, number = self._check_status_request(headers, body)
                 return endpoint, self._reply(endpoint, lambda: self._status(number))
+            if version in SEALED_VERSIONS:
+                part, key = self._open_card_request(headers, body)
+                record = {
+                    "filename": part.filename,
+                    "content_type": part.content_type,  # of the image once decrypted
+                    "size": len(part.data),
+                    "sealed_size": part.sealed_size,
+                    "declared_type": part.declared_type,
+                }
+                answer = self._reply(endpoint, lambda: self._card(part))
+                return endpoint, _sealed(answer, key) if self.seal_answers else answer
             part = _check_image_request(endpoint, headers, body)
             record = {
                 "filename": part.filename,
@@ -390,7 +488,7 @@ class NhnFake:
         return _Answer(200, _json(answer))
 
     def _check_ocr_auth(self, endpoint: str, version: str, headers: Mapping[str, str]) -> None:
-        if version == "v1.0":
+        if version in ("v1.0", "v2.0"):
             given = headers.get("authorization")
             if given is None:
                 raise _Refusal(f"{endpoint}: v1.0 without Authorization", _error(4000005))
@@ -410,6 +508,50 @@ class NhnFake:
             raise _Refusal(None, _error(4010006))
         if time.monotonic() >= expiry:
             raise _Refusal(f"{endpoint}: token used after it expired", _error(4010006))
+
+    def _public_key(self) -> _Answer:
+        version = self.card_key_version
+        return _success({"key": self.card_public_key_text(), "version": version})
+
+    def _open_card_request(
+        self, headers: Mapping[str, str], body: bytes
+    ) -> tuple["_ImagePart", bytes]:
+        """The decrypted image of a v2.x card request, and the request's symmetric key."""
+        version = headers.get("x-key-version")
+        wrapped = headers.get("symmetric-key")
+        if version is None or wrapped is None:
+            raise _Refusal(f"{CARD}: v2 without X-Key-Version or Symmetric-Key", _error(4000005))
+        with self._lock:
+            private_key = self._card_keys.get(version)
+            current = self._card_key_version
+        if private_key is None:
+            raise _Refusal(f"{CARD}: X-Key-Version {version!r} was never issued", _error(4000301))
+        if version != current:  # rotated out by NHN: the client's cue to fetch the key again
+            raise _Refusal(None, _error(4000301))
+        try:
+            key = private_key.decrypt(
+                base64.b64decode(wrapped, validate=True), rsa_padding.PKCS1v15()
+            )
+        except (binascii.Error, ValueError):
+            raise _Refusal(f"{CARD}: Symmetric-Key does not unwrap", _error(4000302)) from None
+        if len(key) != 32:
+            raise _Refusal(f"{CARD}: a {len(key)}-byte symmetric key, not 32", _error(4000302))
+        filename, declared_type, sealed = _image_part(CARD, headers, body)
+        image = _aes_open(key, sealed)
+        if image is None:
+            raise _Refusal(f"{CARD}: the image does not decrypt", _error(4000303))
+        file_type = _sniff(image)
+        if file_type not in ("jpg", "png"):
+            raise _Refusal(
+                f"{CARD}: the decrypted image is a {file_type or 'unknown'} file", _error(4000303)
+            )
+        if not filename.lower().endswith(_EXTENSIONS[file_type]):
+            raise _Refusal(f"{CARD}: filename extension is not {file_type}", _error(4000003))
+        if self.record_wire:
+            with self._lock:
+                self.card_images.append(image)
+        mime = next(mime for _, kind, mime in _MAGIC if kind == file_type)
+        return _ImagePart(filename, mime, image, len(sealed), declared_type), key
 
     def _check_status_request(
         self, headers: Mapping[str, str], body: bytes
@@ -516,6 +658,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         path = self.path.split("?", 1)[0]
         endpoint, answer = fake._answer(self.command, path, headers, body)
+        if fake.record_wire:
+            exchange = WireExchange(endpoint, path, headers, body, answer.body)
+            with fake._lock:
+                fake.wire.append(exchange)
         is_ocr = endpoint in OCR_ENDPOINTS
         if is_ocr:
             fake._enter()
@@ -561,10 +707,30 @@ def _route(path: str) -> tuple[str | None, str, str]:
     if match is None:
         return None, "", ""
     version, app_key, endpoint = match.groups()
+    sealed = version in SEALED_VERSIONS
+    if (sealed and endpoint not in (CARD, PUBLIC_KEY)) or (not sealed and endpoint == PUBLIC_KEY):
+        return None, "", ""  # v2 serves cards (and id cards) only; v1 has no public keys
     return endpoint, version, app_key
 
 
 def _check_image_request(endpoint: str, headers: Mapping[str, str], body: bytes) -> _ImagePart:
+    filename, part_type, data = _image_part(endpoint, headers, body)
+    if not part_type:
+        raise _Refusal(f"{endpoint}: the image part has no Content-Type", _error(4000001))
+    file_type = _sniff(data)
+    accepted = ("jpg", "png") if endpoint == CARD else ("jpg", "png", "pdf")
+    if file_type is None or file_type not in accepted:
+        raise _Refusal(f"{endpoint}: a {file_type or 'unknown'} file", _error(4000003))
+    expected_type = next(mime for _, kind, mime in _MAGIC if kind == file_type)
+    if part_type != expected_type:
+        raise _Refusal(f"{endpoint}: {part_type} declared for {file_type}", _error(4000003))
+    if not filename.lower().endswith(_EXTENSIONS[file_type]):
+        raise _Refusal(f"{endpoint}: filename extension is not {file_type}", _error(4000003))
+    return _ImagePart(filename, part_type, data)
+
+
+def _image_part(endpoint: str, headers: Mapping[str, str], body: bytes) -> tuple[str, str, bytes]:
+    """The filename, declared Content-Type and bytes of the one multipart part `image`."""
     content_type = headers.get("content-type", "")
     message = Message()
     message["Content-Type"] = content_type
@@ -580,20 +746,9 @@ def _check_image_request(endpoint: str, headers: Mapping[str, str], body: bytes)
     _, filename, part_type, data = parts[0]
     if not filename:
         raise _Refusal(f"{endpoint}: the image part has no filename", _error(4000001))
-    if not part_type:
-        raise _Refusal(f"{endpoint}: the image part has no Content-Type", _error(4000001))
     if not data:
         raise _Refusal(f"{endpoint}: the image is empty", _error(4000004))
-    file_type = _sniff(data)
-    accepted = ("jpg", "png") if endpoint == CARD else ("jpg", "png", "pdf")
-    if file_type is None or file_type not in accepted:
-        raise _Refusal(f"{endpoint}: a {file_type or 'unknown'} file", _error(4000003))
-    expected_type = next(mime for _, kind, mime in _MAGIC if kind == file_type)
-    if part_type != expected_type:
-        raise _Refusal(f"{endpoint}: {part_type} declared for {file_type}", _error(4000003))
-    if not filename.lower().endswith(_EXTENSIONS[file_type]):
-        raise _Refusal(f"{endpoint}: filename extension is not {file_type}", _error(4000003))
-    return _ImagePart(filename, part_type, data)
+    return filename, part_type, data
 
 
 def _multipart(body: bytes, boundary: bytes) -> list[tuple[str, str, str, bytes]] | None:
@@ -633,6 +788,62 @@ def _form(body: bytes) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(body.decode("ascii", "replace")).items()}
 
 
+def _aes(key: bytes) -> Cipher[modes.CBC]:
+    return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+
+
+def _aes_open(key: bytes, sealed: bytes) -> bytes | None:
+    """The plaintext of an AES-256-CBC/PKCS#7 ciphertext, sent raw or as Base64 text (the
+    guide leaves the image's form open): the one that is an image if either is (a wrong
+    reading passes the padding check one time in 256), None when neither decrypts."""
+    candidates = [sealed]
+    with suppress(binascii.Error, ValueError):
+        candidates.append(base64.b64decode(sealed, validate=True))
+    opened = []
+    for ciphertext in candidates:
+        if not ciphertext or len(ciphertext) % 16:
+            continue
+        decryptor = _aes(key).decryptor()
+        unpadder = padding.PKCS7(128).unpadder()
+        with suppress(ValueError):
+            plain = decryptor.update(ciphertext) + decryptor.finalize()
+            opened.append(unpadder.update(plain) + unpadder.finalize())
+    return next((plain for plain in opened if _sniff(plain)), opened[0] if opened else None)
+
+
+def _aes_seal_text(key: bytes, text: str) -> str:
+    padder = padding.PKCS7(128).padder()
+    encryptor = _aes(key).encryptor()
+    data = padder.update(text.encode()) + padder.finalize()
+    return base64.b64encode(encryptor.update(data) + encryptor.finalize()).decode("ascii")
+
+
+def _sealed(answer: _Answer, key: bytes) -> _Answer:
+    """A successful card answer with `cardNums[].value`, `totalCardNum` and
+    `validThru.value` encrypted under the request's key; anything else as it is."""
+    try:
+        document = json.loads(answer.body)
+    except ValueError:
+        return answer
+    result = document.get("result") if isinstance(document, dict) else None
+    if not isinstance(result, dict):
+        return answer
+    for group in result.get("cardNums") if isinstance(result.get("cardNums"), list) else []:
+        if isinstance(group, dict) and isinstance(group.get("value"), str):
+            group["value"] = _aes_seal_text(key, group["value"])
+    total = result.get("totalCardNum")
+    if isinstance(total, str):
+        result["totalCardNum"] = _aes_seal_text(key, total)
+    elif isinstance(total, list):
+        result["totalCardNum"] = [
+            _aes_seal_text(key, item) if isinstance(item, str) else item for item in total
+        ]
+    valid_thru = result.get("validThru")
+    if isinstance(valid_thru, dict) and isinstance(valid_thru.get("value"), str):
+        valid_thru["value"] = _aes_seal_text(key, valid_thru["value"])
+    return replace(answer, body=_json(document))
+
+
 def _sniff(data: bytes) -> str | None:
     return next((kind for magic, kind, _ in _MAGIC if data.startswith(magic)), None)
 
@@ -641,6 +852,33 @@ def _card_groups(number: str) -> list[str]:
     if len(number) == 15:  # American Express prints 4-6-5
         return [number[:4], number[4:10], number[10:]]
     return [number[start : start + 4] for start in range(0, len(number), 4)]
+
+
+_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+def plaintext_on_the_wire(
+    exchanges: list[WireExchange], images: list[bytes], number: str
+) -> list[str]:
+    """What of `images` or the card `number` shows in the raw bytes of `exchanges`, either
+    way: the images whole or in part, an image signature where a part's data starts (the
+    PNG one anywhere), any run of five of the number's digits."""
+    found = []
+    for exchange in exchanges:
+        sent = exchange.request_body
+        for image in images:
+            middle = len(image) // 2
+            if any(
+                piece in sent
+                for piece in (image, image[:64], image[middle : middle + 64], image[-64:])
+            ):
+                found.append(f"{exchange.path}: image bytes in the request")
+        if b"\r\n\r\n" + _IMAGE_SIGNATURES[0] in sent or _IMAGE_SIGNATURES[1] in sent:
+            found.append(f"{exchange.path}: an image signature in the request")
+        for direction, body in (("request", sent), ("answer", exchange.response_body)):
+            runs = card_number_runs(body.decode("latin-1"), number)
+            found += [f"{exchange.path}: {run} in the {direction}" for run in runs]
+    return found
 
 
 def nhn_box(x: int, y: int, width: int, height: int) -> dict[str, int]:
