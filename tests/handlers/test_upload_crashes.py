@@ -18,7 +18,7 @@ from tests.handlers.conftest import RunningBot, bot_settings, eventually
 from tests.handlers.images import png
 from tests.handlers.test_upload_duplicates import running_bot
 from tests.handlers.test_upload_failures import failure_reply
-from tests.support.nhn import NhnFake
+from tests.support.nhn import CARD, NhnFake
 from tests.support.slack import TEAM_ID, FakeSlack, file_share_message
 
 CHANNEL = "C_PURCHASING"
@@ -135,7 +135,7 @@ async def test_a_private_card_answer_begun_before_the_death_is_not_paid_for_agai
         await eventually(lambda: fake_slack.reactions_on(CHANNEL, message["ts"]) == [DONE])
         await asyncio.sleep(0.3)
 
-    assert fake_nhn.calls("card") == 0
+    assert fake_nhn.calls(CARD) == 0
     assert fake_slack.calls_to("chat.postEphemeral") == []
     assert fake_slack.calls_to("chat.postMessage") == []
     assert await job_state(settings, file) is JobState.DONE
