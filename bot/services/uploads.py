@@ -852,13 +852,10 @@ def _retry_after_s(error: Exception) -> float | None:
     """Slack's Retry-After on a rate-limited answer, in seconds."""
     if not isinstance(error, SlackApiError):
         return None
-    headers = {str(k).lower(): v for k, v in (error.response.headers or {}).items()}
-    value = headers.get("retry-after")
-    if isinstance(value, list):  # slack_sdk keeps aiohttp's repeated headers as lists
-        value = value[0] if value else None
+    headers = {str(name).lower(): value for name, value in (error.response.headers or {}).items()}
     try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
+        return float(headers["retry-after"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 
