@@ -18,7 +18,8 @@ from tests.handlers.conftest import RunningBot, bot_settings, eventually
 from tests.handlers.images import png
 from tests.handlers.test_upload_duplicates import running_bot
 from tests.handlers.test_upload_failures import failure_reply
-from tests.support.nhn import CARD, NhnFake
+from tests.ocr.images import numbered_pdf
+from tests.support.nhn import CARD, NhnFake, Reply
 from tests.support.slack import TEAM_ID, FakeSlack, file_share_message
 
 CHANNEL = "C_PURCHASING"
@@ -165,6 +166,23 @@ async def test_a_slow_nhn_is_told_within_one_deadline_for_at_most_the_clients_at
     assert told_after_s < 2 * settings.ocr_deadline_s  # one deadline, and the posting
     assert 1 <= bot.nhn.calls("business") <= settings.ocr_max_attempts
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("bot_overrides", [{"job_poll_interval": "0.05s"}])
+async def test_a_failing_nhn_is_not_asked_again_for_each_page_of_a_pdf(bot: RunningBot) -> None:
+    gateway_503 = Reply.error(5030001, headers={"Retry-After": "0"})
+    bot.nhn.script("business", *[gateway_503] * 20)
+    file = bot.slack.add_file(
+        "certificate.pdf", numbered_pdf(3), "application/pdf", "pdf", channel=CHANNEL
+    )
+    event = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+
+    await bot.send.event(event)
+
+    assert "일시적으로 응답하지 않습니다" in await failure_reply(bot, event)
+    await bot.settle()
+    # One page's attempts in all: NHN failing is no reason to try the next page.
+    assert bot.nhn.calls("business") == bot.runtime.settings.ocr_max_attempts
 
 
 @pytest.mark.parametrize("bot_overrides", [{"job_lease": "0.6s"}])
