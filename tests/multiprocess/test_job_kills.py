@@ -59,7 +59,7 @@ async def test_killed_during_ocr_the_job_is_resumed_within_a_minute_at_default_s
     slack_signing_secret: str,
 ) -> None:
     # No JOB_LEASE or JOB_POLL_INTERVAL: the defaults are what is under test.
-    env = {**fakes_env(fake_slack, fake_nhn, postgres_url, slack_signing_secret)}
+    env = fakes_env(fake_slack, fake_nhn, postgres_url, slack_signing_secret)
     file, event = certificate(fake_slack)
     fake_nhn.latency_s = 120  # NHN holds the request until the process is gone
 
