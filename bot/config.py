@@ -130,14 +130,19 @@ class Settings(BaseSettings):
     watch_notify: WatchNotify = WatchNotify.ALERTS
     watch_batch: int = Field(default=100, ge=1)  # watches re-checked per scheduler pass
     watch_poll_interval: Duration = Field(default=timedelta(minutes=1), gt=timedelta(0))
+    # A pass holds its watches without renewing the claim, so this outlasts a long pass.
+    watch_lease: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
 
     # Storage and jobs
     database_url: str = Field(default_factory=default_database_url)
-    job_lease: Duration = timedelta(minutes=5)
+    # Short, and renewed every third of itself while the job runs: a job whose process died
+    # is free again within a lease, and a peer polling every JOB_POLL_INTERVAL resumes it
+    # within lease + poll interval (40 s), not minutes later.
+    job_lease: Duration = Field(default=timedelta(seconds=30), gt=timedelta(0))
     job_max_attempts: int = Field(default=3, ge=1)
     # Twice OCR_CONCURRENCY: while some jobs download or post, others keep NHN busy.
     job_concurrency: int = Field(default=16, ge=1)
-    job_poll_interval: Duration = timedelta(seconds=15)
+    job_poll_interval: Duration = Field(default=timedelta(seconds=10), gt=timedelta(0))
 
     # Business status lookups
     status_provider: StatusProviderName = StatusProviderName.NHN

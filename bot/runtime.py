@@ -165,7 +165,7 @@ class BotRuntime:
 
     async def _let_scheduler_finish(self, grace_s: float) -> None:
         """The pass under way ends within `grace_s`, or is cancelled: its watches then stay
-        claimed until JOB_LEASE runs out, and another process re-checks them."""
+        claimed until WATCH_LEASE runs out, and another process re-checks them."""
         if self._scheduler is None:
             return
         _, pending = await asyncio.wait([self._scheduler], timeout=grace_s)

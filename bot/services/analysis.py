@@ -143,6 +143,10 @@ class AnalysisService:
             try:
                 cert, low_resolution = await self._read_certificate(data, f"page-{page}")
             except UserFacingError as error:
+                if error.retryable:
+                    # NHN itself is failing (slow, busy), not this page: the next pages would
+                    # cost their calls and deadlines for the same answer.
+                    raise
                 first_error = first_error or error
                 readings.append(PageReading(page, 0, has_number=False, error=error))
                 continue

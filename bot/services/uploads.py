@@ -5,10 +5,17 @@ Every upload becomes a job in the store before any work, keyed by the file, so t
 into one analysis. The process that records a job runs it at once. A job that
 failed for a passing reason, or was left behind by a process that died, is run
 again by `run_pending`, which the runtime's worker calls every poll interval.
+
+Through crashes: the holder keeps a short lease alive while it works, so a job whose
+process died is free again within JOB_LEASE. The store notes when the holder begins to
+post the answer, the answer carries the job id in its message metadata, and the job is
+recorded done as soon as the answer is in; what follows is best effort. A later run of a
+job whose answer was begun looks in the thread first and answers only if it is not there.
 """
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import re
@@ -38,7 +45,7 @@ from bot.domain.certificate import CertificateField
 from bot.domain.upload_kind import UploadKind, guess_kind
 from bot.errors import UserFacingError
 from bot.i18n import Text
-from bot.ocr import DocumentKind
+from bot.ocr import DocumentKind, OcrError
 from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
 from bot.services.audit import AuditAction, Auditor
 from bot.services.bulk import BulkCheckService
@@ -56,8 +63,10 @@ _MAX_DOUBLINGS = 20  # far past MAX_RETRY_DELAY, and short of overflowing timede
 _PASSING_SLACK_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
-# Analyses kept for a retry of their answer; past this the oldest is analysed again instead.
-_MAX_UNPOSTED = 100
+# The message metadata of every answer (Slack's `event_type`), with the job in its payload.
+ANSWER_EVENT = "ocrbot_upload_answer"
+# conversations.replies pages read when looking for an earlier answer, and their size.
+_THREAD_PAGES, _THREAD_PAGE_SIZE = 10, 200
 BULK: Literal["bulk"] = "bulk"  # a CSV of business numbers shared with the word `bizstatus`
 JobKind = UploadKind | Literal["bulk"]
 _BULK_WORD = re.compile(r"\bbizstatus\b", re.IGNORECASE)
@@ -159,9 +168,6 @@ class UploadService:
         # a whole poll interval.
         self._deferred = False
         self._started: set[asyncio.Task[None]] = set()
-        # Job id -> an analysis whose answer Slack refused, so that the retry (usually in
-        # this process) posts it without paying NHN for the same file again.
-        self._unposted: dict[int, _Analysed] = {}
 
     # Events
 
@@ -258,10 +264,6 @@ class UploadService:
         `file` is the file as the event described it; without it files.info says.
         The lease is renewed while the job runs, so a slow analysis is not taken over.
         """
-        if job.attempts > self._settings.job_max_attempts:
-            # Its workers kept dying mid-job (each claim counts): stop, and say so.
-            await self._failed(job, RuntimeError("too many claims"), GAVE_UP, retryable=False)
-            return
         async with self._lease_kept(job):
             try:
                 await self._run(job, file)
@@ -273,6 +275,12 @@ class UploadService:
                 )
 
     async def _run(self, job: ClaimedJob, file: SlackFile | None) -> None:
+        if job.answering_at is not None and await self._answered_before(job):
+            return
+        if job.attempts > self._settings.job_max_attempts:
+            # Its workers kept dying mid-job (each claim counts): stop, and say so.
+            await self._failed(job, RuntimeError("too many claims"), GAVE_UP, retryable=False)
+            return
         if job.kind == BULK:  # the bulk check answers every failure itself
             await self._bulk.run(
                 team_id=job.team_id,
@@ -284,15 +292,21 @@ class UploadService:
             await self._store.complete_job(job.id, self._worker_id, now=self._clock())
             return
         if job.kind == "card" and not self._card_allowed(job.channel_id):
-            await self._post(
-                job, card_declined(self._settings.card_channels, self._lang), private=True
-            )
-            await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+            if await self._begin_answer(job):
+                await self._post(
+                    job, card_declined(self._settings.card_channels, self._lang), private=True
+                )
+                await self._store.complete_job(job.id, self._worker_id, now=self._clock())
             return
         await self._react(job.channel_id, job.message_ts, add=WORKING)
         try:
-            # A retry after Slack refused the answer posts the analysis it already has.
-            analysed = self._unposted.pop(job.id, None) or await self._analyse(job, file)
+            analysed = await self._analyse(job, file)
+        except OcrError as error:
+            # The OCR client has already retried, within OCR_DEADLINE_S and OCR_MAX_ATTEMPTS
+            # calls: a job-level retry on top would multiply the calls NHN charges for and
+            # keep the uploader waiting for rounds more.
+            await self._failed(job, error, error.user_message, retryable=False)
+            return
         except UserFacingError as error:
             await self._failed(job, error, error.user_message, retryable=error.retryable)
             return
@@ -300,35 +314,22 @@ class UploadService:
             log.exception("Upload job %s failed unexpectedly", job.id)
             await self._failed(job, error, UNEXPECTED, retryable=False)
             return
-        if not await self._store.extend_lease(
-            job.id, self._worker_id, now=self._clock(), lease=self._settings.job_lease
-        ):
-            # This process was slow enough for its lease to run out, and another took the
-            # job over: that one answers, and a second answer would only confuse.
-            log.warning("Upload job %s was taken over while it ran; the other answers", job.id)
+        if not await self._begin_answer(job):
             return
         try:
-            await self._answer(job, analysed)
+            await self._post_answer(job, analysed)
         except SLACK_FAILURES as error:
-            # Slack busy or down is a passing failure: the job is retried, with this
-            # analysis, rather than lost after NHN was paid for it.
-            passing = _is_passing(error)
             log.warning("Upload job %s: Slack refused the answer: %s", job.id, _slack_error(error))
-            if passing:
-                self._keep_unposted(job.id, analysed)
-            await self._failed(job, error, NOT_POSTED, retryable=passing)
+            await self._failed(job, error, NOT_POSTED, retryable=False)
             return
         except Exception as error:
             log.exception("Upload job %s failed unexpectedly", job.id)
             await self._failed(job, error, UNEXPECTED, retryable=False)
             return
-        result = analysed.result
-        await self._audit(job, *_audit_subject_and_outcome(job, result))
+        # Recorded at once: nothing that follows may lead to a second analysis or answer.
         if not await self._store.complete_job(job.id, self._worker_id, now=self._clock()):
             log.warning("Upload job %s finished after another worker took it over", job.id)
-        await self._react(job.channel_id, job.message_ts, remove=WORKING, add=DONE)
-        if isinstance(result, BusinessAnalysis):
-            await self._announce(job, result)
+        await self._follow_up(job, analysed)
 
     async def _analyse(self, job: ClaimedJob, file: SlackFile | None) -> _Analysed:
         """Download and analyse the job's file; a card's original is dealt with too, since
@@ -342,36 +343,134 @@ class UploadService:
             return _Analysed(slack_file.name, result, original="shown")
         return _Analysed(slack_file.name, result, original=await self._dispose_of_original(job))
 
-    async def _answer(self, job: ClaimedJob, analysed: _Analysed) -> None:
-        """Post the answer; raises only when the answer itself did not get through.
+    async def _begin_answer(self, job: ClaimedJob) -> bool:
+        """Note in the store that the answer is about to be posted; False when another
+        worker took the job over meanwhile (this process was too slow to renew its lease),
+        which then answers itself: a second answer would only confuse."""
+        if await self._store.begin_answer(
+            job.id, self._worker_id, now=self._clock(), lease=self._settings.job_lease
+        ):
+            return True
+        log.warning("Upload job %s was taken over while it ran; the other answers", job.id)
+        return False
 
-        What follows it is best effort: once the answer is in, a retry would post it twice.
+    async def _post_answer(self, job: ClaimedJob, analysed: _Analysed) -> None:
+        """Post the answer, with the job in its metadata; raises when it did not get through.
+
+        A refusal that passes (rate limits, Slack's outages) is tried again here, while
+        the lease is kept: the analysis lives only in this process, and another process
+        would have to pay NHN for the same file again.
         """
+        message, private = self._answer_message(job, analysed)
+        for attempt in itertools.count(1):
+            try:
+                await self._post(job, message, private=private, metadata=_answer_metadata(job))
+                return
+            except SLACK_FAILURES as error:
+                # A post whose reply was lost (a timeout, a cut connection) may be in.
+                if not private and await self._answer_in_thread(job) is True:
+                    return
+                if not _is_passing(error) or attempt >= self._settings.job_max_attempts:
+                    raise
+                delay = self._retry_delay(attempt, _retry_after_s(error))
+                log.warning(
+                    "Upload job %s: Slack refused the answer (%s); trying again in %.1f s",
+                    job.id,
+                    _slack_error(error),
+                    delay.total_seconds(),
+                )
+                await asyncio.sleep(delay.total_seconds())
+
+    def _answer_message(self, job: ClaimedJob, analysed: _Analysed) -> tuple[Message, bool]:
+        """The answer, and whether it goes to the uploader alone (a card in a public channel)."""
         result, name = analysed.result, analysed.file_name
         if isinstance(result, BusinessAnalysis):
-            await self._post(job, business_result(result, self._lang, file_name=name))
-            return
+            return business_result(result, self._lang, file_name=name), False
         public = _is_public(job)
         message = card_result(
             result, self._lang, file_name=name, private_copy=public, original=analysed.original
         )
-        await self._post(job, message, private=public)
-        if not public:  # the result is in the thread; this is for the uploader alone
-            try:
-                await self._post(job, original_notice(analysed.original, self._lang), private=True)
-            except SLACK_FAILURES as error:
-                log.warning(
-                    "Upload job %s: the notice to the uploader was not posted: %s",
-                    job.id,
-                    _slack_error(error),
-                )
-        await self._post_redacted_copy(job, result.redacted_image)
+        return message, public
 
-    def _keep_unposted(self, job_id: int, analysed: _Analysed) -> None:
-        if len(self._unposted) >= _MAX_UNPOSTED:
-            # Jobs retried by another process leave theirs here; the oldest goes first.
-            self._unposted.pop(next(iter(self._unposted)))
-        self._unposted[job_id] = analysed
+    async def _follow_up(self, job: ClaimedJob, analysed: _Analysed) -> None:
+        """What follows a recorded answer, each part best effort: a failure (or a death)
+        here costs that part only, never a second analysis or answer."""
+        result = analysed.result
+        if not isinstance(result, BusinessAnalysis):
+            if not _is_public(job):  # the result is in the thread; this is for the uploader alone
+                await self._best_effort(
+                    job,
+                    "the notice to the uploader",
+                    self._post(job, original_notice(analysed.original, self._lang), private=True),
+                )
+            await self._best_effort(
+                job, "the redacted copy", self._post_redacted_copy(job, result.redacted_image)
+            )
+        await self._best_effort(
+            job, "the audit entry", self._audit(job, *_audit_subject_and_outcome(job, result))
+        )
+        await self._react(job.channel_id, job.message_ts, remove=WORKING, add=DONE)
+        if isinstance(result, BusinessAnalysis):
+            await self._announce(job, result)
+
+    async def _best_effort(self, job: ClaimedJob, what: str, step: Awaitable[None]) -> None:
+        try:
+            await step
+        except Exception as error:
+            log.warning(
+                "Upload job %s: %s failed after the answer: %s", job.id, what, _error_label(error)
+            )
+
+    async def _answered_before(self, job: ClaimedJob) -> bool:
+        """Whether an earlier run of this job, which began to post its answer and then died,
+        got it in: if so the job is recorded done and nothing is analysed or posted again.
+
+        An answer in the thread is looked for by the job in its metadata. An answer to the
+        uploader alone (ephemeral) is not kept by Slack, and a thread Slack cannot show now
+        cannot be searched: then the earlier start is taken as an answer, since the death
+        most likely came after the post, and a guess the other way would pay NHN again and
+        could show the answer twice.
+        """
+        private = job.kind == "card" and (_is_public(job) or not self._card_allowed(job.channel_id))
+        found = None if private else await self._answer_in_thread(job)
+        if found is False:
+            log.info("Upload job %s: an earlier run began but did not post its answer", job.id)
+            return False
+        log.log(
+            logging.INFO if found else logging.WARNING,
+            "Upload job %s: %s; recorded as answered",
+            job.id,
+            "the thread holds the answer of an earlier run"
+            if found
+            else "an earlier run began to answer and cannot be checked",
+        )
+        if await self._store.complete_job(job.id, self._worker_id, now=self._clock()):
+            await self._react(job.channel_id, job.message_ts, remove=WORKING, add=DONE)
+        return True
+
+    async def _answer_in_thread(self, job: ClaimedJob) -> bool | None:
+        """Whether the job's thread holds its answer; None when Slack could not tell."""
+        cursor: str | None = None
+        try:
+            for _ in range(_THREAD_PAGES):
+                response = await self._client.conversations_replies(
+                    channel=job.channel_id,
+                    ts=job.thread_ts,
+                    include_all_metadata=True,
+                    limit=_THREAD_PAGE_SIZE,
+                    cursor=cursor,
+                )
+                messages: list[dict[str, Any]] = response.get("messages") or []
+                if any(_answers(message, job) for message in messages):
+                    return True
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if cursor is None:
+                    return False
+        except SLACK_FAILURES as error:
+            log.warning(
+                "Upload job %s: its thread could not be read: %s", job.id, _slack_error(error)
+            )
+        return None  # unreadable, or longer than is worth reading
 
     async def run_pending(self) -> int:
         """Start as many due jobs (or jobs whose worker died) as there are free slots;
@@ -424,11 +523,18 @@ class UploadService:
         lease = self._settings.job_lease
 
         async def renew() -> None:
+            # A third of the lease apart: two renewals may fail (a database blip) before
+            # the job is free for another process.
             while True:
                 await asyncio.sleep(lease.total_seconds() / 3)
-                if not await self._store.extend_lease(
-                    job.id, self._worker_id, now=self._clock(), lease=lease
-                ):
+                try:
+                    held = await self._store.extend_lease(
+                        job.id, self._worker_id, now=self._clock(), lease=lease
+                    )
+                except Exception as error:
+                    log.warning("Upload job %s: lease not renewed: %s", job.id, _error_label(error))
+                    continue
+                if not held:
                     return  # finished meanwhile, or taken over: completion will tell
 
         renewal = asyncio.create_task(renew())
@@ -558,13 +664,12 @@ class UploadService:
             self._worker_id,
             now=now,
             error=_error_label(error),
-            retry_at=now + self._retry_delay(job.attempts),
+            retry_at=now + self._retry_delay(job.attempts, None),
             max_attempts=max_attempts,
         )
         if state is JobState.PENDING:
             log.info("Upload job %s will be retried: %s", job.id, _error_label(error))
             return
-        self._unposted.pop(job.id, None)
         # The class, not the numeric code: the audit log masks long digit runs.
         await self._audit(job, job.file_id, f"failed: {type(error).__name__}")
         try:
@@ -579,13 +684,17 @@ class UploadService:
             )
         await self._react(job.channel_id, job.message_ts, remove=WORKING, add=FAILED)
 
-    def _retry_delay(self, attempts: int) -> timedelta:
-        """Before retrying: one poll interval, doubling with every attempt, at most MAX_RETRY_DELAY.
+    def _retry_delay(self, attempts: int, retry_after_s: float | None) -> timedelta:
+        """Before retrying: one poll interval, doubling with every attempt, or the server's
+        Retry-After when longer; at most MAX_RETRY_DELAY.
 
-        The worker could not pick the job up sooner than its next poll anyway.
+        The worker could not pick a job up sooner than its next poll anyway.
         """
         doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
-        return min(self._settings.job_poll_interval * (1 << doublings), MAX_RETRY_DELAY)
+        delay = self._settings.job_poll_interval * (1 << doublings)
+        if retry_after_s is not None:
+            delay = max(delay, timedelta(seconds=retry_after_s))
+        return min(delay, MAX_RETRY_DELAY)
 
     async def _post_redacted_copy(self, job: ClaimedJob, image: bytes | None) -> None:
         """The card photo with the number covered but for its last four digits, so the
@@ -653,7 +762,16 @@ class UploadService:
             # The upload is answered; only the alert is lost, and the operator must know.
             log.exception("Team notification for upload job %s failed", job.id)
 
-    async def _post(self, job: ClaimedJob, message: Message, *, private: bool = False) -> None:
+    async def _post(
+        self,
+        job: ClaimedJob,
+        message: Message,
+        *,
+        private: bool = False,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """In the job's thread, or to the uploader alone; `metadata` goes with a thread
+        message only (Slack keeps none for an ephemeral one)."""
         if private:
             await self._client.chat_postEphemeral(
                 channel=job.channel_id,
@@ -662,11 +780,22 @@ class UploadService:
                 **message.as_kwargs(),
             )
         else:
-            await self._reply(job.channel_id, job.thread_ts, message)
+            await self._reply(job.channel_id, job.thread_ts, message, metadata=metadata)
 
-    async def _reply(self, channel: str, thread_ts: str, message: Message) -> None:
+    async def _reply(
+        self,
+        channel: str,
+        thread_ts: str,
+        message: Message,
+        *,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         await self._client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
+            channel=channel,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            metadata=metadata,  # slack_sdk leaves a None out
+            **message.as_kwargs(),
         )
 
     async def _react(
@@ -699,6 +828,35 @@ def _audit_subject_and_outcome(job: ClaimedJob, result: Analysis) -> tuple[str, 
     if card is None:
         return job.file_id, "card number not read"
     return f"{card.brand.value} ••••{card.last4}", "read"
+
+
+def _answer_metadata(job: ClaimedJob) -> dict[str, Any]:
+    """Slack message metadata naming the job an answer is for: ids only, no content."""
+    return {"event_type": ANSWER_EVENT, "event_payload": {"job_id": job.id, "file_id": job.file_id}}
+
+
+def _answers(message: dict[str, Any], job: ClaimedJob) -> bool:
+    """Whether a message from conversations.replies is the answer to `job`."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != ANSWER_EVENT:
+        return False
+    payload = metadata.get("event_payload")
+    return (
+        isinstance(payload, dict)
+        and payload.get("job_id") == job.id
+        and payload.get("file_id") == job.file_id
+    )
+
+
+def _retry_after_s(error: Exception) -> float | None:
+    """Slack's Retry-After on a rate-limited answer, in seconds."""
+    if not isinstance(error, SlackApiError):
+        return None
+    headers = {str(name).lower(): value for name, value in (error.response.headers or {}).items()}
+    try:
+        return float(headers["retry-after"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _is_public(job: ClaimedJob) -> bool:

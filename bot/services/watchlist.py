@@ -167,11 +167,11 @@ class WatchlistService:
         lookup per number, within the provider's rate limit), record and announce.
 
         A failed lookup puts its watch off by RETRY_DELAY. A process that dies
-        mid-pass leaves its watches to others once the claim lease (JOB_LEASE)
+        mid-pass leaves its watches to others once the claim lease (WATCH_LEASE)
         runs out.
         """
         claimed = await self._watches.claim_due(
-            self._worker_id, now=now, lease=self._settings.job_lease, limit=limit
+            self._worker_id, now=now, lease=self._settings.watch_lease, limit=limit
         )
         if not claimed:
             return RecheckPass(claimed=0, failed=0)

@@ -53,3 +53,4 @@ class ClaimedJob:
     last_error: str | None
     created_at: datetime
     updated_at: datetime
+    answering_at: datetime | None  # an earlier run began to post the answer at this time

@@ -124,6 +124,22 @@ class Store:
         async with self._engine.begin() as connection:
             return (await connection.execute(statement)).rowcount == 1
 
+    async def begin_answer(
+        self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
+    ) -> bool:
+        """Note that the holder is about to post the job's answer, and keep the job for
+        `lease`; False if another worker has it, and must not answer.
+
+        Kept through later runs: one whose earlier holder died looks for the answer first.
+        """
+        statement = (
+            sa.update(upload_jobs)
+            .where(_held_by(job_id, worker_id))
+            .values(answering_at=now, lease_until=now + lease, updated_at=now)
+        )
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1
+
     async def fail_job(
         self,
         job_id: int,

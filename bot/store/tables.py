@@ -54,6 +54,8 @@ upload_jobs = sa.Table(
     sa.Column("last_error", sa.String(200), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # Set just before the answer is posted (migration 0003): a later run checks the thread.
+    sa.Column("answering_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("team_id", "file_id", name="uq_upload_jobs_team_file"),
     sa.CheckConstraint(
         "state IN (" + ", ".join(f"'{state.value}'" for state in JobState) + ")",

@@ -66,23 +66,26 @@ async def test_an_ocr_error_code_gets_its_message(bot: RunningBot, code: int, sa
 
 
 @pytest.mark.parametrize("bot_overrides", [FAST_RETRIES])
-async def test_a_gateway_503_is_retried_by_the_worker_and_then_reported(bot: RunningBot) -> None:
-    bot.nhn.script("business", *[GATEWAY_503] * 8)  # every attempt of the client, twice
+async def test_a_gateway_503_is_retried_by_the_ocr_client_only_and_then_reported(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.script("business", *[GATEWAY_503] * 8)  # enough for two rounds of the client
     event = certificate_upload(bot)
 
     await bot.send.event(event)
 
     assert "일시적으로 응답하지 않습니다" in await failure_reply(bot, event)
-    assert bot.nhn.calls("business") == 8  # the OCR client's four attempts, in two jobs runs
     await bot.settle()
+    # OCR_MAX_ATTEMPTS calls in all: the job does not run the client's retries again.
+    assert bot.nhn.calls("business") == bot.runtime.settings.ocr_max_attempts == 4
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
 
 
 @pytest.mark.parametrize("bot_overrides", [FAST_RETRIES])
-async def test_a_job_that_recovers_on_retry_is_answered_without_a_failure(
+async def test_an_ocr_that_recovers_within_the_clients_retries_is_answered(
     bot: RunningBot,
 ) -> None:
-    bot.nhn.script("business", *[GATEWAY_503] * 4)  # the first run fails, the second works
+    bot.nhn.script("business", *[GATEWAY_503] * 3)  # the fourth and last attempt works
     event = certificate_upload(bot)
 
     await bot.send.event(event)
@@ -90,9 +93,7 @@ async def test_a_job_that_recovers_on_retry_is_answered_without_a_failure(
     [reply] = await bot.wait_for("chat.postMessage")
     await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [DONE])
     assert "220-81-62517" in shown(reply)
-    assert bot.nhn.calls("business") == 5
-    # The retry fetched the file again from files.info: the event is long gone.
-    assert len(bot.slack.calls_to("files.info")) == 1
+    assert bot.nhn.calls("business") == 4
 
 
 async def test_the_sign_in_page_names_the_missing_scope(bot: RunningBot) -> None:

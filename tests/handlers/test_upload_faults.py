@@ -2,6 +2,7 @@
 
 import logging
 import sqlite3
+import time
 from typing import Any
 
 import pytest
@@ -187,3 +188,24 @@ async def test_a_job_taken_over_while_it_ran_leaves_the_answer_to_the_new_worker
     await bot.settle()
 
     assert bot.slack.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("bot_overrides", [FAST_RETRIES])
+async def test_the_answer_is_posted_again_no_sooner_than_slacks_retry_after(
+    bot: RunningBot,
+) -> None:
+    bot.slack.fail_next(
+        "chat.postMessage", **{**RATE_LIMITED, "retry_after": 1}, times=CLIENT_TRIES
+    )
+    event = certificate_upload(bot)
+
+    await bot.send.event(event)
+
+    await bot.wait_for("chat.postMessage", CLIENT_TRIES)
+    refused_at = time.monotonic()
+    await bot.wait_for("chat.postMessage", CLIENT_TRIES + 1)
+    # The job's own retry waits for Slack's Retry-After, not the 50 ms poll interval.
+    assert time.monotonic() - refused_at >= 0.9
+    [answer] = posted(bot)
+    assert NUMBER in shown(answer)
+    assert bot.nhn.calls("business") == 1

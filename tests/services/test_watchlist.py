@@ -240,7 +240,7 @@ async def test_a_watch_held_by_a_dead_process_is_taken_over_after_the_lease(
 ) -> None:
     await service.watch(TEAM, NUMBER, label=None, user_id=USER, channel_id=HERE)
     due = await due_time(store)
-    lease = service._settings.job_lease
+    lease = service._settings.watch_lease
     # A process claims the watch and dies before recording anything.
     assert len(await store.watches.claim_due("dead", now=due, lease=lease, limit=10)) == 1
     assert await run_until_idle(service, due + lease - timedelta(seconds=1)) == 0

@@ -295,3 +295,30 @@ async def test_a_worker_that_extends_its_lease_keeps_the_job(store: Store) -> No
     assert await store.claim_jobs("w2", now=T0 + LEASE + timedelta(seconds=1), lease=LEASE) == []
     assert not await store.extend_lease(job_id, "w2", now=T0, lease=LEASE)
     assert await store.complete_job(job_id, "w1", now=T0 + LEASE)
+
+
+async def test_the_start_of_an_answer_is_kept_for_the_runs_after_a_death(store: Store) -> None:
+    job_id = await _enqueue(store, "F1")
+    first = await store.claim_job(job_id, "w1", now=T0, lease=LEASE)
+    assert first is not None
+    assert first.answering_at is None
+    answering = T0 + timedelta(seconds=5)
+    assert await store.begin_answer(job_id, "w1", now=answering, lease=LEASE)
+    # w1 dies before recording the answer; once its lease has run out, w2 takes the job.
+    assert (
+        await store.claim_jobs("w2", now=answering + LEASE - timedelta(seconds=1), lease=LEASE)
+        == []
+    )
+    [second] = await store.claim_jobs("w2", now=answering + LEASE, lease=LEASE)
+    assert second.answering_at == answering
+    assert second.attempts == 2
+
+
+async def test_only_the_holder_may_begin_to_answer(store: Store) -> None:
+    job_id = await _enqueue(store, "F1")
+    assert not await store.begin_answer(job_id, "w1", now=T0, lease=LEASE)  # not claimed
+    assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
+    assert not await store.begin_answer(job_id, "w2", now=T0, lease=LEASE)
+    job = await store.get_job(job_id)
+    assert job is not None
+    assert job.answering_at is None

@@ -13,13 +13,14 @@ are only answered.
 """
 
 import asyncio
+import base64
 import itertools
 import json
 import mimetypes
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -49,6 +50,8 @@ API_APP_ID = "A0OCRBOT"
 DEFAULT_UPLOADER = "U_UPLOADER"
 # Slack accepts five posts to one response_url (within 30 minutes).
 RESPONSE_URL_USES = 5
+# conversations.replies: Slack's default and largest page.
+REPLIES_PAGE_LIMIT = 1000
 # Parameters slack_sdk sends as JSON strings inside form bodies.
 JSON_ENCODED_PARAMS = ("blocks", "attachments", "view", "files", "metadata")
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -259,6 +262,36 @@ async def _cut_response(
     return response
 
 
+def _metadata_rejection(metadata: object) -> Rejection | None:
+    """Message metadata is an object with a string `event_type` and an object `event_payload`."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return Rejection("invalid_metadata_format")
+    if not isinstance(metadata.get("event_type"), str) or not isinstance(
+        metadata.get("event_payload"), dict
+    ):
+        return Rejection("invalid_metadata_schema")
+    return None
+
+
+def _replies_cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _replies_offset(cursor: object) -> int:
+    if cursor in (None, ""):
+        return 0
+    try:
+        decoded = base64.b64decode(str(cursor), validate=True).decode()
+        kind, offset = decoded.split(":")
+        if kind != "offset" or not offset.isdigit():
+            raise ValueError(decoded)
+    except ValueError:
+        raise _ApiError(Rejection("invalid_cursor")) from None
+    return int(offset)
+
+
 def _filetype(filename: str) -> str:
     extension = PurePosixPath(filename).suffix.lower().removeprefix(".")
     return {"jpeg": "jpg", "txt": "text", "": "binary"}.get(extension, extension)
@@ -285,6 +318,8 @@ class FakeSlack:
         self._method_latency_s: dict[str, float] = {}
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
         self._download_cuts: deque[int] = deque()  # bytes to send before each cut
+        self._holds: dict[str, threading.Event] = {}
+        self._held: Counter[str] = Counter()
         self._serial = itertools.count(1)
         self._epoch = int(time.time())
         self._files: dict[str, _File] = {}
@@ -311,6 +346,7 @@ class FakeSlack:
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
             "conversations.info": self._conversations_info,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
         }
@@ -330,6 +366,9 @@ class FakeSlack:
         self._server.start()
 
     def stop(self) -> None:
+        with self._lock:
+            for gate in self._holds.values():
+                gate.set()  # nothing waits past the end of a test
         self._server.stop()
 
     def __enter__(self) -> Self:
@@ -483,6 +522,24 @@ class FakeSlack:
         with self._lock:
             self._download_cuts.extend([after_bytes] * times)
 
+    def hold(self, method: str) -> None:
+        """Serve calls of `method` ("upload" for the bytes of a files_upload_v2 upload) but keep
+        their answers back until `release(method)`: the message is posted or the file
+        stored, and the app waits, as when a process dies with the request in flight."""
+        with self._lock:
+            self._holds.setdefault(method, threading.Event())
+
+    def release(self, method: str) -> None:
+        with self._lock:
+            gate = self._holds.pop(method, None)
+        if gate is not None:
+            gate.set()
+
+    def held(self, method: str) -> int:
+        """How many answers to `method` are being kept back now."""
+        with self._lock:
+            return self._held[method]
+
     def response_url(self) -> str:
         """A fresh response_url, as Slack sends with slash commands and actions."""
         with self._lock:
@@ -553,6 +610,18 @@ class FakeSlack:
         if seconds > 0:
             await asyncio.sleep(seconds)
 
+    async def _answer_when_released(self, method: str) -> None:
+        with self._lock:
+            gate = self._holds.get(method)
+            if gate is None:
+                return
+            self._held[method] += 1
+        try:
+            await asyncio.to_thread(gate.wait)  # in a thread: the server goes on serving others
+        finally:
+            with self._lock:
+                self._held[method] -= 1
+
     async def _handle_connections_open(self, request: web.Request) -> web.StreamResponse:
         """apps.connections.open takes the app-level token, not the bot token."""
         headers = _snapshot(request.headers)
@@ -612,6 +681,7 @@ class FakeSlack:
                 reply = _Reply(unreadable.rejection.answer())
             error = None if reply.body.get("ok") else str(reply.body.get("error"))
             self.calls.append(ApiCall(method, params, headers, error))
+        await self._answer_when_released(method)
         if reply.reset:
             reset_connection(request)
             return web.Response()
@@ -690,6 +760,7 @@ class FakeSlack:
                     f"files.getUploadURLExternal declared {pending.length}"
                 )
             pending.content = content
+        await self._answer_when_released("upload")
         return web.Response(text=f"OK - {len(content)}")
 
     async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
@@ -736,6 +807,7 @@ class FakeSlack:
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         (channel,) = _required(params, "channel")
         _check(message_rejection(params))
+        _check(_metadata_rejection(params.get("metadata")))
         if channel.startswith(("U", "W")):
             channel = self._open_im(channel)
         self._require_membership(channel)
@@ -895,6 +967,51 @@ class FakeSlack:
         if channel is None:
             raise _ApiError(Rejection("channel_not_found"))
         return {"ok": True, "channel": self._channel_object(channel)}
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread, oldest first: the parent, then its replies; metadata only when asked
+        for with include_all_metadata, as Slack leaves it out otherwise."""
+        channel, ts = _required(params, "channel", "ts")
+        if self._lookup_channel(channel) is None:
+            raise _ApiError(Rejection("channel_not_found"))
+        self._require_membership(channel)
+        parent = self._messages.get((channel, ts)) or self._shared_message(channel, ts)
+        replies = [
+            message
+            for (where, reply_ts), message in self._messages.items()
+            if where == channel and reply_ts != ts and message.get("thread_ts") == ts
+        ]
+        if parent is None and not replies:
+            raise _ApiError(Rejection("thread_not_found"))
+        thread = ([] if parent is None else [parent]) + sorted(replies, key=lambda m: m["ts"])
+        with_metadata = _flag(params.get("include_all_metadata"))
+        thread = [
+            message if with_metadata else {k: v for k, v in message.items() if k != "metadata"}
+            for message in thread
+        ]
+        start = _replies_offset(params.get("cursor"))
+        limit = min(int(params.get("limit") or REPLIES_PAGE_LIMIT), REPLIES_PAGE_LIMIT)
+        page, rest = thread[start : start + limit], thread[start + limit :]
+        next_cursor = _replies_cursor(start + limit) if rest else ""
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": bool(rest),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _shared_message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The person's message that shared a file registered with add_file, if `ts` is one."""
+        for stored in self._files.values():
+            if stored.share_ts == ts and channel in stored.channels and stored.user != BOT_USER_ID:
+                return {
+                    "type": "message",
+                    "user": stored.user,
+                    "text": "",
+                    "ts": ts,
+                    "files": [self._file_object(stored)],
+                }
+        return None
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         (user_id,) = _required(params, "user")

@@ -377,3 +377,90 @@ async def test_hundreds_of_concurrent_calls_with_latency(
 
     assert len({response["ts"] for response in responses}) == 200
     assert len(fake_slack.calls_to("chat.postMessage")) == 200
+
+
+# Threads and message metadata
+
+
+ANSWER = {"event_type": "ocrbot_answer", "event_payload": {"job_id": 7, "file_id": "F1"}}
+
+
+async def test_a_thread_lists_the_shared_file_then_the_replies_with_metadata_when_asked(
+    fake_slack: FakeSlack, slack_client: AsyncWebClient
+) -> None:
+    file = fake_slack.add_file("a.png", b"\x89PNG", "image/png", "png", channel="C1")
+    parent = fake_slack.file_object(file["id"])["shares"]["public"]["C1"][0]["ts"]
+    first = await slack_client.chat_postMessage(
+        channel="C1", text="answer", thread_ts=parent, metadata=ANSWER
+    )
+    await slack_client.chat_postMessage(channel="C1", text="elsewhere")
+
+    plain = await slack_client.conversations_replies(channel="C1", ts=parent)
+    full = await slack_client.conversations_replies(
+        channel="C1", ts=parent, include_all_metadata=True
+    )
+
+    assert [m["ts"] for m in plain["messages"]] == [parent, first["ts"]]
+    assert "metadata" not in plain["messages"][1]
+    assert full["messages"][1]["metadata"] == ANSWER
+    assert full["has_more"] is False
+
+
+async def test_a_thread_comes_in_pages(fake_slack: FakeSlack, slack_client: AsyncWebClient) -> None:
+    parent = (await slack_client.chat_postMessage(channel="C1", text="parent"))["ts"]
+    for number in range(3):
+        await slack_client.chat_postMessage(channel="C1", text=str(number), thread_ts=parent)
+
+    first = await slack_client.conversations_replies(channel="C1", ts=parent, limit=3)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = await slack_client.conversations_replies(
+        channel="C1", ts=parent, limit=3, cursor=cursor
+    )
+
+    assert first["has_more"] is True
+    assert [m["text"] for m in first["messages"]] == ["parent", "0", "1"]
+    assert [m["text"] for m in second["messages"]] == ["2"]
+    assert second["response_metadata"]["next_cursor"] == ""
+
+
+async def test_an_unknown_thread_or_cursor_is_an_error(slack_client: AsyncWebClient) -> None:
+    with pytest.raises(SlackApiError) as unknown:
+        await slack_client.conversations_replies(channel="C1", ts="1700000000.000001")
+    parent = (await slack_client.chat_postMessage(channel="C1", text="parent"))["ts"]
+    with pytest.raises(SlackApiError) as cursor:
+        await slack_client.conversations_replies(channel="C1", ts=parent, cursor="not-a-cursor")
+
+    assert unknown.value.response["error"] == "thread_not_found"
+    assert cursor.value.response["error"] == "invalid_cursor"
+
+
+async def test_metadata_without_its_event_type_is_refused(
+    fake_slack: FakeSlack, slack_client: AsyncWebClient
+) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        await slack_client.chat_postMessage(
+            channel="C1", text="t", metadata={"event_payload": {"job_id": 1}}
+        )
+
+    assert refused.value.response["error"] == "invalid_metadata_schema"
+    assert fake_slack.take_violations() == ["chat.postMessage: invalid_metadata_schema"]
+
+
+async def test_a_held_answer_comes_after_the_message_is_posted(
+    fake_slack: FakeSlack, slack_client: AsyncWebClient
+) -> None:
+    fake_slack.hold("chat.postMessage")
+    posting = asyncio.create_task(slack_client.chat_postMessage(channel="C1", text="held"))
+    for _ in range(500):
+        if fake_slack.held("chat.postMessage"):
+            break
+        await asyncio.sleep(0.01)
+
+    [call] = fake_slack.calls_to("chat.postMessage")
+    assert fake_slack.held("chat.postMessage") == 1
+    assert not posting.done()
+    fake_slack.release("chat.postMessage")
+    response = await posting
+    assert fake_slack.message("C1", response["ts"]) is not None
+    assert fake_slack.held("chat.postMessage") == 0
+    assert call.error is None
