@@ -122,14 +122,16 @@ def test_an_open_business_in_english() -> None:
         (
             "123-45-67890",
             Language.KO,
-            "*등록번호*   123-45-67890  ❌ 검증번호가 맞지 않습니다",
+            "*등록번호*   123-45-67890  ⚠️ 끝자리가 일반적인 검증 규칙과 맞지 않습니다 "
+            "(오인식일 수 있습니다)",
             "*사업자 상태*   등록번호가 올바르지 않아 상태를 조회하지 않았습니다. "
             "사진 속 번호와 대조해 주세요.",
         ),
         (
             "123-45-67890",
             Language.EN,
-            "*Registration number*   123-45-67890  ❌ The check digit does not match",
+            "*Registration number*   123-45-67890  ⚠️ The last digit does not match the usual "
+            "check-digit rule (perhaps misread)",
             "*Business status*   Not checked: the registration number is not valid. "
             "Compare it with the photo.",
         ),
