@@ -13,8 +13,10 @@ from bot.config import Settings
 from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.audit import Auditor
+from bot.services.authenticity import AuthenticityChecker
 from bot.services.bizstatus import BizstatusService
 from bot.services.bulk import BulkCheckService
+from bot.services.corrections import CorrectionService
 from bot.services.home import HomeService
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
@@ -39,6 +41,7 @@ class Services:
     ocr: OcrClient
     downloader: SlackFileDownloader
     status: StatusService
+    authenticity: AuthenticityChecker
     analysis: AnalysisService
     auditor: Auditor
     notifier: TeamNotifier
@@ -47,6 +50,7 @@ class Services:
     watchlist: WatchlistService
     home: HomeService
     bulk: BulkCheckService
+    corrections: CorrectionService
 
     @classmethod
     async def start(
@@ -61,7 +65,10 @@ class Services:
             client, api_url=settings.slack_api_url, max_bytes=settings.file_max_bytes
         )
         status = StatusService.from_settings(settings, ocr=ocr, history=store.statuses, clock=clock)
-        analysis = AnalysisService(ocr, settings, status=status, clock=clock)
+        authenticity = AuthenticityChecker.from_settings(settings)
+        analysis = AnalysisService(
+            ocr, settings, status=status, authenticity=authenticity, clock=clock
+        )
         auditor = Auditor(store.audit, clock=clock)
         notifier = TeamNotifier(client, store, settings, clock=clock)
         worker_id = worker_name()
@@ -103,6 +110,7 @@ class Services:
             ocr=ocr,
             downloader=downloader,
             status=status,
+            authenticity=authenticity,
             analysis=analysis,
             auditor=auditor,
             notifier=notifier,
@@ -120,11 +128,15 @@ class Services:
                 settings=settings,
             ),
             bulk=bulk,
+            corrections=CorrectionService(
+                client=client, checker=authenticity, notifier=notifier, settings=settings
+            ),
         )
 
     async def aclose(self) -> None:
         await self.downloader.aclose()
         await self.status.aclose()
+        await self.authenticity.aclose()
         await self.ocr.aclose()
         await self.store.close()
         if self.client.session is not None:
