@@ -111,15 +111,18 @@ def business_result(analysis: BusinessAnalysis, lang: Language, *, file_name: st
         blocks.append(context(_pages_text(analysis, lang)))
     blocks.append(divider())
     blocks += _fields_blocks(first, lang)
-    later = [_Later(result, position, lang) for position, result in enumerate(more, 1)]
+    # One Watch button per number: a PDF may hold two copies of one certificate.
+    watched = {_valid_digits(first.number)}
+    later = [_Later(result, position, watched, lang) for position, result in enumerate(more, 1)]
     closing = _closing_actions(first, lang)
     note = [context(not_checked_note(lang))] if analysis.authenticity_off else []
-    # Fold the fields of later certificates, last first, until the whole fits: their
-    # number, status and authenticity always stay.
-    for part in reversed(later):
-        if _fits(blocks + [b for p in later for b in p.blocks] + note + closing):
-            break
-        part.fold(lang)
+    # Fold the fields of later certificates, last first, then their buttons, until the
+    # whole fits: their number, status and authenticity always stay.
+    for fold in (_Later.fold, _Later.drop_buttons):
+        for part in reversed(later):
+            if _fits(blocks + [b for p in later for b in p.blocks] + note + closing):
+                break
+            fold(part, lang)
     for part in later:
         blocks += part.blocks
     return compose(_fallback(analysis, lang), blocks + note + closing, lang)
@@ -146,7 +149,9 @@ def _fields_blocks(result: CertificateResult, lang: Language) -> list[Block]:
 class _Later:
     """The blocks of a certificate after the first in a PDF, whose fields may be folded."""
 
-    def __init__(self, result: CertificateResult, position: int, lang: Language) -> None:
+    def __init__(
+        self, result: CertificateResult, position: int, watched: set[str | None], lang: Language
+    ) -> None:
         self.result = result
         summary = [
             f"*{_PAGE.format(page=result.page)(lang)}*",
@@ -160,7 +165,8 @@ class _Later:
         self.fields = _fields_blocks(result, lang)
         buttons = []
         digits = _valid_digits(result.number)
-        if digits is not None:
+        if digits is not None and digits not in watched:
+            watched.add(digits)
             buttons.append(watch_button(digits, lang, one_of_several=True))
         if result.authenticity is not None and result.authenticity.doubtful:
             action_id = ids.per_number(ids.CORRECT_DETAILS, str(position))
@@ -177,6 +183,9 @@ class _Later:
     def fold(self, lang: Language) -> None:
         count = len(self.result.certificate.readings)
         self.fields = [context(_FOLDED.format(fields=count, page=self.result.page)(lang))]
+
+    def drop_buttons(self, lang: Language) -> None:
+        self.actions = []
 
 
 def _closing_actions(first: CertificateResult, lang: Language) -> list[Block]:
