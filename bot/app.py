@@ -90,6 +90,7 @@ class Services:
             auditor=auditor,
             settings=settings,
             clock=clock,
+            authenticity=authenticity,
         )
         uploads = UploadService(
             client=client,
