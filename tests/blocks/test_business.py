@@ -9,10 +9,17 @@ import pytest
 from bot.blocks import ids
 from bot.blocks.business import business_result
 from bot.domain import certificate
+from bot.domain.authenticity import Details, Verdict
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language
 from bot.ocr import ServiceUnavailable
-from bot.services.analysis import BusinessAnalysis, StatusCheck, recognise_number
+from bot.services.analysis import (
+    BusinessAnalysis,
+    CertificateResult,
+    StatusCheck,
+    recognise_number,
+)
+from bot.services.authenticity import Authenticity
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
 from tests.support.blockkit import limit_violations
 
@@ -304,10 +311,6 @@ def test_no_watch_button_without_a_valid_number(read_as: str | None) -> None:
 
 @pytest.mark.parametrize("count", [5, 12])
 def test_every_certificate_of_a_long_pdf_keeps_its_number_status_and_verdict(count: int) -> None:
-    from bot.domain.authenticity import Details, Verdict
-    from bot.services.analysis import CertificateResult
-    from bot.services.authenticity import Authenticity
-
     long_values = [
         KeyValue(kv.key, (kv.value + " ") * 40) if kv.key not in ("등록번호", "개업연월일") else kv
         for kv in CORPORATE
