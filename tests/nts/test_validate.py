@@ -44,8 +44,10 @@ async def test_matches_and_mismatches_come_back_in_order_with_the_status_of_a_ma
         (SHUT, True),
         (OPEN, False),
     ]
-    assert items[0].status is not None and items[0].status.status is BusinessStatus.VAT_GENERAL
-    assert items[1].status is not None and items[1].status.status is BusinessStatus.CLOSED
+    assert items[0].status is not None
+    assert items[0].status.status is BusinessStatus.VAT_GENERAL
+    assert items[1].status is not None
+    assert items[1].status.status is BusinessStatus.CLOSED
     assert items[2].status is None
     [call] = fake_nts.validations()
     assert call[0] == {
@@ -68,19 +70,22 @@ async def test_a_full_batch_of_100_is_one_call(make_client: MakeClient, fake_nts
 
 
 @pytest.mark.parametrize(
-    "businesses",
+    ("businesses", "problem"),
     [
-        [],
-        [asked()] * (MAX_NUMBERS_PER_CALL + 1),
-        [asked("220-81-62517")],
-        [asked(start_dt="2015-03-02")],
-        [asked(p_nm=" ")],
+        ([], "1 to 100 businesses"),
+        ([asked()] * (MAX_NUMBERS_PER_CALL + 1), "1 to 100 businesses"),
+        ([asked("220-81-62517")], "ten ASCII digits"),
+        ([asked(start_dt="2015-03-02")], "YYYYMMDD"),
+        ([asked(p_nm=" ")], "representative's name"),
     ],
 )
 async def test_a_request_outside_the_contract_is_a_bug_and_never_sent(
-    make_client: MakeClient, fake_nts: NtsFake, businesses: list[ValidationRequest]
+    make_client: MakeClient,
+    fake_nts: NtsFake,
+    businesses: list[ValidationRequest],
+    problem: str,
 ) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=problem):
         await make_client().validate(businesses)
     assert fake_nts.calls == 0
 
