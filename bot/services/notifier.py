@@ -3,7 +3,7 @@ certificate's details differ from the National Tax Service register."""
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -96,27 +96,45 @@ class TeamNotifier:
         return await self._post_once(team_id, number, MISMATCH, message)
 
     async def announce_certificates(
-        self, analysis: BusinessAnalysis, *, team_id: str, checked_by: str, where: str | None
+        self,
+        analysis: BusinessAnalysis,
+        *,
+        team_id: str,
+        checked_by: str,
+        where: Callable[[], Awaitable[str]],
     ) -> None:
-        """Every closed or inactive business and every mismatch among a reply's certificates."""
+        """Every closed or inactive business and every mismatch among a reply's certificates.
+
+        `where` says where the reply is (a Slack call): asked only when there is news.
+        """
+        place: str | None = None
         for result in analysis.results:
+            status, check = result.status, result.authenticity
+            alert = status is not None and status.status.is_alert
+            differs = check is not None and check.verdict in (
+                Verdict.MISMATCH,
+                Verdict.NAME_DIFFERS,
+            )
+            if not (alert or differs):
+                continue
+            place = place or await where()
             trade = result.certificate.get(CertificateField.TRADE_NAME)
             trade_name = trade.value if trade else None
-            if result.status is not None:
+            if status is not None and alert:
                 await self.announce(
-                    result.status,
+                    status,
                     team_id=team_id,
                     checked_by=checked_by,
                     trade_name=trade_name,
-                    where=where,
+                    where=place,
                 )
-            if result.authenticity is not None:
+            if check is not None and differs:
                 await self.announce_mismatch(
-                    result.authenticity,
+                    check,
                     team_id=team_id,
                     checked_by=checked_by,
                     trade_name=trade_name,
-                    where=where,
+                    where=place,
                 )
 
     async def _post_once(self, team_id: str, number: str, key: str, message: Message) -> bool:

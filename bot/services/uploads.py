@@ -638,12 +638,13 @@ class UploadService:
     async def _announce(self, job: ClaimedJob, result: BusinessAnalysis) -> None:
         """Tell the team about closed or inactive businesses and certificates that differ from
         the register, after the uploader has the answer."""
+
+        async def where() -> str:
+            return await message_place(self._client, job.channel_id, job.message_ts)
+
         try:
             await self._notifier.announce_certificates(
-                result,
-                team_id=job.team_id,
-                checked_by=job.user_id,
-                where=await message_place(self._client, job.channel_id, job.message_ts),
+                result, team_id=job.team_id, checked_by=job.user_id, where=where
             )
         except Exception:
             # The upload is answered; only the alert is lost, and the operator must know.
