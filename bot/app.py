@@ -13,8 +13,10 @@ from bot.config import Settings
 from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.audit import Auditor
+from bot.services.authenticity import AuthenticityChecker
 from bot.services.bizstatus import BizstatusService
 from bot.services.bulk import BulkCheckService
+from bot.services.corrections import CorrectionService
 from bot.services.home import HomeService
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
@@ -39,6 +41,7 @@ class Services:
     ocr: OcrClient
     downloader: SlackFileDownloader
     status: StatusService
+    authenticity: AuthenticityChecker
     analysis: AnalysisService
     auditor: Auditor
     notifier: TeamNotifier
@@ -47,6 +50,7 @@ class Services:
     watchlist: WatchlistService
     home: HomeService
     bulk: BulkCheckService
+    corrections: CorrectionService
 
     @classmethod
     async def start(
@@ -63,7 +67,10 @@ class Services:
         status = StatusService.from_settings(
             settings, ocr=ocr, history=store.statuses, rate_slots=store.rate_slots, clock=clock
         )
-        analysis = AnalysisService(ocr, settings, status=status, clock=clock)
+        authenticity = AuthenticityChecker.from_settings(settings)
+        analysis = AnalysisService(
+            ocr, settings, status=status, authenticity=authenticity, clock=clock
+        )
         auditor = Auditor(store.audit, clock=clock)
         notifier = TeamNotifier(client, store, settings, clock=clock)
         worker_id = worker_name()
@@ -85,6 +92,7 @@ class Services:
             auditor=auditor,
             settings=settings,
             clock=clock,
+            authenticity=authenticity,
         )
         uploads = UploadService(
             client=client,
@@ -105,6 +113,7 @@ class Services:
             ocr=ocr,
             downloader=downloader,
             status=status,
+            authenticity=authenticity,
             analysis=analysis,
             auditor=auditor,
             notifier=notifier,
@@ -122,11 +131,15 @@ class Services:
                 settings=settings,
             ),
             bulk=bulk,
+            corrections=CorrectionService(
+                client=client, checker=authenticity, notifier=notifier, settings=settings
+            ),
         )
 
     async def aclose(self) -> None:
         await self.downloader.aclose()
         await self.status.aclose()
+        await self.authenticity.aclose()
         await self.ocr.aclose()
         await self.store.close()
         if self.client.session is not None:

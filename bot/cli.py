@@ -1,7 +1,8 @@
 """The `ocrbot` command: run the bot, analyse files, look up statuses and re-check the
 watchlist from the terminal.
 
-Exit codes: 0 success, 1 an API or network failure, 2 bad input or configuration.
+Exit codes: 0 success, 1 an API or network failure, 2 bad input or configuration;
+`verify` exits 3 when the details do not match the register.
 """
 
 import argparse
@@ -15,15 +16,48 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain import bizno
+from bot.domain.authenticity import (
+    Details,
+    Verdict,
+    opening_date,
+    representative_names,
+    typed_number,
+)
 from bot.errors import UserFacingError
 from bot.i18n import Text
 from bot.logs import configure_logging
 from bot.ocr import DocumentKind, OcrClient, OcrError
 from bot.ocr.errors import InvalidInput
 from bot.services.analysis import AnalysisService
-from bot.terminal import analysis_json, error_json, render, render_status, status_json
+from bot.services.authenticity import AuthenticityChecker
+from bot.services.status import StatusService
+from bot.terminal import (
+    analysis_json,
+    authenticity_json,
+    error_json,
+    render,
+    render_authenticity,
+    render_status,
+    status_json,
+)
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_MISMATCH = 0, 1, 2, 3
+NEEDS_NTS_KEY = Text(
+    ko="진위확인에는 NTS_SERVICE_KEY가 필요합니다: 공공데이터포털에서 국세청 사업자등록정보 "
+    "진위확인 및 상태조회 서비스(15081808)를 활용신청하고 받은 키를 설정하세요.",
+    en="Authenticity checks need NTS_SERVICE_KEY: the key data.go.kr issues for the National "
+    "Tax Service business registration API (dataset 15081808).",
+)
+BAD_NUMBER = Text(
+    ko="사업자등록번호는 숫자 10자리입니다.", en="A business registration number has 10 digits."
+)
+BAD_DATE = Text(
+    ko="개업연월일은 YYYY-MM-DD 형식의 실제 날짜입니다.",
+    en="The opening date is a real date written YYYY-MM-DD.",
+)
+NO_REPRESENTATIVE = Text(
+    ko="대표자 이름이 비어 있습니다.", en="The representative's name is empty."
+)
 RECHECKED = Text(
     ko="관심 거래처 {checked}곳을 다시 조회했습니다. "
     "조회하지 못한 곳: {failed}곳 (잠시 후 다시 조회합니다).",
@@ -53,6 +87,18 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("numbers", nargs="+", metavar="NUMBER")
     status.add_argument("--json", action="store_true")
 
+    verify = commands.add_parser(
+        "verify",
+        help="check certificate details against the NTS register (exit 0 match, 3 mismatch)",
+    )
+    verify.add_argument("number", metavar="NUMBER")
+    verify.add_argument("--opened", required=True, help="the opening date, YYYY-MM-DD")
+    verify.add_argument(
+        "--representative", required=True, help="the representative (joint: comma-separated)"
+    )
+    verify.add_argument("--name", default="", help="the company name, compared when given")
+    verify.add_argument("--json", action="store_true")
+
     run = commands.add_parser("run", help="run the Slack bot (Socket Mode unless --http)")
     run.add_argument("--http", action="store_true", help="serve HTTP at /slack/events")
     run.add_argument("--host", default="0.0.0.0", help="address to listen on (HTTP mode)")  # noqa: S104
@@ -80,20 +126,67 @@ async def _analyze(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as error:
         print(f"{args.file}: {error.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    async with OcrClient(settings) as ocr:
-        service = AnalysisService(ocr, settings)
+    async with (
+        OcrClient(settings) as ocr,
+        AuthenticityChecker.from_settings(settings) as checker,
+    ):
+        # STATUS_PROVIDER is honoured, so that with `nts` a match brings its status along.
+        status = StatusService.from_settings(settings, ocr=ocr, history=None)
+        service = AnalysisService(ocr, settings, status=status, authenticity=checker)
         try:
             analysis = await service.analyze(DocumentKind(args.kind), image, args.file.name)
         except OcrError as error:
             return _say_error(error, settings)
+        finally:
+            await status.aclose()
     lang = settings.language
     print(
         json.dumps(analysis_json(analysis, lang), ensure_ascii=False, indent=2)
         if args.json
         else render(analysis, lang)
     )
-    failed = getattr(analysis, "status_error", None) is not None
+    results = getattr(analysis, "results", ())
+    failed = any(
+        result.status_error is not None
+        or (result.authenticity is not None and result.authenticity.error is not None)
+        for result in results
+    )
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+async def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    """Details typed by hand: 0 when they match the register, 3 when they do not."""
+    lang = settings.language
+    details = Details(
+        number=typed_number(args.number),
+        opened=opening_date(args.opened),
+        representatives=representative_names(args.representative),
+        name=" ".join(args.name.split()),
+    )
+    problems = [
+        text(lang)
+        for text, wrong in (
+            (BAD_NUMBER, details.number is None),
+            (BAD_DATE, details.opened is None),
+            (NO_REPRESENTATIVE, not details.representatives),
+        )
+        if wrong
+    ]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if settings.nts_service_key is None:
+        print(NEEDS_NTS_KEY(lang), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    async with AuthenticityChecker.from_settings(settings) as checker:
+        check = await checker.check(details)
+    if args.json:
+        print(json.dumps(authenticity_json(check, lang), ensure_ascii=False))
+    else:
+        print("\n".join(render_authenticity(check, lang)))
+    if check.error is not None:
+        return EXIT_FAILURE
+    return EXIT_OK if check.verdict is Verdict.MATCH else EXIT_MISMATCH
 
 
 async def _status(args: argparse.Namespace, settings: Settings) -> int:
@@ -170,17 +263,18 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    quiet = logging.WARNING if args.command in ("analyze", "status") else logging.INFO
+    quiet = logging.WARNING if args.command in ("analyze", "status", "verify") else logging.INFO
     try:
         settings = load_settings()
         configure_logging(logging.DEBUG if args.verbose else quiet, secrets=settings.secrets())
         if args.command == "run":
             settings.check_run(http=args.http)  # NHN and Slack together, in one message
-        elif args.command != "db":
+        elif args.command not in ("db", "verify"):  # verify asks only the NTS
             settings.ocr_api_version()
         handler = {
             "analyze": _analyze,
             "status": _status,
+            "verify": _verify,
             "run": _run,
             "recheck": _recheck,
             "db": _db,

@@ -2,10 +2,20 @@
 
 from typing import Any
 
+from bot.blocks.authenticity import failure_reason
 from bot.domain import bizno
+from bot.domain.authenticity import Verdict, shown_date
 from bot.errors import UserFacingError
 from bot.i18n import Language, Text
-from bot.services.analysis import Analysis, BusinessAnalysis, CardAnalysis, StatusCheck
+from bot.services.analysis import (
+    Analysis,
+    BusinessAnalysis,
+    CardAnalysis,
+    CertificateResult,
+    PageReading,
+    StatusCheck,
+)
+from bot.services.authenticity import Authenticity
 
 LOW_RESOLUTION = Text(
     ko="해상도가 낮아 인식이 부정확할 수 있습니다. 더 선명한 사진을 올려 주세요.",
@@ -13,7 +23,8 @@ LOW_RESOLUTION = Text(
 )
 CHECKSUM_OK = Text(ko="검증번호 일치", en="check digit OK")
 CHECKSUM_BAD = Text(
-    ko="검증번호 불일치: 오인식이거나 잘못된 번호", en="check digit fails: misread or invalid"
+    ko="끝자리가 일반적인 검증 규칙과 맞지 않음: 오인식일 수 있음",
+    en="the last digit does not match the usual check-digit rule: perhaps misread",
 )
 LOW_CONFIDENCE = Text(ko="확인 필요", en="check")
 STATUS = Text(ko="상태", en="Status")
@@ -26,6 +37,35 @@ EXPIRED = Text(ko="만료됨", en="expired")
 LUHN_OK = Text(ko="Luhn 검사 통과", en="Luhn check passed")
 LUHN_BAD = Text(ko="Luhn 검사 실패: 오인식일 수 있습니다", en="Luhn check failed: likely misread")
 NOT_FOUND = Text(ko="인식 실패", en="not recognised")
+AUTHENTICITY = Text(ko="진위확인", en="Authenticity")
+VERDICTS = {
+    Verdict.MATCH: Text(ko="국세청 등록 정보와 일치", en="matches the NTS register"),
+    Verdict.NAME_DIFFERS: Text(
+        ko="등록번호·개업연월일·대표자는 일치, 상호는 불일치: 상호를 원본과 대조하세요",
+        en="number, opening date and representative match, the company name does not: "
+        "compare the name with the original",
+    ),
+    Verdict.MISMATCH: Text(
+        ko="국세청 등록 정보와 불일치: 잘못 읽은 글자일 수 있으니 원본과 대조하세요",
+        en="does not match the NTS register: a misread can cause this, compare with the original",
+    ),
+}
+NOT_CHECKED = Text(ko="확인하지 못함", en="not checked")
+NOT_READ = Text(ko="읽지 못함", en="not read")
+COMPARED = Text(ko="대조한 항목", en="Compared")
+AUTHENTICITY_OFF = Text(
+    ko="진위확인은 하지 않았습니다 (NTS_SERVICE_KEY를 설정하면 켜집니다).",
+    en="Authenticity not checked (set NTS_SERVICE_KEY to turn it on).",
+)
+PAGE = Text(ko="── {page}쪽 ──", en="── Page {page} ──")
+PAGE_WITHOUT_NUMBER = Text(
+    ko="{page}쪽: 항목 {fields}개, 등록번호 없음", en="Page {page}: {fields} fields, no number"
+)
+PAGE_FAILED = Text(ko="{page}쪽: 읽지 못함", en="Page {page}: could not be read")
+PAGES_SKIPPED = Text(
+    ko="{first}–{total}쪽은 읽지 않았습니다 (MAX_PDF_PAGES).",
+    en="Pages {first}–{total} were not read (MAX_PDF_PAGES).",
+)
 
 
 def render_status(check: StatusCheck, lang: Language) -> str:
@@ -39,24 +79,74 @@ def render(analysis: Analysis, lang: Language) -> str:
 
 
 def _render_business(analysis: BusinessAnalysis, lang: Language) -> str:
+    blocks = []
+    several = len(analysis.results) > 1 or bool(analysis.pages)
+    for result in analysis.results:
+        lines = [PAGE.format(page=result.page)(lang)] if several and result.page else []
+        lines += _render_certificate(result, lang)
+        blocks.append("\n".join(lines))
+    notes = [
+        _page_line(page, lang)
+        for page in analysis.pages
+        if page.page not in {result.page for result in analysis.results}
+    ]
+    if analysis.pages_total > len(analysis.pages):
+        skipped = PAGES_SKIPPED.format(first=len(analysis.pages) + 1, total=analysis.pages_total)
+        notes.append(skipped(lang))
+    if analysis.authenticity_off:
+        notes.append(AUTHENTICITY_OFF(lang))
+    return "\n\n".join(blocks + (["\n".join(notes)] if notes else []))
+
+
+def _page_line(page: PageReading, lang: Language) -> str:
+    if page.error is not None:
+        return PAGE_FAILED.format(page=page.page)(lang)
+    return PAGE_WITHOUT_NUMBER.format(page=page.page, fields=page.fields)(lang)
+
+
+def _render_certificate(result: CertificateResult, lang: Language) -> list[str]:
     lines = []
-    for reading in analysis.certificate.readings:
+    for reading in result.certificate.readings:
         label = reading.field.label(lang) if reading.field else reading.key
         flag = f"  ({LOW_CONFIDENCE(lang)} {reading.conf:.2f})" if reading.low_confidence else ""
         lines.append(f"{label}: {reading.value}{flag}")
-    number = analysis.number
+    number = result.number
     if number is None:
         lines.append(NUMBER_NOT_FOUND(lang))
     else:
         verdict = CHECKSUM_OK if number.checksum_ok else CHECKSUM_BAD
         lines.append(f"→ {number.text}  {verdict(lang)}")
-    if analysis.status is not None:
-        lines.append(f"{STATUS(lang)}: {render_status(analysis.status, lang)}")
-    if analysis.status_error is not None:
-        lines.append(f"{STATUS_FAILED(lang)}: {analysis.status_error.user_message(lang)}")
-    if analysis.low_resolution:
+    if result.status is not None:
+        lines.append(f"{STATUS(lang)}: {render_status(result.status, lang)}")
+    if result.status_error is not None:
+        lines.append(f"{STATUS_FAILED(lang)}: {result.status_error.user_message(lang)}")
+    if result.authenticity is not None:
+        lines += render_authenticity(result.authenticity, lang)
+    if result.low_resolution:
         lines.append(LOW_RESOLUTION(lang))
-    return "\n".join(lines)
+    return lines
+
+
+def render_authenticity(check: Authenticity, lang: Language) -> list[str]:
+    """The verdict, and each detail compared as it was sent."""
+    if check.error is not None:
+        said = f"{NOT_CHECKED(lang)}: {failure_reason(check.error)(lang)}"
+    elif check.verdict is None:
+        missing = ", ".join(field.label(lang) for field in check.missing)
+        said = f"{NOT_CHECKED(lang)}: {missing} {NOT_READ(lang)}"
+    else:
+        said = VERDICTS[check.verdict](lang)
+    lines = [f"{AUTHENTICITY(lang)}: {said}"]
+    if check.verdict is not None:
+        details = check.details
+        compared = [
+            bizno.format(details.number) if details.number else "",
+            shown_date(details.opened) if details.opened else "",
+            ", ".join(details.representatives),
+            details.name,
+        ]
+        lines.append(f"  {COMPARED(lang)}: {' / '.join(value for value in compared if value)}")
+    return lines
 
 
 def _render_card(analysis: CardAnalysis, lang: Language) -> str:
@@ -101,8 +191,52 @@ def analysis_json(analysis: Analysis, lang: Language) -> dict[str, Any]:
             "expired": analysis.expired,
             "low_resolution": analysis.low_resolution,
         }
+    first = _certificate_json(analysis.results[0], lang)
+    shown = {result.page for result in analysis.results}
+    pages = [
+        _certificate_json(result, lang) for result in analysis.results if result.page is not None
+    ] + [
+        {
+            "page": page.page,
+            "fields_read": page.fields,
+            "registration_number": None,
+            "error": error_json(page.error, lang) if page.error else None,
+        }
+        for page in analysis.pages
+        if page.page not in shown
+    ]
     return {
         "kind": "business",
+        **first,
+        # Every page read, in page order; a single image is page 1.
+        "pages": sorted(pages, key=lambda page: page["page"]) if pages else [first | {"page": 1}],
+        "pages_total": analysis.pages_total or 1,
+        "authenticity_checked": not analysis.authenticity_off,
+    }
+
+
+def authenticity_json(check: Authenticity, lang: Language) -> dict[str, Any]:
+    details = check.details
+    return {
+        "verdict": check.verdict.value if check.verdict else None,
+        "compared": {
+            "number": details.number,
+            "opened": details.opened,
+            "representatives": list(details.representatives),
+            "name": details.name or None,
+        },
+        "missing": [field.value for field in check.missing],
+        "error": (
+            {**error_json(check.error, lang), "message": failure_reason(check.error)(lang)}
+            if check.error
+            else None
+        ),
+    }
+
+
+def _certificate_json(result: CertificateResult, lang: Language) -> dict[str, Any]:
+    return {
+        "page": result.page,
         "fields": [
             {
                 "field": r.field.value if r.field else None,
@@ -111,18 +245,21 @@ def analysis_json(analysis: Analysis, lang: Language) -> dict[str, Any]:
                 "conf": r.conf,
                 "low_confidence": r.low_confidence,
             }
-            for r in analysis.certificate.readings
+            for r in result.certificate.readings
         ],
         "registration_number": (
             {
-                "text": analysis.number.text,
-                "digits": analysis.number.digits,
-                "checksum_ok": analysis.number.checksum_ok,
+                "text": result.number.text,
+                "digits": result.number.digits,
+                "checksum_ok": result.number.checksum_ok,
             }
-            if analysis.number
+            if result.number
             else None
         ),
-        "status": status_json(analysis.status, lang) if analysis.status else None,
-        "status_error": error_json(analysis.status_error, lang) if analysis.status_error else None,
-        "low_resolution": analysis.low_resolution,
+        "status": status_json(result.status, lang) if result.status else None,
+        "status_error": error_json(result.status_error, lang) if result.status_error else None,
+        "authenticity": (
+            authenticity_json(result.authenticity, lang) if result.authenticity else None
+        ),
+        "low_resolution": result.low_resolution,
     }

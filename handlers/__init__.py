@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events
+from handlers import actions, commands, events, views
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -14,3 +14,4 @@ def register(app: AsyncApp, services: "Services") -> None:
     events.register(app, services)
     commands.register(app, services)
     actions.register(app, services)
+    views.register(app, services)

@@ -19,10 +19,12 @@ from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import escape, literal
 from bot.blocks.status import badge
 from bot.domain import bizno
+from bot.domain.authenticity import Verdict
 from bot.domain.number_csv import NumberCsv
 from bot.domain.status import BusinessStatus
 from bot.errors import UserFacingError
 from bot.i18n import Language, Text
+from bot.services.authenticity import Authenticity
 from bot.services.status import StatusCheck
 
 BulkResult = StatusCheck | UserFacingError
@@ -88,6 +90,12 @@ _CACHED = Text(
     ko="🕘 {count:,}개는 최근 조회 결과를 그대로 보여 줍니다(조회 시각은 결과 파일에).",
     en="🕘 From recent lookups: {count:,} (their times are in the result file).",
 )
+_VERIFIED = Text(
+    ko="*진위확인* ({count:,}행): ✅ 일치 {match:,} · ❌ 불일치 {mismatch:,} · "
+    "⚪ 확인 못함 {unchecked:,}",
+    en="*Authenticity* ({count:,} rows): ✅ match {match:,} · ❌ differ {mismatch:,} · "
+    "⚪ not checked {unchecked:,}",
+)
 _WATCH_ALL = Text(ko="모두 감시 목록에 추가", en="Watch all")
 _FALLBACK = Text(
     ko="사업자 상태 일괄 조회 결과: 번호 {numbers:,}개, 폐업 {closed:,}개, 휴업 {inactive:,}개",
@@ -105,6 +113,18 @@ def bulk_progress(*, done: int, total: int, file_name: str, lang: Language) -> M
     return compose(_PROGRESS_FALLBACK.format(total=total, done=done)(lang), blocks, lang)
 
 
+def _verified_line(verdicts: Mapping[int, Authenticity], lang: Language) -> str:
+    """How many rows' details match the register; the CSV says which."""
+    by_verdict = Counter(check.verdict for check in verdicts.values())
+    mismatch = by_verdict[Verdict.MISMATCH] + by_verdict[Verdict.NAME_DIFFERS]
+    return _VERIFIED.format(
+        count=len(verdicts),
+        match=by_verdict[Verdict.MATCH],
+        mismatch=mismatch,
+        unchecked=by_verdict[None],
+    )(lang)
+
+
 def bulk_summary(
     listed: NumberCsv,
     results: Mapping[str, BulkResult],
@@ -113,6 +133,7 @@ def bulk_summary(
     file_name: str,
     attached: bool,
     lang: Language,
+    verdicts: Mapping[int, Authenticity] | None = None,
 ) -> Message:
     """Counts by status, the alerts, invalid rows and failures; and a "Watch all" button.
 
@@ -154,6 +175,8 @@ def bulk_summary(
         blocks.append(section(_invalid_lines(listed, lang)))
     if failures:
         blocks.append(section(_failure_lines(failures, lang)))
+    if verdicts:
+        blocks.append(section(_verified_line(verdicts, lang)))
     notes = [_ATTACHED(lang) if attached else _NOT_ATTACHED(lang)]
     if cached := sum(check.cached for _, check in checks):
         notes.append(_CACHED.format(count=cached)(lang))

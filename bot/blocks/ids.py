@@ -17,7 +17,12 @@ The scheme:
   digits)`, since action_ids must be unique there; handlers register
   `matching(constant)` and read the number from the value;
   BULK_WATCH_ALL: the Slack file id of the CSV whose numbers to watch
-  ("F07ABC12345"): the click reads the file again.
+  ("F07ABC12345"): the click reads the file again;
+  CORRECT_DETAILS: the details read off a certificate, to pre-fill the correction
+  dialog, as built by `bot.blocks.authenticity.correct_button` (JSON); only a
+  pre-fill, never what is checked. One per certificate of a PDF:
+  `per_number(CORRECT_DETAILS, str(position))`.
+- A modal's callback_id names what submitting it does: CORRECT_DETAILS_VIEW.
   Values reach the bot back from Slack unchanged but can be forged by anyone
   who can click: handlers validate them like user input.
 - block_id names the part of a message as `<message>_<part>`, only on blocks a
@@ -36,6 +41,8 @@ CHOOSE_KIND_IGNORE = "choose_kind_ignore"
 HOME_RECHECK = "home_recheck"
 HOME_UNWATCH = "home_unwatch"
 BULK_WATCH_ALL = "bulk_watch_all"
+CORRECT_DETAILS = "correct_details"
+CORRECT_DETAILS_VIEW = "correct_details_view"
 
 BUSINESS_ACTIONS_BLOCK = "business_actions"
 STATUS_ACTIONS_BLOCK = "status_actions"
@@ -44,6 +51,7 @@ KIND_CHOICE_BLOCK = "kind_choice"
 MORE_BLOCK = "fit_more"
 HOME_WATCH_BLOCK = "home_watch"  # + "." and the digits: one actions block per watch
 BULK_ACTIONS_BLOCK = "bulk_actions"
+CERTIFICATE_ACTIONS_BLOCK = "certificate_actions"  # + "." and the position: one per later page
 
 
 def per_number(action_id: str, digits: str) -> str:

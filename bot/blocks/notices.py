@@ -2,6 +2,8 @@
 
 import re
 
+from bot.blocks.authenticity import LABEL as AUTHENTICITY
+from bot.blocks.authenticity import verdict_text
 from bot.blocks.elements import (
     NAME_CHARS,
     Block,
@@ -28,6 +30,7 @@ from bot.domain.number_list import MAX_NUMBERS
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language, Text
 from bot.services.analysis import StatusCheck
+from bot.services.authenticity import Authenticity
 
 _FILE_FAILED = Text(ko="파일을 처리하지 못했습니다", en="The file could not be processed")
 _UNSUPPORTED = Text(
@@ -80,6 +83,14 @@ _ALERT_TITLES = {
     ),
 }
 _STATUS_TITLE = Text(ko="거래처 상태 알림", en="Business status notice")
+_MISMATCH_TITLE = Text(
+    ko="국세청 등록 정보와 다른 사업자등록증이 올라왔습니다",
+    en="A certificate that differs from the NTS register was checked",
+)
+_MISMATCH_ADVICE = Text(
+    ko="잘못 읽은 글자 때문일 수도 있습니다. 거래 전에 원본을 확인해 주세요.",
+    en="A misread letter can cause this too. Check the original before doing business.",
+)
 _NUMBER = Text(ko="등록번호", en="Registration number")
 _TRADE_NAME = Text(ko="상호", en="Trade name")
 _TRADE_NAME_UNKNOWN = Text(ko="알 수 없음", en="Unknown")
@@ -153,6 +164,41 @@ def team_alert(
     if place is not None:
         footer.append(place)
     blocks.append(context(" · ".join(footer)))
+    fallback = f"{title}: {number}"
+    if shown_in_fallback := plain(trade_name or "", NAME_CHARS).strip():
+        fallback += f" ({shown_in_fallback})"
+    return compose(fallback, blocks, lang)
+
+
+def mismatch_alert(
+    check: Authenticity,
+    lang: Language,
+    *,
+    trade_name: str | None,
+    checked_by: str,
+    where: str | None,
+) -> Message:
+    """For the team channel: a certificate whose details NTS does not hold, and where."""
+    title = _MISMATCH_TITLE(lang)
+    number = bizno.format(check.details.number) if check.details.number else "—"
+    shown_trade_name = (
+        literal(trade_name, NAME_CHARS) if trade_name is not None else ""
+    ) or _TRADE_NAME_UNKNOWN(lang)
+    blocks: list[Block] = [
+        header(f"⚠️ {title}"),
+        fields(
+            [
+                f"*{_NUMBER(lang)}*\n{number}",
+                f"*{_TRADE_NAME(lang)}*\n{shown_trade_name}",
+                f"*{_CHECKED_BY(lang)}*\n{mention(checked_by)}",
+            ]
+        ),
+        section(f"*{AUTHENTICITY(lang)}*   {verdict_text(check, None, lang)}"),
+        section(_MISMATCH_ADVICE(lang)),
+    ]
+    place = _place(where, lang) if where is not None else None
+    if place is not None:
+        blocks.append(context(place))
     fallback = f"{title}: {number}"
     if shown_in_fallback := plain(trade_name or "", NAME_CHARS).strip():
         fallback += f" ({shown_in_fallback})"

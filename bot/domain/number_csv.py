@@ -8,8 +8,11 @@ The numbers are in the only column, or in the column whose header names them
 (사업자등록번호, 사업자번호, 등록번호, business number, business_no, b_no, brn,
 written with any case, spacing or punctuation), or else in the column that holds
 the most ten-digit values. A header row is skipped; so are rows above it (a title)
-and blank rows. Rows are numbered as a spreadsheet shows them: from 1, header
-included. A number listed again is looked up once; the later rows are counted.
+and blank rows. Beside the numbers, a header may name optional columns of
+certificate details for an authenticity check: the opening date (개업연월일, opened),
+the representative (대표자, representative) and the company name (상호, name).
+Rows are numbered as a spreadsheet shows them: from 1, header included. A number
+listed again is looked up once; the later rows are counted.
 
 >>> csv_file = "사업자등록번호,상호\\n220-81-62517,한빛\\n123-45-67890,오타\\n\\n"
 >>> listed = parse_number_csv(csv_file.encode())
@@ -49,6 +52,19 @@ HEADER_NAMES = frozenset(
         "brn",
     }
 )
+# Optional columns of details for an authenticity check, by header_key.
+OPENED, REPRESENTATIVE, NAME = "opened", "representative", "name"
+DETAIL_HEADER_NAMES = {
+    OPENED: frozenset(
+        {"개업연월일", "개업년월일", "개업일", "개업일자", "openingdate", "opened", "startdt"}
+    ),
+    REPRESENTATIVE: frozenset(
+        {"대표자", "대표자명", "대표자성명", "대표", "representative", "ceo", "pnm"}
+    ),
+    NAME: frozenset(
+        {"상호", "상호명", "법인명", "회사명", "companyname", "tradename", "name", "bnm"}
+    ),
+}
 _HEADER_SEARCH_ROWS = 5  # a title or a note may sit above the header
 _SNIFF_LINES = 20
 _DELIMITERS = (",", ";", "\t")  # in order of preference when the sample cannot tell
@@ -102,11 +118,19 @@ class NumberCsvError(UserFacingError):
 
 @dataclass(frozen=True, slots=True)
 class ListedNumber:
-    """A valid number, on the first row that lists it."""
+    """A valid number, on the first row that lists it, with the details its row gives."""
 
     row: int
     text: str  # the cell as written
     digits: str
+    opened: str = ""  # the optional detail columns' cells, as written
+    representative: str = ""
+    name: str = ""
+
+    @property
+    def to_verify(self) -> bool:
+        """Whether the row gives what an authenticity check needs."""
+        return bool(self.opened.strip() and self.representative.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +186,7 @@ def parse_number_csv(data: bytes) -> NumberCsv:
         if first_cell and not any(char.isdigit() for char in first_cell):
             header_at = 0  # a header with a name we do not know, over a column of numbers
     header = None if header_at is None else _cell(filled[header_at][1], column)
+    details = {} if header_at is None else _detail_columns(filled[header_at][1], column)
     data_rows = filled if header_at is None else filled[header_at + 1 :]
     if len(data_rows) > MAX_ROWS:
         raise NumberCsvError(_TOO_MANY_ROWS.format(limit=MAX_ROWS))
@@ -181,8 +206,24 @@ def parse_number_csv(data: bytes) -> NumberCsv:
             duplicates.append(DuplicateRow(number, text, first_rows[digits]))
         else:
             first_rows[digits] = number
-            numbers.append(ListedNumber(number, text, digits))
+            cells = {name: _cell(row, index) for name, index in details.items()}
+            numbers.append(ListedNumber(number, text, digits, **cells))
     return NumberCsv(tuple(numbers), tuple(invalid), tuple(duplicates), header)
+
+
+def _detail_columns(header: list[str], number_column: int) -> dict[str, int]:
+    """The optional detail columns a header row names, the first of each kind.
+
+    >>> _detail_columns(["사업자번호", "상호", "대표자", "개업일자"], 0)
+    {'name': 1, 'representative': 2, 'opened': 3}
+    """
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = header_key(cell)
+        for name, names in DETAIL_HEADER_NAMES.items():
+            if index != number_column and key in names and name not in found:
+                found[name] = index
+    return found
 
 
 def header_key(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The National Tax Service business status API: up to 100 numbers per call, free."""
+"""The National Tax Service business API: statuses and 진위확인, up to 100 per call, free."""
 
 from bot.nts.client import MAX_NUMBERS_PER_CALL, NtsClient
 from bot.nts.errors import (
@@ -11,7 +11,7 @@ from bot.nts.errors import (
     NtsTimeout,
     NtsUnavailable,
 )
-from bot.nts.models import NtsBusiness, business_status
+from bot.nts.models import NtsBusiness, ValidationItem, ValidationRequest, business_status
 
 __all__ = [
     "MAX_NUMBERS_PER_CALL",
@@ -25,5 +25,7 @@ __all__ = [
     "NtsRequestRefused",
     "NtsTimeout",
     "NtsUnavailable",
+    "ValidationItem",
+    "ValidationRequest",
     "business_status",
 ]

@@ -149,36 +149,36 @@ _GATEWAY_ERRORS: dict[int, tuple[type[NtsError], str]] = {
 _API_ERRORS: dict[str, tuple[type[NtsError], str]] = {
     "BAD_JSON_REQUEST": (NtsRequestRefused, "request body is not valid JSON"),
     "REQUEST_DATA_MALFORMED": (NtsRequestRefused, "required request data missing"),
-    "TOO_LARGE_REQUEST": (NtsRequestRefused, "more than 100 numbers in one request"),
+    "TOO_LARGE_REQUEST": (NtsRequestRefused, "more than 100 items in one request"),
     "INTERNAL_ERROR": (NtsUnavailable, "internal server error"),
     "HTTP_ERROR": (NtsUnavailable, "HTTP error"),
 }
 
 
-def gateway_error(code: int, *, http_status: int) -> NtsError:
+def gateway_error(code: int, *, http_status: int, endpoint: str = "status") -> NtsError:
     """The typed error for a gateway answer `{"code": <negative number>, "msg": ...}`."""
     error_type, detail = _GATEWAY_ERRORS.get(
         code, (_by_http_status(http_status), "gateway: unlisted code")
     )
-    return error_type(f"status: {detail}", code=str(code), http_status=http_status)
+    return error_type(f"{endpoint}: {detail}", code=str(code), http_status=http_status)
 
 
-def api_error(status_code: str, *, http_status: int) -> NtsError:
+def api_error(status_code: str, *, http_status: int, endpoint: str = "status") -> NtsError:
     """The typed error for an answer whose `status_code` is not "OK"."""
     listed = _API_ERRORS.get(status_code)
     if listed is None:
         # An unlisted code is server text: it is not repeated in logs.
         return _by_http_status(http_status)(
-            "status: unlisted status_code", code="unlisted", http_status=http_status
+            f"{endpoint}: unlisted status_code", code="unlisted", http_status=http_status
         )
     error_type, detail = listed
-    return error_type(f"status: {detail}", code=status_code, http_status=http_status)
+    return error_type(f"{endpoint}: {detail}", code=status_code, http_status=http_status)
 
 
-def http_error(http_status: int) -> NtsError:
+def http_error(http_status: int, *, endpoint: str = "status") -> NtsError:
     """The typed error for a failed answer without a body the API documents."""
     return _by_http_status(http_status)(
-        "status: HTTP error without a documented body", http_status=http_status
+        f"{endpoint}: HTTP error without a documented body", http_status=http_status
     )
 
 

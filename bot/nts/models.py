@@ -98,3 +98,49 @@ class GatewayAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     code: int
+
+
+class ValidationRequest(BaseModel):
+    """One business of a `/validate` request; empty optional fields are not compared."""
+
+    model_config = ConfigDict(frozen=True)
+
+    b_no: str  # ten digits
+    start_dt: str  # the opening date, YYYYMMDD
+    p_nm: str  # the representative
+    p_nm2: str = ""  # a foreign representative's name in Korean
+    b_nm: str = ""  # the company name
+    corp_no: str = ""
+    b_sector: str = ""
+    b_type: str = ""
+    b_adr: str = ""
+
+
+# valid: whether the details match the register.
+VALID, NOT_VALID = "01", "02"
+
+
+class ValidationItem(BaseModel):
+    """One item of a `/validate` answer; `status` comes only with a match."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    b_no: str
+    valid: str
+    valid_msg: str = ""  # "확인할 수 없습니다." on a mismatch: server text, never shown
+    status: NtsBusiness | None = None
+
+    @property
+    def matches(self) -> bool:
+        return self.valid == VALID
+
+
+class ValidateAnswer(BaseModel):
+    """A successful `/validate` answer: one item per business asked about, in order."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status_code: str
+    request_cnt: int | None = None
+    valid_cnt: int | None = None
+    data: list[ValidationItem] = []

@@ -5,8 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from bot.config import Settings
+from bot.config import Settings, StatusProviderName
 from bot.domain import bizno, certificate
+from bot.domain.authenticity import details_of
 from bot.domain.card import CardNumber, Expiry, parse_expiry
 from bot.domain.certificate import Certificate
 from bot.errors import UserFacingError
@@ -16,6 +17,7 @@ from bot.ocr.models import FileType
 from bot.ocr.pdf import PdfPages, page_count, pdf_pages
 from bot.ocr.preflight import sniff
 from bot.redaction import redacted_copy
+from bot.services.authenticity import Authenticity, AuthenticityChecker
 from bot.services.status import NhnStatusProvider, RateLimiter, StatusService
 from bot.services.status import StatusCheck as StatusCheck
 
@@ -30,7 +32,23 @@ class RecognisedNumber:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificateResult:
+    """One certificate's results: what was read, its status and its authenticity."""
+
+    certificate: Certificate
+    number: RecognisedNumber | None
+    status: StatusCheck | None
+    status_error: UserFacingError | None  # the lookup failed although the document was read
+    low_resolution: bool
+    authenticity: Authenticity | None = None  # None: not checked (no key, or no number)
+    page: int | None = None  # its page in a multi-page PDF
+
+
+@dataclass(frozen=True, slots=True)
 class BusinessAnalysis:
+    """A certificate read, or every certificate of a PDF: the first one's results are
+    the fields here, the others (in page order) are in `more`."""
+
     certificate: Certificate
     number: RecognisedNumber | None
     status: StatusCheck | None
@@ -40,6 +58,24 @@ class BusinessAnalysis:
     pages: tuple["PageReading", ...] = ()
     shown_page: int | None = None
     pages_total: int = 0
+    authenticity: Authenticity | None = None
+    more: tuple[CertificateResult, ...] = ()
+    # No NTS_SERVICE_KEY: the reply says once that authenticity was not checked.
+    authenticity_off: bool = False
+
+    @property
+    def results(self) -> tuple[CertificateResult, ...]:
+        """Every certificate's results, the first one included, in page order."""
+        first = CertificateResult(
+            certificate=self.certificate,
+            number=self.number,
+            status=self.status,
+            status_error=self.status_error,
+            low_resolution=self.low_resolution,
+            authenticity=self.authenticity,
+            page=self.shown_page,
+        )
+        return (first, *self.more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +135,11 @@ def read_card(result: CardResult, today: date) -> CardAnalysis:
 
 
 class AnalysisService:
-    """Reads documents through OCR and looks statuses up through `status`.
+    """Reads documents through OCR, looks statuses up through `status` and checks
+    certificates' authenticity through `authenticity`.
 
-    Without `status` (a process with no store) lookups go to NHN, uncached.
+    Without `status` (a process with no store) lookups go to NHN, uncached; without
+    `authenticity`, certificates are not checked.
     """
 
     def __init__(
@@ -110,11 +148,13 @@ class AnalysisService:
         settings: Settings,
         *,
         status: StatusService | None = None,
+        authenticity: AuthenticityChecker | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._ocr = ocr
         self._settings = settings
         self._clock = clock
+        self._authenticity = authenticity or AuthenticityChecker(None)
         self._status = status or StatusService(
             NhnStatusProvider(ocr),
             None,
@@ -130,14 +170,15 @@ class AnalysisService:
 
     async def analyze_business(self, image: bytes, filename: str) -> BusinessAnalysis:
         """Read a certificate. NHN reads only the first page of a PDF, so each page of a
-        longer PDF is sent as an image (up to MAX_PDF_PAGES); the page holding the
-        registration number is the one shown, and the reply says what each page held."""
+        longer PDF is sent as an image (up to MAX_PDF_PAGES); every page holding a
+        registration number gets its own results, and the reply says what each page held."""
         pages = await self._multi_page_pdf(image)
         if pages is None:
             cert, low_resolution = await self._read_certificate(image, filename)
-            return await self._with_status(cert, low_resolution)
+            [result] = await self._complete([(None, cert, low_resolution)])
+            return self._analysis([result])
         readings: list[PageReading] = []
-        best: tuple[int, Certificate, bool] | None = None
+        read: list[tuple[int | None, Certificate, bool]] = []
         first_error: UserFacingError | None = None
         for page, data in enumerate(pages.pages, start=1):
             try:
@@ -152,15 +193,90 @@ class AnalysisService:
                 continue
             has_number = cert.registration_number is not None
             readings.append(PageReading(page, len(cert.readings), has_number=has_number))
-            if best is None or (has_number and best[1].registration_number is None):
-                best = (page, cert, low_resolution)
-        if best is None:  # every page failed
+            read.append((page, cert, low_resolution))
+        if not read:  # every page failed
             raise first_error or PdfUnreadable("pdf: no page could be read")
-        shown_page, cert, low_resolution = best
-        analysis = await self._with_status(cert, low_resolution)
+        with_number = [item for item in read if item[1].registration_number is not None]
+        results = await self._complete(with_number or read[:1])
         return dataclasses.replace(
-            analysis, pages=tuple(readings), shown_page=shown_page, pages_total=pages.total
+            self._analysis(results), pages=tuple(readings), pages_total=pages.total
         )
+
+    def _analysis(self, results: list[CertificateResult]) -> BusinessAnalysis:
+        first, *more = results
+        return BusinessAnalysis(
+            certificate=first.certificate,
+            number=first.number,
+            status=first.status,
+            status_error=first.status_error,
+            low_resolution=first.low_resolution,
+            shown_page=first.page,
+            authenticity=first.authenticity,
+            more=tuple(more),
+            authenticity_off=not self._authenticity.enabled,
+        )
+
+    async def _complete(
+        self, read: list[tuple[int | None, Certificate, bool]]
+    ) -> list[CertificateResult]:
+        """Each certificate's number, authenticity and status, asked in as few calls as can be.
+
+        With STATUS_PROVIDER=nts a matching certificate's status comes from the
+        authenticity answer; the others are looked up together. A number whose check
+        digit fails is looked up too: the reply warns about it, and NTS is the judge.
+        """
+        numbers = [recognise_number(cert.registration_number) for _, cert, _ in read]
+        checks = await self.check_authenticity([cert for _, cert, _ in read], numbers)
+        statuses: dict[int, StatusCheck | UserFacingError] = {}
+        from_validate = self._status.provider_name == StatusProviderName.NTS.value
+        for index, answer in enumerate(checks):
+            if from_validate and answer is not None and answer.status is not None:
+                statuses[index] = await self._status.record(
+                    answer.status.b_no, answer.status.status
+                )
+        wanted = {
+            index: number.digits
+            for index, number in enumerate(numbers)
+            if number is not None and number.digits is not None and index not in statuses
+        }
+        if wanted:
+            looked_up = await self.check_statuses(list(dict.fromkeys(wanted.values())))
+            by_number = dict(zip(dict.fromkeys(wanted.values()), looked_up, strict=True))
+            statuses.update({index: by_number[digits] for index, digits in wanted.items()})
+        results = []
+        for index, (page, cert, low_resolution) in enumerate(read):
+            status = statuses.get(index)
+            results.append(
+                CertificateResult(
+                    certificate=cert,
+                    number=numbers[index],
+                    status=status if isinstance(status, StatusCheck) else None,
+                    status_error=status if isinstance(status, UserFacingError) else None,
+                    low_resolution=low_resolution,
+                    authenticity=checks[index],
+                    page=page,
+                )
+            )
+        return results
+
+    async def check_authenticity(
+        self, certificates: list[Certificate], numbers: list[RecognisedNumber | None]
+    ) -> list[Authenticity | None]:
+        """Each certificate's authenticity; None where it has no number or checks are off."""
+        wanted = [
+            index
+            for index, number in enumerate(numbers)
+            if number is not None and number.digits is not None
+        ]
+        if not self._authenticity.enabled or not wanted:
+            return [None] * len(certificates)
+        answers = await self._authenticity.check_many(
+            [details_of(certificates[index]) for index in wanted]
+        )
+        found: list[Authenticity | None] = [None] * len(certificates)
+        for index, answer in zip(wanted, answers, strict=True):
+            found[index] = answer
+        return found
 
     async def _multi_page_pdf(self, image: bytes) -> PdfPages | None:
         """The rendered pages of a PDF with more than one page; None otherwise, or when
@@ -183,22 +299,6 @@ class AnalysisService:
         result = await self._ocr.business(image, filename)
         cert = certificate.normalize(result.key_values, self._settings.low_confidence_threshold)
         return cert, result.low_resolution
-
-    async def _with_status(self, cert: Certificate, low_resolution: bool) -> BusinessAnalysis:
-        number = recognise_number(cert.registration_number)
-        status, status_error = None, None
-        if number is not None and number.digits is not None and number.checksum_ok:
-            try:
-                status = await self.check_status(number.digits)
-            except UserFacingError as error:
-                status_error = error
-        return BusinessAnalysis(
-            certificate=cert,
-            number=number,
-            status=status,
-            status_error=status_error,
-            low_resolution=low_resolution,
-        )
 
     async def analyze_card(self, image: bytes, filename: str) -> CardAnalysis:
         result = await self._ocr.credit_card(image, filename)

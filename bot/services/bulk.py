@@ -2,8 +2,10 @@
 
 The bot reads the file, posts a progress message in the thread and keeps it
 current, looks the valid numbers up through the status service (its cache and rate
-limit apply), then replaces the progress message with a summary, attaches a result
-CSV, and tells the team channel about inactive and closed businesses.
+limit apply), checks the authenticity of rows that give an opening date and a
+representative (up to 100 per NTS call), then replaces the progress message with a
+summary, attaches a result CSV, and tells the team channel about inactive and closed
+businesses.
 """
 
 import csv
@@ -19,14 +21,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
+from bot.blocks.authenticity import short_verdict
 from bot.blocks.bulk import BulkResult, bulk_progress, bulk_summary
 from bot.blocks.notices import failure
 from bot.config import Settings
 from bot.domain import bizno
+from bot.domain.authenticity import Details, opening_date, representative_names
 from bot.domain.number_csv import NumberCsv, parse_number_csv
 from bot.errors import UserFacingError
 from bot.i18n import Language, Text
 from bot.services.audit import Auditor
+from bot.services.authenticity import Authenticity, AuthenticityChecker
 from bot.services.bizstatus import ResponseUrl
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusCheck, StatusService
@@ -56,6 +61,7 @@ _CSV_HEADER = {
     Language.KO: ("행", "입력값", "사업자등록번호", "상태코드", "상태", "조회 시각(KST)", "오류"),
     Language.EN: ("row", "input", "number", "status code", "status", "checked at (KST)", "error"),
 }
+_AUTHENTICITY_HEADER = Text(ko="진위확인", en="authenticity")
 _SAME_AS_ROW = Text(ko="{row}행과 같은 번호", en="same number as row {row}")
 _RESULT_FILE = Text(ko="사업자상태_조회결과_{date}.csv", en="business_status_{date}.csv")
 
@@ -155,10 +161,12 @@ class BulkCheckService:
         auditor: Auditor,
         settings: Settings,
         clock: Callable[[], datetime],
+        authenticity: AuthenticityChecker | None = None,
         ticker: Callable[[], float] = time.monotonic,
         progress_interval_s: float = 2.0,
     ) -> None:
         self._client = client
+        self._authenticity = authenticity or AuthenticityChecker(None)
         self._downloader = downloader
         self._status = status
         self._notifier = notifier
@@ -181,7 +189,8 @@ class BulkCheckService:
             file_name = slack_file.name
             listed = parse_number_csv(await self._downloader.download(slack_file))
             results = await self._check(listed, thread, file_name)
-            attached = await self._attach(listed, results, thread)
+            verdicts = await self._verify(listed)
+            attached = await self._attach(listed, results, thread, verdicts)
             summary = bulk_summary(
                 listed,
                 results,
@@ -189,6 +198,7 @@ class BulkCheckService:
                 file_name=file_name,
                 attached=attached,
                 lang=self._lang,
+                verdicts=verdicts,
             )
         except UserFacingError as error:
             await thread.show(failure(error.user_message, self._lang, file_name=file_name))
@@ -251,8 +261,30 @@ class BulkCheckService:
         )
         return await self._status.check_many(listed.digits, progress=progress)
 
+    async def _verify(self, listed: NumberCsv) -> dict[int, Authenticity]:
+        """The authenticity of each row giving the details, by row; none without a key."""
+        rows = [number for number in listed.numbers if number.to_verify]
+        if not rows or not self._authenticity.enabled:
+            return {}
+        answers = await self._authenticity.check_many(
+            [
+                Details(
+                    number=number.digits,
+                    opened=opening_date(number.opened),
+                    representatives=representative_names(number.representative),
+                    name=" ".join(number.name.split()),
+                )
+                for number in rows
+            ]
+        )
+        return {number.row: answer for number, answer in zip(rows, answers, strict=True)}
+
     async def _attach(
-        self, listed: NumberCsv, results: Mapping[str, BulkResult], thread: _Thread
+        self,
+        listed: NumberCsv,
+        results: Mapping[str, BulkResult],
+        thread: _Thread,
+        verdicts: Mapping[int, Authenticity],
     ) -> bool:
         """Upload the result CSV in the thread; False when Slack refused it."""
         today = self._clock().astimezone(_KST).strftime("%Y%m%d")
@@ -260,7 +292,7 @@ class BulkCheckService:
             await self._client.files_upload_v2(
                 channel=thread.channel_id,
                 thread_ts=thread.thread_ts,
-                content=result_csv(listed, results, self._lang),
+                content=result_csv(listed, results, self._lang, verdicts),
                 filename=_RESULT_FILE.format(date=today)(self._lang),
             )
         except SLACK_FAILURES as error:
@@ -285,14 +317,26 @@ class BulkCheckService:
             await self._notifier.announce(check, team_id=team_id, checked_by=user_id, where=where)
 
 
-def result_csv(listed: NumberCsv, results: Mapping[str, BulkResult], lang: Language) -> bytes:
+def result_csv(
+    listed: NumberCsv,
+    results: Mapping[str, BulkResult],
+    lang: Language,
+    verdicts: Mapping[int, Authenticity] | None = None,
+) -> bytes:
     """Every data row of the file with its result, in row order, as UTF-8 with a BOM.
 
-    A repeated number shows the result of its first row; an invalid one, why.
+    A repeated number shows the result of its first row; an invalid one, why. When
+    rows were checked for authenticity, a last column gives each one's verdict.
     """
     rows: list[tuple[int, list[str]]] = []
     for number in listed.numbers:
         rows.append((number.row, [number.text, *_result_cells(number.digits, results, lang)]))
+    header = list(_CSV_HEADER[lang])
+    if verdicts:
+        header.append(_AUTHENTICITY_HEADER(lang))
+        for row, cells in rows:
+            check = verdicts.get(row)
+            cells.append(short_verdict(check, lang) if check is not None else "")
     for invalid in listed.invalid:
         rows.append((invalid.row, [invalid.text, "", "", "", "", invalid.error.message(lang)]))
     first_rows = {number.row: number.digits for number in listed.numbers}
@@ -303,9 +347,11 @@ def result_csv(listed: NumberCsv, results: Mapping[str, BulkResult], lang: Langu
         rows.append((duplicate.row, [duplicate.text, *cells]))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_CSV_HEADER[lang])
+    writer.writerow(header)
+    width = len(header) - 1
     for row, cells in sorted(rows, key=lambda item: item[0]):
-        writer.writerow([str(row), *map(_inert, cells)])
+        padded = cells + [""] * (width - len(cells))
+        writer.writerow([str(row), *map(_inert, padded)])
     return (_UTF8_BOM + buffer.getvalue()).encode("utf-8")
 
 

@@ -257,6 +257,14 @@ class StatusService:
             raise result
         return result
 
+    async def record(self, number: str, status: BusinessStatus) -> StatusCheck:
+        """An answer the provider gave through another call (the status part of NTS's
+        `/validate`), recorded like one of its own so the cache and history know it."""
+        checked_at = self._clock()
+        check = StatusCheck(number=number, status=status, checked_at=checked_at)
+        await self._record({number: check}, checked_at)
+        return check
+
     async def check_many(
         self,
         numbers: Sequence[str],

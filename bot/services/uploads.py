@@ -41,7 +41,6 @@ from bot.blocks.card import (
 from bot.blocks.notices import failure, unsupported_file
 from bot.blocks.prompts import kind_chosen, kind_prompt
 from bot.config import Settings
-from bot.domain.certificate import CertificateField
 from bot.domain.upload_kind import UploadKind, guess_kind
 from bot.errors import UserFacingError
 from bot.i18n import Text
@@ -746,17 +745,15 @@ class UploadService:
         )
 
     async def _announce(self, job: ClaimedJob, result: BusinessAnalysis) -> None:
-        """Tell the team about a closed or inactive business, after the uploader has the answer."""
-        if result.status is None or not result.status.status.is_alert:
-            return
-        trade = result.certificate.get(CertificateField.TRADE_NAME)
+        """Tell the team about closed or inactive businesses and certificates that differ from
+        the register, after the uploader has the answer."""
+
+        async def where() -> str:
+            return await message_place(self._client, job.channel_id, job.message_ts)
+
         try:
-            await self._notifier.announce(
-                result.status,
-                team_id=job.team_id,
-                checked_by=job.user_id,
-                trade_name=trade.value if trade else None,
-                where=await message_place(self._client, job.channel_id, job.message_ts),
+            await self._notifier.announce_certificates(
+                result, team_id=job.team_id, checked_by=job.user_id, where=where
             )
         except Exception:
             # The upload is answered; only the alert is lost, and the operator must know.

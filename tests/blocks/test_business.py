@@ -1,3 +1,5 @@
+import dataclasses
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -7,10 +9,17 @@ import pytest
 from bot.blocks import ids
 from bot.blocks.business import business_result
 from bot.domain import certificate
+from bot.domain.authenticity import Details, Verdict
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language
 from bot.ocr import ServiceUnavailable
-from bot.services.analysis import BusinessAnalysis, StatusCheck, recognise_number
+from bot.services.analysis import (
+    BusinessAnalysis,
+    CertificateResult,
+    StatusCheck,
+    recognise_number,
+)
+from bot.services.authenticity import Authenticity
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
 from tests.support.blockkit import limit_violations
 
@@ -122,14 +131,16 @@ def test_an_open_business_in_english() -> None:
         (
             "123-45-67890",
             Language.KO,
-            "*등록번호*   123-45-67890  ❌ 검증번호가 맞지 않습니다",
+            "*등록번호*   123-45-67890  ⚠️ 끝자리가 일반적인 검증 규칙과 맞지 않습니다 "
+            "(오인식일 수 있습니다)",
             "*사업자 상태*   등록번호가 올바르지 않아 상태를 조회하지 않았습니다. "
             "사진 속 번호와 대조해 주세요.",
         ),
         (
             "123-45-67890",
             Language.EN,
-            "*Registration number*   123-45-67890  ❌ The check digit does not match",
+            "*Registration number*   123-45-67890  ⚠️ The last digit does not match the usual "
+            "check-digit rule (perhaps misread)",
             "*Business status*   Not checked: the registration number is not valid. "
             "Compare it with the photo.",
         ),
@@ -296,3 +307,41 @@ def test_no_watch_button_without_a_valid_number(read_as: str | None) -> None:
     message = business_result(analysis(key_values, status=None), Language.EN, file_name="a.jpg")
     assert all(e["action_id"] != ids.WATCH_BUSINESS for e in action_elements(message.blocks))
     assert "Watch" not in str(message.blocks)
+
+
+@pytest.mark.parametrize("count", [5, 12])
+def test_every_certificate_of_a_long_pdf_keeps_its_number_status_and_verdict(count: int) -> None:
+    long_values = [
+        KeyValue(kv.key, (kv.value + " ") * 40) if kv.key not in ("등록번호", "개업연월일") else kv
+        for kv in CORPORATE
+    ]
+    cert = certificate.normalize(long_values)
+    check = Authenticity(
+        Details("2208162517", "20150302", ("김예시",), "주식회사"), Verdict.MISMATCH
+    )
+    results = [
+        CertificateResult(
+            certificate=cert,
+            number=recognise_number(cert.registration_number),
+            status=CLOSED,
+            status_error=None,
+            low_resolution=False,
+            authenticity=check,
+            page=page,
+        )
+        for page in range(2, count + 1)
+    ]
+    first = analysis(long_values)
+    pack = dataclasses.replace(first, authenticity=check, shown_page=1, more=tuple(results))
+
+    message = business_result(pack, Language.EN, file_name="pack.pdf")
+
+    assert limit_violations(message.blocks) == []
+    shown = json.dumps(message.blocks, ensure_ascii=False)
+    assert shown.count("220-81-62517") >= count
+    assert shown.count("Closed") >= count
+    assert shown.count("Does not match the National Tax Service register") == count
+    for page in range(2, count + 1):
+        assert f"📄 Page {page}*" in shown
+    assert "not shown: the message would be too long" not in shown
+    assert_inert(message)

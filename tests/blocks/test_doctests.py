@@ -3,7 +3,7 @@ import importlib
 
 import pytest
 
-MODULES = ["bot.blocks.mrkdwn", "bot.blocks.status"]
+MODULES = ["bot.blocks.mrkdwn", "bot.blocks.status", "bot.blocks.authenticity"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -182,3 +182,61 @@ class TestFiveThousandRows:
         alerts = await bot.wait_for("chat.postMessage", 2)
         [alert] = [c for c in alerts if c.params["channel"] == ALERTS_CHANNEL]
         assert bizno.format(numbers[1234]) in shown(alert.params)
+
+
+class TestAuthenticityColumns:
+    @pytest.fixture
+    def bot_overrides(self, fake_nts: NtsFake) -> dict[str, Any]:
+        return fake_nts.overrides() | {"status_rate_per_s": RATE_PER_S}
+
+    async def test_rows_with_an_opening_date_and_representative_are_verified_100_per_call(
+        self, bot: RunningBot, fake_nts: NtsFake
+    ) -> None:
+        numbers = valid_business_numbers(251)
+        for number in numbers[:250]:
+            fake_nts.register[number] = nts.Registered("20150302", ("홍길동",))
+        rows = [["사업자등록번호", "개업연월일", "대표자"]]
+        rows += [[n, "2015 년 03 월 02 일", "홍길동"] for n in numbers[:249]]
+        rows.append([numbers[249], "2015-03-03", "홍길동"])  # one day off: no match
+        rows.append([numbers[250], "", ""])  # no details: looked up, not verified
+        content = csv_bytes(rows, encoding="cp949")
+
+        thread = await share_csv(bot, content)
+
+        await eventually(lambda: len(bot.slack.uploads) == 1, timeout_s=30)
+        calls = fake_nts.validations()
+        assert [len(call) for call in calls] == [100, 100, 50]
+        assert {b["start_dt"] for call in calls for b in call} == {"20150302", "20150303"}
+        lines = list(csv.reader(io.StringIO(bot.slack.uploads[0].content.decode("utf-8-sig"))))
+        assert lines[0][-1] == "진위확인"
+        assert [line[-1] for line in lines[1:]] == ["일치"] * 249 + ["불일치", ""]
+        await eventually(lambda: "일괄 조회 결과" in shown(bot_thread_message(bot, thread)))
+        summary = shown(bot_thread_message(bot, thread))
+        assert "진위확인* (250행): ✅ 일치 249 · ❌ 불일치 1 · ⚪ 확인 못함 0" in summary
+
+
+class TestAuthenticityColumnsInEnglish:
+    @pytest.fixture
+    def bot_overrides(self, fake_nts: NtsFake) -> dict[str, Any]:
+        return fake_nts.overrides() | {"language": "en"}
+
+    async def test_english_headers_and_a_name_that_differs(
+        self, bot: RunningBot, fake_nts: NtsFake
+    ) -> None:
+        fake_nts.register[OPEN] = nts.Registered("20120305", ("김민준",), "주식회사 한빛")
+        rows = [
+            ["Business No", "Name", "Representative", "Opened"],
+            [OPEN, "한빛 주식회사", "김민준", "2012-03-05"],
+        ]
+
+        await share_csv(bot, csv_bytes(rows))
+
+        await eventually(lambda: len(bot.slack.uploads) == 1, timeout_s=30)
+        lines = list(csv.reader(io.StringIO(bot.slack.uploads[0].content.decode("utf-8-sig"))))
+        assert lines[0][-1] == "authenticity"
+        assert lines[1][-1] == "company name differs"
+        # With the name first, then without it.
+        assert [[b["b_nm"] for b in call] for call in fake_nts.validations()] == [
+            ["한빛 주식회사"],
+            [""],
+        ]

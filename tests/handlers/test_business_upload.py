@@ -152,3 +152,24 @@ async def test_the_replys_watch_button_adds_the_business_to_the_watchlist(bot: R
     assert stored is not None
     assert (stored.created_by, stored.channel_id) == ("U_BUYER", ALERTS_CHANNEL)
     assert len(bot.slack.calls_to("chat.postMessage")) == 1  # only the reply; the click is private
+
+
+async def test_a_number_failing_the_check_digit_is_still_looked_up_with_a_warning(
+    bot: RunningBot,
+) -> None:
+    # 206-18-12345 is one of the real numbers the usual check-digit rule rejects.
+    bot.nhn.business_key_values = [
+        ("등록번호", "206-18-12345", 0.99),
+        ("상호", "주식회사 예외", 0.97),
+    ]
+    file = bot.slack.add_file("사업자등록증.png", png(), "image/png", "png", channel=CHANNEL)
+
+    await bot.send.event(file_share_message(file, channel=CHANNEL, user="U_UPLOADER"))
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    shown = blocks_text(reply.params)
+    assert "206-18-12345" in shown
+    assert "끝자리가 일반적인 검증 규칙과 맞지 않습니다" in shown
+    assert "🟢" in shown  # looked up all the same
+    [asked] = bot.nhn.requests_to("business/status")
+    assert "2061812345" in json.dumps(asked.body, ensure_ascii=False)

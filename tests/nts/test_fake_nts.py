@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.nts import BASE_PATH, STATUS_PATH, NtsFake, Reply
+from tests.support.nts import BASE_PATH, STATUS_PATH, NtsFake, Registered, Reply
 
 OPEN = "2208162517"
 
@@ -110,8 +110,8 @@ async def test_other_paths_and_methods_are_refused(
 ) -> None:
     with fake_nts.expect_violations() as seen:
         assert (await http.get(STATUS_PATH, params=key(fake_nts))).status_code == 405
-        assert (await http.post(f"{BASE_PATH}/validate", params=key(fake_nts))).status_code == 404
-    assert seen == ["status: method GET, not POST", f"POST {BASE_PATH}/validate: no such path"]
+        assert (await http.post(f"{BASE_PATH}/verify", params=key(fake_nts))).status_code == 404
+    assert seen == ["status: method GET, not POST", f"POST {BASE_PATH}/verify: no such path"]
 
 
 async def test_scripted_replies_come_first_then_the_default(
@@ -126,3 +126,84 @@ async def test_scripted_replies_come_first_then_the_default(
 
     assert statuses == [500, 502, 200]
     assert fake_nts.calls == 3
+
+
+VALIDATE_PATH = f"{BASE_PATH}/validate"
+
+
+def business(**fields: str) -> dict[str, str]:
+    """A /validate item as FACTS.md shows it: every field present, the optional ones empty."""
+    item = dict.fromkeys(
+        ("b_no", "start_dt", "p_nm", "p_nm2", "b_nm", "corp_no", "b_sector", "b_type", "b_adr"),
+        "",
+    )
+    return item | {"b_no": OPEN, "start_dt": "20150302", "p_nm": "홍길동"} | fields
+
+
+async def test_validate_matches_the_register_and_answers_the_status_only_on_a_match(
+    fake_nts: NtsFake, http: httpx.AsyncClient
+) -> None:
+    fake_nts.register[OPEN] = Registered("20150302", ("홍길동", "김철수"), "주식회사 예시")
+
+    answer = await http.post(
+        VALIDATE_PATH,
+        params=key(fake_nts),
+        json={
+            "businesses": [
+                business(),
+                business(p_nm="김철수", b_nm="주식회사 예시"),
+                business(start_dt="20150303"),
+                business(b_nm="다른 회사"),
+                business(b_no="1248100998"),
+            ]
+        },
+    )
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["status_code"], body["request_cnt"], body["valid_cnt"]) == ("OK", 5, 2)
+    assert [item["valid"] for item in body["data"]] == ["01", "01", "02", "02", "02"]
+    matched, _, mismatched, *_ = body["data"]
+    assert matched["status"]["b_stt_cd"] == "01"
+    assert matched["request_param"]["p_nm"] == "홍길동"
+    assert "status" not in mismatched
+    assert mismatched["valid_msg"] == "확인할 수 없습니다."
+    assert [[b["b_no"] for b in call] for call in fake_nts.validations()] == [
+        [OPEN, OPEN, OPEN, OPEN, "1248100998"]
+    ]
+    assert fake_nts.batches() == []  # /status was not asked
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "violation"),
+    [
+        ({"businesses": [business()] * 101}, 413, "validate: 101 businesses"),
+        ({"businesses": []}, 400, "validate: no businesses list"),
+        ({"b_no": [OPEN]}, 400, "validate: no businesses list"),
+        ({"businesses": [business(start_dt="2015-03-02")]}, 400, "start_dt is not YYYYMMDD"),
+        ({"businesses": [business(p_nm="")]}, 400, "p_nm is empty"),
+        ({"businesses": [business(b_no="220-81-62517")]}, 400, "b_no is not ten digits"),
+        ({"businesses": [{"b_no": OPEN, "start_dt": "20150302", "p_nm": 1}]}, 400, "not a string"),
+        ({"businesses": [business(name="x")]}, 400, "unknown fields ['name']"),
+    ],
+)
+async def test_a_malformed_validate_request_is_refused_and_recorded(
+    fake_nts: NtsFake, http: httpx.AsyncClient, body: dict[str, Any], status: int, violation: str
+) -> None:
+    with fake_nts.expect_violations() as seen:
+        answer = await http.post(VALIDATE_PATH, params=key(fake_nts), json=body)
+
+    assert answer.status_code == status
+    assert answer.json()["status_code"] in ("TOO_LARGE_REQUEST", "REQUEST_DATA_MALFORMED")
+    [recorded] = seen
+    assert violation in recorded
+    assert fake_nts.validations() == []
+
+
+async def test_validate_needs_the_service_key_like_status(
+    fake_nts: NtsFake, http: httpx.AsyncClient
+) -> None:
+    with fake_nts.expect_violations() as seen:
+        answer = await http.post(VALIDATE_PATH, json={"businesses": [business()]})
+    assert (answer.status_code, answer.json()["code"]) == (401, -401)
+    assert seen == ["validate: no serviceKey in the query"]

@@ -10,8 +10,10 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.config import Settings
+from bot.domain.authenticity import Details, Verdict
 from bot.domain.status import BusinessStatus
 from bot.services.analysis import StatusCheck
+from bot.services.authenticity import Authenticity
 from bot.services.notifier import TeamNotifier
 from bot.slack.client import MAX_RETRIES, create_web_client
 from bot.store import Store
@@ -202,3 +204,21 @@ async def test_dropped_connections_are_retried_then_logged_and_released(
     assert "2208162517" in record.getMessage()
     assert await announce(notifier)
     assert post_errors(fake_slack)[-1] is None
+
+
+async def test_a_mismatch_has_its_own_cooldown_beside_the_statuses(
+    notifier: TeamNotifier, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    mismatch = Authenticity(Details("2208162517", "20150302", ("홍길동",)), Verdict.MISMATCH)
+    match = Authenticity(Details("2208162517", "20150302", ("홍길동",)), Verdict.MATCH)
+
+    assert await notifier.announce_mismatch(mismatch, team_id=TEAM, checked_by=CHECKER)
+    assert not await notifier.announce_mismatch(mismatch, team_id=TEAM, checked_by=CHECKER)
+    assert not await notifier.announce_mismatch(match, team_id=TEAM, checked_by=CHECKER)
+    # The same business closed is a different announcement.
+    assert await notifier.announce(closed(), team_id=TEAM, checked_by=CHECKER)
+    clock.now += COOLDOWN
+    assert await notifier.announce_mismatch(mismatch, team_id=TEAM, checked_by=CHECKER)
+    posted = fake_slack.calls_to("chat.postMessage")
+    assert [call.params["channel"] for call in posted] == [ALERTS] * 3
+    assert "220-81-62517" in posted[0].params["text"]

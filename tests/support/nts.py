@@ -1,16 +1,20 @@
 """A contract fake of the National Tax Service business status API (data.go.kr 15081808).
 
 A real HTTP server on 127.0.0.1 in a background thread, answering
-`POST /api/nts-businessman/v1/status?serviceKey=...` with `{"b_no": [...]}` as the
-API does. Every request is checked against the contract (the key, JSON, at most 100
-ten-digit numbers); a breach is recorded in `violations` and answered the way the API
-would. The `fake_nts` fixture fails the test at teardown if a breach was not expected:
+`POST /api/nts-businessman/v1/status?serviceKey=...` with `{"b_no": [...]}` and
+`POST .../validate?serviceKey=...` with `{"businesses": [...]}` as the API does. Every
+request is checked against the contract (the key, JSON, at most 100 ten-digit numbers or
+businesses, each business with its required b_no, start_dt and p_nm); a breach is
+recorded in `violations` and answered the way the API would. The `fake_nts` fixture
+fails the test at teardown if a breach was not expected:
 
     with fake_nts.expect_violations() as seen:
         ...  # something that breaks the contract on purpose
 
 Numbers answer as active general taxpayers unless set in `businesses` (e.g.
-`fake.businesses[n] = CLOSED`) or listed in `unregistered`. `fake.script(Reply...)`
+`fake.businesses[n] = CLOSED`) or listed in `unregistered`. `/validate` matches against
+`register` (`fake.register[n] = Registered("20150302", ("홍길동",), "주식회사 예시")`),
+which the tests seed: a number not in it does not match. `fake.script(Reply...)`
 queues answers; once the queue is empty the realistic default answer comes back.
 """
 
@@ -32,7 +36,14 @@ import pytest
 
 BASE_PATH = "/api/nts-businessman/v1"
 STATUS_PATH = f"{BASE_PATH}/status"
+VALIDATE_PATH = f"{BASE_PATH}/validate"
 MAX_NUMBERS = 100
+# What the API says of details it cannot find in the register.
+NOT_VALID_TEXT = "확인할 수 없습니다."
+VALIDATE_FIELDS = (
+    *("b_no", "start_dt", "p_nm", "p_nm2", "b_nm"),
+    *("corp_no", "b_sector", "b_type", "b_adr"),
+)
 _JSON = "application/json"
 
 _STATES = {"01": "계속사업자", "02": "휴업자", "03": "폐업자"}
@@ -83,6 +94,19 @@ CLOSED = Business("03", "01", end_dt="20240131")
 
 
 @dataclass(frozen=True)
+class Registered:
+    """What the register holds of a certificate, for `/validate` to compare with.
+
+    Any one of `representatives` matches `p_nm` (joint representatives); a `b_nm` sent
+    must equal `name`.
+    """
+
+    start_dt: str  # YYYYMMDD
+    representatives: tuple[str, ...]
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     """One scripted answer; `body=None` with HTTP 200 means the realistic default."""
 
@@ -111,8 +135,9 @@ class Reply:
 class RecordedRequest:
     method: str
     path: str
-    numbers: list[str] | None  # the b_no asked about, when the body had them
+    numbers: list[str] | None  # the b_no asked about in a valid /status request
     headers: Mapping[str, str] = field(default_factory=dict)
+    businesses: list[dict[str, str]] | None = None  # those of a valid /validate request
 
 
 @dataclass(frozen=True)
@@ -137,6 +162,7 @@ class NtsFake:
         self.service_key = base64.b64encode(b"\xfb\xff" + secrets.token_bytes(30)).decode()
         self.businesses: dict[str, Business] = {}
         self.unregistered: set[str] = set()
+        self.register: dict[str, Registered] = {}
         self.violations: list[str] = []
         self.requests: list[RecordedRequest] = []
 
@@ -204,9 +230,14 @@ class NtsFake:
             return len(self.requests)
 
     def batches(self) -> list[list[str]]:
-        """The numbers of each request that carried them, in the order received."""
+        """The numbers of each /status request that carried them, in the order received."""
         with self._lock:
             return [list(r.numbers) for r in self.requests if r.numbers is not None]
+
+    def validations(self) -> list[list[dict[str, str]]]:
+        """The businesses of each valid /validate request, in the order received."""
+        with self._lock:
+            return [list(r.businesses) for r in self.requests if r.businesses is not None]
 
     @contextmanager
     def expect_violations(self) -> Iterator[list[str]]:
@@ -226,17 +257,23 @@ class NtsFake:
     def _answer(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Answer:
         parts = urlsplit(target)
         numbers: list[str] | None = None
+        businesses: list[dict[str, str]] | None = None
+        endpoint = parts.path.rsplit("/", 1)[-1]
         try:
-            if parts.path != STATUS_PATH:
+            if parts.path not in (STATUS_PATH, VALIDATE_PATH):
                 raise _Refusal(f"{method} {parts.path}: no such path", _Answer(404, b""))
             if method != "POST":
-                raise _Refusal(f"status: method {method}, not POST", _Answer(405, b""))
-            self._check_key(parts.query)
-            numbers = self._check_body(headers, body)
+                raise _Refusal(f"{endpoint}: method {method}, not POST", _Answer(405, b""))
+            self._check_key(parts.query, endpoint)
+            document = self._json_body(headers, body, endpoint)
+            if parts.path == STATUS_PATH:
+                numbers = self._check_numbers(document)
+            else:
+                businesses = self._check_businesses(document)
             with self._lock:
                 reply = self._script.popleft() if self._script else Reply()
             if reply.body is None and reply.http_status == 200:
-                return self._status(numbers)
+                return self._status(numbers) if numbers is not None else self._validate(businesses)
             return _Answer(reply.http_status, reply.body or b"", reply.content_type)
         except _Refusal as refusal:
             if refusal.violation is not None:
@@ -245,28 +282,32 @@ class NtsFake:
             return refusal.answer
         finally:
             with self._lock:
-                self.requests.append(RecordedRequest(method, parts.path, numbers, headers))
+                self.requests.append(
+                    RecordedRequest(method, parts.path, numbers, headers, businesses)
+                )
 
-    def _check_key(self, query: str) -> None:
+    def _check_key(self, query: str, endpoint: str) -> None:
         keys = parse_qs(query, keep_blank_values=True).get("serviceKey", [])
         if not keys:
-            raise _Refusal("status: no serviceKey in the query", _gateway(-401))
+            raise _Refusal(f"{endpoint}: no serviceKey in the query", _gateway(-401))
         if keys != [self.service_key]:
             # A '+' sent unencoded arrives as a space; an encoded key encoded again keeps a '%'.
-            raise _Refusal("status: serviceKey is not the key issued", _gateway(-4))
+            raise _Refusal(f"{endpoint}: serviceKey is not the key issued", _gateway(-4))
         with self._lock:
             revoked = self._key_revoked
         if revoked:  # the provider's doing, not the client's: no violation
             raise _Refusal(None, _gateway(-4))
 
-    def _check_body(self, headers: Mapping[str, str], body: bytes) -> list[str]:
+    def _json_body(self, headers: Mapping[str, str], body: bytes, endpoint: str) -> Any:
         content_type = headers.get("content-type", "")
         if not content_type.startswith(_JSON):
-            raise _Refusal(f"status: Content-Type {content_type!r}", _api("BAD_JSON_REQUEST"))
+            raise _Refusal(f"{endpoint}: Content-Type {content_type!r}", _api("BAD_JSON_REQUEST"))
         try:
-            document = json.loads(body)
+            return json.loads(body)
         except ValueError:
-            raise _Refusal("status: body is not JSON", _api("BAD_JSON_REQUEST")) from None
+            raise _Refusal(f"{endpoint}: body is not JSON", _api("BAD_JSON_REQUEST")) from None
+
+    def _check_numbers(self, document: Any) -> list[str]:
         numbers = document.get("b_no") if isinstance(document, dict) else None
         if not (isinstance(numbers, list) and numbers):
             raise _Refusal("status: no b_no list", _api("REQUEST_DATA_MALFORMED"))
@@ -276,6 +317,20 @@ class NtsFake:
         if bad:
             raise _Refusal(f"status: b_no {bad[:3]!r}", _api("REQUEST_DATA_MALFORMED"))
         return numbers
+
+    def _check_businesses(self, document: Any) -> list[dict[str, str]]:
+        businesses = document.get("businesses") if isinstance(document, dict) else None
+        if not (isinstance(businesses, list) and businesses):
+            raise _Refusal("validate: no businesses list", _api("REQUEST_DATA_MALFORMED"))
+        if len(businesses) > MAX_NUMBERS:
+            raise _Refusal(f"validate: {len(businesses)} businesses", _api("TOO_LARGE_REQUEST"))
+        for index, business in enumerate(businesses):
+            problem = _business_problem(business)
+            if problem is not None:
+                raise _Refusal(
+                    f"validate: businesses[{index}] {problem}", _api("REQUEST_DATA_MALFORMED")
+                )
+        return businesses
 
     def _status(self, numbers: list[str]) -> _Answer:
         with self._lock:
@@ -288,6 +343,44 @@ class NtsFake:
             "data": data,
         }
         return _Answer(200, _json(answer))
+
+    def _validate(self, businesses: list[dict[str, str]] | None) -> _Answer:
+        assert businesses is not None
+        with self._lock:
+            data = [self._validation(business) for business in businesses]
+        answer = {
+            "status_code": "OK",
+            "request_cnt": len(businesses),
+            "valid_cnt": sum(1 for item in data if item["valid"] == "01"),
+            "data": data,
+        }
+        return _Answer(200, _json(answer))
+
+    def _validation(self, business: dict[str, str]) -> dict[str, Any]:
+        """01 with the status when the register holds these details; 02 otherwise."""
+        asked = {name: business.get(name, "") for name in VALIDATE_FIELDS}
+        entry = self.register.get(business["b_no"])
+        matches = (
+            entry is not None
+            and business["start_dt"] == entry.start_dt
+            and business["p_nm"] in entry.representatives
+            and business.get("b_nm", "") in ("", entry.name)
+            # Details the register here does not hold cannot match when given.
+            and not any(business.get(name) for name in VALIDATE_FIELDS[3:] if name != "b_nm")
+        )
+        if not matches:
+            return {
+                "b_no": business["b_no"],
+                "valid": "02",
+                "valid_msg": NOT_VALID_TEXT,
+                "request_param": asked,
+            }
+        return {
+            "b_no": business["b_no"],
+            "valid": "01",
+            "request_param": asked,
+            "status": self._item(business["b_no"]),
+        }
 
     def _item(self, number: str) -> dict[str, str]:
         if number in self.unregistered:
@@ -362,6 +455,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read `fake.requests` instead."""
+
+
+def _business_problem(business: object) -> str | None:
+    """What breaks the contract in one business of a /validate request, if anything."""
+    if not isinstance(business, dict):
+        return "is not an object"
+    if not all(isinstance(value, str) for value in business.values()):
+        return "has a value that is not a string"
+    unknown = sorted(set(business) - set(VALIDATE_FIELDS))
+    if unknown:
+        return f"has unknown fields {unknown}"
+    if not _TEN_DIGITS.fullmatch(business.get("b_no", "")):
+        return "b_no is not ten digits"
+    if not re.fullmatch(r"[0-9]{8}", business.get("start_dt", "")):
+        return "start_dt is not YYYYMMDD"
+    if not business.get("p_nm", "").strip():
+        return "p_nm is empty"
+    return None
 
 
 def _json(document: Any) -> bytes:

@@ -99,6 +99,82 @@ def view_rejection(view: object) -> Rejection | None:
     return None
 
 
+MAX_MODAL_TITLE = 24  # title, submit and close
+MAX_PRIVATE_METADATA = 3000
+MAX_LABEL_TEXT = 2000
+MAX_INPUT_VALUE = 3000
+INPUT_ELEMENT_TYPES = frozenset(
+    {
+        "plain_text_input",
+        "datepicker",
+        "static_select",
+        "multi_static_select",
+        "checkboxes",
+        "radio_buttons",
+        "number_input",
+        "email_text_input",
+        "url_text_input",
+    }
+)
+
+
+def modal_rejection(view: object) -> Rejection | None:
+    """Check a modal for views.open; None when Slack accepts it."""
+    if not isinstance(view, dict):
+        return Rejection("invalid_arguments", ("[ERROR] must be an object [json-pointer:/view]",))
+    if view.get("type") != "modal":
+        return Rejection(
+            "invalid_arguments", ("[ERROR] must be 'modal' [json-pointer:/view/type]",)
+        )
+    problems = _text_problems(view.get("title"), MAX_MODAL_TITLE, "/view/title", plain_only=True)
+    for name in ("submit", "close"):
+        if view.get(name) is not None:
+            problems += _text_problems(
+                view[name], MAX_MODAL_TITLE, f"/view/{name}", plain_only=True
+            )
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        return Rejection(
+            "invalid_arguments", ("[ERROR] must be an array [json-pointer:/view/blocks]",)
+        )
+    problems += block_problems(blocks, pointer="/view/blocks", max_blocks=MAX_VIEW_BLOCKS)
+    inputs = [index for index, block in enumerate(blocks) if block.get("type") == "input"]
+    for index in inputs:
+        problems += _input_problems(blocks[index], f"/view/blocks/{index}")
+    if inputs and view.get("submit") is None:
+        problems.append(_error("submit is required when a view has input blocks", "/view/submit"))
+    problems += _too_long(
+        view.get("private_metadata"), MAX_PRIVATE_METADATA, "/view/private_metadata"
+    )
+    problems += _too_long(view.get("callback_id"), MAX_ID_LENGTH, "/view/callback_id")
+    if problems:
+        return Rejection("invalid_arguments", tuple(problems))
+    return None
+
+
+def _input_problems(block: dict[str, Any], pointer: str) -> list[str]:
+    problems = _text_problems(
+        block.get("label"), MAX_LABEL_TEXT, f"{pointer}/label", plain_only=True
+    )
+    if block.get("hint") is not None:
+        problems += _text_problems(
+            block["hint"], MAX_LABEL_TEXT, f"{pointer}/hint", plain_only=True
+        )
+    element = block.get("element")
+    if not isinstance(element, dict) or element.get("type") not in INPUT_ELEMENT_TYPES:
+        return [*problems, _error("failed to match all allowed schemas", f"{pointer}/element")]
+    problems += _too_long(element.get("action_id"), MAX_ID_LENGTH, f"{pointer}/element/action_id")
+    initial, max_length = element.get("initial_value"), element.get("max_length")
+    problems += _too_long(initial, MAX_INPUT_VALUE, f"{pointer}/element/initial_value")
+    if isinstance(max_length, int):
+        problems += _too_long(initial, max_length, f"{pointer}/element/initial_value")
+        if not 0 < max_length <= MAX_INPUT_VALUE:
+            problems.append(_error("must be 1 to 3000", f"{pointer}/element/max_length"))
+    if "optional" in block and not isinstance(block["optional"], bool):
+        problems.append(_error("must be a boolean", f"{pointer}/optional"))
+    return problems
+
+
 def blocks_json_length(blocks: list[Any]) -> int:
     """Characters (not bytes, so Korean text counts once per letter) of the compact JSON."""
     return len(json.dumps(blocks, ensure_ascii=False, separators=(",", ":")))

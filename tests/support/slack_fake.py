@@ -17,6 +17,7 @@ import base64
 import itertools
 import json
 import mimetypes
+import re
 import secrets
 import threading
 import time
@@ -31,7 +32,12 @@ from urllib.parse import quote
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from tests.support.slack_blocks import Rejection, message_rejection, view_rejection
+from tests.support.slack_blocks import (
+    Rejection,
+    message_rejection,
+    modal_rejection,
+    view_rejection,
+)
 from tests.support.slack_server import (
     BackgroundServer,
     new_application,
@@ -52,6 +58,9 @@ DEFAULT_UPLOADER = "U_UPLOADER"
 RESPONSE_URL_USES = 5
 # conversations.replies: Slack's default and largest page.
 REPLIES_PAGE_LIMIT = 1000
+# A trigger_id can open one view, within three seconds of the interaction that gave it.
+TRIGGER_LIFETIME_S = 3
+_TRIGGER_ID = re.compile(r"[0-9]+\.([0-9]+)\.[0-9a-f]+")
 # Parameters slack_sdk sends as JSON strings inside form bodies.
 JSON_ENCODED_PARAMS = ("blocks", "attachments", "view", "files", "metadata")
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -331,6 +340,8 @@ class FakeSlack:
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._reactions: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
         self._home_views: dict[str, dict[str, Any]] = {}
+        self._modals: list[dict[str, Any]] = []
+        self._used_triggers: set[str] = set()
         self._responses: dict[str, list[dict[str, Any]]] = {}
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -349,6 +360,7 @@ class FakeSlack:
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
+            "views.open": self._views_open,
         }
         app = new_application()
         app.router.add_post("/api/apps.connections.open", self._handle_connections_open)
@@ -572,6 +584,11 @@ class FakeSlack:
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         with self._lock:
             return self._home_views.get(user_id)
+
+    def modals(self) -> list[dict[str, Any]]:
+        """The modals views.open opened, oldest first, as Slack answered them."""
+        with self._lock:
+            return list(self._modals)
 
     def file_object(self, file_id: str) -> dict[str, Any]:
         """The full file object files.info answers with."""
@@ -1080,6 +1097,45 @@ class FakeSlack:
         }
         self._home_views[user_id] = published
         return {"ok": True, "view": published}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        (trigger_id,) = _required(params, "trigger_id")
+        if "view" not in params:
+            raise _missing("view")
+        match = _TRIGGER_ID.fullmatch(trigger_id)
+        if match is None:
+            raise _ApiError(Rejection("invalid_trigger_id"), violation=True)
+        if trigger_id in self._used_triggers:
+            raise _ApiError(Rejection("exchanged_trigger_id"), violation=True)
+        if time.time() - int(match[1]) > TRIGGER_LIFETIME_S:
+            raise _ApiError(Rejection("expired_trigger_id"))
+        view = params["view"]
+        _check(modal_rejection(view))
+        self._used_triggers.add(trigger_id)
+        view_id = self._new_id("V")
+        opened = {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "type": "modal",
+            "title": view["title"],
+            "submit": view.get("submit"),
+            "close": view.get("close"),
+            "blocks": view["blocks"],
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "external_id": view.get("external_id", ""),
+            "state": {"values": {}},
+            "hash": secrets.token_hex(8),
+            "clear_on_close": bool(view.get("clear_on_close", False)),
+            "notify_on_close": bool(view.get("notify_on_close", False)),
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": API_APP_ID,
+            "app_installed_team_id": TEAM_ID,
+            "bot_id": BOT_ID,
+        }
+        self._modals.append(opened)
+        return {"ok": True, "view": opened}
 
     # Helpers (called with the lock held)
 

@@ -223,6 +223,39 @@ class SlackRequestSender:
             ],
         }
 
+    def view_submission(
+        self, view: dict[str, Any], values: dict[str, str], *, user: str
+    ) -> dict[str, Any]:
+        """The view_submission payload of `user` submitting `view` (as views.open answered
+        it) with plain-text inputs typed as `values`, keyed by block_id."""
+        state = {
+            block["block_id"]: {
+                block["element"]["action_id"]: {
+                    "type": block["element"]["type"],
+                    "value": values.get(block["block_id"]) or None,
+                }
+            }
+            for block in view["blocks"]
+            if block.get("type") == "input"
+        }
+        return {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": TEAM_DOMAIN},
+            "user": {
+                "id": user,
+                "username": user.lower(),
+                "name": user.lower(),
+                "team_id": self.team_id,
+            },
+            "api_app_id": API_APP_ID,
+            "token": VERIFICATION_TOKEN,
+            "trigger_id": _trigger_id(),
+            "view": {**view, "state": {"values": state}},
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
     async def _post(
         self, body: str, content_type: str, headers: dict[str, str], signing: Signing
     ) -> httpx.Response:
