@@ -12,6 +12,7 @@ from bot.store.audit import AuditLog
 from bot.store.engine import create_engine
 from bot.store.migrate import run_migrations
 from bot.store.models import ClaimedJob, JobState, UploadJob
+from bot.store.requests import SeenRequests
 from bot.store.statuses import StatusHistory
 from bot.store.tables import notifications, upload_jobs
 from bot.store.watches import Watchlist
@@ -34,6 +35,7 @@ class Store:
         self.watches = Watchlist(engine)
         self.audit = AuditLog(engine)
         self.statuses = StatusHistory(engine)
+        self.seen_requests = SeenRequests(engine)
 
     @classmethod
     async def open(cls, database_url: str, *, migrate: bool = True) -> Self:

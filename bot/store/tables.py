@@ -127,3 +127,13 @@ audit_log = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Index("ix_audit_log_team_at", "team_id", "at"),
 )
+
+# Issue 9: signatures of the requests from Slack taken in, against replays (migration 0004).
+
+seen_requests = sa.Table(
+    "seen_requests",
+    metadata,
+    sa.Column("signature", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_seen_requests_expires_at", "expires_at"),
+)

@@ -223,6 +223,12 @@ class SlackRequestSender:
             ],
         }
 
+    async def replay(self, response: httpx.Response) -> httpx.Response:
+        """Send the request that got `response` again, byte for byte: same body, same
+        timestamp, same signature, as someone who captured it would."""
+        sent = response.request
+        return await self._client.post(self.url, content=sent.content, headers=sent.headers)
+
     async def _post(
         self, body: str, content_type: str, headers: dict[str, str], signing: Signing
     ) -> httpx.Response:
