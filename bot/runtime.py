@@ -65,6 +65,7 @@ def create_web_app(
             problem = signature_problem(
                 endpoint.signing_secret, body, timestamp, signature, now=time.time()
             )
+            # (A missing header is a problem too; the None tests are for the type checker.)
             if problem is not None or timestamp is None or signature is None:
                 log.warning("Refused a request to %s: %s", EVENTS_PATH, problem)
                 return web.json_response({"error": "invalid request"}, status=401)

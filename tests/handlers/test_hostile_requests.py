@@ -260,3 +260,21 @@ async def test_arbitrary_signed_bodies_never_get_a_500(
     await asyncio.to_thread(send_all)
     await bot.settle(0.3)
     assert nothing_ran(bot)
+
+
+async def test_a_body_over_a_megabyte_is_refused_unread(
+    bot: RunningBot, log_lines: LogLines
+) -> None:
+    # Slack's payloads are a few kilobytes; the signature cannot be checked without
+    # reading the body, so the server's own limit (aiohttp's 1 MiB) comes first.
+    body = b"x" * (3 * 1024 * 1024)
+
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            bot.send.url, content=body, headers=headers(JSON, now(), "v0=" + "0" * 64)
+        )
+    await bot.settle(0.3)
+
+    assert response.status_code == 413
+    assert nothing_ran(bot)
+    assert log_lines.records == []
