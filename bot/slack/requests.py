@@ -118,12 +118,13 @@ class ReplayGuard:
         forget_at = timestamp + SIGNATURE_MAX_AGE_S + _CLOCK_SKEW_S
         self._recent[signature] = forget_at
         task = asyncio.create_task(self._remember(signature, forget_at, now))
+        # Kept until done, so that shutdown waits for it even if this request is cancelled.
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
         done, _ = await asyncio.wait({task}, timeout=self._wait_s)
         if task in done:
             return task.result()
         log.warning("Replay check: the database is slow; this request was checked in memory only")
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
         return True
 
     async def aclose(self, grace_s: float) -> None:
