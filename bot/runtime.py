@@ -9,17 +9,20 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import Services, create_app, utc_now
 from bot.config import ConfigError, Settings
+from bot.slack.requests import ReplayGuard, read_request, signature_problem
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +30,24 @@ EVENTS_PATH = "/slack/events"
 SHUTDOWN_GRACE_S = 10.0  # running analyses may finish; others resume elsewhere by lease
 
 
+@dataclass(frozen=True)
+class SlackEndpoint:
+    """What POST /slack/events needs: the Bolt app, the signing secret and the replay guard."""
+
+    bolt: AsyncApp
+    signing_secret: str
+    replays: ReplayGuard
+
+
 def create_web_app(
-    bolt: AsyncApp | None, health: Callable[[], Awaitable[dict[str, Any]]]
+    slack: SlackEndpoint | None, health: Callable[[], Awaitable[dict[str, Any]]]
 ) -> web.Application:
-    """GET /health always; POST /slack/events when Slack sends requests over HTTP."""
+    """GET /health always; POST /slack/events when Slack sends requests over HTTP.
+
+    A request Slack did not sign (lately) gets 401, a signed body that is not one Slack
+    sends 400, a replay of a request already taken in 200 and nothing done; each with one
+    log line that holds nothing of the request. Only then does Bolt read it.
+    """
 
     async def health_check(_: web.Request) -> web.Response:
         report = await health()
@@ -38,11 +55,28 @@ def create_web_app(
 
     web_app = web.Application()
     web_app.add_routes([web.get("/health", health_check)])
-    if bolt is not None:
-        app = bolt
+    if slack is not None:
+        endpoint = slack
 
         async def events(request: web.Request) -> web.Response:
-            response = await app.async_dispatch(await to_bolt_request(request))
+            body = await request.read()
+            timestamp = request.headers.get("X-Slack-Request-Timestamp")
+            signature = request.headers.get("X-Slack-Signature")
+            problem = signature_problem(
+                endpoint.signing_secret, body, timestamp, signature, now=time.time()
+            )
+            # (A missing header is a problem too; the None tests are for the type checker.)
+            if problem is not None or timestamp is None or signature is None:
+                log.warning("Refused a request to %s: %s", EVENTS_PATH, problem)
+                return web.json_response({"error": "invalid request"}, status=401)
+            bolt_request = read_request(body, query=request.query_string, headers=request.headers)
+            if bolt_request is None:
+                log.warning("Refused a signed request to %s: not a body Slack sends", EVENTS_PATH)
+                return web.json_response({"error": "malformed request"}, status=400)
+            if not await endpoint.replays.first_time(signature, int(timestamp)):
+                log.warning("Ignored a replayed request to %s", EVENTS_PATH)
+                return web.Response(status=200)
+            response = await endpoint.bolt.async_dispatch(bolt_request)
             return await to_aiohttp_response(response)
 
         web_app.add_routes([web.post(EVENTS_PATH, events)])
@@ -73,14 +107,22 @@ class BotRuntime:
         self._worker: asyncio.Task[None] | None = None
         self._scheduler: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._replays: ReplayGuard | None = None
         self.url = ""
 
     async def __aenter__(self) -> Self:
         self.services = await Services.start(self.settings)
         self.app = create_app(self.services)
         if self._http or self._port is not None:
+            slack = None
+            if self._http:
+                self._replays = ReplayGuard(self.services.store.seen_requests)
+                secret = self.settings.slack_signing_secret
+                slack = SlackEndpoint(
+                    self.app, secret.get_secret_value() if secret else "", self._replays
+                )
             self._runner = web.AppRunner(
-                create_web_app(self.app if self._http else None, self.health),
+                create_web_app(slack, self.health),
                 # A line per request is the load balancer's job; here it cost a few per
                 # cent of the CPU under a burst of Slack requests.
                 access_log=None,
@@ -123,6 +165,8 @@ class BotRuntime:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._replays is not None:
+            await self._replays.aclose(grace_s=SHUTDOWN_GRACE_S)
         await self.services.aclose()
 
     async def health(self) -> dict[str, Any]:

@@ -8,23 +8,28 @@ The scheme:
 - A button's value carries the data the handler needs and nothing else:
   RECHECK_STATUS, WATCH_BUSINESS: the ten digits of a business number
   ("2208162517");
-  SHARE_STATUS: the checks to repeat in the channel, as built by
-  `bot.blocks.status.share_value` (JSON, see there);
-  CHOOSE_KIND_*: the upload job's id as a decimal string ("42");
+  SHARE_STATUS: the numbers whose recorded status to post in the channel, as
+  built by `bot.blocks.status.share_value` (a JSON list of ten-digit strings;
+  never a status, see there);
+  CHOOSE_KIND_*: the upload job's id as a decimal string ("42"), decided only
+  for a click from the team and channel of that job;
   HOME_RECHECK, HOME_UNWATCH: the ten digits of a watched number.
   Where a message or view shows the same button once per number (the Home tab,
   status results of several numbers), its action_id is `per_number(constant,
   digits)`, since action_ids must be unique there; handlers register
   `matching(constant)` and read the number from the value;
   BULK_WATCH_ALL: the Slack file id of the CSV whose numbers to watch
-  ("F07ABC12345"): the click reads the file again;
+  ("F07ABC12345"): the click reads the file again, if it is shared in the
+  channel clicked in;
   CORRECT_DETAILS: the details read off a certificate, to pre-fill the correction
   dialog, as built by `bot.blocks.authenticity.correct_button` (JSON); only a
   pre-fill, never what is checked. One per certificate of a PDF:
   `per_number(CORRECT_DETAILS, str(position))`.
-- A modal's callback_id names what submitting it does: CORRECT_DETAILS_VIEW.
   Values reach the bot back from Slack unchanged but can be forged by anyone
-  who can click: handlers validate them like user input.
+  who can click: handlers validate them like user input. A value names
+  something; what the bot posts or does rests on its own records, and the team,
+  user and channel come from the signed request, never from a value.
+- A modal's callback_id names what submitting it does: CORRECT_DETAILS_VIEW.
 - block_id names the part of a message as `<message>_<part>`, only on blocks a
   handler or `limits.fit` needs to find. Unique within a message; when `fit`
   continues a section it adds `.2`, `.3`.

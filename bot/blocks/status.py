@@ -1,7 +1,6 @@
 """Business status: the badge, and the answers to `/bizstatus` (private and shared)."""
 
 import json
-from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
@@ -117,39 +116,37 @@ def shared_status_results(entries: list[StatusEntry], lang: Language, *, shared_
 
 
 def share_value(entries: list[StatusEntry]) -> str:
-    """The Share button's value: each check as [digits, status code, checked_at ISO].
+    """The Share button's value: the ten digits of each number checked, as a JSON list.
 
-    Only checks are shared (an error or a typo is of no use to the channel),
-    and the channel sees exactly what was checked, without another billed lookup.
-    Ten checks take about 600 characters of the 2,000 a value may hold.
+    Only numbers: whoever clicks can forge a value, so the status the channel sees is
+    the one the bot recorded for the number (see `shared_numbers`), never one carried
+    here. Ten numbers take about 130 characters of the 2,000 a value may hold.
     """
-    rows = [
-        [result.number, result.status.value, result.checked_at.isoformat()]
-        for _, result in entries
-        if isinstance(result, StatusCheck)
-    ]
-    return json.dumps(rows, separators=(",", ":"))
+    numbers = [result.number for _, result in entries if isinstance(result, StatusCheck)]
+    return json.dumps(list(dict.fromkeys(numbers)), separators=(",", ":"))
 
 
-def shared_entries(value: str) -> list[StatusEntry]:
-    """The checks in a Share button's value; [] when it is not one `share_value` made.
+def shared_numbers(value: str) -> list[str]:
+    """The valid business numbers (ten digits) a Share button's value names, in order;
+    [] when any part of it is not what `share_value` makes.
 
-    A value can be forged by whoever clicks, so every part is validated.
+    Buttons posted before values held numbers only carry [digits, status code, time]
+    per check: the number is taken, and the rest ignored like any other forgery.
+
+    >>> shared_numbers('["2208162517",["1248100998","01","2024-05-01T05:03:00+00:00"]]')
+    ['2208162517', '1248100998']
+    >>> shared_numbers('["2208162518"]')
+    []
     """
     try:
-        rows = json.loads(value)
-        return [
-            (
-                bizno.format(number),
-                StatusCheck(
-                    number=bizno.validate(number),
-                    status=BusinessStatus(code),
-                    checked_at=datetime.fromisoformat(checked_at),
-                ),
-            )
-            for number, code, checked_at in rows
-        ]
-    except (ValueError, TypeError, RecursionError):
+        items = json.loads(value)
+        if not isinstance(items, list):
+            return []
+        numbers = [item[0] if isinstance(item, list) and item else item for item in items]
+        if not all(isinstance(number, str) for number in numbers):
+            return []
+        return list(dict.fromkeys(bizno.validate(number) for number in numbers))
+    except (ValueError, RecursionError):
         return []
 
 

@@ -321,3 +321,7 @@ class AnalysisService:
         """Look up several numbers at once; each answer or its error, in order."""
         results = await self._status.check_many(numbers, fresh=fresh)
         return [results[number] for number in numbers]
+
+    async def last_known_statuses(self, numbers: list[str]) -> dict[str, StatusCheck]:
+        """The last status recorded for each number the store knows, without a lookup."""
+        return await self._status.last_known(numbers)

@@ -13,7 +13,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks import Message
 from bot.blocks.notices import bizstatus_help, failure
-from bot.blocks.status import StatusEntry, shared_entries, shared_status_results, status_results
+from bot.blocks.status import StatusEntry, shared_numbers, shared_status_results, status_results
 from bot.config import Settings
 from bot.domain import bizno
 from bot.domain.number_list import (
@@ -179,11 +179,18 @@ class BizstatusService:
             await self._announce({digits: result}, team_id=team_id, user_id=user_id, where=where)
 
     async def share(self, value: str, answer: ResponseUrl, *, user_id: str) -> None:
-        """Post the checks in a Share button's value to the channel, replacing the private copy.
+        """Post the last recorded status of each number on a Share button to the channel,
+        replacing the private copy.
 
-        A value that is not one the bot made leaves the private copy and says so privately.
+        The value is the clicker's to forge, so it only names numbers: the statuses and
+        times come from the bot's own status history, the one the private answer was
+        read from or written to (or a later check's). Nothing is looked up again. When
+        none of the numbers is known, or the value is not one the bot made, the private
+        copy stays and the clicker is told privately.
         """
-        entries = shared_entries(value)
+        numbers = shared_numbers(value)
+        known = await self._analysis.last_known_statuses(numbers) if numbers else {}
+        entries: list[StatusEntry] = [(bizno.format(n), known[n]) for n in numbers if n in known]
         if not entries:
             nothing = failure(NOTHING_TO_SHARE, self._lang, file_name=None)
             await answer.send(nothing, response_type="ephemeral")

@@ -227,21 +227,24 @@ class BulkCheckService:
         """The "Watch all" button: read the file again and watch every valid number in it.
 
         The answer goes to the person who clicked, through the click's response_url;
-        `channel_id`, where the button was, hears of changes when NOTIFY_CHANNEL is unset.
+        `channel_id`, where the button was (from the signed request), hears of changes
+        when NOTIFY_CHANNEL is unset. The file id is the button's value, which the clicker
+        can forge: only a file shared in that channel, which the clicker can see there,
+        is read; the bot could otherwise read out a file from a channel they are not in.
         """
-        message: Message
-        if not _FILE_ID.fullmatch(file_id):
-            message = failure(NOT_A_FILE, self._lang, file_name=None)
-        else:
+        message = failure(NOT_A_FILE, self._lang, file_name=None)
+        if _FILE_ID.fullmatch(file_id):
             try:
                 slack_file = await self._downloader.resolve({"id": file_id})
-                listed = parse_number_csv(await self._downloader.download(slack_file))
+                if channel_id in slack_file.channels:
+                    listed = parse_number_csv(await self._downloader.download(slack_file))
+                    message = await self._watchlist.watch_many(
+                        team_id, listed.digits, user_id=user_id, channel_id=channel_id
+                    )
+                else:
+                    log.warning("Watch all: file %s is not shared where the button was", file_id)
             except UserFacingError as error:
                 message = failure(error.user_message, self._lang, file_name=None)
-            else:
-                message = await self._watchlist.watch_many(
-                    team_id, listed.digits, user_id=user_id, channel_id=channel_id
-                )
         await reply.send(message, response_type="ephemeral")
 
     async def _check(

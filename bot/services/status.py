@@ -301,6 +301,22 @@ class StatusService:
         await asyncio.gather(*(call_in_turn() for _ in range(workers)))
         return {number: results[number] for number in order}
 
+    async def last_known(self, numbers: Sequence[str]) -> dict[str, StatusCheck]:
+        """The last answer a provider gave for each number the store has one for, however
+        old (`checked_at` says when); without a store, or when it fails, none.
+
+        What the bot itself recorded, for a message that must not rest on a status
+        anyone else supplied (the Share button's value).
+        """
+        if self._history is None or not numbers:
+            return {}
+        try:
+            rows = await self._history.latest_many(numbers, since=None)
+        except (SQLAlchemyError, OSError):
+            log.exception("Could not read the status history")
+            return {}
+        return _from_history(rows)
+
     async def _cached(self, numbers: Sequence[str]) -> dict[str, StatusCheck]:
         if self._history is None or not numbers or self._cache_ttl <= timedelta(0):
             return {}
@@ -310,15 +326,7 @@ class StatusService:
             # The cache saves money; it is not needed to answer.
             log.exception("Could not read the status cache; asking the provider instead")
             return {}
-        return {
-            number: StatusCheck(
-                number=number,
-                status=BusinessStatus.from_code(code),
-                checked_at=checked_at,
-                cached=True,
-            )
-            for number, (code, checked_at) in rows.items()
-        }
+        return _from_history(rows)
 
     async def _ask(self, batch: Sequence[str]) -> dict[str, StatusCheck | UserFacingError]:
         try:
@@ -380,6 +388,18 @@ class _ProgressTracker:
                 await self._progress(done, self._total)
             except Exception:
                 log.exception("Progress report failed; the lookups go on")
+
+
+def _from_history(rows: dict[str, tuple[str, datetime]]) -> dict[str, StatusCheck]:
+    return {
+        number: StatusCheck(
+            number=number,
+            status=BusinessStatus.from_code(code),
+            checked_at=checked_at,
+            cached=True,
+        )
+        for number, (code, checked_at) in rows.items()
+    }
 
 
 def _batches(numbers: Sequence[str], size: int) -> Iterator[Sequence[str]]:

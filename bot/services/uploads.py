@@ -240,13 +240,23 @@ class UploadService:
         job_id: int,
         kind: UploadKind | None,
         *,
+        team_id: str,
+        channel_id: str | None,
         user_id: str,
         replace_prompt: Callable[[Message], Awaitable[None]],
     ) -> None:
-        """A click on the kind prompt: replace the prompt, then analyse (or drop) the file."""
+        """A click on the kind prompt: replace the prompt, then analyse (or drop) the file.
+
+        `team_id` and `channel_id` are where the click came from, as Slack signed it. The
+        job id is the button's value, which the clicker can forge: only a job of that team
+        whose prompt is in that channel is decided (whoever sees the prompt may answer it).
+        """
         job = await self._store.get_job(job_id)
         if job is None or job.state is not JobState.WAITING:
             return  # another click already decided
+        if (job.team_id, job.channel_id) != (team_id, channel_id):
+            log.warning("Kind chosen for job %s from outside its channel; ignored", job_id)
+            return
         if kind is None:
             await self._store.cancel_job(job_id, now=self._clock())
             await replace_prompt(kind_chosen(None, user_id, self._lang))

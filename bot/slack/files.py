@@ -120,6 +120,8 @@ class SlackFile:
     size: int | None
     url_private_download: str | None = field(repr=False)  # kept out of logs
     user: str | None
+    # The conversations it is shared in, as far as the object says (files.info lists them).
+    channels: frozenset[str] = frozenset()
 
     @classmethod
     def from_api(cls, obj: dict[str, Any]) -> "SlackFile":
@@ -134,7 +136,23 @@ class SlackFile:
             size=size if isinstance(size, int) else None,
             url_private_download=url if isinstance(url, str) and url else None,
             user=user if isinstance(user, str) else None,
+            channels=_shared_in(obj),
         )
+
+
+def _shared_in(obj: dict[str, Any]) -> frozenset[str]:
+    """The ids in `channels`, `groups` and `ims`, and under `shares` (public and private)."""
+    ids: set[str] = set()
+    for key in ("channels", "groups", "ims"):
+        listed = obj.get(key)
+        if isinstance(listed, list):
+            ids.update(item for item in listed if isinstance(item, str))
+    shares = obj.get("shares")
+    if isinstance(shares, dict):
+        for scope in shares.values():
+            if isinstance(scope, dict):
+                ids.update(channel for channel in scope if isinstance(channel, str))
+    return frozenset(ids)
 
 
 class DownloadError(UserFacingError):

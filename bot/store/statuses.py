@@ -58,14 +58,16 @@ class StatusHistory:
         async with self._engine.begin() as connection:
             await connection.execute(sa.insert(status_checks), rows)
 
-    async def latest(self, number: str, *, since: datetime) -> tuple[str, datetime] | None:
-        """The last (status code, checked_at) recorded at or after `since`; None if none."""
+    async def latest(self, number: str, *, since: datetime | None) -> tuple[str, datetime] | None:
+        """The last (status code, checked_at) recorded at or after `since` (ever, when
+        None); None if none."""
         return (await self.latest_many([number], since=since)).get(number)
 
     async def latest_many(
-        self, numbers: Sequence[str], *, since: datetime
+        self, numbers: Sequence[str], *, since: datetime | None
     ) -> dict[str, tuple[str, datetime]]:
-        """For each number with a row at or after `since`, its last (status code, checked_at)."""
+        """For each number with a row at or after `since` (any row, when None), its last
+        (status code, checked_at)."""
         for number in numbers:
             _check_number(number)
         latest: dict[str, tuple[str, datetime]] = {}
@@ -75,9 +77,11 @@ class StatusHistory:
                 # newest here is simpler than a per-dialect "latest row" query.
                 query = (
                     sa.select(_columns.business_number, _columns.status_code, _columns.checked_at)
-                    .where(_columns.business_number.in_(chunk), _columns.checked_at >= since)
+                    .where(_columns.business_number.in_(chunk))
                     .order_by(_columns.checked_at, _columns.id)
                 )
+                if since is not None:
+                    query = query.where(_columns.checked_at >= since)
                 for row in await connection.execute(query):
                     latest[row.business_number] = (row.status_code, row.checked_at)
         return latest

@@ -13,6 +13,7 @@ from bot.store.engine import create_engine
 from bot.store.migrate import run_migrations
 from bot.store.models import ClaimedJob, JobState, UploadJob
 from bot.store.rates import RateSlots
+from bot.store.requests import SeenRequests
 from bot.store.statuses import StatusHistory
 from bot.store.tables import notifications, upload_jobs
 from bot.store.watches import Watchlist
@@ -37,6 +38,7 @@ class Store:
         self.statuses = StatusHistory(engine)
         # Several processes share PostgreSQL, and so one call rate; SQLite serves one.
         self.rate_slots = RateSlots(engine) if engine.dialect.name == "postgresql" else None
+        self.seen_requests = SeenRequests(engine)
 
     @classmethod
     async def open(cls, database_url: str, *, migrate: bool = True) -> Self:

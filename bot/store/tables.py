@@ -138,3 +138,12 @@ rate_slots = sa.Table(
     # The next free slot, in seconds since the epoch on the database's clock.
     sa.Column("next_at", sa.Float, nullable=False),
 )
+
+# Signatures of the requests from Slack taken in, against replays.
+seen_requests = sa.Table(
+    "seen_requests",
+    metadata,
+    sa.Column("signature", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_seen_requests_expires_at", "expires_at"),
+)

@@ -102,6 +102,53 @@ async def test_a_forged_share_value_is_refused_privately_and_keeps_the_original(
     assert bot.nhn.calls(STATUS) == 0
 
 
+async def test_a_forged_closed_status_in_a_share_value_is_not_posted(bot: RunningBot) -> None:
+    await private_answer(bot, OPEN)  # the bot recorded: open
+    # A clicker's own value, in the form buttons had before: "closed", with a time.
+    forged = f'[["{OPEN_DIGITS}","06","2026-01-01T00:00:00+00:00"]]'
+
+    url = await click(bot, "share_status", forged, user="U0FORGER")
+
+    shared, _ = await answers(bot, url, 2)
+    text = shown(shared) + shared["text"]
+    assert shared["response_type"] == "in_channel"
+    assert OPEN in text
+    assert "🟢" in text
+    assert "폐업" not in text
+    assert "2026-01-01" not in text
+    assert bot.nhn.calls(STATUS) == 1  # the command's lookup; sharing asks nobody
+
+
+async def test_a_share_value_naming_a_number_never_checked_posts_nothing(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.statuses[CLOSED_DIGITS] = "06"
+
+    url = await click(bot, "share_status", f'["{CLOSED_DIGITS}"]')
+
+    [answer] = await answers(bot, url)
+    await bot.settle()
+    assert answer["response_type"] == "ephemeral"
+    assert "공유할 조회 결과가 없습니다" in answer["text"]
+    assert bot.slack.responses(url) == [answer]
+    assert bot.nhn.calls(STATUS) == 0
+
+
+async def test_share_posts_the_latest_recorded_status_with_its_time(bot: RunningBot) -> None:
+    private = await private_answer(bot, OPEN)
+    value = button(private, "share_status")["value"]
+    bot.nhn.statuses[OPEN_DIGITS] = "06"
+    await answers(bot, await click(bot, "recheck_status", OPEN_DIGITS))  # closed since
+
+    url = await click(bot, "share_status", value, user="U0SHARER")
+
+    shared, _ = await answers(bot, url, 2)
+    # The channel sees what the bot knows now, not the open status of the private copy.
+    assert "🔴 폐업자" in shown(shared)
+    assert "🟢" not in shown(shared)
+    assert bot.nhn.calls(STATUS) == 2
+
+
 async def test_recheck_looks_up_again_and_answers_the_clicker_privately(bot: RunningBot) -> None:
     await private_answer(bot, OPEN)
     bot.nhn.statuses[OPEN_DIGITS] = "06"  # closed since the first lookup

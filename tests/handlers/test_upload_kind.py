@@ -217,3 +217,50 @@ async def test_a_second_click_does_nothing(bot: RunningBot, first: str) -> None:
     assert bot.nhn.calls(BUSINESS) == (1 if first == CHOOSE_KIND_BUSINESS else 0)
     assert len(bot.slack.calls_to("chat.postMessage")) == posts
     assert bot.slack.calls_to("chat.postEphemeral") == []
+
+
+@pytest.mark.parametrize("elsewhere", ["another channel", "another team"])
+async def test_a_job_id_sent_from_elsewhere_neither_starts_nor_cancels_the_job(
+    bot: RunningBot, elsewhere: str
+) -> None:
+    # Job ids count up, so anyone can name one: a forged click from outside the prompt's
+    # channel, or from another workspace, must not read the file as a card or drop it.
+    event, prompt = await ask(bot)
+    job_id = buttons(prompt)[CHOOSE_KIND_IGNORE]
+    forged_urls = []
+    for action_id in (CHOOSE_KIND_IGNORE, CHOOSE_KIND_CARD):
+        url = bot.slack.response_url()
+        payload = bot.send.block_action(
+            action_id,
+            job_id,
+            user="U0FORGER",
+            channel="C_ELSEWHERE" if elsewhere == "another channel" else CHANNEL,
+            message_ts=new_ts(),
+            response_url=url,
+            block_id="kind_choice",
+        )
+        if elsewhere == "another team":
+            payload["team"]["id"] = payload["user"]["team_id"] = "T0OTHERTEAM"
+        assert (await bot.send.action(payload)).status_code == 200
+        forged_urls.append(url)
+
+    await bot.settle()
+    assert [bot.slack.responses(url) for url in forged_urls] == [[], []]
+    assert bot.nhn.calls(BUSINESS) + bot.nhn.calls(CARD) == 0
+    assert bot.slack.downloads == []
+    # The job still waits for its own prompt, which still decides it.
+    url = await click(bot, CHOOSE_KIND_BUSINESS, job_id, event)
+    await eventually(lambda: len(bot.slack.responses(url)) == 1)
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [DONE])
+    assert bot.nhn.calls(BUSINESS) == 1
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 40, "-1", "1e3", ""])
+async def test_a_value_that_is_not_a_job_id_does_nothing(bot: RunningBot, value: str) -> None:
+    event, _ = await ask(bot)
+
+    url = await click(bot, CHOOSE_KIND_CARD, value, event)
+
+    await bot.settle()
+    assert bot.slack.responses(url) == []
+    assert bot.nhn.calls(BUSINESS) + bot.nhn.calls(CARD) == 0

@@ -585,6 +585,19 @@ async def test_watch_all_with_a_forged_value_adds_nothing(bench: Bench) -> None:
     assert bench.slack.calls_to("files.info") == []
 
 
+async def test_watch_all_of_a_file_from_another_channel_reads_nothing(bench: Bench) -> None:
+    # A forged value naming a list shared where the clicker is not: not read, not watched.
+    elsewhere = bench.slack.add_file(
+        "비공개.csv", csv_bytes(MIXED), "text/csv", "csv", channel="G0SECRET", user=USER
+    )
+
+    answer = await watch_all(bench, elsewhere["id"])
+
+    assert "감시 목록에 추가할 수 없습니다" in shown(answer)
+    assert await bench.store.watches.list(TEAM) == []
+    assert bench.slack.downloads == []
+
+
 async def test_watch_all_of_a_deleted_file_explains(bench: Bench) -> None:
     file = bench.share(csv_bytes([[OPEN]]))
     bench.slack.files_deletable = True

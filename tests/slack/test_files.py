@@ -139,6 +139,7 @@ async def test_an_event_file_keeps_its_fields(
         size=len(PNG),
         url_private_download=event_file["url_private_download"],
         user="U_ACCOUNTANT",
+        channels=frozenset({CHANNEL}),  # where it is shared: `channels` and `shares`
     )
     assert "files-pri" not in repr(file)
 

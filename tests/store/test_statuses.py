@@ -94,3 +94,12 @@ async def test_naive_times_are_refused(store: Store) -> None:
         await store.statuses.record(OPEN, "01", provider="nhn", checked_at=naive)
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
         await store.statuses.latest(OPEN, since=naive)
+
+
+async def test_latest_without_a_cutoff_is_the_newest_row_ever(store: Store) -> None:
+    # What Share to channel posts: the last status recorded, however old.
+    history = store.statuses
+    await history.record(OPEN, "01", provider="nhn", checked_at=T0 - 1000 * HOUR)
+    await history.record(OPEN, "06", provider="nhn", checked_at=T0 - 500 * HOUR)
+
+    assert await history.latest_many([OPEN, CLOSED], since=None) == {OPEN: ("06", T0 - 500 * HOUR)}

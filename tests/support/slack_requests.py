@@ -256,6 +256,28 @@ class SlackRequestSender:
             "enterprise": None,
         }
 
+    async def replay(self, response: httpx.Response) -> httpx.Response:
+        """Send the request that got `response` again, byte for byte: same body, same
+        timestamp, same signature, as someone who captured it would."""
+        sent = response.request
+        headers = {name: value for name, value in sent.headers.items() if name != "host"}
+        return await self._client.post(self.url, content=sent.content, headers=headers)
+
+    async def redeliver(self, response: httpx.Response, *, retry_num: int) -> httpx.Response:
+        """Deliver the body of the request that got `response` again as Slack retries it:
+        signed afresh, a second later than the first, with X-Slack-Retry-Num."""
+        sent = response.request
+        timestamp = str(int(sent.headers["X-Slack-Request-Timestamp"]) + 1)
+        body = sent.content.decode()
+        headers = {
+            **{name: value for name, value in sent.headers.items() if name != "host"},
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": slack_signature(self._signing_secret, timestamp, body),
+            "X-Slack-Retry-Num": str(retry_num),
+            "X-Slack-Retry-Reason": "http_timeout",
+        }
+        return await self._client.post(self.url, content=sent.content, headers=headers)
+
     async def _post(
         self, body: str, content_type: str, headers: dict[str, str], signing: Signing
     ) -> httpx.Response:
