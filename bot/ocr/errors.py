@@ -67,6 +67,16 @@ TOO_MANY_PIXELS = Text(
         "Save it at a lower resolution and upload it again."
     ),
 )
+TOO_MANY_PIXELS_AT_ONCE = Text(
+    ko=(
+        "이미지가 {width}×{height} 픽셀이라 한 번에 처리하기에 너무 큽니다. "
+        "{megapixels}메가픽셀 이하로 줄이거나 JPG로 저장해 다시 올려 주세요."
+    ),
+    en=(
+        "This image is {width} x {height} pixels, too large to process at once. "
+        "Save it at {megapixels} megapixels or fewer, or as a JPG, and upload it again."
+    ),
+)
 UNSUPPORTED_TYPE = Text(
     ko=(
         "지원하지 않는 파일 형식입니다. JPG, PNG, HEIC, WebP, TIFF, BMP, GIF 이미지로 "
