@@ -133,7 +133,7 @@ def prepare_image(
         width, height = opened.size
         if width * height > MAX_IMAGE_PIXELS:
             raise too_many_pixels(f"{width}x{height} pixels declared")
-        orientation = opened.getexif().get(ExifTags.Base.Orientation, 1)
+        orientation = _orientation(opened)
         if orientation in _AXES_SWAPPING_ORIENTATIONS:
             width, height = height, width
         turn = landscape and height > width
@@ -262,6 +262,16 @@ def _reading_image() -> Iterator[None]:
         struct.error,
     ) as error:
         raise ImageUnreadable(f"preflight: undecodable image ({type(error).__name__})") from None
+
+
+def _orientation(opened: Image.Image) -> int:
+    """The EXIF orientation, read without decoding the pixels."""
+    if opened.format == "PNG" and "exif" not in opened.info:
+        # Pillow would decode the whole image, outside any budget, to look for an eXIf
+        # chunk after the pixels; phones and Pillow write it before them.
+        return 1
+    orientation: int = opened.getexif().get(ExifTags.Base.Orientation, 1)
+    return orientation
 
 
 def _scale_keeping(size: tuple[int, int], working_size: tuple[int, int]) -> float:

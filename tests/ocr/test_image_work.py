@@ -242,6 +242,24 @@ def test_an_image_over_the_output_cap_is_reduced_band_by_band() -> None:
     assert budget.reserved == [5000 * 5000 * 4 + 2500 * 2500 * 4]
 
 
+def test_nothing_is_decoded_before_the_reservation() -> None:
+    # Asked for a PNG's EXIF, Pillow decodes the whole image to look for an eXIf chunk
+    # after the pixels: 317 MB of an 80 MP PNG, outside any budget.
+    blocks_before = Image.core.get_stats()["allocated_blocks"]
+    blocks_at_reservation: list[int] = []
+
+    class Watching(MemoryBudget):
+        @contextmanager
+        def reserve(self, nbytes: int) -> Iterator[None]:
+            blocks_at_reservation.append(Image.core.get_stats()["allocated_blocks"])
+            with super().reserve(nbytes):
+                yield
+
+    prepare(sparse_png(3000, 3000), "scan.png", DocumentKind.BUSINESS, MIB, Watching(400 * MIB))
+
+    assert blocks_at_reservation == [blocks_before]
+
+
 def test_a_png_alone_over_the_budget_is_refused_naming_its_size() -> None:
     budget = RecordingBudget(16 * MIB)
     data = sparse_png(2400, 2000)  # 19 MB decoded, before its flattened copy
