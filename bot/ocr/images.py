@@ -70,6 +70,9 @@ _MIN_LONG_SIDE_PX = 320  # below this no OCR result is worth having
 _BAND_PIXELS = 1 << 20
 # JPEG's smallest draft: 1/8 scale, which any JPEG under the pixel limit fits at.
 _SMALLEST_DRAFT = 8
+# Decoders that keep copies of the pixels beside Pillow's image: libwebp its canvas and the
+# frame it hands over, libheif its decoded plane (measured: peak memory over the decode).
+_DECODER_COPIES = {"WEBP": 2, "HEIF": 1}
 
 
 class CpuStages:
@@ -309,9 +312,11 @@ def _reduce_factor(size: tuple[int, int]) -> int:
 
 
 def _decode_bytes(opened: Image.Image, factor: int) -> int:
-    """The most pixel bytes the decode of `opened` holds at once: the decoded image beside
-    its flattened, reduced copy, then two of that copy while it is turned or shrunk."""
-    decoded = pixel_bytes(opened.mode, opened.size)
+    """The most pixel bytes the decode of `opened` holds at once: the decoded image (and
+    its decoder's copies) beside its flattened, reduced copy, then two of that copy while
+    it is turned or shrunk."""
+    copies = 1 + _DECODER_COPIES.get(opened.format or "", 0)
+    decoded = pixel_bytes(opened.mode, opened.size) * copies
     width, height = opened.size
     flat = pixel_bytes(_flat_mode(opened), (-(-width // factor), -(-height // factor)))
     return max(decoded + flat, 2 * flat)
