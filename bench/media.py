@@ -11,9 +11,13 @@ from typing import Literal
 
 from PIL import ExifTags, Image, ImageChops
 
+from tests.ocr.images import sparse_png
+
 MB = 1_000_000
 PHONE_SIZE = (4032, 3024)  # 12 megapixels, as most phone cameras take them
 A4_150_DPI = (1240, 1754)
+# Just under the bot's 80-megapixel limit, with transparency: 317 MB once decoded.
+PIXEL_HEAVY_SIZE = (8900, 8900)
 CACHE = Path(tempfile.gettempdir()) / "ocrbot-bench" / "v1"
 # Mild noise makes a greyscale A4 page at 150 dpi a PNG of about 1 MB.
 _CERTIFICATE_NOISE_SIGMA = 2
@@ -66,6 +70,14 @@ def certificate_png(cache: Path = CACHE) -> bytes:
     if not path.exists():
         page = Image.effect_noise(A4_150_DPI, _CERTIFICATE_NOISE_SIGMA)
         _write(path, _encode(page, "PNG"))
+    return path.read_bytes()
+
+
+def pixel_heavy_png(cache: Path = CACHE) -> bytes:
+    """A transparent RGBA PNG of PIXEL_HEAVY_SIZE: about 300 KB of file."""
+    path = cache / "pixel-heavy.png"
+    if not path.exists():
+        _write(path, sparse_png(*PIXEL_HEAVY_SIZE))
     return path.read_bytes()
 
 

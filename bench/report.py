@@ -71,6 +71,9 @@ METHOD = """\
   that in the second run many more wait for a job slot.
 - **Paid calls**: the fake NHN's `business/status` requests during the burst, after the
   cached numbers were looked up once.
+- **Pixel-heavy PNG** (scenario 5): `VmHWM` of a fresh bot process that gets one upload of
+  a 300 KB PNG declaring 8900x8900 RGBA pixels, then of another fresh process that gets six
+  at once; "answered" counts replies that are not failures (the bot's ⚠️ reaction).
 """
 
 

@@ -1,5 +1,6 @@
-"""The four scenarios of issue 6. Each starts its own fakes and bot process and returns
-its figures, each with its target where the issue sets one."""
+"""The four scenarios of issue 6 and the pixel-heavy uploads of issue 9. Each starts its own
+fakes and bot process and returns its figures, each with its target where the issue sets
+one."""
 
 import asyncio
 import io
@@ -16,7 +17,7 @@ from typing import Any
 from PIL import Image
 
 from bench.harness import BenchSettings, Delivery, Harness, burst, harness, until
-from bench.media import Photo, certificate_png, phone_photos
+from bench.media import PIXEL_HEAVY_SIZE, Photo, certificate_png, phone_photos, pixel_heavy_png
 from bench.stats import Latencies, efficiency, ideal_burst_seconds, percentile
 from bot.domain import bizno
 from tests.support.nhn import BUSINESS, STATUS, Reply, nhn_box
@@ -46,6 +47,9 @@ FLOOR_JPEG_QUALITY = 85
 # same size differ by up to a tenth), not more. Were each waiting upload's 5 MB file held,
 # the 50 more waiting would add some 250 MB: three times this.
 PEAK_GROWTH_TOLERANCE = 0.20
+# Issue 9: one pixel-heavy PNG took the bot from about 100 MB to 1 GB, six at once to 2 GB.
+PIXEL_HEAVY_PEAK_TARGET_MB = 600
+PIXEL_HEAVY_BURST = 6
 _PREFLIGHT_LINE = re.compile(
     r"preflight (?P<kind>\w+): (?P<source>\w+) (?P<bytes>\d+) bytes -> (?P<sent>\w+) "
     r"(?P<width>\d+)x(?P<height>\d+) (?P<sent_bytes>\d+) bytes, cpu_ms total=(?P<cpu>[\d.]+)"
@@ -654,4 +658,75 @@ async def duplicates(
     section.add("  baseline: replies per upload", f"{baseline.replies / uploads:.2f}")
     section.add("time until the last reply", f"{run.seconds:.1f} s")
     section.duration_s = run.seconds + baseline.seconds
+    return section
+
+
+@dataclass(frozen=True)
+class HeavyRun:
+    uploads: int
+    seconds: float
+    peak_rss_bytes: int
+    idle_rss_bytes: int  # before the first upload
+    answered: int
+    failed: int
+    sent_sizes: list[tuple[int, int]]
+
+
+async def _heavy_run(settings: BenchSettings, workdir: Path, image: bytes, count: int) -> HeavyRun:
+    async with harness(settings, workdir / f"5-pixel-heavy-{count}.log") as bench:
+        messages = []
+        for index in range(count):
+            file = bench.slack.add_file(
+                f"사업자등록증-{index}.png", image, "image/png", "png", channel=CHANNEL
+            )
+            messages.append(file_share_message(file, channel=CHANNEL, user=UPLOADER))
+        before = bench.usage()
+        started = time.perf_counter()
+        await asyncio.gather(*(bench.send.event(m) for m in messages))
+        ended = await until(
+            lambda: len(_ended(bench.slack, CHANNEL)) >= count,
+            timeout_s=120 + count * 30,
+            what="every pixel-heavy upload's job to end",
+        )
+        after = bench.usage()
+        return HeavyRun(
+            uploads=count,
+            seconds=ended - started,
+            peak_rss_bytes=after.peak_rss_bytes,
+            idle_rss_bytes=before.rss_bytes,
+            answered=len(_replies(bench, CHANNEL)),
+            failed=_failed(bench.slack),
+            sent_sizes=[line.sent_size for line in preflight_lines(bench.log())],
+        )
+
+
+async def pixel_heavy(settings: BenchSettings, workdir: Path) -> Section:
+    """Scenario 5: a PNG of about 300 KB that declares 79 megapixels with transparency
+    (317 MB decoded), once and then six at once, each run in a fresh bot process."""
+    width, height = PIXEL_HEAVY_SIZE
+    image = pixel_heavy_png()
+    section = Section(
+        f"5. Pixel-heavy PNG: {width}x{height} RGBA in {len(image) / 1000:.0f} KB, "
+        f"one upload, then {PIXEL_HEAVY_BURST} at once"
+    )
+    one = await _heavy_run(settings, workdir, image, 1)
+    burst_run = await _heavy_run(settings, workdir, image, PIXEL_HEAVY_BURST)
+    for run in (one, burst_run):
+        peak_mb = run.peak_rss_bytes / 2**20
+        section.add(
+            f"peak memory (VmHWM), {run.uploads} at once",
+            f"{peak_mb:.0f} MB (idle {run.idle_rss_bytes / 2**20:.0f} MB)",
+            f"< {PIXEL_HEAVY_PEAK_TARGET_MB} MB",
+            peak_mb < PIXEL_HEAVY_PEAK_TARGET_MB,
+        )
+        section.add(
+            f"answered, {run.uploads} at once",
+            f"{run.answered - run.failed} of {run.uploads} ({run.failed} failed)",
+            f"{run.uploads} of {run.uploads}",
+            run.answered - run.failed == run.uploads,
+        )
+        section.add(f"time until the last of {run.uploads} ended", f"{run.seconds:.1f} s")
+    sizes = sorted({f"{w}x{h}" for w, h in one.sent_sizes + burst_run.sent_sizes})
+    section.add("sent to NHN at", ", ".join(sizes))
+    section.duration_s = one.seconds + burst_run.seconds
     return section

@@ -18,6 +18,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.i18n import Language
 
 MIB = 1024 * 1024
+# Decoded pixels that image work holds at once. The largest image under the pixel limit
+# (80 MP with transparency: 320 MB decoded, plus its half-scale copy) fits alone.
+DEFAULT_IMAGE_MEMORY_BUDGET_MB = 400
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -107,6 +110,7 @@ class Settings(BaseSettings):
     ocr_deadline_s: float = Field(default=90.0, gt=0)
     ocr_max_attempts: int = Field(default=4, ge=1, le=10)
     max_pdf_pages: int = Field(default=5, ge=1)  # NHN reads one page; each is sent alone
+    image_memory_budget_mb: int = Field(default=DEFAULT_IMAGE_MEMORY_BUDGET_MB, ge=16)
     low_confidence_threshold: float = Field(default=0.8, ge=0, le=1)
     language: Language = Language.KO
 

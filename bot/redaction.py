@@ -5,12 +5,16 @@ copy is made from exactly those bytes.
 """
 
 import io
+import logging
 from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
 from bot.domain.card import SHOWN_DIGITS
+from bot.ocr.image_work import BeyondBudget, MemoryBudget, pixel_bytes
 from bot.ocr.models import Box, CardResult
+
+log = logging.getLogger(__name__)
 
 Point = tuple[float, float]
 _PAD = 0.15  # of a box's height, so the edges of digits are covered too
@@ -18,15 +22,32 @@ _COVER = (20, 20, 20)
 
 
 def redact_card_image(
-    image: bytes, number_boxes: Sequence[Box], expiry_box: Box | None, *, last_group_digits: int
+    image: bytes,
+    number_boxes: Sequence[Box],
+    expiry_box: Box | None,
+    *,
+    last_group_digits: int,
+    budget: MemoryBudget | None = None,
 ) -> bytes:
     """Cover every number group but the last four digits, and the expiry; return a JPEG.
 
     The last group keeps only its rightmost four digits visible (Amex ends with a
-    five-digit group). The JPEG carries no metadata from the original.
+    five-digit group). The JPEG carries no metadata from the original. The decode waits
+    for its bytes of `budget`; raises BeyondBudget when the photo alone needs more.
     """
+    budget = budget or MemoryBudget()
     with Image.open(io.BytesIO(image)) as original:
-        copy = original.convert("RGB")
+        # The decoded photo and its RGB copy.
+        needed = pixel_bytes(original.mode, original.size) + pixel_bytes("RGB", original.size)
+        with budget.reserve(needed):
+            copy = original.convert("RGB")
+            original.close()
+            return _covered(copy, number_boxes, expiry_box, last_group_digits)
+
+
+def _covered(
+    copy: Image.Image, number_boxes: Sequence[Box], expiry_box: Box | None, last_group_digits: int
+) -> bytes:
     draw = ImageDraw.Draw(copy)
     if number_boxes:
         *covered, last = number_boxes
@@ -42,16 +63,25 @@ def redact_card_image(
     return output.getvalue()
 
 
-def redacted_copy(result: CardResult) -> bytes | None:
+def redacted_copy(result: CardResult, budget: MemoryBudget | None = None) -> bytes | None:
     """The safe copy of the photo NHN read, or None when its boxes cannot be trusted to
-    cover the number (none given, or not one box per group of digits)."""
+    cover the number (none given, or not one box per group of digits) or the photo alone
+    needs more memory than the whole `budget`."""
     image, boxes, groups = result.sent_image, result.card_num_boxes, result.card_nums
     if image is None or not boxes or len(boxes) != len(groups):
         return None
     last_group_digits = len(groups[-1].value.get_secret_value())
-    return redact_card_image(
-        image, boxes, result.valid_thru_box, last_group_digits=last_group_digits
-    )
+    try:
+        return redact_card_image(
+            image,
+            boxes,
+            result.valid_thru_box,
+            last_group_digits=last_group_digits,
+            budget=budget,
+        )
+    except BeyondBudget:
+        log.warning("No redacted copy: the photo sent needs more than the image memory budget")
+        return None
 
 
 def _corners(box: Box) -> list[Point]:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.ocr.image_work import MemoryBudget
 from bot.ocr.models import Box, CardResult, FileType, Upload
 from bot.redaction import redact_card_image, redacted_copy
 
@@ -116,3 +117,10 @@ def test_no_copy_when_the_boxes_do_not_match_the_groups(
 def test_no_copy_without_the_image_nhn_read() -> None:
     # The boxes are in the pixels of the image sent; another image would be covered wrongly.
     assert redacted_copy(card_result(VISA, GROUPS, sent=None)) is None
+
+
+def test_no_copy_of_a_photo_that_alone_needs_more_than_the_memory_budget() -> None:
+    result = card_result(VISA, GROUPS, sent=card_photo([*GROUPS, EXPIRY]))
+    # 800 x 500 decoded and its RGB copy: 3.2 MB.
+    assert redacted_copy(result, MemoryBudget(3_000_000)) is None
+    assert redacted_copy(result, MemoryBudget(3_200_000)) is not None

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from bot.config import OcrApiVersion, Settings
+from bot.config import MIB, OcrApiVersion, Settings
 from bot.ocr.auth import Credential, authenticator_for, reveal
 from bot.ocr.card_crypto import CardCryptoError, CardEnvelope, PublicKey, load_public_key
 from bot.ocr.errors import (
@@ -152,7 +152,8 @@ class OcrClient:
         )
         self._auth = authenticator_for(settings, self._http)
         self._in_flight = asyncio.Semaphore(settings.ocr_concurrency)
-        self.image_work = ImageWork()  # shared with whatever else handles the images
+        # Shared with whatever else handles the images.
+        self.image_work = ImageWork(budget_bytes=settings.image_memory_budget_mb * MIB)
         self._secrets = settings.secrets()
 
     @property
@@ -211,7 +212,9 @@ class OcrClient:
         self, image: bytes, filename: str, kind: DocumentKind, max_bytes: int | None = None
     ) -> Upload:
         limit = self._settings.ocr_max_upload_bytes if max_bytes is None else max_bytes
-        return await self.image_work.run(prepare, image, filename, kind, limit)
+        return await self.image_work.run(
+            prepare, image, filename, kind, limit, self.image_work.budget
+        )
 
     async def _call(
         self,

@@ -67,6 +67,16 @@ TOO_MANY_PIXELS = Text(
         "Save it at a lower resolution and upload it again."
     ),
 )
+TOO_MANY_PIXELS_AT_ONCE = Text(
+    ko=(
+        "이미지가 {width}×{height} 픽셀이라 한 번에 처리하기에 너무 큽니다. "
+        "{megapixels}메가픽셀 이하로 줄이거나 JPG로 저장해 다시 올려 주세요."
+    ),
+    en=(
+        "This image is {width} x {height} pixels, too large to process at once. "
+        "Save it at {megapixels} megapixels or fewer, or as a JPG, and upload it again."
+    ),
+)
 UNSUPPORTED_TYPE = Text(
     ko=(
         "지원하지 않는 파일 형식입니다. JPG, PNG, HEIC, WebP, TIFF, BMP, GIF 이미지로 "
@@ -77,23 +87,24 @@ UNSUPPORTED_TYPE = Text(
         "image (or a PDF for a business registration certificate)."
     ),
 )
+# Whatever the file's name says: the bytes decide (an HTML page named scan.pdf gets this).
 UNSUPPORTED_FOR_BUSINESS = Text(
     ko=(
-        "지원하지 않는 파일 형식입니다. 사업자등록증은 JPG, PNG, HEIC, WebP, TIFF, BMP, GIF "
-        "이미지나 PDF 파일로 올려 주세요."
+        "읽을 수 있는 PDF나 이미지 파일이 아닙니다. 사업자등록증은 JPG, PNG, HEIC, WebP, "
+        "TIFF, BMP, GIF 이미지나 PDF 파일로 올려 주세요."
     ),
     en=(
-        "This file type is not supported. Upload the business registration certificate "
-        "as a JPG, PNG, HEIC, WebP, TIFF, BMP or GIF image, or as a PDF."
+        "This file is not a readable PDF or image. Upload the business registration "
+        "certificate as a JPG, PNG, HEIC, WebP, TIFF, BMP or GIF image, or as a PDF."
     ),
 )
 UNSUPPORTED_FOR_CARD = Text(
     ko=(
-        "지원하지 않는 파일 형식입니다. 카드는 JPG, PNG, HEIC, WebP, TIFF, BMP, GIF "
+        "읽을 수 있는 이미지 파일이 아닙니다. 카드는 JPG, PNG, HEIC, WebP, TIFF, BMP, GIF "
         "이미지로 올려 주세요(PDF는 안 됩니다)."
     ),
     en=(
-        "This file type is not supported. Upload the card as a JPG, PNG, HEIC, WebP, TIFF, "
+        "This file is not a readable image. Upload the card as a JPG, PNG, HEIC, WebP, TIFF, "
         "BMP or GIF image (PDF is not accepted)."
     ),
 )

@@ -16,7 +16,15 @@ from io import BytesIO
 import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-from bot.ocr.errors import TOO_LARGE, TOO_MANY_PIXELS, FileTooLarge, ImageUnreadable, format_size
+from bot.ocr.errors import (
+    TOO_LARGE,
+    TOO_MANY_PIXELS,
+    TOO_MANY_PIXELS_AT_ONCE,
+    FileTooLarge,
+    ImageUnreadable,
+    format_size,
+)
+from bot.ocr.image_work import MemoryBudget, pixel_bytes
 from bot.ocr.models import FileType
 
 # Once per process. Thumbnails, depth maps and auxiliary images are never used: not decoding
@@ -57,6 +65,14 @@ _AXES_SWAPPING_ORIENTATIONS = range(5, 9)
 _JPEG_QUALITIES = (85, 75, 65)
 _MAX_SHRINK_ROUNDS = 12
 _MIN_LONG_SIDE_PX = 320  # below this no OCR result is worth having
+# Flattening and reducing go a band of rows at a time, about this many pixels each: no
+# second full-size image exists beside the decoded one.
+_BAND_PIXELS = 1 << 20
+# JPEG's smallest draft: 1/8 scale, which any JPEG under the pixel limit fits at.
+_SMALLEST_DRAFT = 8
+# Decoders that keep copies of the pixels beside Pillow's image: libwebp its canvas and the
+# frame it hands over, libheif its decoded plane (measured: peak memory over the decode).
+_DECODER_COPIES = {"WEBP": 2, "HEIF": 1}
 
 
 class CpuStages:
@@ -100,6 +116,7 @@ def prepare_image(
     landscape: bool,
     working_size: tuple[int, int],
     cpu: CpuStages,
+    budget: MemoryBudget | None = None,
 ) -> Prepared:
     """The image upright, as its first frame, flattened onto white, in at most `max_bytes`.
 
@@ -107,15 +124,19 @@ def prepare_image(
     for it). Bytes that need none of this are returned unchanged. An image that must be
     re-encoded anyway is decoded no larger than the format allows above `working_size`
     (long side, short side): a JPEG at 1/2, 1/4 or 1/8 scale, which costs a fraction of
-    a full decode. Raises ImageUnreadable for too many pixels or an undecodable file,
-    and FileTooLarge when it cannot fit. The CPU time of each stage is added to `cpu`.
+    a full decode. The decode waits for its bytes of `budget` (without one, it is held
+    to a budget of its own of the default size); a JPEG too large for the whole budget
+    is decoded smaller, any other image is refused. Raises ImageUnreadable for too many
+    pixels or an undecodable file, and FileTooLarge when it cannot fit. The CPU time of
+    each stage is added to `cpu`.
     """
+    budget = budget or MemoryBudget()
     with _reading_image():
         opened = Image.open(BytesIO(data), formats=[_PILLOW_FORMATS[file_type]])
         width, height = opened.size
         if width * height > MAX_IMAGE_PIXELS:
             raise too_many_pixels(f"{width}x{height} pixels declared")
-        orientation = opened.getexif().get(ExifTags.Base.Orientation, 1)
+        orientation = _orientation(opened)
         if orientation in _AXES_SWAPPING_ORIENTATIONS:
             width, height = height, width
         turn = landscape and height > width
@@ -139,18 +160,26 @@ def prepare_image(
             else 1.0
         )
         draft_scale = max(_scale_keeping(opened.size, working_size), 0.0)
-        image = _decode_upright(
-            opened,
-            draft_scale=min(byte_scale, draft_scale),
-            orientation=orientation,
-            turn=turn,
-            cpu=cpu,
-        )
+        _draft(opened, min(byte_scale, draft_scale))
+        factor = _reduce_factor(opened.size)
+        if not budget.fits(_decode_bytes(opened, factor)) and file_type is FileType.JPEG:
+            # Draft works once per opened image: open it again for the smallest decode.
+            opened = Image.open(BytesIO(data), formats=[_PILLOW_FORMATS[file_type]])
+            _draft(opened, 1 / _SMALLEST_DRAFT)
+            factor = _reduce_factor(opened.size)
+        needed = _decode_bytes(opened, factor)
+        if not budget.fits(needed):
+            raise beyond_budget(opened.size, needed, budget)
         # Re-encoding a PNG that was already too large as PNG would not make it fit.
         lossless = file_type in _LOSSLESS and not (
             file_type is FileType.PNG and len(data) > max_bytes
         )
-        return _encode_within(image, max_bytes, lossless=lossless, cpu=cpu)
+        with budget.reserve(needed):
+            cpu.done("open")
+            image = _decode_upright(
+                opened, factor=factor, orientation=orientation, turn=turn, cpu=cpu
+            )
+            return _encode_within(image, max_bytes, lossless=lossless, cpu=cpu)
 
 
 def encode_within(image: Image.Image, max_bytes: int, *, lossless: bool) -> Prepared:
@@ -198,6 +227,20 @@ def too_large(size: int, max_bytes: int) -> FileTooLarge:
     )
 
 
+def beyond_budget(size: tuple[int, int], needed: int, budget: MemoryBudget) -> ImageUnreadable:
+    """Refusal of an image that alone needs more memory than the whole budget."""
+    width, height = size
+    # Any image of this many pixels fits: four bytes a pixel, decoded and flattened.
+    fitting_megapixels = max(1, budget.total_bytes // 8 // 1_000_000)
+    return ImageUnreadable(
+        f"preflight: {width}x{height} pixels need {needed} bytes decoded, "
+        f"over the {budget.total_bytes}-byte image memory budget",
+        user_message=TOO_MANY_PIXELS_AT_ONCE.format(
+            width=width, height=height, megapixels=fitting_megapixels
+        ),
+    )
+
+
 def too_many_pixels(detail: str) -> ImageUnreadable:
     return ImageUnreadable(
         f"preflight: {detail}, over the {MAX_IMAGE_PIXELS}-pixel limit",
@@ -224,6 +267,16 @@ def _reading_image() -> Iterator[None]:
         raise ImageUnreadable(f"preflight: undecodable image ({type(error).__name__})") from None
 
 
+def _orientation(opened: Image.Image) -> int:
+    """The EXIF orientation, read without decoding the pixels."""
+    if opened.format == "PNG" and "exif" not in opened.info:
+        # Pillow would decode the whole image, outside any budget, to look for an eXIf
+        # chunk after the pixels; phones and Pillow write it before them.
+        return 1
+    orientation: int = opened.getexif().get(ExifTags.Base.Orientation, 1)
+    return orientation
+
+
 def _scale_keeping(size: tuple[int, int], working_size: tuple[int, int]) -> float:
     """The smallest scale, at most 1, at which `size` still covers `working_size`."""
     long_side, short_side = max(size), min(size)
@@ -239,41 +292,85 @@ def _has_transparency(image: Image.Image) -> bool:
     return image.mode in _ALPHA_MODES or "transparency" in image.info
 
 
-def _decode_upright(
-    opened: Image.Image, *, draft_scale: float, orientation: int, turn: bool, cpu: CpuStages
-) -> Image.Image:
-    """Decode the first frame upright and flattened, within MAX_OUTPUT_PIXELS.
-
-    Scaling happens as early as each format allows, so that at most about two copies of
-    the decoded image exist at a time.
-    """
+def _draft(opened: Image.Image, scale: float) -> None:
+    """Ask a JPEG to decode at 1/2, 1/4 or 1/8 scale, the smallest that stays at or above
+    `scale` (and within MAX_OUTPUT_PIXELS); other formats decode whole whatever is asked.
+    `opened.size` is then the size the decode will have."""
     width, height = opened.size
-    scale = min(draft_scale, math.sqrt(MAX_OUTPUT_PIXELS / (width * height)))
+    scale = min(scale, math.sqrt(MAX_OUTPUT_PIXELS / (width * height)))
     if scale < 1:
-        # JPEG only: decode at 1/2, 1/4 or 1/8 scale when that stays above the target.
         opened.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+
+
+def _reduce_factor(size: tuple[int, int]) -> int:
+    """The whole factor that brings a decoded `size` within MAX_OUTPUT_PIXELS.
+
+    >>> _reduce_factor((4032, 3024)), _reduce_factor((8900, 8900))
+    (1, 2)
+    """
+    return max(1, math.ceil(math.sqrt(size[0] * size[1] / MAX_OUTPUT_PIXELS)))
+
+
+def _decode_bytes(opened: Image.Image, factor: int) -> int:
+    """The most pixel bytes the decode of `opened` holds at once: the decoded image (and
+    its decoder's copies) beside its flattened, reduced copy, then two of that copy while
+    it is turned or shrunk."""
+    copies = 1 + _DECODER_COPIES.get(opened.format or "", 0)
+    decoded = pixel_bytes(opened.mode, opened.size) * copies
+    width, height = opened.size
+    flat = pixel_bytes(_flat_mode(opened), (-(-width // factor), -(-height // factor)))
+    return max(decoded + flat, 2 * flat)
+
+
+def _decode_upright(
+    opened: Image.Image, *, factor: int, orientation: int, turn: bool, cpu: CpuStages
+) -> Image.Image:
+    """Decode the first frame (as drafted), upright, flattened and reduced by `factor`.
+
+    At most the decoded image and one smaller copy, or two of the copy, exist at a time:
+    what `_decode_bytes` reserves.
+    """
     opened.load()  # the first frame
     cpu.done("decode")
-    image = _flatten(opened)
+    image = _flat_reduced(opened, factor)
+    if image is not opened:
+        opened.close()  # frees the decoded pixels before the copies below are made
+    cpu.done("shrink" if factor > 1 else "orient")
     if orientation in _UPRIGHT:
         # A plain transpose: the EXIF block, which exif_transpose would rewrite, is not
         # sent on anyway (it may hold where the photo was taken).
         image = image.transpose(_UPRIGHT[orientation])
     cpu.done("orient")
-    if image.width * image.height > MAX_OUTPUT_PIXELS:
-        factor = math.sqrt(MAX_OUTPUT_PIXELS / (image.width * image.height))
-        image.thumbnail(
-            (image.width * factor, image.height * factor),
-            Image.Resampling.LANCZOS,
-            reducing_gap=3.0,
-        )
-        cpu.done("shrink")
     if turn:
         # Which way the card's top points is unknown. Counter-clockwise undoes the usual
         # case: a phone turned counter-clockwise over a desk, where it still reports portrait.
         image = image.transpose(Image.Transpose.ROTATE_90)
         cpu.done("orient")
     return image
+
+
+def _flat_mode(image: Image.Image) -> str:
+    """The mode `_flatten` turns `image` into: RGB or L."""
+    if _has_transparency(image):
+        return "RGB"
+    if image.mode in ("RGB", "L"):
+        return image.mode
+    return "L" if image.mode == "1" or image.mode.startswith("I") else "RGB"
+
+
+def _flat_reduced(image: Image.Image, factor: int) -> Image.Image:
+    """`image` flattened and reduced by `factor` (box averages), a band of rows at a time;
+    `image` itself when it needs neither."""
+    mode = _flat_mode(image)
+    if factor == 1 and image.mode == mode and not _has_transparency(image):
+        return image
+    width, height = image.size
+    rows = max(1, _BAND_PIXELS // width // factor) * factor  # whole blocks of the reduction
+    output = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    for top in range(0, height, rows):
+        band = _flatten(image.crop((0, top, width, min(top + rows, height))))
+        output.paste(band.reduce(factor) if factor > 1 else band, (0, top // factor))
+    return output
 
 
 def _flatten(image: Image.Image) -> Image.Image:

@@ -15,11 +15,15 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from PIL import Image
 
 from bot.ocr.errors import PasswordProtectedPdf, PdfUnreadable
+from bot.ocr.image_work import MemoryBudget
 from bot.ocr.images import encode_within
 
 RENDER_DPI = 200
 # Caps the render of an oversized page (A2 at 200 dpi is 15.5 MP); smaller pages are untouched.
 MAX_PAGE_PIXELS = 16_000_000
+# A render holds PDFium's RGBX bitmap and its RGB copy (four bytes a pixel each); then,
+# while it is encoded, the copy and a shrunk copy of it: eight bytes a pixel at most.
+RENDER_BYTES_PER_PIXEL = 8
 _POINTS_PER_INCH = 72
 # PDFium is not thread-safe, not even across documents, and preflight runs in worker threads:
 # every PDFium call happens under this lock.
@@ -61,22 +65,32 @@ def page_count(data: bytes) -> int:
             document.close()
 
 
-def pdf_pages(data: bytes, max_pages: int, max_bytes: int) -> PdfPages:
+def pdf_pages(
+    data: bytes, max_pages: int, max_bytes: int, budget: MemoryBudget | None = None
+) -> PdfPages:
     """Render up to `max_pages` pages at about RENDER_DPI, each within `max_bytes`.
 
+    Each page waits for its bytes of `budget` (without one, it is held to a budget of its
+    own of the default size); a page too large for the whole budget is rendered smaller.
     Raises PasswordProtectedPdf, PdfUnreadable, or FileTooLarge for a page that cannot
     be made small enough.
     """
+    budget = budget or MemoryBudget()
     with _PDFIUM:
         document = _open(data)
         total = len(document)
     try:
         pages: list[bytes] = []
         for index in range(min(total, max_pages)):
-            # One page at a time, and the lock only while PDFium works, not while encoding.
             with _PDFIUM:
-                image = _render(document, index)
-            pages.append(encode_within(image, max_bytes, lossless=True).data)
+                scale, pixels = _render_scale(document, index, budget)
+            # The budget before the lock: whoever holds bytes may need the lock to finish.
+            # Rounding each side up may pass a budget-sized page by a row: not worth refusing.
+            with budget.reserve(min(pixels * RENDER_BYTES_PER_PIXEL, budget.total_bytes)):
+                # One page at a time, and the lock only while PDFium works, not while encoding.
+                with _PDFIUM:
+                    image = _render(document, index, scale)
+                pages.append(encode_within(image, max_bytes, lossless=True).data)
     finally:
         with _PDFIUM:
             document.close()
@@ -93,14 +107,28 @@ def _open(data: bytes) -> Any:
         raise PdfUnreadable(f"pdf: PDFium cannot open it (error {error.err_code})") from None
 
 
-def _render(document: Any, index: int) -> Image.Image:
-    """Page `index` as an RGB image on white; call with _PDFIUM held."""
+def _render_scale(document: Any, index: int, budget: MemoryBudget) -> tuple[float, int]:
+    """The render scale of page `index` (pixels per point) and the pixels it renders to:
+    RENDER_DPI, capped by MAX_PAGE_PIXELS and by what the whole budget holds. Call with
+    _PDFIUM held."""
     page = document[index]
     try:
         width_pt, height_pt = page.get_size()
-        area_px = max(1.0, width_pt * height_pt) * (RENDER_DPI / _POINTS_PER_INCH) ** 2
-        scale = RENDER_DPI / _POINTS_PER_INCH * min(1.0, math.sqrt(MAX_PAGE_PIXELS / area_px))
-        bitmap = page.render(scale=scale)
+    finally:
+        page.close()
+    area_pt = max(1.0, width_pt * height_pt)
+    most_pixels = min(MAX_PAGE_PIXELS, budget.total_bytes // RENDER_BYTES_PER_PIXEL)
+    scale = min(RENDER_DPI / _POINTS_PER_INCH, math.sqrt(most_pixels / area_pt))
+    # PDFium rounds each side up: count the pixels it will make.
+    return scale, math.ceil(width_pt * scale) * math.ceil(height_pt * scale)
+
+
+def _render(document: Any, index: int, scale: float) -> Image.Image:
+    """Page `index` as an RGB image on white; call with _PDFIUM held."""
+    page = document[index]
+    try:
+        # RGBX, which Pillow shares rather than copies: one copy less than PDFium's BGR.
+        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
         try:
             # A copy: the bitmap's buffer is freed when it is closed.
             image: Image.Image = bitmap.to_pil().convert("RGB")

@@ -15,6 +15,7 @@ from bot.ocr.errors import (
     EmptyFile,
     UnsupportedFileType,
 )
+from bot.ocr.image_work import MemoryBudget
 from bot.ocr.images import CpuStages, prepare_image, too_large
 from bot.ocr.models import DocumentKind, FileType, Upload
 from bot.ocr.pdf import refuse_locked
@@ -73,9 +74,16 @@ def sniff(data: bytes) -> FileType | None:
     return None
 
 
-def prepare(data: bytes, filename: str, kind: DocumentKind, max_bytes: int) -> Upload:
+def prepare(
+    data: bytes,
+    filename: str,
+    kind: DocumentKind,
+    max_bytes: int,
+    budget: MemoryBudget | None = None,
+) -> Upload:
     """Check a file for `kind` and make it what NHN takes within `max_bytes`, or raise.
 
+    An image decoded on the way waits for its bytes of `budget` (see `prepare_image`).
     Raises an InvalidInput: EmptyFile, UnsupportedFileType, PasswordProtectedPdf,
     ImageUnreadable (also for too many pixels) or FileTooLarge.
     """
@@ -101,6 +109,7 @@ def prepare(data: bytes, filename: str, kind: DocumentKind, max_bytes: int) -> U
         landscape=kind is DocumentKind.CARD,
         working_size=WORKING_SIZE[kind],
         cpu=cpu,
+        budget=budget,
     )
     # Sizes and types only: the file's name may say whose document it is.
     log.info(

@@ -291,6 +291,7 @@ class AnalysisService:
                 image,
                 self._settings.max_pdf_pages,
                 self._settings.ocr_max_upload_bytes,
+                self._ocr.image_work.budget,
             )
         except PdfUnreadable:
             return None
@@ -305,7 +306,9 @@ class AnalysisService:
         analysis = read_card(result, self._clock().date())
         if analysis.number is None:
             return analysis
-        redacted = await self._ocr.image_work.run(redacted_copy, result)
+        redacted = await self._ocr.image_work.run(
+            redacted_copy, result, self._ocr.image_work.budget
+        )
         return dataclasses.replace(analysis, redacted_image=redacted)
 
     async def check_status(self, number: str, *, fresh: bool = False) -> StatusCheck:

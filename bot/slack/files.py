@@ -313,19 +313,17 @@ class SlackFileDownloader:
                 _HTTP_ERROR.format(status=response.status_code),
                 retryable=response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR,
             )
-        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         body = bytearray()
-        if content_type != "text/html":
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > self._max_bytes:
-                    log.warning(
-                        "file %s: body passed the %d-byte limit; download aborted",
-                        file.id,
-                        self._max_bytes,
-                    )
-                    raise FileTooLarge(limit_bytes=self._max_bytes)
-        if content_type == "text/html" or _HTML_START.match(body):
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > self._max_bytes:
+                log.warning(
+                    "file %s: body passed the %d-byte limit; download aborted",
+                    file.id,
+                    self._max_bytes,
+                )
+                raise FileTooLarge(limit_bytes=self._max_bytes)
+        if _is_web_page(file, response, body):
             if sent_token:
                 log.warning("file %s: Slack sent its sign-in page; files:read is missing", file.id)
                 raise FilesReadScopeMissing()
@@ -343,3 +341,15 @@ class SlackFileDownloader:
             raise DownloadFailed(_NETWORK, retryable=True)
         log.info("file %s: downloaded %d bytes", file.id, len(body))
         return bytes(body)
+
+
+def _is_web_page(file: SlackFile, response: httpx.Response, body: bytes | bytearray) -> bool:
+    """Whether a page came back instead of the file: HTML served as `text/html` for a file
+    Slack does not call HTML (its sign-in page, without files:read).
+
+    A file's own bytes come with its own type, whatever they hold: an HTML page that a
+    person uploaded as scan.pdf is that person's file, for the preflight to judge.
+    """
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    declared_html = file.mimetype.lower() == "text/html" or file.filetype.lower() == "html"
+    return content_type == "text/html" and not declared_html and bool(_HTML_START.match(body))

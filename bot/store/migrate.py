@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.engine import create_engine
+from bot.store.engine import check_reachable, create_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -51,8 +51,10 @@ async def run_migrations(engine: AsyncEngine) -> None:
 
     PostgreSQL: a transaction-level advisory lock makes the others wait, then
     find the schema current. SQLite: the transaction begins IMMEDIATE, which
-    serialises writers the same way.
+    serialises writers the same way. Raises DatabaseUnreachable when the database cannot
+    be reached or opened.
     """
+    await check_reachable(engine)
     alembic_lock = _alembic_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     async with alembic_lock, engine.begin() as connection:
         if connection.dialect.name == "postgresql":

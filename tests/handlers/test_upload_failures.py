@@ -105,6 +105,43 @@ async def test_the_sign_in_page_names_the_missing_scope(bot: RunningBot) -> None
     assert bot.nhn.calls("business") == 0
 
 
+HTML_PAGE = b"<!DOCTYPE html>\n<html><body><h1>Quarterly report</h1></body></html>"
+
+
+@pytest.mark.parametrize("mimetype", ["application/pdf", "text/html"])
+async def test_an_html_page_uploaded_as_scan_pdf_is_told_it_is_not_a_pdf(
+    bot: RunningBot, mimetype: str
+) -> None:
+    # Slack serves the file's bytes with its own type: the person's page, not a sign-in page.
+    added = bot.slack.add_file("scan.pdf", HTML_PAGE, mimetype, "pdf", channel=CHANNEL)
+    event = file_share_message(added, channel=CHANNEL, user=UPLOADER)
+
+    await bot.send.event(event)
+
+    said = await failure_reply(bot, event)
+    assert "읽을 수 있는 PDF나 이미지 파일이 아닙니다" in said
+    assert "files:read" not in said
+    assert bot.nhn.calls("business") == 0
+
+
+@pytest.mark.parametrize("bot_overrides", [{"language": "en"}])
+async def test_in_english_the_html_page_is_not_a_readable_pdf_and_the_sign_in_page_is_the_scope(
+    bot: RunningBot,
+) -> None:
+    page = bot.slack.add_file("scan.pdf", HTML_PAGE, "application/pdf", "pdf", channel=CHANNEL)
+    page_event = file_share_message(page, channel=CHANNEL, user=UPLOADER)
+    await bot.send.event(page_event)
+    assert "not a readable PDF or image" in await failure_reply(bot, page_event)
+
+    signed_out = certificate_upload(bot, serve="html_login")
+    await bot.send.event(signed_out)
+    [_, reply] = await bot.wait_for("chat.postMessage", 2)
+    said = shown(reply)
+    assert "files:read" in said
+    assert "not a readable" not in said
+    assert bot.nhn.calls("business") == 0
+
+
 @pytest.mark.parametrize("bot_overrides", [{"file_max_bytes": 1_000_000}])
 async def test_a_file_over_the_limit_is_refused_from_its_declared_size(bot: RunningBot) -> None:
     event = certificate_upload(bot, size=80_000_000)

@@ -107,23 +107,44 @@ def stored_sideways(upright: Image.Image, orientation: int) -> Image.Image:
     return upright.transpose(_STORED_FOR_ORIENTATION[orientation])
 
 
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
+        + struct.pack(">I", zlib.crc32(kind + payload))
+    )
+
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that declares `width` x `height` pixels but carries almost no data."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(payload))
-            + kind
-            + payload
-            + struct.pack(">I", zlib.crc32(kind + payload))
-        )
-
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00"))
-        + chunk(b"IEND", b"")
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00"))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+_PNG_COLOUR_TYPES = {"L": (0, 1), "RGB": (2, 3), "RGBA": (6, 4)}  # type, bytes a pixel
+
+
+def sparse_png(width: int, height: int, mode: str = "RGBA") -> bytes:
+    """A complete, valid PNG of `width` x `height` pixels, all zero (transparent for RGBA),
+    written row by row: small as a file (deflate packs zeros about 1000 to 1), enormous
+    once decoded, and never whole in this process's memory."""
+    colour_type, channels = _PNG_COLOUR_TYPES[mode]
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    packer = zlib.compressobj(9)
+    row = bytes(1 + width * channels)  # filter type 0, then the pixels
+    compressed = [packer.compress(row) for _ in range(height)]
+    compressed.append(packer.flush())
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(compressed))
+        + _png_chunk(b"IEND", b"")
     )
 
 

@@ -237,13 +237,39 @@ async def test_the_html_sign_in_page_means_files_read_is_missing(
 
 
 @pytest.mark.parametrize(
+    ("mimetype", "filetype"),
+    [("application/pdf", "pdf"), ("image/png", "png"), ("text/html", "pdf")],
+)
+@pytest.mark.parametrize(
     "start", [b"<!DOCTYPE html>\n<html>", b"\n  <html lang='en'>", b"\xef\xbb\xbf<!doctype HTML>"]
 )
-async def test_an_html_body_under_another_content_type_is_recognised(
-    fake_slack: FakeSlack, downloader: SlackFileDownloader, start: bytes
+async def test_html_a_person_uploaded_is_their_file_not_a_sign_in_page(
+    fake_slack: FakeSlack,
+    downloader: SlackFileDownloader,
+    start: bytes,
+    mimetype: str,
+    filetype: str,
 ) -> None:
-    html = start + b"<body>Sign in to Slack</body></html>"
-    event_file = fake_slack.add_file("scan.png", html, "image/png", "png", channel=CHANNEL)
+    # Slack serves a file's bytes with the file's own type (`mimetype`): the sign-in page
+    # comes as text/html for a file Slack does not call HTML. Here it is the person's own
+    # page, saved as scan.pdf: the bytes go to the preflight, which says what it is.
+    html = start + b"<body>Quarterly report</body></html>"
+    event_file = fake_slack.add_file("scan.pdf", html, mimetype, filetype, channel=CHANNEL)
+
+    content = await downloader.download(await downloader.resolve(event_file))
+
+    assert content == html
+    [request] = fake_slack.downloads
+    assert request.served == "file"
+
+
+async def test_the_sign_in_page_of_a_pdf_means_files_read_is_missing(
+    fake_slack: FakeSlack, downloader: SlackFileDownloader
+) -> None:
+    pdf = b"%PDF-1.7 a real certificate"
+    event_file = fake_slack.add_file(
+        "scan.pdf", pdf, "application/pdf", "pdf", channel=CHANNEL, serve="html_login"
+    )
 
     with pytest.raises(FilesReadScopeMissing):
         await downloader.download(await downloader.resolve(event_file))
