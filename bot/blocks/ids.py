@@ -6,8 +6,10 @@ The scheme:
   registered against these, and old messages keep their buttons forever, so an
   action_id is never renamed or reused for something else.
 - A button's value carries the data the handler needs and nothing else:
-  RECHECK_STATUS, WATCH_BUSINESS: the ten digits of a business number
-  ("2208162517");
+  RECHECK_STATUS, WATCH_BUSINESS, LOOK_UP_ANYWAY: the ten digits of a business
+  number ("2208162517"; for LOOK_UP_ANYWAY one whose check digit differs);
+  WATCH_ANYWAY: a number whose check digit differs and the label typed with it,
+  as JSON `["1234567890", "label"]` (see `bot.blocks.status.watch_anyway_value`);
   SHARE_STATUS: the checks to repeat in the channel, as built by
   `bot.blocks.status.share_value` (JSON, see there);
   CHOOSE_KIND_*: the upload job's id as a decimal string ("42");
@@ -16,7 +18,8 @@ The scheme:
   status results of several numbers), its action_id is `per_number(constant,
   digits)`, since action_ids must be unique there; handlers register
   `matching(constant)` and read the number from the value;
-  BULK_WATCH_ALL: the Slack file id of the CSV whose numbers to watch
+  BULK_WATCH_ALL, BULK_LOOK_UP_ANYWAY: the Slack file id of the CSV whose
+  numbers to watch, or to check again with the rows whose check digit differs
   ("F07ABC12345"): the click reads the file again.
   Values reach the bot back from Slack unchanged but can be forged by anyone
   who can click: handlers validate them like user input.
@@ -36,6 +39,9 @@ CHOOSE_KIND_IGNORE = "choose_kind_ignore"
 HOME_RECHECK = "home_recheck"
 HOME_UNWATCH = "home_unwatch"
 BULK_WATCH_ALL = "bulk_watch_all"
+LOOK_UP_ANYWAY = "look_up_anyway"
+WATCH_ANYWAY = "watch_anyway"
+BULK_LOOK_UP_ANYWAY = "bulk_look_up_anyway"
 
 BUSINESS_ACTIONS_BLOCK = "business_actions"
 STATUS_ACTIONS_BLOCK = "status_actions"

@@ -10,13 +10,19 @@ written with any case, spacing or punctuation), or else in the column that holds
 the most ten-digit values. A header row is skipped; so are rows above it (a title)
 and blank rows. Rows are numbered as a spreadsheet shows them: from 1, header
 included. A number listed again is looked up once; the later rows are counted.
+A number whose check digit differs from the usual rule is kept apart: it is
+looked up only when the person asks for it.
 
->>> csv_file = "사업자등록번호,상호\\n220-81-62517,한빛\\n123-45-67890,오타\\n\\n"
+>>> csv_file = "사업자등록번호,상호\\n220-81-62517,한빛\\n123-45-67890,오타\\n000-00-00000,없음\\n"
 >>> listed = parse_number_csv(csv_file.encode())
 >>> [(n.row, n.digits) for n in listed.numbers]
 [(2, '2208162517')]
+>>> [(n.row, n.digits) for n in listed.check_digit_differs]
+[(3, '1234567890')]
 >>> [(bad.row, bad.error.reason) for bad in listed.invalid]
-[(3, 'checksum')]
+[(4, 'office')]
+>>> [n.digits for n in listed.anyway().numbers]
+['2208162517', '1234567890']
 >>> parse_number_csv(b"")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
@@ -102,7 +108,7 @@ class NumberCsvError(UserFacingError):
 
 @dataclass(frozen=True, slots=True)
 class ListedNumber:
-    """A valid number, on the first row that lists it."""
+    """A possible number, on the first row that lists it."""
 
     row: int
     text: str  # the cell as written
@@ -129,6 +135,8 @@ class NumberCsv:
     invalid: tuple[InvalidRow, ...]
     duplicates: tuple[DuplicateRow, ...]
     column: str | None  # the header of the number column, when the file has a header row
+    # Possible numbers that fail the check digit, in file order, each once: not in `numbers`.
+    check_digit_differs: tuple[ListedNumber, ...] = ()
 
     @property
     def digits(self) -> list[str]:
@@ -136,8 +144,19 @@ class NumberCsv:
 
     @property
     def rows(self) -> int:
-        """Data rows read: valid, invalid and duplicate."""
-        return len(self.numbers) + len(self.invalid) + len(self.duplicates)
+        """Data rows read: valid, check digit differing, invalid and duplicate."""
+        return (
+            len(self.numbers)
+            + len(self.check_digit_differs)
+            + len(self.invalid)
+            + len(self.duplicates)
+        )
+
+    def anyway(self) -> "NumberCsv":
+        """The same list with the numbers whose check digit differs among `numbers`, in row
+        order: what a person who asked to look them up anyway gets looked up."""
+        merged = sorted((*self.numbers, *self.check_digit_differs), key=lambda n: n.row)
+        return NumberCsv(tuple(merged), self.invalid, self.duplicates, self.column)
 
 
 def parse_number_csv(data: bytes) -> NumberCsv:
@@ -167,13 +186,14 @@ def parse_number_csv(data: bytes) -> NumberCsv:
         raise NumberCsvError(_TOO_MANY_ROWS.format(limit=MAX_ROWS))
 
     numbers: list[ListedNumber] = []
+    differs: list[ListedNumber] = []
     invalid: list[InvalidRow] = []
     duplicates: list[DuplicateRow] = []
     first_rows: dict[str, int] = {}
     for number, row in data_rows:
         text = _cell(row, column)
         try:
-            digits = bizno.validate(text)
+            digits = bizno.possible(text)
         except InvalidBusinessNumber as error:
             invalid.append(InvalidRow(number, text, error))
             continue
@@ -181,8 +201,9 @@ def parse_number_csv(data: bytes) -> NumberCsv:
             duplicates.append(DuplicateRow(number, text, first_rows[digits]))
         else:
             first_rows[digits] = number
-            numbers.append(ListedNumber(number, text, digits))
-    return NumberCsv(tuple(numbers), tuple(invalid), tuple(duplicates), header)
+            listed = numbers if bizno.checksum_ok(digits) else differs
+            listed.append(ListedNumber(number, text, digits))
+    return NumberCsv(tuple(numbers), tuple(invalid), tuple(duplicates), header, tuple(differs))
 
 
 def header_key(text: str) -> str:

@@ -2,7 +2,15 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.actions import bulk_watch, document_kind, home, recheck_status, share_status, watch
+from handlers.actions import (
+    bulk_watch,
+    document_kind,
+    home,
+    look_up_anyway,
+    recheck_status,
+    share_status,
+    watch,
+)
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -12,6 +20,7 @@ def register(app: AsyncApp, services: "Services") -> None:
     bulk_watch.register(app, services)
     document_kind.register(app, services)
     home.register(app, services)
+    look_up_anyway.register(app, services)
     recheck_status.register(app, services)
     share_status.register(app, services)
     watch.register(app, services)
