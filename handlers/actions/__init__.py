@@ -3,6 +3,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 
 from handlers.actions import (
+    bulk_look_up_anyway,
     bulk_watch,
     document_kind,
     home,
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 
 def register(app: AsyncApp, services: "Services") -> None:
+    bulk_look_up_anyway.register(app, services)
     bulk_watch.register(app, services)
     document_kind.register(app, services)
     home.register(app, services)
