@@ -3,6 +3,7 @@
 from typing import Any
 
 from bot.domain import bizno
+from bot.domain.status import BusinessStatus
 from bot.errors import UserFacingError
 from bot.i18n import Language, Text
 from bot.services.analysis import Analysis, BusinessAnalysis, CardAnalysis, StatusCheck
@@ -26,10 +27,32 @@ EXPIRED = Text(ko="만료됨", en="expired")
 LUHN_OK = Text(ko="Luhn 검사 통과", en="Luhn check passed")
 LUHN_BAD = Text(ko="Luhn 검사 실패: 오인식일 수 있습니다", en="Luhn check failed: likely misread")
 NOT_FOUND = Text(ko="인식 실패", en="not recognised")
+CHECK_DIGIT_DIFFERS = Text(
+    ko="(검증번호가 흔히 쓰는 규칙과 다름)", en="(check digit differs from the usual rule)"
+)
 
 
 def render_status(check: StatusCheck, lang: Language) -> str:
-    return f"{bizno.format(check.number)}  {check.status.value} {check.status.label(lang)}"
+    line = f"{bizno.format(check.number)}  {check.status.value} {check.status.label(lang)}"
+    if not bizno.checksum_ok(check.number):
+        line += f"  {CHECK_DIGIT_DIFFERS(lang)}"
+    return line
+
+
+def render_change(
+    number: str, label: str | None, old_code: str, new: BusinessStatus, lang: Language
+) -> str:
+    """A watch whose status changed: `220-81-62517 (label)  01 ... -> 06 ...`.
+
+    >>> render_change("1248100998", "한빛", "01", BusinessStatus.CLOSED, Language.EN)
+    '124-81-00998 (한빛)  01 Open (VAT general) -> 06 Closed'
+    """
+    old = BusinessStatus.from_code(old_code)
+    named = f" ({label})" if label else ""
+    return (
+        f"{bizno.format(number)}{named}  {old.value} {old.label(lang)} -> "
+        f"{new.value} {new.label(lang)}"
+    )
 
 
 def render(analysis: Analysis, lang: Language) -> str:
@@ -85,6 +108,7 @@ def status_json(check: StatusCheck, lang: Language) -> dict[str, Any]:
         "label": check.status.label(lang),
         "alert": check.status.is_alert,
         "checked_at": check.checked_at.isoformat(),
+        "check_digit_ok": bizno.checksum_ok(check.number),
     }
 
 

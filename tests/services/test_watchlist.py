@@ -4,6 +4,7 @@ and posting to the fake Slack, both over HTTP, with an injected clock."""
 import asyncio
 import itertools
 import json
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -557,3 +558,74 @@ async def test_watching_and_rechecking_is_audited(
         ("recheck", None, NUMBER, "01"),
         ("unwatch", USER, NUMBER, "removed"),
     ]
+
+
+# Re-check everything now (`ocrbot recheck --all`)
+
+
+async def test_recheck_all_checks_every_watch_now_whatever_is_due_and_reports_changes(
+    service: WatchlistService, store: Store, clock: Clock, fake_nhn: NhnFake
+) -> None:
+    numbers = valid_business_numbers(25)
+    await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
+    closing, reopened = numbers[3], numbers[17]
+    fake_nhn.statuses.update({closing: "06", reopened: "02"})
+    clock.now = START + timedelta(minutes=5)  # nothing is due for hours
+    assert (await service.recheck_due(now=clock.now, limit=100)).claimed == 0
+
+    done = await service.recheck_all(now=clock, limit=7)  # four batches
+
+    assert (done.claimed, done.failed) == (25, 0)
+    assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 2))  # as added, and now
+    assert sorted(
+        (m.watch.business_number, m.watch.last_status_code, m.new.value) for m in done.changed
+    ) == sorted([(closing, "01", "06"), (reopened, "01", "02")])
+    for watch in await store.watches.list(TEAM):
+        assert watch.last_checked_at == clock.now
+        assert clock.now + DAY / 2 < watch.next_check_at <= clock.now + DAY * 3 / 2
+    # Again at once: every watch once more, since --all does not ask what is due.
+    assert (await service.recheck_all(now=clock, limit=100)).claimed == 25
+    assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 3))
+
+
+async def test_recheck_all_leaves_a_watch_another_process_holds_and_ends_when_lookups_fail(
+    service: WatchlistService, store: Store, clock: Clock, fake_nhn: NhnFake
+) -> None:
+    numbers = valid_business_numbers(4)
+    await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
+    lease = service._settings.job_lease
+    [held] = await store.watches.claim_all("other", now=clock.now, lease=lease, limit=1, after_id=0)
+    fake_nhn.script(STATUS, *[Reply.error(4010001)] * 3)
+
+    done = await service.recheck_all(now=clock, limit=2)
+
+    assert (done.claimed, done.failed, done.changed) == (3, 3, ())
+    assert lookups(fake_nhn)[held.business_number] == 1  # only as it was added
+    for watch in await store.watches.list(TEAM):
+        if watch.id != held.id:
+            assert watch.next_check_at == clock.now + RETRY_DELAY
+
+
+async def test_recheck_all_keeps_to_the_rate_limit(
+    store: Store, clock: Clock, fake_nhn: NhnFake, make_service: ServiceFactory
+) -> None:
+    service = await make_service(store, status_rate_per_s=20)
+    numbers = valid_business_numbers(10)
+    for number in numbers:
+        await store.watches.add(
+            TEAM,
+            number,
+            label=None,
+            channel_id=HERE,
+            created_by=USER,
+            now=START,
+            first_check_at=START + DAY,
+        )
+    started = time.monotonic()
+
+    done = await service.recheck_all(now=clock, limit=100)
+
+    assert done.claimed == 10
+    # Ten calls at 20 a second are spaced 50 ms apart: nine gaps at least.
+    assert time.monotonic() - started >= 9 * 0.05 * 0.95
+    assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 1))
