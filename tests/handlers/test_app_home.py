@@ -17,7 +17,7 @@ from tests.support.nhn import STATUS, Reply
 from tests.support.slack import TEAM_ID
 from tests.support.slack_requests import new_ts
 
-OPEN, CLOSING, OTHER = "2208162517", "1248100998", "1010000002"
+OPEN, CLOSING, OTHER = "2208162517", "1248100998", "1018112341"
 VIEWER = "U0VIEWER"
 WATCHER = "U0WATCHER"
 CHANNEL = "C_PURCHASING"
