@@ -20,7 +20,9 @@ The scheme:
   `matching(constant)` and read the number from the value;
   BULK_WATCH_ALL, BULK_LOOK_UP_ANYWAY: the Slack file id of the CSV whose
   numbers to watch, or to check again with the rows whose check digit differs
-  ("F07ABC12345"): the click reads the file again.
+  ("F07ABC12345"): the click reads the file again. BULK_WATCH_ALL's ends in
+  "+" ("F07ABC12345+") when the numbers whose check digit differs were looked
+  up anyway, and are watched too.
   Values reach the bot back from Slack unchanged but can be forged by anyone
   who can click: handlers validate them like user input.
 - block_id names the part of a message as `<message>_<part>`, only on blocks a
