@@ -1,5 +1,5 @@
-"""The `ocrbot` command: run the bot, analyse files, look up statuses and re-check the
-watchlist from the terminal.
+"""The `ocrbot` command (also `python -m bot`): run the bot, analyse files, look up
+statuses and re-check the watchlist from the terminal.
 
 Exit codes: 0 success, 1 an API or network failure, 2 bad input or configuration;
 `verify` exits 3 when the details do not match the register.
@@ -37,6 +37,7 @@ from bot.terminal import (
     error_json,
     render,
     render_authenticity,
+    render_change,
     render_status,
     status_json,
 )
@@ -63,6 +64,12 @@ RECHECKED = Text(
     "조회하지 못한 곳: {failed}곳 (잠시 후 다시 조회합니다).",
     en="Re-checked {checked} watched businesses; {failed} lookups failed (tried again shortly).",
 )
+TRY_ANYWAY = Text(
+    ko="이 규칙은 공식 규칙이 아니어서 실제 번호 중에도 맞지 않는 것이 있습니다. "
+    "번호가 맞다면 --anyway를 붙여 그래도 조회하세요.",
+    en="The rule is not an official one and a few real numbers fail it: if the number is "
+    "right, add --anyway to look it up all the same.",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="look up business registration statuses")
     status.add_argument("numbers", nargs="+", metavar="NUMBER")
     status.add_argument("--json", action="store_true")
+    status.add_argument(
+        "--anyway",
+        action="store_true",
+        help="look up numbers whose check digit differs from the usual rule too",
+    )
 
     verify = commands.add_parser(
         "verify",
@@ -106,8 +118,13 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, help="HTTP port (default 3000); in Socket Mode, serves /health there"
     )
 
-    commands.add_parser(
+    recheck = commands.add_parser(
         "recheck", help="re-check every watched business that is due, then exit (for cron)"
+    )
+    recheck.add_argument(
+        "--all",
+        action="store_true",
+        help="re-check every watched business now, due or not (after an outage)",
     )
 
     db = commands.add_parser("db", help="database maintenance")
@@ -195,10 +212,13 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
     bad = False
     for raw in args.numbers:
         try:
-            numbers.append(bizno.validate(raw))
+            digits = bizno.possible(raw) if args.anyway else bizno.validate(raw)
         except bizno.InvalidBusinessNumber as error:
-            print(f"{raw}: {error.message(lang)}", file=sys.stderr)
+            hint = f" {TRY_ANYWAY(lang)}" if error.reason == "checksum" else ""
+            print(f"{raw}: {error.message(lang)}{hint}", file=sys.stderr)
             bad = True
+        else:
+            numbers.append(digits)
     if bad:
         return EXIT_BAD_INPUT
     async with OcrClient(settings) as ocr:
@@ -236,20 +256,34 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _recheck(args: argparse.Namespace, settings: Settings) -> int:
-    """Passes until nothing is due; failed lookups are due again soon, so this ends."""
+    """Passes until nothing is due (failed lookups are due again soon, so this ends), or
+    with --all one pass over every watch; then what changed, and the counts."""
     from bot.app import Services, utc_now
 
     services = await Services.start(settings)
     claimed = failed = 0
+    changes = []
     try:
-        while True:
-            done = await services.watchlist.recheck_due(now=utc_now(), limit=settings.watch_batch)
-            if not done.claimed:
-                break
-            claimed, failed = claimed + done.claimed, failed + done.failed
+        if args.all:
+            done = await services.watchlist.recheck_all(now=utc_now, limit=settings.watch_batch)
+            claimed, failed, changes = done.claimed, done.failed, list(done.changed)
+        else:
+            while True:
+                done = await services.watchlist.recheck_due(
+                    now=utc_now(), limit=settings.watch_batch
+                )
+                if not done.claimed:
+                    break
+                claimed, failed = claimed + done.claimed, failed + done.failed
+                changes.extend(done.changed)
     finally:
         await services.aclose()
-    print(RECHECKED.format(checked=claimed - failed, failed=failed)(settings.language))
+    lang = settings.language
+    for change in changes:
+        watch = change.watch
+        old = watch.last_status_code or ""
+        print(render_change(watch.business_number, watch.label, old, change.new, lang))
+    print(RECHECKED.format(checked=claimed - failed, failed=failed)(lang))
     return EXIT_FAILURE if failed else EXIT_OK
 
 

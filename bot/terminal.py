@@ -5,6 +5,7 @@ from typing import Any
 from bot.blocks.authenticity import failure_reason
 from bot.domain import bizno
 from bot.domain.authenticity import Verdict, shown_date
+from bot.domain.status import BusinessStatus
 from bot.errors import UserFacingError
 from bot.i18n import Language, Text
 from bot.services.analysis import (
@@ -66,10 +67,32 @@ PAGES_SKIPPED = Text(
     ko="{first}–{total}쪽은 읽지 않았습니다 (MAX_PDF_PAGES).",
     en="Pages {first}–{total} were not read (MAX_PDF_PAGES).",
 )
+CHECK_DIGIT_DIFFERS = Text(
+    ko="(검증번호가 흔히 쓰는 규칙과 다름)", en="(check digit differs from the usual rule)"
+)
 
 
 def render_status(check: StatusCheck, lang: Language) -> str:
-    return f"{bizno.format(check.number)}  {check.status.value} {check.status.label(lang)}"
+    line = f"{bizno.format(check.number)}  {check.status.value} {check.status.label(lang)}"
+    if not bizno.checksum_ok(check.number):
+        line += f"  {CHECK_DIGIT_DIFFERS(lang)}"
+    return line
+
+
+def render_change(
+    number: str, label: str | None, old_code: str, new: BusinessStatus, lang: Language
+) -> str:
+    """A watch whose status changed: `220-81-62517 (label)  01 ... -> 06 ...`.
+
+    >>> render_change("1248100998", "한빛", "01", BusinessStatus.CLOSED, Language.EN)
+    '124-81-00998 (한빛)  01 Open (VAT general) -> 06 Closed'
+    """
+    old = BusinessStatus.from_code(old_code)
+    named = f" ({label})" if label else ""
+    return (
+        f"{bizno.format(number)}{named}  {old.value} {old.label(lang)} -> "
+        f"{new.value} {new.label(lang)}"
+    )
 
 
 def render(analysis: Analysis, lang: Language) -> str:
@@ -175,6 +198,7 @@ def status_json(check: StatusCheck, lang: Language) -> dict[str, Any]:
         "label": check.status.label(lang),
         "alert": check.status.is_alert,
         "checked_at": check.checked_at.isoformat(),
+        "check_digit_ok": bizno.checksum_ok(check.number),
     }
 
 

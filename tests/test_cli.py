@@ -23,13 +23,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return _run([OCRBOT, *args], tmp_path, env)
+
+
+def run_module(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` with `args`, as `run_cli` runs `ocrbot`."""
+    return _run([sys.executable, "-m", "bot", *args], tmp_path, env)
+
+
+def _run(
+    command: list[str], tmp_path: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("NHN_", "OCR_", "SLACK_", "NTS_", "STATUS_"))
     }
     return subprocess.run(  # noqa: S603
-        [OCRBOT, *args],
+        command,
         env={**clean, **env},
         cwd=tmp_path,  # no .env here
         capture_output=True,
@@ -75,6 +86,37 @@ def test_invalid_number_exits_2_without_a_call(tmp_path: Path, fake_nhn: NhnFake
     assert done.returncode == 2
     assert "123-45-67890" in done.stderr
     assert "12345" in done.stderr
+    assert fake_nhn.calls("business/status") == 0
+
+
+def test_a_number_failing_the_check_digit_is_looked_up_only_with_anyway(
+    tmp_path: Path, fake_nhn: NhnFake
+) -> None:
+    env = {**fake_nhn.env(), "LANGUAGE": "en"}
+    refused = run_cli(tmp_path, env, "status", "306-82-00417")
+    assert refused.returncode == 2
+    assert "usual check-digit rule" in refused.stderr
+    assert "--anyway" in refused.stderr
+    assert fake_nhn.calls("business/status") == 0
+
+    done = run_cli(tmp_path, env, "status", "--anyway", "306-82-00417", "220-81-62517")
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first == "306-82-00417  01 Open (VAT general)  (check digit differs from the usual rule)"
+    assert second == "220-81-62517  01 Open (VAT general)"
+    assert fake_nhn.calls("business/status") == 2
+
+    as_json = run_cli(tmp_path, env, "status", "--anyway", "--json", "3068200417")
+    assert json.loads(as_json.stdout)["check_digit_ok"] is False
+
+
+def test_anyway_still_refuses_a_number_no_tax_office_issues(
+    tmp_path: Path, fake_nhn: NhnFake
+) -> None:
+    done = run_cli(tmp_path, fake_nhn.env(), "status", "--anyway", "000-00-00000", "306-82-00417")
+    assert done.returncode == 2
+    assert "000-00-00000" in done.stderr
+    assert "세무서 코드" in done.stderr
     assert fake_nhn.calls("business/status") == 0
 
 

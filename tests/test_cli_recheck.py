@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
-from bot.store.watches import Watch
+from bot.store.watches import FirstCheck, Watch
 from tests.support.databases import sqlite_url
 from tests.support.nhn import STATUS, NhnFake, Reply
 from tests.support.slack_fake import FakeSlack
-from tests.test_cli import run_cli
+from tests.test_cli import run_cli, run_module
 
 TEAM = "T0001"
 ALERTS = "C0ALERTS"
@@ -120,3 +120,59 @@ def test_recheck_without_a_slack_token_names_it_and_exits_2(
     done = run_cli(tmp_path, settings, "recheck")
     assert done.returncode == 2
     assert "SLACK_BOT_TOKEN" in done.stderr
+
+
+async def test_recheck_all_checks_every_watch_now_and_prints_what_changed(
+    tmp_path: Path, store: Store, fake_nhn: NhnFake, fake_slack: FakeSlack
+) -> None:
+    # None is due: an operator forces a pass after an outage.
+    for number in (OPEN, CLOSED, LATER):
+        await watch(store, number, due_in=timedelta(hours=3))
+    earlier = datetime.now(UTC) - timedelta(days=1)
+    await store.watches.record_first_checks(
+        [
+            FirstCheck(
+                (await watched(store, number)).id,
+                "01",
+                earlier,
+                earlier + timedelta(days=1, hours=3),
+            )
+            for number in (OPEN, CLOSED)
+        ]
+    )
+    fake_nhn.statuses[CLOSED] = "06"
+    settings = {**env(tmp_path, fake_nhn, fake_slack), "STATUS_RATE_PER_S": "50"}
+
+    due_only = run_cli(tmp_path, settings, "recheck")
+    assert "Re-checked 0" in due_only.stdout  # plain recheck still checks only what is due
+    assert fake_nhn.calls(STATUS) == 0
+
+    done = run_cli(tmp_path, settings, "recheck", "--all")
+
+    assert done.returncode == 0, done.stderr
+    assert looked_up(fake_nhn) == Counter({OPEN: 1, CLOSED: 1, LATER: 1})
+    lines = done.stdout.splitlines()
+    assert lines == [
+        "124-81-00998  01 Open (VAT general) -> 06 Closed",
+        "Re-checked 3 watched businesses; 0 lookups failed (tried again shortly).",
+    ]
+    assert (await watched(store, CLOSED)).last_status_code == "06"
+    assert (await watched(store, LATER)).last_status_code == "01"  # its first check
+    [post] = [call.params for call in fake_slack.calls_to("chat.postMessage")]
+    assert post["channel"] == ALERTS
+    assert "124-81-00998" in json.dumps(post["blocks"])
+
+
+def test_python_m_bot_runs_the_same_command_line(tmp_path: Path, fake_nhn: NhnFake) -> None:
+    for args in (["--help"], ["recheck", "--help"], ["status", "--help"]):
+        module = run_module(tmp_path, fake_nhn.env(), *args)
+        script = run_cli(tmp_path, fake_nhn.env(), *args)
+        assert module.returncode == script.returncode == 0
+        assert module.stdout.replace("__main__.py", "ocrbot") == script.stdout
+    done = run_module(tmp_path, fake_nhn.env(), "status", "--json", "220-81-62517")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["code"] == "01"
+    assert fake_nhn.calls(STATUS) == 1
+    refused = run_module(tmp_path, fake_nhn.env(), "status", "000-00-00000")
+    assert refused.returncode == 2
+    assert fake_nhn.calls(STATUS) == 1

@@ -29,6 +29,10 @@ from bot.services.status import StatusCheck
 
 BulkResult = StatusCheck | UserFacingError
 
+# Ends the "Watch all" value when the file was checked with the numbers whose check
+# digit differs: those are then watched too.
+ANYWAY_MARK = "+"
+
 # How many rows of each kind the summary names; the result file has them all.
 SHOWN_ALERTS = 10
 SHOWN_INVALID = 5
@@ -97,6 +101,24 @@ _VERIFIED = Text(
     "⚪ not checked {unchecked:,}",
 )
 _WATCH_ALL = Text(ko="모두 감시 목록에 추가", en="Watch all")
+_DIFFERS_COUNT = Text(ko="⚠️ 검증번호 불일치", en="⚠️ Check digit differs")
+_DIFFERS = Text(
+    ko="*검증번호가 흔히 쓰는 규칙과 다른 번호* ({count:,}개, 조회하지 않음)",
+    en="*Numbers whose check digit differs from the usual rule* ({count:,}, not looked up)",
+)
+_DIFFERS_HOW = Text(
+    ko="오타일 수 있지만, 이 규칙은 공식 규칙이 아니어서 실제 번호 중에도 맞지 않는 것이 "
+    "있습니다. *그래도 조회*를 누르면 이 번호까지 포함해 파일을 다시 조회합니다"
+    "(이 번호들만 새로 조회됩니다).",
+    en="They may be typos, but the rule is not an official one and a few real numbers do "
+    "not follow it. *Look up anyway* checks the file again with them included (only they "
+    "cost new lookups).",
+)
+_LOOK_UP_ANYWAY = Text(ko="그래도 조회", en="Look up anyway")
+_LOOKED_UP_ANYWAY = Text(
+    ko="⚠️ 검증번호가 흔히 쓰는 규칙과 다른 번호 {count:,}개도 요청에 따라 조회했습니다.",
+    en="⚠️ Also looked up on request: {count:,} numbers whose check digit differs.",
+)
 _FALLBACK = Text(
     ko="사업자 상태 일괄 조회 결과: 번호 {numbers:,}개, 폐업 {closed:,}개, 휴업 {inactive:,}개",
     en="Bulk business status check: {numbers:,} numbers, {closed:,} closed, {inactive:,} inactive",
@@ -134,11 +156,14 @@ def bulk_summary(
     attached: bool,
     lang: Language,
     verdicts: Mapping[int, Authenticity] | None = None,
+    anyway: bool = False,
 ) -> Message:
-    """Counts by status, the alerts, invalid rows and failures; and a "Watch all" button.
+    """Counts by status, the alerts, invalid rows and failures; and a "Watch all" button,
+    with "Look up anyway" when numbers whose check digit differs were left out.
 
-    `results` holds every number of `listed`, by its digits. The button's value is
-    the file id: a click reads the file again rather than trusting a long value.
+    `results` holds every number of `listed`, by its digits; `anyway` when `listed`
+    includes the numbers whose check digit differs. The buttons' value is the file
+    id: a click reads the file again rather than trusting a long value.
     """
     checks = [
         (number.row, check)
@@ -160,6 +185,9 @@ def bulk_summary(
         for status in _STATUS_ORDER
         if by_status[status]
     ]
+    differs = listed.check_digit_differs
+    if differs:
+        counts.append(f"*{_DIFFERS_COUNT(lang)}*\n{_COUNT.format(count=len(differs))(lang)}")
     if listed.invalid:
         counts.append(f"*{_INVALID_COUNT(lang)}*\n{_COUNT.format(count=len(listed.invalid))(lang)}")
     if failures:
@@ -171,6 +199,8 @@ def bulk_summary(
     alerts = [(row, check) for row, check in checks if check.status.is_alert]
     if alerts:
         blocks.append(section(_alert_lines(alerts, lang)))
+    if differs:
+        blocks.append(section(_differs_lines(listed, lang)))
     if listed.invalid:
         blocks.append(section(_invalid_lines(listed, lang)))
     if failures:
@@ -180,19 +210,29 @@ def bulk_summary(
     notes = [_ATTACHED(lang) if attached else _NOT_ATTACHED(lang)]
     if cached := sum(check.cached for _, check in checks):
         notes.append(_CACHED.format(count=cached)(lang))
+    if anyway and (looked_up := sum(not bizno.checksum_ok(n.digits) for n in listed.numbers)):
+        notes.append(_LOOKED_UP_ANYWAY.format(count=looked_up)(lang))
     blocks.append(context(*notes, file_line(file_name)))
+    buttons = []
     if listed.numbers:
-        blocks.append(
-            actions(
-                ids.BULK_ACTIONS_BLOCK,
-                button(
-                    f"{_WATCH_ALL(lang)} ({len(listed.numbers):,})",
-                    action_id=ids.BULK_WATCH_ALL,
-                    value=file_id,
-                    style="primary",
-                ),
+        buttons.append(
+            button(
+                f"{_WATCH_ALL(lang)} ({len(listed.numbers):,})",
+                action_id=ids.BULK_WATCH_ALL,
+                value=file_id + ANYWAY_MARK if anyway else file_id,
+                style="primary",
             )
         )
+    if differs:
+        buttons.append(
+            button(
+                f"{_LOOK_UP_ANYWAY(lang)} ({len(differs):,})",
+                action_id=ids.BULK_LOOK_UP_ANYWAY,
+                value=file_id,
+            )
+        )
+    if buttons:
+        blocks.append(actions(ids.BULK_ACTIONS_BLOCK, *buttons))
     fallback = _FALLBACK.format(
         numbers=len(listed.numbers),
         closed=by_status[BusinessStatus.CLOSED],
@@ -217,6 +257,16 @@ def _invalid_lines(listed: NumberCsv, lang: Language) -> str:
         for row in listed.invalid[:SHOWN_INVALID]
     ]
     return "\n".join(lines + _more(len(listed.invalid) - SHOWN_INVALID, lang))
+
+
+def _differs_lines(listed: NumberCsv, lang: Language) -> str:
+    differs = listed.check_digit_differs
+    lines = [_DIFFERS.format(count=len(differs))(lang), _DIFFERS_HOW(lang)]
+    lines += [
+        f"• {_ROW.format(row=number.row)(lang)} {bizno.format(number.digits)}"
+        for number in differs[:SHOWN_INVALID]
+    ]
+    return "\n".join(lines + _more(len(differs) - SHOWN_INVALID, lang))
 
 
 def _failure_lines(failures: list[UserFacingError], lang: Language) -> str:

@@ -6,8 +6,10 @@ The scheme:
   registered against these, and old messages keep their buttons forever, so an
   action_id is never renamed or reused for something else.
 - A button's value carries the data the handler needs and nothing else:
-  RECHECK_STATUS, WATCH_BUSINESS: the ten digits of a business number
-  ("2208162517");
+  RECHECK_STATUS, WATCH_BUSINESS, LOOK_UP_ANYWAY: the ten digits of a business
+  number ("2208162517"; for LOOK_UP_ANYWAY one whose check digit differs);
+  WATCH_ANYWAY: a number whose check digit differs and the label typed with it,
+  as JSON `["1234567890", "label"]` (see `bot.blocks.status.watch_anyway_value`);
   SHARE_STATUS: the numbers whose recorded status to post in the channel, as
   built by `bot.blocks.status.share_value` (a JSON list of ten-digit strings;
   never a status, see there);
@@ -18,9 +20,11 @@ The scheme:
   status results of several numbers), its action_id is `per_number(constant,
   digits)`, since action_ids must be unique there; handlers register
   `matching(constant)` and read the number from the value;
-  BULK_WATCH_ALL: the Slack file id of the CSV whose numbers to watch
+  BULK_WATCH_ALL, BULK_LOOK_UP_ANYWAY: the Slack file id of the CSV whose
+  numbers to watch, or to check again with the rows whose check digit differs
   ("F07ABC12345"): the click reads the file again, if it is shared in the
-  channel clicked in;
+  channel clicked in. BULK_WATCH_ALL's ends in "+" ("F07ABC12345+") when the
+  numbers whose check digit differs were looked up anyway, and are watched too;
   CORRECT_DETAILS: the details read off a certificate, to pre-fill the correction
   dialog, as built by `bot.blocks.authenticity.correct_button` (JSON); only a
   pre-fill, never what is checked. One per certificate of a PDF:
@@ -48,6 +52,9 @@ HOME_UNWATCH = "home_unwatch"
 BULK_WATCH_ALL = "bulk_watch_all"
 CORRECT_DETAILS = "correct_details"
 CORRECT_DETAILS_VIEW = "correct_details_view"
+LOOK_UP_ANYWAY = "look_up_anyway"
+WATCH_ANYWAY = "watch_anyway"
+BULK_LOOK_UP_ANYWAY = "bulk_look_up_anyway"
 
 BUSINESS_ACTIONS_BLOCK = "business_actions"
 STATUS_ACTIONS_BLOCK = "status_actions"

@@ -46,6 +46,18 @@ _SHARED_BY = Text(
     en="Business status shared by {user}.",
 )
 _FALLBACK_TITLE = Text(ko="사업자 상태 조회 결과", en="Business status")
+_CHECK_DIGIT_DIFFERS = Text(ko="검증번호 불일치", en="Check digit differs")
+CHECK_DIGIT_NOTE = Text(
+    ko="흔히 쓰는 검증번호 규칙은 국세청의 공식 규칙이 아니어서, 실제 번호 중에도 맞지 않는 "
+    "것이 있습니다. 입력한 번호가 맞다면 그래도 조회할 수 있습니다(조회 1회).",
+    en="The usual check-digit rule is not an official one, and a few real numbers do not "
+    "follow it. If the number is right as typed, you can look it up anyway (one lookup).",
+)
+_LOOK_UP_ANYWAY = Text(ko="그래도 조회", en="Look it up anyway")
+LOOKED_UP_ANYWAY = Text(
+    ko="⚠️ 검증번호가 흔히 쓰는 규칙과 다른 번호입니다.",
+    en="⚠️ This number's check digit differs from the usual rule.",
+)
 
 
 def status_emoji(status: BusinessStatus) -> str:
@@ -98,11 +110,46 @@ def status_results(entries: list[StatusEntry], lang: Language, *, shareable: boo
 
 
 def watch_button(number: str, lang: Language, *, one_of_several: bool = False) -> dict[str, Any]:
-    """The Watch button for a valid business number (ten digits); `one_of_several` when a
-    message has one per number (beside each number's section)."""
-    digits = bizno.validate(number)
-    action_id = ids.per_number(ids.WATCH_BUSINESS, digits) if one_of_several else ids.WATCH_BUSINESS
-    return button(_WATCH(lang), action_id=action_id, value=digits)
+    """The Watch button for a possible business number (ten digits); `one_of_several` when
+    a message has one per number (beside each number's section).
+
+    Beside a number whose check digit differs, and which was looked up anyway, it
+    watches anyway: the person has already chosen to trust the number.
+    """
+    digits = bizno.possible(number)
+    if bizno.checksum_ok(digits):
+        action, value = ids.WATCH_BUSINESS, digits
+    else:
+        action, value = ids.WATCH_ANYWAY, watch_anyway_value(digits, None)
+    action_id = ids.per_number(action, digits) if one_of_several else action
+    return button(_WATCH(lang), action_id=action_id, value=value)
+
+
+def watch_anyway_value(digits: str, label: str | None) -> str:
+    """The "Watch anyway" button's value: the number and the label typed with it.
+
+    >>> watch_anyway_value("1234567890", "본사")
+    '["1234567890","본사"]'
+    """
+    return json.dumps([digits, label or ""], ensure_ascii=False, separators=(",", ":"))
+
+
+def watch_anyway_request(value: str) -> tuple[str, str] | None:
+    """The number (not yet validated) and label in a "Watch anyway" value; None when the
+    value is not one `watch_anyway_value` could have made. The clicker can forge it.
+
+    >>> watch_anyway_request('["1234567890","본사"]')
+    ('1234567890', '본사')
+    >>> watch_anyway_request('{"number": 1}') is None
+    True
+    """
+    try:
+        number, label = json.loads(value)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not isinstance(number, str) or not isinstance(label, str):
+        return None
+    return number, label
 
 
 def shared_status_results(entries: list[StatusEntry], lang: Language, *, shared_by: str) -> Message:
@@ -127,7 +174,8 @@ def share_value(entries: list[StatusEntry]) -> str:
 
 
 def shared_numbers(value: str) -> list[str]:
-    """The valid business numbers (ten digits) a Share button's value names, in order;
+    """The possible business numbers (ten digits, any check digit: a number looked up
+    anyway may be shared too) a Share button's value names, in order;
     [] when any part of it is not what `share_value` makes.
 
     Buttons posted before values held numbers only carry [digits, status code, time]
@@ -135,7 +183,7 @@ def shared_numbers(value: str) -> list[str]:
 
     >>> shared_numbers('["2208162517",["1248100998","01","2024-05-01T05:03:00+00:00"]]')
     ['2208162517', '1248100998']
-    >>> shared_numbers('["2208162518"]')
+    >>> shared_numbers('["0000000000"]')  # no tax office's number
     []
     """
     try:
@@ -145,7 +193,7 @@ def shared_numbers(value: str) -> list[str]:
         numbers = [item[0] if isinstance(item, list) and item else item for item in items]
         if not all(isinstance(number, str) for number in numbers):
             return []
-        return list(dict.fromkeys(bizno.validate(number) for number in numbers))
+        return list(dict.fromkeys(bizno.possible(number) for number in numbers))
     except (ValueError, RecursionError):
         return []
 
@@ -160,13 +208,16 @@ def _shown_number(raw: str) -> str:
 def _entry_blocks(
     entries: list[StatusEntry], lang: Language, *, watchable: bool = False
 ) -> list[Block]:
-    """One section per entry; with `watchable`, each checked number has a Watch button."""
+    """One section per entry; with `watchable`, each checked number has a Watch button and
+    each number whose check digit differs a "Look it up anyway" button."""
     blocks = []
     watched: set[str] = set()
     for raw, result in entries:
         if isinstance(result, StatusCheck):
             when = CHECKED_AT.format(when=date(result.checked_at))(lang)
             text = f"*{bizno.format(result.number)}*   {status_line(result, lang)}\n{when}"
+            if not bizno.checksum_ok(result.number):
+                text += f"\n{LOOKED_UP_ANYWAY(lang)}"
             if watchable and result.number not in watched:
                 watched.add(result.number)
                 block = section(text)
@@ -178,6 +229,22 @@ def _entry_blocks(
                 f"*{_shown_number(raw)}*   ⚠️ {_LOOKUP_FAILED(lang)}\n"
                 f"{escape(result.user_message(lang))}"
             )
+        elif result.reason == "checksum":
+            digits = bizno.possible(raw)  # only a possible number fails for its check digit
+            text = (
+                f"*{bizno.format(digits)}*   ⚠️ {_CHECK_DIGIT_DIFFERS(lang)}\n"
+                f"{escape(result.message(lang))}\n{CHECK_DIGIT_NOTE(lang)}"
+            )
+            if watchable and digits not in watched:
+                watched.add(digits)
+                block = section(text)
+                block["accessory"] = button(
+                    _LOOK_UP_ANYWAY(lang),
+                    action_id=ids.per_number(ids.LOOK_UP_ANYWAY, digits),
+                    value=digits,
+                )
+                blocks.append(block)
+                continue
         else:
             text = (
                 f"*{literal(raw, NAME_CHARS) or EMPTY}*   ❌ {_INVALID(lang)}\n"
@@ -195,6 +262,8 @@ def _fallback(entries: list[StatusEntry], lang: Language) -> str:
             lines.append(f"{alert}{bizno.format(result.number)}: {result.status.label(lang)}")
         elif isinstance(result, UserFacingError):
             lines.append(f"{plain(raw, NAME_CHARS)}: {_LOOKUP_FAILED(lang)}")
+        elif result.reason == "checksum":
+            lines.append(f"{plain(raw, NAME_CHARS)}: {_CHECK_DIGIT_DIFFERS(lang)}")
         else:
             lines.append(f"{plain(raw, NAME_CHARS)}: {_INVALID(lang)}")
     return "\n".join(lines)

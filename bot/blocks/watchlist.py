@@ -3,12 +3,22 @@
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.blocks.elements import EMPTY, Block, context, fields, header, section
+from bot.blocks import ids
+from bot.blocks.elements import EMPTY, Block, button, context, fields, header, section
 from bot.blocks.message import Message, compose
-from bot.blocks.mrkdwn import channel_mention, date, literal, mention, plain
-from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
+from bot.blocks.mrkdwn import channel_mention, date, escape, literal, mention, plain
+from bot.blocks.status import (
+    ALERT_ADVICE,
+    CHECK_DIGIT_NOTE,
+    CHECKED_AT,
+    LOOKED_UP_ANYWAY,
+    badge,
+    status_emoji,
+    watch_anyway_value,
+)
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
+from bot.errors import UserFacingError
 from bot.i18n import Language, Text
 from bot.services.status import StatusCheck
 from bot.store.watches import Watch
@@ -29,6 +39,30 @@ _ADDED_FALLBACK = Text(ko="관심 거래처로 등록했습니다: {number}", en
 _SCHEDULE = Text(
     ko="첫 조회 {first}, 이후 {every}마다 다시 조회합니다.",
     en="First check {first}, then every {every}.",
+)
+_STATUS_NOW = Text(ko="현재 상태: {status}", en="Status now: {status}")
+_CHECKED_SCHEDULE = Text(
+    ko="조회 {checked} · 다음 조회 {next}, 이후 {every}마다 다시 조회합니다.",
+    en="Checked {checked} · next check {next}, then every {every}.",
+)
+_FIRST_LOOKUP_FAILED = Text(
+    ko="⚠️ 지금은 상태를 조회하지 못했습니다: {reason} {retry}에 다시 조회합니다.",
+    en="⚠️ The status could not be looked up now: {reason} Trying again {retry}.",
+)
+_DIFFERS = Text(
+    ko="⚠️ *{number}*{label}: 마지막 자리(검증번호)가 흔히 쓰는 규칙과 맞지 않아 "
+    "등록하지 않았습니다. 오타가 없는지 확인하세요.",
+    en="⚠️ *{number}*{label} was not added: its last digit does not match the usual "
+    "check-digit rule. Check for a typo.",
+)
+_DIFFERS_FALLBACK = Text(
+    ko="검증번호가 맞지 않는 번호입니다: {number}",
+    en="The check digit differs: {number}",
+)
+_WATCH_ANYWAY = Text(ko="그래도 등록", en="Watch anyway")
+_WATCH_ANYWAY_NOTE = Text(
+    ko="입력한 번호가 맞다면 그래도 관심 거래처로 등록할 수 있습니다(등록할 때 조회 1회).",
+    en="If the number is right as typed, you can watch it anyway (one lookup when added).",
 )
 _ALREADY = Text(
     ko="ℹ️ *{number}*{label} 은(는) 이미 관심 거래처입니다. {user}님이 {when}에 등록했습니다.",
@@ -84,14 +118,57 @@ _HOURS = Text(ko="{n}시간", en="{n} h")
 _MINUTES = Text(ko="{n}분", en="{n} min")
 
 
-def watch_added(watch: Watch, lang: Language, *, interval: timedelta) -> Message:
+def watch_added(
+    watch: Watch,
+    lang: Language,
+    *,
+    interval: timedelta,
+    failed: UserFacingError | None = None,
+) -> Message:
+    """The new watch, its status from the lookup made as it was added, and its schedule.
+
+    `failed` is why that lookup failed: the watch is then checked again soon.
+    """
     number = bizno.format(watch.business_number)
     text = _ADDED.format(
         number=number, label=_label(watch, LABEL_CHARS), channel=_channel(watch.channel_id, lang)
     )
-    schedule = _SCHEDULE.format(first=date(watch.next_check_at), every=_duration(interval, lang))
-    blocks = [section(text(lang)), context(schedule(lang))]
+    every = _duration(interval, lang)
+    blocks: list[Block] = [section(text(lang))]
+    if watch.last_status_code is not None and watch.last_checked_at is not None:
+        status = BusinessStatus.from_code(watch.last_status_code)
+        now = f"*{badge(status, lang)}*"
+        advice = ALERT_ADVICE.get(status)
+        if advice is not None:
+            now += f"\n⚠️ {advice(lang)}"
+        if not bizno.checksum_ok(watch.business_number):
+            now += f"\n{LOOKED_UP_ANYWAY(lang)}"
+        blocks.append(section(_STATUS_NOW.format(status=now)(lang)))
+        schedule = _CHECKED_SCHEDULE.format(
+            checked=date(watch.last_checked_at), next=date(watch.next_check_at), every=every
+        )
+    else:
+        if failed is not None:
+            reason = _FIRST_LOOKUP_FAILED.format(
+                reason=escape(failed.user_message(lang)), retry=date(watch.next_check_at)
+            )
+            blocks.append(section(reason(lang)))
+        schedule = _SCHEDULE.format(first=date(watch.next_check_at), every=every)
+    blocks.append(context(schedule(lang)))
     return compose(_ADDED_FALLBACK.format(number=number)(lang), blocks, lang)
+
+
+def watch_check_digit_differs(digits: str, label: str | None, lang: Language) -> Message:
+    """Not watched yet: the check digit differs. Explains, and offers "Watch anyway"."""
+    number = bizno.format(digits)
+    shown_label = f" ({literal(label, LABEL_CHARS) or EMPTY})" if label else ""
+    text = f"{_DIFFERS.format(number=number, label=shown_label)(lang)}\n{CHECK_DIGIT_NOTE(lang)}"
+    block = section(text)
+    block["accessory"] = button(
+        _WATCH_ANYWAY(lang), action_id=ids.WATCH_ANYWAY, value=watch_anyway_value(digits, label)
+    )
+    blocks = [block, context(_WATCH_ANYWAY_NOTE(lang))]
+    return compose(_DIFFERS_FALLBACK.format(number=number)(lang), blocks, lang)
 
 
 def already_watched(watch: Watch, lang: Language) -> Message:

@@ -1,12 +1,17 @@
 """Business registration number (사업자등록번호): 10 digits shown as XXX-XX-XXXXX.
 
-The last digit is a check digit over the first nine. The National Tax Service
-does not publish the rule, but the widely published one holds for real numbers.
+The first three digits are the issuing tax office's code (101 and up), the next
+two the kind of business (never 00), the next four a serial (never 0000), and
+the last a check digit over the first nine. The National Tax Service does not
+publish the check-digit rule; the widely published one holds for almost every
+real number, but not all, so a number can be possible without passing it.
 
 >>> validate("220-81-62517")
 '2208162517'
 >>> is_valid("123-45-67890")
 False
+>>> possible("123-45-67890")
+'1234567890'
 >>> kind("220-81-62517").label.en
 'For-profit corporation (head office)'
 """
@@ -25,7 +30,9 @@ _SEPARATORS = re.compile(r"[\s.\-‐‑‒–—―−]")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
-Reason = Literal["empty", "characters", "length", "checksum"]
+Reason = Literal["empty", "characters", "length", "office", "kind", "serial", "checksum"]
+
+FIRST_OFFICE_CODE = 101  # tax office codes start here: 000 to 100 are no office's
 
 _EXAMPLE = "220-81-62517"
 _MESSAGES: dict[Reason, Text] = {
@@ -41,9 +48,25 @@ _MESSAGES: dict[Reason, Text] = {
         ko=f"사업자등록번호는 숫자 10자리입니다({{count}}자리 입력됨). 예: {_EXAMPLE}",
         en=f"A business registration number has 10 digits, not {{count}}: like {_EXAMPLE}.",
     ),
+    "office": Text(
+        ko="앞 세 자리({part})는 세무서 코드가 아닙니다: 세무서 코드는 101부터입니다. "
+        "번호를 다시 확인하세요.",
+        en="The first three digits ({part}) are no tax office's code: codes start at 101. "
+        "Check the number.",
+    ),
+    "kind": Text(
+        ko="가운데 두 자리(사업자 구분)는 00일 수 없습니다. 번호를 다시 확인하세요.",
+        en="The middle two digits (the kind of business) cannot be 00. Check the number.",
+    ),
+    "serial": Text(
+        ko="여섯째부터 아홉째 자리(일련번호)는 0000일 수 없습니다. 번호를 다시 확인하세요.",
+        en="Digits six to nine (the serial number) cannot be 0000. Check the number.",
+    ),
     "checksum": Text(
-        ko="마지막 자리(검증번호)가 맞지 않습니다. 오타가 없는지 확인하세요.",
-        en="The last digit does not match: check for a typo.",
+        ko="마지막 자리(검증번호)가 맞지 않습니다: 흔히 쓰는 검증 규칙과 다릅니다. "
+        "오타가 없는지 확인하세요.",
+        en="The last digit does not match: it differs from the usual check-digit rule. "
+        "Check for a typo.",
     ),
 }
 
@@ -52,14 +75,14 @@ class InvalidBusinessNumber(ValueError):
     """The text is not a valid business registration number; `message` says why.
 
     >>> str(InvalidBusinessNumber("checksum"))
-    'The last digit does not match: check for a typo.'
+    'The last digit does not match: it differs from the usual check-digit rule. Check for a typo.'
     >>> InvalidBusinessNumber("length", count=9).message.ko
     '사업자등록번호는 숫자 10자리입니다(9자리 입력됨). 예: 220-81-62517'
     """
 
-    def __init__(self, reason: Reason, count: int = 0) -> None:
+    def __init__(self, reason: Reason, count: int = 0, part: str = "") -> None:
         self.reason: Reason = reason
-        self.message: Text = _MESSAGES[reason].format(count=count)
+        self.message: Text = _MESSAGES[reason].format(count=count, part=part)
         super().__init__(self.message.en)
 
 
@@ -106,17 +129,45 @@ def _ten_digits(text: str) -> str:
     return digits
 
 
+def possible(text: str) -> str:
+    """The 10 compact digits of a number a tax office could have issued, whatever its
+    check digit; InvalidBusinessNumber saying what is wrong otherwise.
+
+    Only such a number is worth a lookup: the others cannot be registered.
+
+    >>> possible("123-45-67890")
+    '1234567890'
+    >>> possible("000-00-00000")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    bot.domain.bizno.InvalidBusinessNumber: The first three digits (000) are no tax office's...
+    >>> possible("101-00-12341")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    bot.domain.bizno.InvalidBusinessNumber: The middle two digits (the kind of business)...
+    """
+    digits = _ten_digits(text)
+    if int(digits[:3]) < FIRST_OFFICE_CODE:
+        raise InvalidBusinessNumber("office", part=digits[:3])
+    if digits[3:5] == "00":
+        raise InvalidBusinessNumber("kind")
+    if digits[5:9] == "0000":
+        raise InvalidBusinessNumber("serial")
+    return digits
+
+
 def validate(text: str) -> str:
-    """The 10 compact digits, or InvalidBusinessNumber saying what is wrong.
+    """The 10 compact digits of a possible number that passes the check digit, or
+    InvalidBusinessNumber saying what is wrong.
 
     >>> validate("２２０-８１-６２５１７")
     '2208162517'
-    >>> validate("123-45-67890")
+    >>> validate("123-45-67890")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
-    bot.domain.bizno.InvalidBusinessNumber: The last digit does not match: check for a typo.
+    bot.domain.bizno.InvalidBusinessNumber: The last digit does not match: it differs from...
     """
-    digits = _ten_digits(text)
+    digits = possible(text)
     if not checksum_ok(digits):
         raise InvalidBusinessNumber("checksum")
     return digits

@@ -12,14 +12,20 @@ and blank rows. Beside the numbers, a header may name optional columns of
 certificate details for an authenticity check: the opening date (개업연월일, opened),
 the representative (대표자, representative) and the company name (상호, name).
 Rows are numbered as a spreadsheet shows them: from 1, header included. A number
-listed again is looked up once; the later rows are counted.
+listed again is looked up once; the later rows are counted. A number whose check
+digit differs from the usual rule is kept apart: it is looked up only when the
+person asks for it.
 
->>> csv_file = "사업자등록번호,상호\\n220-81-62517,한빛\\n123-45-67890,오타\\n\\n"
+>>> csv_file = "사업자등록번호,상호\\n220-81-62517,한빛\\n123-45-67890,오타\\n000-00-00000,없음\\n"
 >>> listed = parse_number_csv(csv_file.encode())
 >>> [(n.row, n.digits) for n in listed.numbers]
 [(2, '2208162517')]
+>>> [(n.row, n.digits) for n in listed.check_digit_differs]
+[(3, '1234567890')]
 >>> [(bad.row, bad.error.reason) for bad in listed.invalid]
-[(3, 'checksum')]
+[(4, 'office')]
+>>> [n.digits for n in listed.anyway().numbers]
+['2208162517', '1234567890']
 >>> parse_number_csv(b"")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
@@ -118,7 +124,7 @@ class NumberCsvError(UserFacingError):
 
 @dataclass(frozen=True, slots=True)
 class ListedNumber:
-    """A valid number, on the first row that lists it, with the details its row gives."""
+    """A possible number, on the first row that lists it, with the details its row gives."""
 
     row: int
     text: str  # the cell as written
@@ -153,6 +159,8 @@ class NumberCsv:
     invalid: tuple[InvalidRow, ...]
     duplicates: tuple[DuplicateRow, ...]
     column: str | None  # the header of the number column, when the file has a header row
+    # Possible numbers that fail the check digit, in file order, each once: not in `numbers`.
+    check_digit_differs: tuple[ListedNumber, ...] = ()
 
     @property
     def digits(self) -> list[str]:
@@ -160,8 +168,19 @@ class NumberCsv:
 
     @property
     def rows(self) -> int:
-        """Data rows read: valid, invalid and duplicate."""
-        return len(self.numbers) + len(self.invalid) + len(self.duplicates)
+        """Data rows read: valid, check digit differing, invalid and duplicate."""
+        return (
+            len(self.numbers)
+            + len(self.check_digit_differs)
+            + len(self.invalid)
+            + len(self.duplicates)
+        )
+
+    def anyway(self) -> "NumberCsv":
+        """The same list with the numbers whose check digit differs among `numbers`, in row
+        order: what a person who asked to look them up anyway gets looked up."""
+        merged = sorted((*self.numbers, *self.check_digit_differs), key=lambda n: n.row)
+        return NumberCsv(tuple(merged), self.invalid, self.duplicates, self.column)
 
 
 def parse_number_csv(data: bytes) -> NumberCsv:
@@ -192,13 +211,14 @@ def parse_number_csv(data: bytes) -> NumberCsv:
         raise NumberCsvError(_TOO_MANY_ROWS.format(limit=MAX_ROWS))
 
     numbers: list[ListedNumber] = []
+    differs: list[ListedNumber] = []
     invalid: list[InvalidRow] = []
     duplicates: list[DuplicateRow] = []
     first_rows: dict[str, int] = {}
     for number, row in data_rows:
         text = _cell(row, column)
         try:
-            digits = bizno.validate(text)
+            digits = bizno.possible(text)
         except InvalidBusinessNumber as error:
             invalid.append(InvalidRow(number, text, error))
             continue
@@ -207,8 +227,9 @@ def parse_number_csv(data: bytes) -> NumberCsv:
         else:
             first_rows[digits] = number
             cells = {name: _cell(row, index) for name, index in details.items()}
-            numbers.append(ListedNumber(number, text, digits, **cells))
-    return NumberCsv(tuple(numbers), tuple(invalid), tuple(duplicates), header)
+            listed = numbers if bizno.checksum_ok(digits) else differs
+            listed.append(ListedNumber(number, text, digits, **cells))
+    return NumberCsv(tuple(numbers), tuple(invalid), tuple(duplicates), header, tuple(differs))
 
 
 def _detail_columns(header: list[str], number_column: int) -> dict[str, int]:

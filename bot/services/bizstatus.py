@@ -157,7 +157,7 @@ class BizstatusService:
         for an ephemeral message, which has no permalink.
         """
         try:
-            digits = bizno.validate(number)
+            digits = bizno.possible(number)
         except bizno.InvalidBusinessNumber as error:
             # Not looked up, so not audited: the value may be anything a client sent.
             invalid = status_results([(number, error)], self._lang, shareable=False)
@@ -177,6 +177,31 @@ class BizstatusService:
                 await message_place(self._client, channel_id, message_ts) if channel_id else None
             )
             await self._announce({digits: result}, team_id=team_id, user_id=user_id, where=where)
+
+    async def look_up_anyway(
+        self, value: str, answer: ResponseUrl, *, team_id: str, user_id: str, channel_id: str
+    ) -> None:
+        """The "Look it up anyway" button beside a number whose check digit differs: one
+        lookup (none when the cache answers), shown to the clicker with the warning.
+
+        The value is read like a typed number: only a possible one is looked up.
+        """
+        try:
+            digits = bizno.possible(value)
+        except bizno.InvalidBusinessNumber as error:
+            # Not looked up, so not audited: the value may be anything a client sent.
+            invalid = status_results([(value, error)], self._lang, shareable=False)
+            await answer.send(invalid, response_type="ephemeral")
+            return
+        result: LookupResult
+        try:
+            result = await self._analysis.check_status(digits)
+        except UserFacingError as error:
+            result = error
+        message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
+        await answer.send(message, response_type="ephemeral")
+        await self._audit("status_lookup", digits, result, team_id, user_id)
+        await self._announce({digits: result}, team_id=team_id, user_id=user_id, where=channel_id)
 
     async def share(self, value: str, answer: ResponseUrl, *, user_id: str) -> None:
         """Post the last recorded status of each number on a Share button to the channel,

@@ -6,6 +6,9 @@ limit apply), checks the authenticity of rows that give an opening date and a
 representative (up to 100 per NTS call), then replaces the progress message with a
 summary, attaches a result CSV, and tells the team channel about inactive and closed
 businesses.
+
+Rows whose number fails only the check digit are reported, not looked up: the
+summary's "Look up anyway" button checks the file again with them included.
 """
 
 import csv
@@ -22,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
 from bot.blocks.authenticity import short_verdict
-from bot.blocks.bulk import BulkResult, bulk_progress, bulk_summary
+from bot.blocks.bulk import ANYWAY_MARK, BulkResult, bulk_progress, bulk_summary
 from bot.blocks.notices import failure
 from bot.config import Settings
 from bot.domain import bizno
@@ -63,6 +66,13 @@ _CSV_HEADER = {
 }
 _AUTHENTICITY_HEADER = Text(ko="진위확인", en="authenticity")
 _SAME_AS_ROW = Text(ko="{row}행과 같은 번호", en="same number as row {row}")
+_DIFFERS_NOT_LOOKED_UP = Text(
+    ko="검증번호 불일치: 조회하지 않음 (요약의 '그래도 조회'로 조회)",
+    en="check digit differs: not looked up (use 'Look up anyway' on the summary)",
+)
+_DIFFERS_LOOKED_UP = Text(
+    ko="검증번호 불일치: 요청에 따라 조회함", en="check digit differs: looked up on request"
+)
 _RESULT_FILE = Text(ko="사업자상태_조회결과_{date}.csv", en="business_status_{date}.csv")
 
 
@@ -178,16 +188,32 @@ class BulkCheckService:
         self._lang = settings.language
 
     async def run(
-        self, *, team_id: str, user_id: str, channel_id: str, thread_ts: str, file: dict[str, Any]
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        thread_ts: str,
+        file: dict[str, Any],
+        anyway: bool = False,
+        shared_here: bool = False,
     ) -> None:
-        """Check every number in the CSV `file` and answer in its thread. Never raises:
-        every failure ends in a reply that says what happened and what to do."""
+        """Check every number in the CSV `file` and answer in its thread; `anyway`, the
+        numbers whose check digit differs too. With `shared_here` (a file id from a button,
+        which the clicker can forge) only a file shared in `channel_id` is read. Never
+        raises: every failure ends in a reply that says what happened and what to do."""
         thread = _Thread(self._client, channel_id, thread_ts)
         file_name = str(file.get("name") or "")
         try:
             slack_file = await self._downloader.resolve(file)
+            if shared_here and channel_id not in slack_file.channels:
+                log.warning("Bulk check: file %s is not shared where the button was", file["id"])
+                await thread.show(failure(NOT_A_FILE, self._lang, file_name=None))
+                return
             file_name = slack_file.name
             listed = parse_number_csv(await self._downloader.download(slack_file))
+            if anyway:
+                listed = listed.anyway()
             results = await self._check(listed, thread, file_name)
             verdicts = await self._verify(listed)
             attached = await self._attach(listed, results, thread, verdicts)
@@ -199,6 +225,7 @@ class BulkCheckService:
                 attached=attached,
                 lang=self._lang,
                 verdicts=verdicts,
+                anyway=anyway,
             )
         except UserFacingError as error:
             await thread.show(failure(error.user_message, self._lang, file_name=file_name))
@@ -221,10 +248,32 @@ class BulkCheckService:
             outcome=f"{len(results):,} checked",  # the comma keeps the count out of the masking
         )
 
-    async def watch_all(
-        self, file_id: str, reply: ResponseUrl, *, team_id: str, user_id: str, channel_id: str
+    async def look_up_anyway(
+        self, file_id: str, *, team_id: str, user_id: str, channel_id: str, thread_ts: str
     ) -> None:
-        """The "Watch all" button: read the file again and watch every valid number in it.
+        """The summary's "Look up anyway" button: check the file again in its thread, the
+        numbers whose check digit differs included. The others come from the status
+        cache when their lookup is recent, so only the new ones cost a call.
+        """
+        if not _FILE_ID.fullmatch(file_id):
+            thread = _Thread(self._client, channel_id, thread_ts)
+            await thread.show(failure(NOT_A_FILE, self._lang, file_name=None))
+            return
+        await self.run(
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            file={"id": file_id},
+            anyway=True,
+            shared_here=True,
+        )
+
+    async def watch_all(
+        self, value: str, reply: ResponseUrl, *, team_id: str, user_id: str, channel_id: str
+    ) -> None:
+        """The "Watch all" button: read the file again and watch every valid number in it,
+        and those whose check digit differs when they were looked up anyway (`+`).
 
         The answer goes to the person who clicked, through the click's response_url;
         `channel_id`, where the button was (from the signed request), hears of changes
@@ -232,6 +281,8 @@ class BulkCheckService:
         can forge: only a file shared in that channel, which the clicker can see there,
         is read; the bot could otherwise read out a file from a channel they are not in.
         """
+        file_id = value.removesuffix(ANYWAY_MARK)
+        anyway = value.endswith(ANYWAY_MARK)
         message = failure(NOT_A_FILE, self._lang, file_name=None)
         if _FILE_ID.fullmatch(file_id):
             try:
@@ -239,7 +290,11 @@ class BulkCheckService:
                 if channel_id in slack_file.channels:
                     listed = parse_number_csv(await self._downloader.download(slack_file))
                     message = await self._watchlist.watch_many(
-                        team_id, listed.digits, user_id=user_id, channel_id=channel_id
+                        team_id,
+                        (listed.anyway() if anyway else listed).digits,
+                        user_id=user_id,
+                        channel_id=channel_id,
+                        anyway=anyway,
                     )
                 else:
                     log.warning("Watch all: file %s is not shared where the button was", file_id)
@@ -332,7 +387,7 @@ def result_csv(
     rows were checked for authenticity, a last column gives each one's verdict.
     """
     rows: list[tuple[int, list[str]]] = []
-    for number in listed.numbers:
+    for number in (*listed.numbers, *listed.check_digit_differs):
         rows.append((number.row, [number.text, *_result_cells(number.digits, results, lang)]))
     header = list(_CSV_HEADER[lang])
     if verdicts:
@@ -342,7 +397,7 @@ def result_csv(
             cells.append(short_verdict(check, lang) if check is not None else "")
     for invalid in listed.invalid:
         rows.append((invalid.row, [invalid.text, "", "", "", "", invalid.error.message(lang)]))
-    first_rows = {number.row: number.digits for number in listed.numbers}
+    first_rows = {n.row: n.digits for n in (*listed.numbers, *listed.check_digit_differs)}
     for duplicate in listed.duplicates:
         cells = _result_cells(first_rows[duplicate.first_row], results, lang)
         note = _SAME_AS_ROW.format(row=duplicate.first_row)(lang)
@@ -359,13 +414,16 @@ def result_csv(
 
 
 def _result_cells(digits: str, results: Mapping[str, BulkResult], lang: Language) -> list[str]:
-    """number, status code, status, checked at, error."""
-    result = results[digits]
+    """number, status code, status, checked at, error (or a note on the check digit)."""
     number = bizno.format(digits)
+    result = results.get(digits)
+    if result is None:  # its check digit differs, and it was not looked up anyway
+        return [number, "", "", "", _DIFFERS_NOT_LOOKED_UP(lang)]
+    note = "" if bizno.checksum_ok(digits) else _DIFFERS_LOOKED_UP(lang)
     if isinstance(result, StatusCheck):
         checked_at = result.checked_at.astimezone(_KST).strftime("%Y-%m-%d %H:%M:%S")
-        return [number, result.status.value, result.status.label(lang), checked_at, ""]
-    return [number, "", "", "", result.user_message(lang)]
+        return [number, result.status.value, result.status.label(lang), checked_at, note]
+    return [number, "", "", "", "; ".join(filter(None, (result.user_message(lang), note)))]
 
 
 def _describe(error: Exception) -> str:

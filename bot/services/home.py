@@ -110,7 +110,8 @@ class HomeService:
 
 
 def _number_or_none(text: str) -> str | None:
+    # Possible, not valid: a number whose check digit differs may be watched anyway.
     try:
-        return bizno.validate(text)
+        return bizno.possible(text)
     except bizno.InvalidBusinessNumber:
         return None

@@ -6,12 +6,15 @@ within the interval, taken from a hash of the team and the number, so watches
 added together (a bulk "watch all") fall due spread over the whole interval
 rather than all at once. Any process may run a pass: watches are claimed in the
 store, so with several processes each watch is still checked once per interval.
+
+A new watch is looked up at once (from the status cache when that is fresh), so it
+shows a status from the start; its schedule continues from that check.
 """
 
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -19,12 +22,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
 from bot.blocks.notices import failure
+from bot.blocks.status import watch_anyway_request
 from bot.blocks.watchlist import (
     LABEL_CHARS,
     already_watched,
     not_watched,
     status_change,
     watch_added,
+    watch_check_digit_differs,
     watch_list,
     watch_removed,
     watched_many,
@@ -32,17 +37,31 @@ from bot.blocks.watchlist import (
 from bot.config import Settings, WatchNotify
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
+from bot.errors import UserFacingError
+from bot.i18n import Text
 from bot.services.audit import AuditAction, Auditor
 from bot.services.status import StatusCheck, StatusService
 from bot.slack.client import SLACK_FAILURES
 from bot.store import Store
-from bot.store.watches import Watch
+from bot.store.watches import FirstCheck, Watch
 
 log = logging.getLogger(__name__)
 
+NOT_A_WATCH = Text(
+    ko="이 버튼으로는 관심 거래처를 등록할 수 없습니다. `/bizstatus watch 번호`로 등록해 주세요.",
+    en="This button cannot add a watch. Use `/bizstatus watch <number>` instead.",
+)
 # A failed lookup is tried again after this long: soon, but not in a tight loop.
 RETRY_DELAY = timedelta(minutes=10)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMove:
+    """A watch whose re-check found a status other than the one it had."""
+
+    watch: Watch  # as it was before the check
+    new: BusinessStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +70,8 @@ class RecheckPass:
 
     claimed: int  # watches that were due and taken by this process
     failed: int  # of those, lookups that failed: due again after RETRY_DELAY
+    changed: tuple[StatusMove, ...] = ()  # first checks are not changes
+    last_id: int = 0  # the highest watch id claimed, where `recheck_all` goes on from
 
 
 def scheduled_check(team_id: str, number: str, *, after: datetime, interval: timedelta) -> datetime:
@@ -91,18 +112,28 @@ class WatchlistService:
     # Slash command subcommands and buttons
 
     async def watch(
-        self, team_id: str, number_text: str, *, label: str | None, user_id: str, channel_id: str
+        self,
+        team_id: str,
+        number_text: str,
+        *,
+        label: str | None,
+        user_id: str,
+        channel_id: str,
+        anyway: bool = False,
     ) -> Message:
-        """`/bizstatus watch <number> [label]` and the Watch button.
+        """`/bizstatus watch <number> [label]`, the Watch button and "Watch anyway".
 
-        Changes go to NOTIFY_CHANNEL, or when it is unset to `channel_id`, where
-        the person asked.
+        A number that fails only the check digit is watched only `anyway`: without,
+        the answer explains and offers that button. Changes go to NOTIFY_CHANNEL, or
+        when it is unset to `channel_id`, where the person asked.
         """
         try:
-            number = bizno.validate(number_text)
+            number = bizno.possible(number_text)
         except bizno.InvalidBusinessNumber as error:
             return failure(error.message, self._lang, file_name=None)
         label = " ".join((label or "").split())[:LABEL_CHARS] or None
+        if not anyway and not bizno.checksum_ok(number):
+            return watch_check_digit_differs(number, label, self._lang)
         now = self._clock()
         first_check_at = self._first_check(team_id, number, now)
         while True:  # a watch removed between the two statements is added on the next turn
@@ -117,23 +148,52 @@ class WatchlistService:
             )
             if watch is not None:
                 await self._audit(team_id, user_id, "watch", number, "added")
-                return watch_added(watch, self._lang, interval=self._settings.watch_interval)
+                [checked], failures = await self._check_new([watch], now)
+                outcome = _outcome(checked, failures.get(number))
+                await self._audit(team_id, user_id, "recheck", number, outcome)
+                return watch_added(
+                    checked,
+                    self._lang,
+                    interval=self._settings.watch_interval,
+                    failed=failures.get(number),
+                )
             existing = await self._watches.get(team_id, number)
             if existing is not None:
                 await self._audit(team_id, user_id, "watch", number, "already_watched")
                 return already_watched(existing, self._lang)
 
-    async def watch_many(
-        self, team_id: str, numbers: Sequence[str], *, user_id: str, channel_id: str
+    async def watch_anyway(
+        self, team_id: str, value: str, *, user_id: str, channel_id: str
     ) -> Message:
-        """Watch every valid number at once (the bulk check's "watch all"); invalid ones are
-        left out, as the bulk check already reported them.
+        """The "Watch anyway" button: its value is read as the number and label were typed,
+        so a forged one can watch no more than the person could type."""
+        request = watch_anyway_request(value)
+        if request is None:
+            return failure(NOT_A_WATCH, self._lang, file_name=None)
+        number, label = request
+        return await self.watch(
+            team_id, number, label=label, user_id=user_id, channel_id=channel_id, anyway=True
+        )
+
+    async def watch_many(
+        self,
+        team_id: str,
+        numbers: Sequence[str],
+        *,
+        user_id: str,
+        channel_id: str,
+        anyway: bool = False,
+    ) -> Message:
+        """Watch every valid number at once (the bulk check's "watch all"), then look up
+        those never checked. Invalid ones are left out, as the bulk check already reported
+        them; `anyway`, numbers that fail only the check digit are watched too.
         """
+        check = bizno.possible if anyway else bizno.validate
         now = self._clock()
         first_checks: dict[str, datetime] = {}
         for text in numbers:
             try:
-                number = bizno.validate(text)
+                number = check(text)
             except bizno.InvalidBusinessNumber:
                 continue
             first_checks.setdefault(number, self._first_check(team_id, number, now))
@@ -141,8 +201,18 @@ class WatchlistService:
         added = await self._watches.add_many(
             team_id, first_checks, channel_id=channel, created_by=user_id, now=now
         )
+        unchecked = [
+            watch
+            for watch in await self._watches.list(team_id)
+            if watch.business_number in first_checks and watch.last_checked_at is None
+        ]
+        _, failures = await self._check_new(unchecked, now)
         await self._audit(
-            team_id, user_id, "watch", f"{len(first_checks)} numbers", f"added {added}"
+            team_id,
+            user_id,
+            "watch",
+            f"{len(first_checks)} numbers",
+            f"added {added}, looked up {len(unchecked)}, failed {len(failures)}",
         )
         return watched_many(
             added=added, already=len(first_checks) - added, channel_id=channel, lang=self._lang
@@ -151,7 +221,7 @@ class WatchlistService:
     async def unwatch(self, team_id: str, number_text: str, *, user_id: str) -> Message:
         """`/bizstatus unwatch <number>`."""
         try:
-            number = bizno.validate(number_text)
+            number = bizno.possible(number_text)
         except bizno.InvalidBusinessNumber as error:
             return failure(error.message, self._lang, file_name=None)
         if await self._watches.remove(team_id, number):
@@ -173,15 +243,48 @@ class WatchlistService:
         claimed = await self._watches.claim_due(
             self._worker_id, now=now, lease=self._settings.watch_lease, limit=limit
         )
+        return await self._check_claimed(claimed, now)
+
+    async def recheck_all(self, *, now: Callable[[], datetime], limit: int) -> RecheckPass:
+        """Re-check every watch now, due or not (`ocrbot recheck --all`), `limit` at a
+        time, within the provider's rate limit; what all the passes did together.
+
+        A watch another process holds is left to it. A failed lookup is due again
+        after RETRY_DELAY, as in a scheduled pass.
+        """
+        claimed = failed = after_id = 0
+        changed: list[StatusMove] = []
+        while True:
+            batch = await self._watches.claim_all(
+                self._worker_id,
+                now=now(),
+                lease=self._settings.job_lease,
+                limit=limit,
+                after_id=after_id,
+            )
+            if not batch:
+                return RecheckPass(claimed, failed, tuple(changed), after_id)
+            done = await self._check_claimed(batch, now())
+            claimed, failed = claimed + done.claimed, failed + done.failed
+            changed.extend(done.changed)
+            after_id = done.last_id
+
+    async def _check_claimed(self, claimed: Sequence[Watch], now: datetime) -> RecheckPass:
+        """Look the claimed watches up afresh (one lookup per number), record and announce."""
         if not claimed:
             return RecheckPass(claimed=0, failed=0)
         numbers = list(dict.fromkeys(watch.business_number for watch in claimed))
         results = await self._status.check_many(numbers, fresh=True)
         failed = 0
+        changed: list[StatusMove] = []
         for watch in claimed:
             result = results.get(watch.business_number)
             if isinstance(result, StatusCheck):
-                await self._record(watch, result, now)
+                if await self._record(watch, result, now) and watch.last_status_code not in (
+                    None,
+                    result.status.value,
+                ):
+                    changed.append(StatusMove(watch, result.status))
                 continue
             failed += 1
             log.warning(
@@ -191,24 +294,57 @@ class WatchlistService:
                 RETRY_DELAY,
             )
             await self._watches.postpone(watch.id, self._worker_id, next_check_at=now + RETRY_DELAY)
-        return RecheckPass(claimed=len(claimed), failed=failed)
+        last_id = max(watch.id for watch in claimed)
+        return RecheckPass(len(claimed), failed, tuple(changed), last_id)
 
-    async def _record(self, watch: Watch, check: StatusCheck, now: datetime) -> None:
-        # Half an interval ahead: a check made late in its interval (the bot was
-        # down) is not followed by another moments later at the next offset.
-        interval = self._settings.watch_interval
-        next_check_at = scheduled_check(
-            watch.team_id, watch.business_number, after=now + interval / 2, interval=interval
-        )
+    async def _check_new(
+        self, new: Sequence[Watch], now: datetime
+    ) -> tuple[list[Watch], dict[str, UserFacingError]]:
+        """Look new watches up at once (the cache answers when fresh) and record it: each
+        watch as it now is, and the numbers whose lookup failed, due again after RETRY_DELAY.
+
+        The schedule continues from this check as from a scheduled one.
+        """
+        results = await self._status.check_many([watch.business_number for watch in new])
+        checked: list[Watch] = []
+        first_checks: list[FirstCheck] = []
+        failures: dict[str, UserFacingError] = {}
+        for watch in new:
+            result = results[watch.business_number]
+            if isinstance(result, StatusCheck):
+                watch = replace(
+                    watch,
+                    last_status_code=result.status.value,
+                    last_checked_at=result.checked_at,
+                    next_check_at=self._next_check(watch, now),
+                )
+            else:
+                failures[watch.business_number] = result
+                watch = replace(watch, next_check_at=now + RETRY_DELAY)
+            checked.append(watch)
+            first_checks.append(
+                FirstCheck(
+                    watch.id, watch.last_status_code, watch.last_checked_at, watch.next_check_at
+                )
+            )
+        await self._watches.record_first_checks(first_checks)
+        for watch in checked:
+            result = results[watch.business_number]
+            if isinstance(result, StatusCheck) and self._worth_announcing(None, result.status):
+                await self._announce(watch, None, result)
+        return checked, failures
+
+    async def _record(self, watch: Watch, check: StatusCheck, now: datetime) -> bool:
+        """Record a claimed watch's check and announce it; False when the claim was lost."""
         held = await self._watches.record_check(
             watch,
             self._worker_id,
             status_code=check.status.value,
             checked_at=check.checked_at,
-            next_check_at=next_check_at,
+            next_check_at=self._next_check(watch, now),
         )
         if not held:
-            return  # another process took the watch over and records its own check
+            return False  # another process took the watch over and records its own check
         await self._audit(watch.team_id, None, "recheck", watch.business_number, check.status.value)
         old = (
             None
@@ -217,6 +353,15 @@ class WatchlistService:
         )
         if self._worth_announcing(old, check.status):
             await self._announce(watch, old, check)
+        return True
+
+    def _next_check(self, watch: Watch, now: datetime) -> datetime:
+        # Half an interval ahead: a check made late in its interval (the bot was
+        # down) is not followed by another moments later at the next offset.
+        interval = self._settings.watch_interval
+        return scheduled_check(
+            watch.team_id, watch.business_number, after=now + interval / 2, interval=interval
+        )
 
     def _worth_announcing(self, old: BusinessStatus | None, new: BusinessStatus) -> bool:
         if old is None:  # the first check: only an alert is news
@@ -260,3 +405,10 @@ class WatchlistService:
     async def list(self, team_id: str) -> Message:
         """`/bizstatus list`."""
         return watch_list(await self._watches.list(team_id), self._lang)
+
+
+def _outcome(watch: Watch, failure: UserFacingError | None) -> str:
+    """A new watch's first lookup for the audit log, as `bizstatus` records lookups."""
+    if failure is not None:
+        return f"failed: {type(failure).__name__}"
+    return watch.last_status_code or ""

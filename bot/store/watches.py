@@ -55,6 +55,16 @@ class Watch:
 
 
 @dataclass(frozen=True, slots=True)
+class FirstCheck:
+    """The lookup made when a watch was added: its status, or None when it failed."""
+
+    watch_id: int
+    status_code: str | None
+    checked_at: datetime | None  # when the provider answered (earlier, from the cache)
+    next_check_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     """A watched business's status code differed from the one checked before."""
 
@@ -153,18 +163,59 @@ class Watchlist:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        async with self._engine.begin() as connection:
-            ids: Sequence[int] = (await connection.execute(candidates)).scalars().all()
-            if not ids:
-                return []
-            claim = (
-                sa.update(watches)
-                .where(_w.id.in_(ids))
-                .values(claimed_by=worker_id, claim_until=now + lease)
-                .returning(*_WATCH_COLUMNS)
+        claimed = await self._claim(candidates, worker_id, until=now + lease)
+        return sorted(claimed, key=lambda w: (w.next_check_at, w.id))
+
+    async def claim_all(
+        self, worker_id: str, *, now: datetime, lease: timedelta, limit: int, after_id: int
+    ) -> list[Watch]:
+        """Claim up to `limit` watches not held by anyone, due or not, with an id above
+        `after_id`, in id order: pass after pass, every watch once (`recheck --all`).
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        free = sa.or_(_w.claim_until.is_(None), _w.claim_until <= now)
+        candidates = (
+            sa.select(_w.id)
+            .where(_w.id > after_id, free)
+            .order_by(_w.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return await self._claim(candidates, worker_id, until=now + lease)
+
+    async def record_first_checks(self, checks: Sequence[FirstCheck]) -> None:
+        """Record the lookups made as watches were added.
+
+        A watch checked or claimed by the scheduler since it was added keeps what
+        the scheduler found: the first check is never a change.
+        """
+        if not checks:
+            return
+        update = (
+            sa.update(watches)
+            .where(
+                _w.id == sa.bindparam("watch_id"),
+                _w.last_checked_at.is_(None),
+                _w.claimed_by.is_(None),
             )
-            rows = (await connection.execute(claim)).all()
-        return sorted((_watch(row._mapping) for row in rows), key=lambda w: (w.next_check_at, w.id))
+            .values(
+                last_status_code=sa.bindparam("status_code"),
+                last_checked_at=sa.bindparam("checked_at"),
+                next_check_at=sa.bindparam("next_at"),
+            )
+        )
+        rows = [
+            {
+                "watch_id": check.watch_id,
+                "status_code": check.status_code,
+                "checked_at": check.checked_at,
+                "next_at": check.next_check_at,
+            }
+            for check in checks
+        ]
+        async with self._engine.begin() as connection:
+            await connection.execute(update, rows)
 
     async def record_check(
         self,
@@ -241,6 +292,22 @@ class Watchlist:
         async with self._engine.begin() as connection:
             rows = (await connection.execute(statement)).all()
         return [StatusChange(**row._mapping) for row in rows]
+
+    async def _claim(
+        self, candidates: sa.Select[Any], worker_id: str, *, until: datetime
+    ) -> list[Watch]:
+        async with self._engine.begin() as connection:
+            ids: Sequence[int] = (await connection.execute(candidates)).scalars().all()
+            if not ids:
+                return []
+            claim = (
+                sa.update(watches)
+                .where(_w.id.in_(ids))
+                .values(claimed_by=worker_id, claim_until=until)
+                .returning(*_WATCH_COLUMNS)
+            )
+            rows = (await connection.execute(claim)).all()
+        return sorted((_watch(row._mapping) for row in rows), key=lambda w: w.id)
 
     # Last: inside the class body, `list` names this method from here on.
     async def list(self, team_id: str) -> list[Watch]:

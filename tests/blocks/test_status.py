@@ -77,13 +77,17 @@ def test_results_list_every_entry_in_input_order_in_korean() -> None:
         "OCR 서비스가 일시적으로 응답하지 않습니다. 잠시 후 다시 시도해 주세요."
     )
     assert fourth == (
-        "*123-45-67890*   ❌ 올바르지 않은 번호\n"
-        "마지막 자리(검증번호)가 맞지 않습니다. 오타가 없는지 확인하세요."
+        "*123-45-67890*   ⚠️ 검증번호 불일치\n"
+        "마지막 자리(검증번호)가 맞지 않습니다: 흔히 쓰는 검증 규칙과 다릅니다. "
+        "오타가 없는지 확인하세요.\n"
+        "흔히 쓰는 검증번호 규칙은 국세청의 공식 규칙이 아니어서, 실제 번호 중에도 맞지 않는 "
+        "것이 있습니다. 입력한 번호가 맞다면 그래도 조회할 수 있습니다(조회 1회)."
     )
     assert message.text == (
         "사업자 상태 조회 결과\n220-81-62517: 계속사업자(일반과세자)\n⚠️ 124-81-00998: 폐업자\n"
-        "２２０８１６２５１７: 조회하지 못함\n123-45-67890: 올바르지 않은 번호"
+        "２２０８１６２５１７: 조회하지 못함\n123-45-67890: 검증번호 불일치"
     )
+    assert "accessory" not in message.blocks[4]  # not shareable: no buttons at all
     assert_inert(message)
 
 
@@ -96,10 +100,43 @@ def test_results_in_english() -> None:
     assert third.endswith(
         "Lookup failed\nThe OCR service is temporarily unavailable. Please try again later."
     )
-    assert fourth.endswith("Invalid number\nThe last digit does not match: check for a typo.")
+    assert fourth.startswith(
+        "*123-45-67890*   ⚠️ Check digit differs\nThe last digit does not match: it differs "
+        "from the usual check-digit rule. Check for a typo.\nThe usual check-digit rule is not "
+        "an official one"
+    )
+    anyway = message.blocks[4]["accessory"]
+    assert (anyway["action_id"], anyway["value"]) == ("look_up_anyway.1234567890", "1234567890")
+    assert anyway["text"]["text"] == "Look it up anyway"
     assert message.blocks[-1]["elements"][0]["text"]["text"] == "Share to channel"
     assert message.text.startswith("Business status\n220-81-62517: Open (VAT general)")
     assert_inert(message)
+
+
+def test_an_impossible_number_is_invalid_with_nothing_to_look_up() -> None:
+    message = status_results(
+        [("000-00-00000", InvalidBusinessNumber("office", part="000"))],
+        Language.EN,
+        shareable=True,
+    )
+    _, only = section_texts(message.blocks)
+    assert only.startswith("*000-00-00000*   ❌ Invalid number\nThe first three digits (000)")
+    assert "accessory" not in message.blocks[1]
+    assert all(block["type"] != "actions" for block in message.blocks)
+
+
+def test_a_number_looked_up_anyway_keeps_its_warning_and_watches_anyway() -> None:
+    message = status_results(
+        [("306-82-00417", check("3068200417", BusinessStatus.VAT_GENERAL))],
+        Language.EN,
+        shareable=True,
+    )
+    _, only = section_texts(message.blocks)
+    assert "This number's check digit differs from the usual rule." in only
+    watch = message.blocks[1]["accessory"]
+    assert watch["action_id"] == "watch_anyway.3068200417"
+    assert json.loads(watch["value"]) == ["3068200417", ""]
+    assert limit_violations(message.blocks) == []
 
 
 def test_inactive_stands_out_with_advice() -> None:
@@ -150,9 +187,8 @@ def test_a_value_from_before_numbers_only_gives_its_numbers_and_drops_the_rest()
         '{"2208162517": "06"}',
         "[1]",
         "[[]]",
-        '["2208162518"]',  # checksum
+        '["0000000000"]',  # no tax office's number
         '["2208162517", "<!channel>"]',
-        '[["1234567890", "01", "2024-05-01T05:03:00+00:00"]]',
         '[[2208162517, "01", "2024-05-01T05:03:00+00:00"]]',
         '"2208162517"',
         "[" * 1000 + "]" * 1000,
@@ -211,7 +247,13 @@ def test_the_watch_button_carries_the_ten_digits() -> None:
     button = watch_button("220-81-62517", Language.KO)
     assert (button["action_id"], button["value"]) == (ids.WATCH_BUSINESS, "2208162517")
     with pytest.raises(InvalidBusinessNumber):
-        watch_button("123-45-67890", Language.KO)
+        watch_button("000-00-00000", Language.KO)
+
+
+def test_beside_a_number_looked_up_anyway_the_watch_button_watches_anyway() -> None:
+    button = watch_button("306-82-00417", Language.KO)
+    assert button["action_id"] == ids.WATCH_ANYWAY
+    assert json.loads(button["value"]) == ["3068200417", ""]
 
 
 def test_each_checked_number_has_its_own_watch_button() -> None:

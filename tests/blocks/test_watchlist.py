@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,15 +9,18 @@ from bot.blocks.watchlist import (
     not_watched,
     status_change,
     watch_added,
+    watch_check_digit_differs,
     watch_list,
     watch_removed,
     watched_many,
 )
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language
+from bot.ocr import ServiceUnavailable
 from bot.services.status import StatusCheck
 from bot.store.watches import Watch
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
+from tests.support.blockkit import limit_violations
 
 AT = datetime(2024, 5, 1, 5, 3, tzinfo=UTC)
 
@@ -59,6 +63,7 @@ def test_every_message_keeps_a_label_inert_and_within_limits(
         watch_list([watched], lang),
         status_change(watched, BusinessStatus.VAT_GENERAL, closed_check(), lang),
         status_change(watched, None, closed_check(), lang),
+        watch_check_digit_differs("3068200417", label, lang),
     ):
         assert_inert(message)
 
@@ -71,6 +76,41 @@ def test_added_names_the_channel_first_check_and_interval() -> None:
     assert "every 24 h" in text
     minutes = rendered(watch_added(watch(), Language.KO, interval=timedelta(minutes=90)))
     assert "90분마다" in minutes
+
+
+def test_added_shows_the_status_found_at_once_and_the_next_check() -> None:
+    closed = watch(code="06")
+    text = rendered(watch_added(closed, Language.EN, interval=timedelta(hours=24)))
+    assert "Status now: *🔴 Closed*" in text
+    assert "Hold any payment" in text  # what to do, as for any closure
+    assert str(int((AT + timedelta(hours=1)).timestamp())) in text  # checked
+    assert "next check" in text
+    assert str(int((AT + timedelta(hours=5)).timestamp())) in text
+    assert "Not checked yet" not in text
+
+
+def test_added_explains_a_failed_first_lookup_and_when_it_is_tried_again() -> None:
+    text = rendered(
+        watch_added(
+            watch(code=None),
+            Language.EN,
+            interval=timedelta(hours=24),
+            failed=ServiceUnavailable("business/status answered 503"),
+        )
+    )
+    assert "could not be looked up now" in text
+    assert "temporarily unavailable" in text
+    assert str(int((AT + timedelta(hours=5)).timestamp())) in text
+
+
+@pytest.mark.parametrize("lang", list(Language))
+def test_check_digit_differs_offers_watch_anyway_with_the_label(lang: Language) -> None:
+    message = watch_check_digit_differs("3068200417", "재단", lang)
+    [offer] = [block["accessory"] for block in message.blocks if "accessory" in block]
+    assert offer["action_id"] == "watch_anyway"
+    assert json.loads(offer["value"]) == ["3068200417", "재단"]
+    assert "306-82-00417" in rendered(message)
+    assert limit_violations(message.blocks) == []
 
 
 def test_a_direct_message_is_named_as_this_conversation() -> None:

@@ -153,3 +153,58 @@ def test_kind_rejects_what_is_not_ten_digits() -> None:
 def test_every_kind_has_a_label_in_both_languages(business_kind: BusinessKind) -> None:
     assert business_kind.label.ko
     assert business_kind.label.en
+
+
+# Real numbers that fail the widely published check digit: python-stdnum's tests list
+# them among the 234 numbers found in the wild (issue 11).
+REAL_BUT_CHECK_DIGIT_DIFFERS = ["206-18-12345", "306-82-00417", "728-86-00316"]
+
+
+@pytest.mark.parametrize("text", [*REAL_BUT_CHECK_DIGIT_DIFFERS, "123-45-67890"])
+def test_a_number_failing_only_the_check_digit_is_possible(text: str) -> None:
+    assert bizno.possible(text) == bizno.compact(text)
+    assert not bizno.checksum_ok(bizno.compact(text))
+    with pytest.raises(InvalidBusinessNumber) as caught:
+        bizno.validate(text)
+    assert caught.value.reason == "checksum"
+
+
+@pytest.mark.parametrize("text", ["220-81-62517", "124-81-00998", "101-82-00013"])
+def test_published_valid_numbers_are_possible_and_valid(text: str) -> None:
+    assert bizno.possible(text) == bizno.validate(text) == bizno.compact(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "english"),
+    [
+        # Passes the check digit, yet no tax office issues it: office 000, kind 00, serial 0000.
+        ("000-00-00000", "office", "(000) are no tax office's code"),
+        ("100-81-62514", "office", "(100) are no tax office's code"),
+        ("101-00-12342", "kind", "cannot be 00"),
+        ("220-81-00001", "serial", "cannot be 0000"),
+        ("220-81-6251", "length", "10 digits, not 9"),
+    ],
+)
+def test_an_impossible_number_is_refused_whatever_its_check_digit(
+    text: str, reason: str, english: str
+) -> None:
+    if reason != "length":  # each passes the check digit: only the possible-number rule catches it
+        assert bizno.checksum_ok(bizno.compact(text))
+    with pytest.raises(InvalidBusinessNumber) as caught:
+        bizno.possible(text)
+    assert caught.value.reason == reason
+    assert english in str(caught.value)
+    assert caught.value.message.ko != caught.value.message.en
+    with pytest.raises(InvalidBusinessNumber):
+        bizno.validate(text)
+
+
+def test_000_00_00000_passes_the_check_digit_but_is_not_valid() -> None:
+    assert bizno.checksum_ok("0000000000")
+    assert not bizno.is_valid("000-00-00000")
+
+
+def test_the_check_digit_message_says_the_rule_is_only_the_usual_one() -> None:
+    message = InvalidBusinessNumber("checksum").message
+    assert "usual" in message.en
+    assert "흔히" in message.ko

@@ -17,7 +17,7 @@ from tests.support.nhn import STATUS, Reply
 from tests.support.slack import TEAM_ID
 from tests.support.slack_requests import new_ts
 
-OPEN, CLOSING, OTHER = "2208162517", "1248100998", "1010000002"
+OPEN, CLOSING, OTHER = "2208162517", "1248100998", "1018112341"
 VIEWER = "U0VIEWER"
 WATCHER = "U0WATCHER"
 CHANNEL = "C_PURCHASING"
@@ -235,6 +235,19 @@ async def test_a_failed_re_check_is_explained_in_the_tab(bot: RunningBot) -> Non
     [entry] = await audit(bot)
     assert entry.action == "recheck"
     assert entry.outcome.startswith("failed: ")
+
+
+async def test_a_number_watched_anyway_can_be_re_checked(bot: RunningBot) -> None:
+    real = "3068200417"  # a real number that fails the usual check digit
+    await watch(bot, real)
+    await open_home(bot)
+    assert "306-82-00417" in shown(await published(bot))
+
+    await click(bot, f"home_recheck.{real}", real)
+
+    view = await published(bot, 2)
+    assert "306-82-00417" in shown(view)
+    assert bot.nhn.calls(STATUS) == 1
 
 
 @pytest.mark.parametrize("value", [OTHER, "2208162518", "<!channel>", ""])

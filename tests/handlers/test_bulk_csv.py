@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.ids import BULK_WATCH_ALL
+from bot.blocks.ids import BULK_LOOK_UP_ANYWAY, BULK_WATCH_ALL
 from bot.domain import bizno
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
 from tests.support import nts
@@ -133,7 +133,7 @@ async def test_a_csv_shared_with_bizstatus_is_checked_row_by_row(bot: RunningBot
     assert len([c for c in alerts if c.params["channel"] == ALERTS_CHANNEL]) == 2
 
     # The summary's own button watches the file's three valid numbers.
-    [watch_all] = [
+    watch_all, _ = [
         element
         for block in bot_thread_message(bot, thread)["blocks"]
         if block["type"] == "actions"
@@ -141,6 +141,133 @@ async def test_a_csv_shared_with_bizstatus_is_checked_row_by_row(bot: RunningBot
     ]
     answer = await click_watch_all(bot, watch_all["value"])
     assert "3곳을 관심 거래처로 등록했습니다" in shown(answer)
+
+
+def summary_buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        element["action_id"]: element
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+
+
+def looked_up(bot: RunningBot) -> list[str]:
+    return [
+        str(request.body["businessNumber"])
+        for request in bot.nhn.requests_to("business/status")
+        if request.body
+    ]
+
+
+async def test_rows_whose_check_digit_differs_are_looked_up_only_on_request(
+    bot: RunningBot,
+) -> None:
+    # Two of the real numbers python-stdnum lists that fail the usual check digit, and
+    # one no tax office issues although it passes it.
+    rows = [
+        ["사업자등록번호"],
+        [OPEN],
+        ["306-82-00417"],
+        [CLOSED],
+        ["728-86-00316"],
+        ["000-00-00000"],
+    ]
+    thread = await share_csv(bot, csv_bytes(rows))
+    await eventually(lambda: len(bot.slack.uploads) == 1)
+    await eventually(lambda: "일괄 조회 결과" in shown(bot_thread_message(bot, thread)))
+    summary = bot_thread_message(bot, thread)
+    assert "⚠️ 검증번호 불일치*\\n2개" in shown(summary)
+    assert "❌ 올바르지 않은 번호*\\n1개" in shown(summary)
+    assert sorted(looked_up(bot)) == sorted([OPEN, CLOSED])  # none for the two, yet
+    anyway = summary_buttons(summary)[BULK_LOOK_UP_ANYWAY]
+    assert anyway["text"]["text"] == "그래도 조회 (2)"
+    [first_result] = bot.slack.uploads
+    assert "검증번호 불일치: 조회하지 않음" in first_result.content.decode("utf-8-sig")
+
+    payload = bot.send.block_action(
+        BULK_LOOK_UP_ANYWAY,
+        anyway["value"],
+        user=CLICKER,
+        channel=CHANNEL,
+        message_ts=new_ts(),
+        thread_ts=thread,
+        block_id="bulk_actions",
+    )
+    assert (await bot.send.action(payload)).status_code == 200
+
+    await eventually(lambda: len(bot.slack.uploads) == 2)
+    # Exactly one call for each of the two; the others come from the status cache.
+    assert sorted(looked_up(bot)) == sorted([OPEN, CLOSED, "3068200417", "7288600316"])
+    second_result = bot.slack.uploads[1]
+    assert second_result.thread_ts == thread
+    lines = second_result.content.decode("utf-8-sig").splitlines()
+    assert lines[2].startswith("3,306-82-00417,306-82-00417,01,")
+    assert lines[2].endswith("검증번호 불일치: 요청에 따라 조회함")
+    assert lines[5].startswith("6,000-00-00000,,,,,")  # still not looked up
+
+    def again() -> dict[str, Any]:
+        return bot.slack.calls_to("chat.update")[-1].params
+
+    await eventually(
+        lambda: bool(bot.slack.calls_to("chat.update")) and "요청에 따라" in shown(again())
+    )
+    assert BULK_LOOK_UP_ANYWAY not in summary_buttons(again())
+    watch_all = summary_buttons(again())[BULK_WATCH_ALL]
+    assert watch_all["value"] == anyway["value"] + "+"
+    answer = await click_watch_all(bot, watch_all["value"])
+    assert "4곳을 관심 거래처로 등록했습니다" in shown(answer)
+    watched = await bot.runtime.services.store.watches.list(TEAM_ID)
+    assert sorted(w.business_number for w in watched) == sorted(
+        [OPEN, CLOSED, "3068200417", "7288600316"]
+    )
+    assert len(looked_up(bot)) == 4  # the new watches' first lookups came from the cache
+
+
+async def test_a_forged_look_up_anyway_value_checks_nothing(bot: RunningBot) -> None:
+    thread = new_ts()
+    payload = bot.send.block_action(
+        BULK_LOOK_UP_ANYWAY,
+        "../../etc/passwd",
+        user=CLICKER,
+        channel=CHANNEL,
+        message_ts=new_ts(),
+        thread_ts=thread,
+        block_id="bulk_actions",
+    )
+    assert (await bot.send.action(payload)).status_code == 200
+
+    await bot.wait_for("chat.postMessage")
+    assert "파일을 다시 올려" in shown(bot_thread_message(bot, thread))
+    assert bot.slack.calls_to("files.info") == []
+    assert bot.nhn.calls("business/status") == 0
+
+
+async def test_look_up_anyway_of_a_file_from_another_channel_reads_nothing(
+    bot: RunningBot,
+) -> None:
+    # A forged value naming a list shared where the clicker is not: its numbers must not
+    # be read out into this thread.
+    elsewhere = bot.slack.add_file(
+        "비공개.csv", csv_bytes([["306-82-00417"]]), "text/csv", "csv", channel="G0SECRET"
+    )
+    thread = new_ts()
+    payload = bot.send.block_action(
+        BULK_LOOK_UP_ANYWAY,
+        str(elsewhere["id"]),
+        user=CLICKER,
+        channel=CHANNEL,
+        message_ts=new_ts(),
+        thread_ts=thread,
+        block_id="bulk_actions",
+    )
+    assert (await bot.send.action(payload)).status_code == 200
+
+    await bot.wait_for("chat.postMessage")
+    assert "파일을 다시 올려" in shown(bot_thread_message(bot, thread))
+    assert bot.slack.downloads == []
+    assert bot.slack.uploads == []
+    assert bot.nhn.calls("business/status") == 0
 
 
 async def test_a_csv_that_gives_no_list_is_answered_in_its_thread(bot: RunningBot) -> None:

@@ -48,8 +48,11 @@ async def test_the_watch_button_adds_the_business_and_tells_only_the_clicker(
     watch = await stored(bot)
     assert watch is not None
     assert (watch.created_by, watch.channel_id, watch.label) == (BUYER, ALERTS_CHANNEL, None)
-    assert bot.slack.calls_to("chat.postMessage") == []  # nothing said in the channel
-    assert bot.nhn.calls("business/status") == 0  # the first check comes on schedule
+    assert bot.slack.calls_to("chat.postMessage") == []  # an open business is not news
+    # Looked up at once: the answer and the watch have its status from the start.
+    assert bot.nhn.calls("business/status") == 1
+    assert "🟢 계속사업자(일반과세자)" in shown(answer)
+    assert watch.last_status_code == "01"
 
 
 async def test_a_second_click_is_refused_politely(bot: RunningBot) -> None:
@@ -129,16 +132,74 @@ async def test_watch_unwatch_and_list_through_the_slash_command(bot: RunningBot)
     listed = await command(bot, "list")
     assert "220-81-62517" in listed
     assert "(주)한빛 본사" in listed
+    assert "🟢 계속사업자(일반과세자)" in listed  # looked up as it was added
+    assert "조회 전" not in listed
     assert "220-81-62517" in await command(bot, "unwatch 220-81-62517")
     assert "(주)한빛 본사" not in await command(bot, "list")
     assert await stored(bot) is None
-    assert bot.nhn.calls("business/status") == 0  # watching costs no lookup until it is due
+    assert bot.nhn.calls("business/status") == 1  # the new watch's lookup; none for the rest
 
 
 async def test_watch_with_a_mistyped_number_explains_and_adds_nothing(bot: RunningBot) -> None:
     answer = await command(bot, "watch 123-45-67890")
     assert "검증번호" in answer  # the check digit explanation
+    assert "watch_anyway" in answer  # and the way forward
+    assert "000-00-00000" not in answer
+    assert "세무서 코드가 아닙니다" in await command(bot, "watch 000-00-00000")
     assert await bot.runtime.services.store.watches.list(bot.send.team_id) == []
+    assert bot.nhn.calls("business/status") == 0
+
+
+async def test_a_new_watch_has_a_status_at_once_in_the_list_and_the_home_tab(
+    bot: RunningBot,
+) -> None:
+    bot.nhn.statuses[NUMBER] = "06"
+    added = await command(bot, "watch 220-81-62517 한빛")
+    assert "🔴 폐업자" in added
+    assert "폐업한 사업자입니다" in added  # what to do, at once
+    assert bot.nhn.calls("business/status") == 1
+    # A closure found by the first check is news for the team channel, as on schedule.
+    [alert] = await bot.wait_for("chat.postMessage")
+    assert alert.params["channel"] == ALERTS_CHANNEL
+
+    listed = await command(bot, "list")
+    assert "🔴 폐업자" in listed
+    assert "조회 전" not in listed
+    watch = await stored(bot)
+    assert watch is not None
+    assert watch.last_checked_at is not None
+    # The schedule continues from the check: about an interval on, at the watch's offset.
+    interval = bot.runtime.services.settings.watch_interval
+    assert watch.last_checked_at + interval / 2 < watch.next_check_at
+    assert watch.next_check_at <= watch.last_checked_at + interval * 3 / 2
+
+    event = {
+        "type": "app_home_opened",
+        "user": BUYER,
+        "channel": "D0HOME",
+        "tab": "home",
+        "event_ts": new_ts(),
+    }
+    assert (await bot.send.event(event)).status_code == 200
+    await bot.wait_for("views.publish")
+    view = bot.slack.home_view(BUYER)
+    assert view is not None
+    home = json.dumps(view["blocks"], ensure_ascii=False)
+    assert "220-81-62517" in home
+    assert "🔴 폐업자" in home
+    assert bot.nhn.calls("business/status") == 1  # the list and the tab cost nothing
+
+
+async def test_a_number_just_looked_up_is_watched_from_the_cache(bot: RunningBot) -> None:
+    url = bot.slack.response_url()
+    await bot.send.command("220-81-62517", user_id=BUYER, channel_id=CHANNEL, response_url=url)
+    await eventually(lambda: bool(bot.slack.responses(url)))
+    assert bot.nhn.calls("business/status") == 1
+
+    answer = await click_watch(bot, NUMBER)
+
+    assert "🟢 계속사업자(일반과세자)" in shown(answer)
+    assert bot.nhn.calls("business/status") == 1  # the fresh answer in the cache served
 
 
 async def test_a_status_result_offers_a_watch_button_per_number(bot: RunningBot) -> None:

@@ -28,7 +28,17 @@ def bizno_check_digit(nine: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-VALID_BIZNO = st.from_regex(r"[0-9]{9}", fullmatch=True).map(lambda n: n + bizno_check_digit(n))
+def issuable(digits: str) -> bool:
+    """Whether a tax office could issue the number (issue 11, written apart from bizno):
+    office code 101 and up, kind of business not 00, serial not 0000."""
+    return int(digits[:3]) >= 101 and digits[3:5] != "00" and digits[5:9] != "0000"
+
+
+VALID_BIZNO = (
+    st.from_regex(r"[0-9]{9}", fullmatch=True)
+    .map(lambda n: n + bizno_check_digit(n))
+    .filter(issuable)
+)
 
 
 # Pieces Slack gives meaning to, and characters that reorder or hide text.

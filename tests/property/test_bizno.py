@@ -3,13 +3,13 @@
 import re
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.domain import bizno
 from bot.domain.bizno import BusinessKind, InvalidBusinessNumber
 from bot.i18n import Language
-from tests.property.strategies import VALID_BIZNO, written
+from tests.property.strategies import VALID_BIZNO, bizno_check_digit, issuable, written
 
 PROPERTY = settings(max_examples=300, deadline=None)
 # Text near the parser's edges: digits of several scripts, separators, letters, spaces.
@@ -70,6 +70,7 @@ def test_a_valid_number_written_any_way_round_trips(data: st.DataObject, digits:
 @given(VALID_BIZNO, st.integers(0, 9), st.integers(1, 9))
 def test_the_check_digit_catches_any_one_wrong_digit(digits: str, at: int, change: int) -> None:
     wrong = digits[:at] + str((int(digits[at]) + change) % 10) + digits[at + 1 :]
+    assume(issuable(wrong))  # else the possible-number rule refuses it first
     assert not bizno.is_valid(wrong)
     try:
         bizno.validate(wrong)
@@ -104,3 +105,17 @@ def _count_in(error: InvalidBusinessNumber) -> str:
     found = re.search(r"not (\d+)", error.message(Language.EN))
     assert found is not None
     return found.group(1)
+
+
+@PROPERTY
+@given(st.from_regex(r"[0-9]{10}", fullmatch=True))
+def test_possible_is_the_tax_office_rule_and_validate_adds_the_check_digit(digits: str) -> None:
+    try:
+        assert bizno.possible(digits) == digits
+    except InvalidBusinessNumber as error:
+        assert not issuable(digits)
+        assert error.reason in ("office", "kind", "serial")
+        assert not bizno.is_valid(digits)
+        return
+    assert issuable(digits)
+    assert bizno.is_valid(digits) is (digits[9] == bizno_check_digit(digits[:9]))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.ids import BULK_WATCH_ALL
+from bot.blocks.ids import BULK_LOOK_UP_ANYWAY, BULK_WATCH_ALL
 from bot.config import Settings
 from bot.domain import bizno
 from bot.domain.number_csv import parse_number_csv
@@ -245,18 +245,22 @@ async def test_a_csv_is_checked_and_summarised_in_its_thread(bench: Bench) -> No
         "🟢 계속사업자(일반과세자)*\\n1개",
     ):
         assert badge_and_count in text
-    assert "❌ 올바르지 않은 번호*\\n3개" in text
+    assert "❌ 올바르지 않은 번호*\\n2개" in text
+    assert "⚠️ 검증번호 불일치*\\n1개" in text
     # Alerts are named with their rows; invalid rows with theirs and the reason.
     assert "124-81-00998 (3행)" in text
     assert "101-82-00013 (4행)" in text
-    assert "5행 123-45-67890: 마지막 자리(검증번호)가 맞지 않습니다" in text
+    assert "검증번호가 흔히 쓰는 규칙과 다른 번호* (1개, 조회하지 않음)" in text
+    assert "5행 123-45-67890" in text
     assert "9행 &lt;!channel&gt;" in text  # a person's text is shown inert
     assert "<!channel>" not in text
     assert "📎" in text  # the result file is attached
-    [watch_all] = buttons(summary)
+    watch_all, anyway = buttons(summary)
     assert watch_all["action_id"] == BULK_WATCH_ALL
     assert watch_all["value"] == file["id"]
     assert "(3)" in watch_all["text"]["text"]
+    assert (anyway["action_id"], anyway["value"]) == (BULK_LOOK_UP_ANYWAY, file["id"])
+    assert anyway["text"]["text"] == "그래도 조회 (1)"
 
 
 async def test_the_result_csv_has_every_row_with_its_outcome(bench: Bench) -> None:
@@ -279,7 +283,15 @@ async def test_the_result_csv_has_every_row_with_its_outcome(bench: Bench) -> No
         ["2", "220-81-62517", "220-81-62517", "01", "계속사업자(일반과세자)", checked, ""],
         ["3", "124-81-00998", "124-81-00998", "06", "폐업자", checked, ""],
         ["4", "101-82-00013", "101-82-00013", "05", "휴업자", checked, ""],
-        ["5", "123-45-67890", "", "", "", "", bizno.InvalidBusinessNumber("checksum").message.ko],
+        [
+            "5",
+            "123-45-67890",
+            "123-45-67890",
+            "",
+            "",
+            "",
+            "검증번호 불일치: 조회하지 않음 (요약의 '그래도 조회'로 조회)",
+        ],
         [
             "6",
             "2208162517",
@@ -463,8 +475,10 @@ async def test_a_file_without_valid_numbers_gets_a_summary_and_no_lookups(bench:
     assert bench.nhn.calls(STATUS) == 0
     assert bench.slack.calls_to("chat.update") == []
     summary = bench.thread_message()
-    assert "❌ 올바르지 않은 번호*\\n2개" in shown(summary)
-    assert buttons(summary) == []  # nothing to watch
+    assert "❌ 올바르지 않은 번호*\\n1개" in shown(summary)
+    assert "⚠️ 검증번호 불일치*\\n1개" in shown(summary)
+    # Nothing to watch; the number whose check digit differs can be looked up anyway.
+    assert [b["action_id"] for b in buttons(summary)] == [BULK_LOOK_UP_ANYWAY]
     assert len(bench.result_rows()) == 3
 
 
@@ -564,7 +578,7 @@ async def test_watch_all_adds_every_valid_number_of_the_file(
     async with open_bench(fake_slack, fake_nhn, database_url) as bench:
         file = bench.share(csv_bytes(MIXED))
         await bench.run(file)
-        [button] = buttons(bench.thread_message())
+        [button, _] = buttons(bench.thread_message())
 
         first = await watch_all(bench, button["value"])
         again = await watch_all(bench, button["value"])

@@ -4,6 +4,7 @@ and posting to the fake Slack, both over HTTP, with an injected clock."""
 import asyncio
 import itertools
 import json
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -147,7 +148,9 @@ async def test_watches_added_together_are_spread_over_the_interval(
     await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
     due = [w.next_check_at for w in await store.watches.list(TEAM)]
     assert len(due) == 200
-    assert all(START < moment <= START + DAY for moment in due)
+    # Looked up as they were added, each is next due at its own offset, half an
+    # interval to an interval and a half later.
+    assert all(START + DAY / 2 < moment <= START + DAY * 3 / 2 for moment in due)
     per_minute = Counter(int((moment - START).total_seconds()) // 60 for moment in due)
     assert max(per_minute.values()) <= 4
     per_hour = Counter(int((moment - START).total_seconds()) // 3600 for moment in due)
@@ -159,9 +162,11 @@ async def test_each_watch_is_checked_once_per_interval(
 ) -> None:
     numbers = valid_business_numbers(30)
     await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
+    assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 1))  # at once, as added
     checked_at: dict[str, list[datetime]] = {n: [] for n in numbers}
     step = timedelta(minutes=20)
-    while clock.now < START + 3 * DAY:
+    # The first scheduled check comes half an interval to an interval and a half later.
+    while clock.now < START + DAY / 2 + 3 * DAY:
         clock.now += step
         before = lookups(fake_nhn)
         await run_until_idle(service, clock.now, limit=7)
@@ -182,7 +187,7 @@ async def test_a_recent_lookup_in_the_cache_does_not_replace_the_scheduled_check
     fake_nhn.statuses[NUMBER] = "06"
     clock.now = due
     await service.recheck_due(now=due, limit=10)
-    assert lookups(fake_nhn) == Counter({NUMBER: 1})
+    assert lookups(fake_nhn) == Counter({NUMBER: 2})  # as added, then as scheduled
     watch = await store.watches.get(TEAM, NUMBER)
     assert watch is not None
     assert (watch.last_status_code, watch.last_checked_at) == ("06", due)
@@ -202,15 +207,16 @@ async def test_two_stores_racing_recheck_each_watch_once_per_interval(
         async def race(now: datetime) -> list[int]:
             return await asyncio.gather(*(run_until_idle(s, now, limit=9) for s in services))
 
-        claims = await race(START + DAY)
+        assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 1))  # as added
+        claims = await race(START + DAY * 3 / 2)
         assert sum(claims) == 200
-        assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 1))
+        assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 2))
         assert all(claimed > 0 for claimed in (sum(claims[:2]), sum(claims[2:])))
         # Nothing more in this interval, however often the processes look.
-        assert sum(await race(START + DAY + timedelta(hours=12))) == 0
+        assert sum(await race(START + 2 * DAY)) == 0
         # The next interval: each once more.
-        assert sum(await race(START + 2 * DAY + timedelta(hours=12))) == 200
-        assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 2))
+        assert sum(await race(START + 3 * DAY)) == 200
+        assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 3))
     finally:
         await other_store.close()
 
@@ -232,7 +238,7 @@ async def test_a_failed_lookup_is_retried_soon_but_not_at_once(
     assert watch is not None
     assert watch.last_status_code == "01"
     assert watch.next_check_at > retry_at + DAY / 2
-    assert lookups(fake_nhn) == Counter({NUMBER: 2})
+    assert lookups(fake_nhn) == Counter({NUMBER: 3})  # as added, failed, retried
 
 
 async def test_a_watch_held_by_a_dead_process_is_taken_over_after_the_lease(
@@ -245,7 +251,7 @@ async def test_a_watch_held_by_a_dead_process_is_taken_over_after_the_lease(
     assert len(await store.watches.claim_due("dead", now=due, lease=lease, limit=10)) == 1
     assert await run_until_idle(service, due + lease - timedelta(seconds=1)) == 0
     assert await run_until_idle(service, due + lease) == 1
-    assert lookups(fake_nhn) == Counter({NUMBER: 1})
+    assert lookups(fake_nhn) == Counter({NUMBER: 2})  # as added, then by the live process
 
 
 # Announcements
@@ -361,9 +367,9 @@ async def test_a_channel_the_bot_left_does_not_stop_the_pass(
     service = await make_service(store, notify_channel=None)
     other = valid_business_numbers(1)[0]
     for number in (NUMBER, other):
-        fake_nhn.statuses[number] = "06"
         await service.watch(TEAM, number, label=None, user_id=USER, channel_id=HERE)
-    clock.now = START + DAY
+        fake_nhn.statuses[number] = "06"  # open as added, closed by the scheduled check
+    clock.now = START + DAY * 3 / 2
     assert (await service.recheck_due(now=clock.now, limit=10)).claimed == 2
     assert [call.error for call in fake_slack.calls_to("chat.postMessage")] == [
         "not_in_channel"
@@ -385,10 +391,10 @@ async def test_slack_out_of_reach_does_not_stop_the_pass(
 ) -> None:
     other = valid_business_numbers(1)[0]
     for number in (NUMBER, other):
-        fake_nhn.statuses[number] = "06"
         await service.watch(TEAM, number, label=None, user_id=USER, channel_id=HERE)
+        fake_nhn.statuses[number] = "06"  # open as added, closed by the scheduled check
     fake_slack.reset_next("chat.postMessage", times=3)  # the first post and both its retries
-    clock.now = START + DAY
+    clock.now = START + DAY * 3 / 2
     assert (await service.recheck_due(now=clock.now, limit=10)).claimed == 2
     errors = [call.error for call in fake_slack.calls_to("chat.postMessage")]
     assert errors == ["connection_reset"] * 3 + [None]
@@ -443,14 +449,50 @@ async def test_a_duplicate_is_refused_politely_with_who_and_when(
     assert (watch.label, watch.created_by) == ("first", USER)
 
 
-async def test_an_invalid_number_gets_the_domain_explanation_and_is_not_stored(
-    service: WatchlistService, store: Store
+async def test_an_impossible_number_gets_the_domain_explanation_and_is_not_stored(
+    service: WatchlistService, store: Store, fake_nhn: NhnFake
 ) -> None:
-    message = await service.watch(TEAM, "123-45-67890", label=None, user_id=USER, channel_id=HERE)
-    assert bizno.InvalidBusinessNumber("checksum").message.ko in shown(message)
+    message = await service.watch(TEAM, "000-00-00000", label=None, user_id=USER, channel_id=HERE)
+    assert bizno.InvalidBusinessNumber("office", part="000").message.ko in shown(message)
     message = await service.unwatch(TEAM, "12345", user_id=USER)
     assert "5자리" in shown(message)
     assert await store.watches.list(TEAM) == []
+    assert fake_nhn.calls(STATUS) == 0
+
+
+async def test_a_number_failing_the_check_digit_is_watched_only_anyway(
+    service: WatchlistService, store: Store, fake_nhn: NhnFake
+) -> None:
+    message = await service.watch(TEAM, "306-82-00417", label="재단", user_id=USER, channel_id=HERE)
+    assert "흔히 쓰는 규칙과 맞지 않아" in shown(message)
+    [offer] = [block["accessory"] for block in message.blocks if block.get("accessory") is not None]
+    assert offer["action_id"] == "watch_anyway"
+    assert json.loads(offer["value"]) == ["3068200417", "재단"]
+    assert await store.watches.list(TEAM) == []
+    assert fake_nhn.calls(STATUS) == 0  # explaining costs nothing
+
+    message = await service.watch_anyway(TEAM, offer["value"], user_id=USER, channel_id=HERE)
+    [watch] = await store.watches.list(TEAM)
+    assert (watch.business_number, watch.label, watch.last_status_code) == (
+        "3068200417",
+        "재단",
+        "01",
+    )
+    assert "🟢" in shown(message)
+    assert "검증번호가 흔히 쓰는 규칙과 다른 번호" in shown(message)
+    assert fake_nhn.calls(STATUS) == 1
+
+
+@pytest.mark.parametrize(
+    "forged", ["", "2208162517", '["000-00-00000", ""]', "[1, 2]", '["1234567890"]', "[[[[1]]]]"]
+)
+async def test_a_forged_watch_anyway_value_watches_nothing(
+    service: WatchlistService, store: Store, fake_nhn: NhnFake, forged: str
+) -> None:
+    message = await service.watch_anyway(TEAM, forged, user_id=USER, channel_id=HERE)
+    assert "⚠️" in shown(message)
+    assert await store.watches.list(TEAM) == []
+    assert fake_nhn.calls(STATUS) == 0
 
 
 async def test_unwatch_removes_and_says_so_when_nothing_was_watched(
@@ -470,6 +512,7 @@ async def test_list_shows_number_label_last_status_and_check_time(
     fake_nhn.statuses[NUMBER] = "06"
     clock.now = await due_time(store)
     await service.recheck_due(now=clock.now, limit=10)
+    fake_nhn.script(STATUS, Reply.error(4010001))  # the new watch's lookup fails
     await service.watch(TEAM, other, label=None, user_id=USER, channel_id=HERE)
     text = shown(await service.list(TEAM))
     assert "220-81-62517" in text
@@ -510,7 +553,79 @@ async def test_watching_and_rechecking_is_audited(
     entries = await store.audit.recent(TEAM, limit=10)
     assert [(e.action, e.user_id, e.subject, e.outcome) for e in reversed(entries)] == [
         ("watch", USER, NUMBER, "added"),
+        ("recheck", USER, NUMBER, "01"),  # looked up as it was added
         ("watch", USER, NUMBER, "already_watched"),
         ("recheck", None, NUMBER, "01"),
         ("unwatch", USER, NUMBER, "removed"),
     ]
+
+
+# Re-check everything now (`ocrbot recheck --all`)
+
+
+async def test_recheck_all_checks_every_watch_now_whatever_is_due_and_reports_changes(
+    service: WatchlistService, store: Store, clock: Clock, fake_nhn: NhnFake
+) -> None:
+    numbers = valid_business_numbers(25)
+    await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
+    closing, reopened = numbers[3], numbers[17]
+    fake_nhn.statuses.update({closing: "06", reopened: "02"})
+    clock.now = START + timedelta(minutes=5)  # nothing is due for hours
+    assert (await service.recheck_due(now=clock.now, limit=100)).claimed == 0
+
+    done = await service.recheck_all(now=clock, limit=7)  # four batches
+
+    assert (done.claimed, done.failed) == (25, 0)
+    assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 2))  # as added, and now
+    assert sorted(
+        (m.watch.business_number, m.watch.last_status_code, m.new.value) for m in done.changed
+    ) == sorted([(closing, "01", "06"), (reopened, "01", "02")])
+    for watch in await store.watches.list(TEAM):
+        assert watch.last_checked_at == clock.now
+        assert clock.now + DAY / 2 < watch.next_check_at <= clock.now + DAY * 3 / 2
+    # Again at once: every watch once more, since --all does not ask what is due.
+    assert (await service.recheck_all(now=clock, limit=100)).claimed == 25
+    assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 3))
+
+
+async def test_recheck_all_leaves_a_watch_another_process_holds_and_ends_when_lookups_fail(
+    service: WatchlistService, store: Store, clock: Clock, fake_nhn: NhnFake
+) -> None:
+    numbers = valid_business_numbers(4)
+    await service.watch_many(TEAM, numbers, user_id=USER, channel_id=HERE)
+    lease = service._settings.job_lease
+    [held] = await store.watches.claim_all("other", now=clock.now, lease=lease, limit=1, after_id=0)
+    fake_nhn.script(STATUS, *[Reply.error(4010001)] * 3)
+
+    done = await service.recheck_all(now=clock, limit=2)
+
+    assert (done.claimed, done.failed, done.changed) == (3, 3, ())
+    assert lookups(fake_nhn)[held.business_number] == 1  # only as it was added
+    for watch in await store.watches.list(TEAM):
+        if watch.id != held.id:
+            assert watch.next_check_at == clock.now + RETRY_DELAY
+
+
+async def test_recheck_all_keeps_to_the_rate_limit(
+    store: Store, clock: Clock, fake_nhn: NhnFake, make_service: ServiceFactory
+) -> None:
+    service = await make_service(store, status_rate_per_s=20)
+    numbers = valid_business_numbers(10)
+    for number in numbers:
+        await store.watches.add(
+            TEAM,
+            number,
+            label=None,
+            channel_id=HERE,
+            created_by=USER,
+            now=START,
+            first_check_at=START + DAY,
+        )
+    started = time.monotonic()
+
+    done = await service.recheck_all(now=clock, limit=100)
+
+    assert done.claimed == 10
+    # Ten calls at 20 a second are spaced 50 ms apart: nine gaps at least.
+    assert time.monotonic() - started >= 9 * 0.05 * 0.95
+    assert lookups(fake_nhn) == Counter(dict.fromkeys(numbers, 1))
