@@ -1,6 +1,15 @@
 """Find pieces of a card number where they must never be: output, logs, API calls, rows."""
 
 import re
+import unicodedata
+from urllib.parse import unquote
+
+_BACKSLASH_ESCAPE = re.compile(r"\\+(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
+# What Slack and the store write themselves, whose digits may match a card's by chance:
+# message timestamps (also in permalinks, without the dot) and stored date-times.
+_SLACK_AND_STORE_NUMBERS = re.compile(
+    r"\b\d{10}\.\d{6}\b|/p\d{16}\b|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"
+)
 
 
 def card_number_runs(text: str, number: str, *, longest_allowed: int = 4) -> list[str]:
@@ -17,6 +26,29 @@ def card_number_runs(text: str, number: str, *, longest_allowed: int = 4) -> lis
     return found
 
 
+def readable(text: str) -> str:
+    """`text` as a person would read it: escapes decoded (percent-encoding, however often, and
+    JSON's or repr's backslash escapes), full-width forms made ASCII, and every character
+    that is neither a letter, a digit nor the mask • dropped, so digits on either side of
+    a separator of any kind (spaces, dashes, dots, slashes, brackets...) join up."""
+    decoded = ""
+    while decoded != text:
+        decoded, text = text, unquote(text)
+    text = _BACKSLASH_ESCAPE.sub(lambda match: chr(int(match[1] or match[2], 16)), text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _SLACK_AND_STORE_NUMBERS.sub(" ", text)
+    return "".join(char for char in text if char.isalnum() or char == "•")
+
+
+def card_digit_runs(text: str, number: str) -> list[str]:
+    """Runs of five digits of `number` (so at least one beyond its last four) that a reader
+    finds in `text` however they are written or encoded (see `readable`)."""
+    shown = readable(text)
+    runs = {number[start : start + 5] for start in range(len(number) - 4)}
+    return sorted(run for run in runs if run in shown)
+
+
 def test_runs_are_found_across_separators() -> None:
     assert card_number_runs("paid 4012 8888 8888 1881", "4012888888881881")
     assert card_number_runs("ends 1881, brand visa", "4012888888881881") == []
+
