@@ -57,7 +57,8 @@ def test_a_card_number_is_masked_however_it_is_written(
     text = before + printed(number, separator) + after
     masked = mask(text)
     assert card_digit_runs(masked, number) == [], masked
-    assert masked.startswith(before) and masked.endswith(after)
+    assert masked.startswith(before)
+    assert masked.endswith(after)
     assert masked.replace(" ", "").endswith(number[-4:] + after.replace(" ", ""))
 
 

@@ -16,9 +16,11 @@ _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 # Separators people and encoders put between the groups of a number.
 SEPARATORS = st.sampled_from(
-    [" ", "  ", "-", " - ", ".", "/", "_", "__", "\t", "\n", "\r\n"]
-    + ["\u00a0", "\u2007", "\u202f", "\u3000", "\u2009", "\u200b", "\u00ad"]
-    + ["－", "–", "—", "−", "．", "／", "＿", "+", ")(", "%20", "%2520", "%C2%A0", "%E3%80%80"]
+    [
+        *(" ", "  ", "-", " - ", ".", "/", "_", "__", "\t", "\n", "\r\n"),
+        *("\u00a0", "\u2007", "\u202f", "\u3000", "\u2009", "\u200b", "\u00ad"),
+        *("－", "–", "—", "−", "．", "／", "＿", "+", ")(", "%20", "%2520", "%C2%A0", "%E3%80%80"),
+    ]
 )
 # Text around a number. A bare % or backslash right before an encoded number would make
 # its first separator ambiguous ("%" + "%2000…"): encoders escape those, so they are left out.
@@ -96,7 +98,8 @@ def test_masking_keeps_the_text_around_and_is_stable(
     text = f"{around} {data.draw(written_card(number))} {around}"
     masked = mask(text)
     assert mask(masked) == masked
-    assert masked.startswith(f"{around} ") and masked.endswith(f" {around}")
+    assert masked.startswith(f"{around} ")
+    assert masked.endswith(f" {around}")
 
 
 @PROPERTY

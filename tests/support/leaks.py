@@ -51,4 +51,3 @@ def card_digit_runs(text: str, number: str) -> list[str]:
 def test_runs_are_found_across_separators() -> None:
     assert card_number_runs("paid 4012 8888 8888 1881", "4012888888881881")
     assert card_number_runs("ends 1881, brand visa", "4012888888881881") == []
-
