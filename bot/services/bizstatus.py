@@ -31,7 +31,7 @@ from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import SLACK_FAILURES, message_place
+from bot.slack.client import SLACK_FAILURES, masked, message_place
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ class ResponseUrl:
     app's Web API client.
 
     Bolt's `respond` posts once, so a 429 or a 503 from Slack would lose the answer.
-    The URL is a credential for this one conversation: it never reaches a log.
+    The URL is a credential for this one conversation: it never reaches a log. Card
+    numbers in the body are masked, as the Web API client masks its calls.
     """
 
     def __init__(self, url: str, client: AsyncWebClient) -> None:
@@ -80,7 +81,7 @@ class ResponseUrl:
 
     async def _post(self, body: dict[str, Any]) -> None:
         try:
-            response = await self._webhook.send_dict(body)
+            response = await self._webhook.send_dict(masked(body))
         except SLACK_FAILURES as error:
             log.error("Answer through a response_url failed: %s", type(error).__name__)
             return

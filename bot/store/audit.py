@@ -31,6 +31,7 @@ OUTCOME_MAX_CHARS = 64
 
 _columns = audit_log.c
 
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int
