@@ -15,7 +15,7 @@ from bot.blocks import Message
 from bot.blocks.notices import bizstatus_help, failure
 from bot.blocks.status import StatusEntry, shared_entries, shared_status_results, status_results
 from bot.config import Settings
-from bot.domain import bizno
+from bot.domain import bizno, pan
 from bot.domain.number_list import (
     MAX_NUMBERS,
     Help,
@@ -117,8 +117,11 @@ class BizstatusService:
         self, text: str, answer: ResponseUrl, *, team_id: str, user_id: str, channel_id: str
     ) -> None:
         """Answer `/bizstatus <text>` privately: help, the watchlist subcommands, or one to
-        ten lookups in input order."""
-        command = parse_command(text)
+        ten lookups in input order.
+
+        A card number typed here is masked before the text is split into numbers: split,
+        each group would be echoed on its own, too short for any exit to recognise."""
+        command = parse_command(pan.mask(text))
         match command:
             case Watch(number, label):
                 message = await self._watchlist.watch(

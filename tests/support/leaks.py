@@ -1,8 +1,16 @@
 """Find pieces of a card number where they must never be: output, logs, API calls, rows."""
 
+import io
+import json
+import logging
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import unquote
+
+from bot.logs import configure_logging
+from tests.support.slack_fake import FakeSlack
 
 _BACKSLASH_ESCAPE = re.compile(r"\\+(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
 # What Slack and the store write themselves, whose digits may match a card's by chance:
@@ -51,3 +59,57 @@ def card_digit_runs(text: str, number: str) -> list[str]:
 def test_runs_are_found_across_separators() -> None:
     assert card_number_runs("paid 4012 8888 8888 1881", "4012888888881881")
     assert card_number_runs("ends 1881, brand visa", "4012888888881881") == []
+
+
+def slack_exits(fake: FakeSlack) -> dict[str, str]:
+    """All the bot sent to the fake Slack, by where: the parameters of every Web API call,
+    every response_url body, and every uploaded file (name, title, comment and content;
+    binary content, such as the redacted photo, as Latin-1 so any ASCII digits show).
+
+    The bot's GETs of a file's url_private are left out: that URL is Slack's own."""
+    exits = {
+        f"call {index} {call.method}": json.dumps(call.params, ensure_ascii=False)
+        for index, call in enumerate(fake.calls)
+    }
+    for url, bodies in fake.all_responses().items():
+        for index, body in enumerate(bodies):
+            exits[f"response {index} to {url}"] = json.dumps(body, ensure_ascii=False)
+    for upload in fake.uploads:
+        try:
+            content = upload.content.decode("utf-8")
+        except UnicodeDecodeError:
+            content = upload.content.decode("latin-1")
+        exits[f"upload {upload.file_id}"] = "\n".join(
+            (upload.filename, upload.title, upload.initial_comment or "", content)
+        )
+    return exits
+
+
+def database_bytes(database: Path) -> str:
+    """Every byte of a SQLite database (its WAL and journal too), as text a reader sees."""
+    files = [database, *(database.with_name(database.name + end) for end in ("-wal", "-journal"))]
+    return "\n".join(
+        path.read_bytes().decode("utf-8", errors="replace") for path in files if path.exists()
+    )
+
+
+def verbose_logging(secrets: tuple[str, ...]) -> Iterator[Callable[[], str]]:
+    """Logging as `ocrbot run -v` sets it up (root at DEBUG, records redacted as they are
+    made), undone afterwards; yields a reader of what its handler wrote (to a StringIO: pytest
+    swaps stderr between phases). For fixtures: `yield from verbose_logging(...)`."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogRecordFactory()
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "hpack")}
+    configure_logging(logging.DEBUG, secrets=secrets)
+    stream = io.StringIO()
+    [handler] = root.handlers
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
+    try:
+        yield stream.getvalue
+    finally:
+        root.handlers[:], level, factory = saved
+        root.setLevel(level)
+        logging.setLogRecordFactory(factory)
+        for name, saved_level in levels.items():
+            logging.getLogger(name).setLevel(saved_level)
