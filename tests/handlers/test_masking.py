@@ -158,7 +158,10 @@ async def test_a_card_number_given_to_bizstatus_is_not_echoed(
     await bot.send.command(WRITTEN, response_url=url)
 
     await eventually(lambda: len(bot.slack.responses(url)) == 1)
-    assert "6584" in json.dumps(bot.slack.responses(url), ensure_ascii=False)
+    answer = json.dumps(bot.slack.responses(url), ensure_ascii=False)
+    assert "6584" in answer
+    for group in ("4556", "0767", "6001"):  # nor group by group, with words between them
+        assert group not in answer
     assert bot.nhn.calls("business/status") == 0
     assert_nowhere_in_full(bot, caplog, logs)
 
