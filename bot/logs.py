@@ -121,6 +121,7 @@ def configure_logging(level: int = logging.INFO, secrets: tuple[str, ...] = ()) 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs full request URLs at INFO, and NHN puts the app key in the path.
-    for noisy in ("httpx", "httpcore", "hpack"):
+    # httpx logs full request URLs at INFO, and NHN puts the app key in the path; Pillow
+    # logs every chunk of every image at DEBUG.
+    for noisy in ("httpx", "httpcore", "hpack", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

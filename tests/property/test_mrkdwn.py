@@ -19,7 +19,7 @@ from bot.blocks.mrkdwn import (
     truncate,
 )
 from tests.property.inert_text import assert_inert, assert_visible, invisible
-from tests.property.strategies import HOSTILE_TEXT, written
+from tests.property.strategies import HOSTILE_TEXT
 
 PROPERTY = settings(max_examples=300, deadline=None)
 LIMITS = st.integers(min_value=1, max_value=120)

@@ -50,10 +50,12 @@ def readable(text: str) -> str:
 
 def card_digit_runs(text: str, number: str) -> list[str]:
     """Runs of five digits of `number` (so at least one beyond its last four) that a reader
-    finds in `text` however they are written or encoded (see `readable`)."""
+    finds in `text` however they are written or encoded (see `readable`), each with what
+    surrounds it as read."""
     shown = readable(text)
     runs = {number[start : start + 5] for start in range(len(number) - 4)}
-    return sorted(run for run in runs if run in shown)
+    found = [(shown.find(run), run) for run in runs if run in shown]
+    return [f"{run} in …{shown[max(0, at - 30) : at + 35]}…" for at, run in sorted(found)]
 
 
 def test_runs_are_found_across_separators() -> None:
@@ -99,7 +101,7 @@ def verbose_logging(secrets: tuple[str, ...]) -> Iterator[Callable[[], str]]:
     swaps stderr between phases). For fixtures: `yield from verbose_logging(...)`."""
     root = logging.getLogger()
     saved = root.handlers[:], root.level, logging.getLogRecordFactory()
-    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "hpack")}
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "hpack", "PIL")}
     configure_logging(logging.DEBUG, secrets=secrets)
     stream = io.StringIO()
     [handler] = root.handlers
