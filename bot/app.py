@@ -20,7 +20,7 @@ from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
 from bot.services.uploads import UploadService, worker_name
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import MaskingRespond, create_web_client, open_http_session
+from bot.slack.client import MaskingAck, MaskingRespond, create_web_client, open_http_session
 from bot.slack.files import SlackFileDownloader
 from bot.store import Store
 
@@ -143,9 +143,10 @@ def create_app(services: Services) -> AsyncApp:
     async def mask_what_listeners_send(
         context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]
     ) -> None:
-        """A listener's `client` (and so `say`) and `respond` mask card numbers too: Bolt
-        would otherwise hand it a plain client of its own."""
+        """A listener's `client` (and so `say`), `ack` and `respond` mask card numbers too:
+        Bolt would otherwise hand it a plain client of its own."""
         context["client"] = services.client
+        context["ack"] = MaskingAck()
         if context.response_url is not None:
             context["respond"] = MaskingRespond(
                 response_url=context.response_url,

@@ -5,6 +5,7 @@ The code never logs card numbers or secrets; the redaction here catches what sli
 file's URL), at every level.
 """
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -32,6 +33,7 @@ _RESPONSE_URL = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8)  # once per set of secrets, not once per record
 def _secret_forms(secrets: tuple[str, ...]) -> list[str]:
     """Each secret as written and as it appears in a URL, longest first.
 

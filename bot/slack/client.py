@@ -3,7 +3,7 @@
 The client masks card numbers (`bot.domain.pan`) in everything it sends: every string of
 every Web API call (text, blocks, attachments, views, file names and titles, comments,
 JSON-encoded parameters decoded first) and the content of text files it uploads;
-`MaskingRespond` does the same for Bolt's `respond()`, and `ResponseUrl` in
+`MaskingRespond` and `MaskingAck` do the same for Bolt's `respond()` and `ack()`, `ResponseUrl` in
 bot.services.bizstatus for the bot's own response_url answers. A feature that forgets to
 mask a field cannot leak a number through it.
 """
@@ -13,7 +13,9 @@ import logging
 from typing import Any
 
 import aiohttp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -122,6 +124,18 @@ class MaskingWebClient(AsyncWebClient):
         if kwargs.get("file_uploads") is not None:
             kwargs["file_uploads"] = [_masked_upload(upload) for upload in kwargs["file_uploads"]]
         return await super().files_upload_v2(**kwargs)
+
+
+class MaskingAck(AsyncAck):
+    """Bolt's `ack()`, whose text, blocks or view become the HTTP answer to Slack, masked."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    async def __call__(
+        self, text: str | dict[Any, Any] = "", *args: Any, **kwargs: Any
+    ) -> BoltResponse:
+        return await super().__call__(masked(text), *masked(args), **masked(kwargs))
 
 
 class MaskingRespond(AsyncRespond):

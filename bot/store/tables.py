@@ -52,9 +52,6 @@ class MaskedString(sa.TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else pan.mask(value)[: self.length]
 
-    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return value
-
 
 metadata = sa.MetaData()
 

@@ -1,5 +1,6 @@
 """The Web client factory, against the fake Slack over real HTTP."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.config import ConfigError, Settings
-from bot.slack.client import MAX_RETRIES, create_web_client
+from bot.slack.client import MAX_RETRIES, MaskingAck, MaskingRespond, create_web_client
 from tests.support.leaks import card_digit_runs
 from tests.support.slack import FakeSlack
 
@@ -144,3 +145,16 @@ async def test_an_image_is_uploaded_byte_for_byte_and_a_path_is_refused(
     path.write_text(WRITTEN)
     with pytest.raises(TypeError, match="masked"):
         await client.files_upload_v2(channel="C1", file=str(path), filename="result.csv")
+
+
+async def test_bolts_ack_and_respond_mask_what_they_send(fake_slack: FakeSlack) -> None:
+    acked = await MaskingAck()(
+        f"ack {WRITTEN}", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": WRITTEN}}]
+    )
+    body = json.loads(acked.body)
+    assert body["text"] == "ack 카드 •••• •••• •••• 6584"
+    assert body["blocks"][0]["text"]["text"] == "카드 •••• •••• •••• 6584"
+    url = fake_slack.response_url()
+    await MaskingRespond(response_url=url)(f"respond {WRITTEN}", response_type="ephemeral")
+    [body] = fake_slack.responses(url)
+    assert body["text"] == "respond 카드 •••• •••• •••• 6584"
