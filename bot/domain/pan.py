@@ -127,12 +127,24 @@ class _Group:
 def _card_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, digits) of each card number, read as written and with escapes decoded."""
     yield from _spans_in(text)
-    if "%" in text or "\\" in text:
+    if _escape_touches_digits(text):
         # Decoding every escape reads "%414556" as "A4556"; decoding only those that stand
         # for separators or digits reads "50%4556%200767" as "50%4556 0767": both are read.
         for decoded in (_Decoded(text, all_escapes=True), _Decoded(text, all_escapes=False)):
             for start, end, digits in _spans_in(decoded.text):
                 yield decoded.raw_start(start), decoded.raw_end(end), digits
+
+
+def _escape_touches_digits(text: str) -> bool:
+    """Whether an escape stands for a digit or lies within three characters of one: only
+    then can decoding change which digits belong together."""
+    if "%" not in text and "\\" not in text:
+        return False
+    for match in _ESCAPES.finditer(text):
+        near = text[max(0, match.start() - 3) : match.start()] + text[match.end() : match.end() + 3]
+        if _DIGITS.search(near) or _DIGITS.search(_unescaped(match)):
+            return True
+    return False
 
 
 def _spans_in(text: str) -> Iterator[tuple[int, int, str]]:
@@ -169,7 +181,7 @@ def _groups(text: str) -> list[_Group]:
         joint = None
         if index + 1 < len(found):
             joint = _joint(text[match.end() : found[index + 1].start()])
-        digits = "".join(str(int(char)) for char in match[0])
+        digits = match[0] if match[0].isascii() else "".join(str(int(c)) for c in match[0])
         groups.append(_Group(match.start(), match.end(), digits, joint))
     return groups
 
@@ -269,10 +281,11 @@ def _usable(groups: list[_Group], barred: list[tuple[int, int]]) -> list[bool]:
         for group in groups
     ]
     for index in range(len(groups) - 2):
+        if len(groups[index].digits) != 3 or groups[index].joint is None:
+            continue
         three = groups[index : index + 3]
         if (
             tuple(len(group.digits) for group in three) == (3, 2, 5)
-            and three[0].joint is not None
             and three[0].joint == three[1].joint
             and bizno.checksum_ok("".join(group.digits for group in three))
         ):
@@ -286,9 +299,10 @@ def _runs(groups: list[_Group], usable: list[bool]) -> Iterator[tuple[int, int]]
     for first, group in enumerate(groups):
         if not usable[first]:
             continue
-        yield first, first
         length = len(group.digits)
         if length > _LONGEST_PRINTED_GROUP:
+            if SHORTEST <= length <= LONGEST:
+                yield first, first
             continue
         for last in range(first + 1, len(groups)):
             joined = groups[last]
@@ -301,7 +315,8 @@ def _runs(groups: list[_Group], usable: list[bool]) -> Iterator[tuple[int, int]]
             length += len(joined.digits)
             if length > LONGEST:
                 break
-            yield first, last
+            if length >= SHORTEST:
+                yield first, last
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
