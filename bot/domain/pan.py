@@ -78,7 +78,7 @@ _MOST_SEPARATORS = 3  # "4556 - 0767"
 _LONGEST_JOINT = 12  # invisible characters do not count as separators, but are bounded
 
 _DIGITS = re.compile(r"\d+")  # any script's digits: OCR text may carry full-width ones
-# Percent escapes, once or twice encoded ("%20", "%2520", "%C2%A0"), and the backslash
+# Percent escapes, however often encoded ("%20", "%2520", "%C2%A0"), and the backslash
 # escapes of JSON and of Python's repr ("\u00a0", "\\u00a0", "\xa0") that logs are full of.
 _ESCAPES = re.compile(
     r"(?P<percent>(?:%(?:25)*[0-9A-Fa-f]{2})+)"
