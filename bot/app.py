@@ -1,11 +1,11 @@
 """The app factory: builds the services once and wires the Bolt listeners to them."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
@@ -22,7 +22,7 @@ from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
 from bot.services.uploads import UploadService, worker_name
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import create_web_client, open_http_session
+from bot.slack.client import MaskingAck, MaskingRespond, create_web_client, open_http_session
 from bot.slack.files import SlackFileDownloader
 from bot.store import Store
 
@@ -154,5 +154,22 @@ def create_app(services: Services) -> AsyncApp:
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         logger=logging.getLogger("slack_bolt"),
     )
+
+    async def mask_what_listeners_send(
+        context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]
+    ) -> None:
+        """A listener's `client` (and so `say`), `ack` and `respond` mask card numbers too:
+        Bolt would otherwise hand it a plain client of its own."""
+        context["client"] = services.client
+        context["ack"] = MaskingAck()
+        if context.response_url is not None:
+            context["respond"] = MaskingRespond(
+                response_url=context.response_url,
+                proxy=services.client.proxy,
+                ssl=services.client.ssl,
+            )
+        await next_()
+
+    app.use(mask_what_listeners_send)
     handlers.register(app, services)
     return app

@@ -1,15 +1,18 @@
-"""Logging set-up: one format, quiet HTTP libraries, and redaction as a second line of defence.
+"""Logging set-up: one format, quiet HTTP libraries, and redaction of every record.
 
-The code never logs card numbers or secrets; the filter here catches what slips through
-(an exception message quoting a URL, a library's debug line).
+The code never logs card numbers or secrets; the redaction here catches what slips through
+(an exception message quoting a URL, a library's debug line with a request body or a
+file's URL), at every level.
 """
 
+import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, quote_plus
 
-from bot.domain.card import MASK, SHOWN_DIGITS, luhn_ok
+from bot.domain import pan
 
 REDACTED = "[redacted]"
 
@@ -20,70 +23,17 @@ _TOKEN_LIKE = re.compile(
     r"|\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}",
     re.IGNORECASE,
 )
-_DIGITS = re.compile(r"\d+")  # any script's digits: OCR text may carry full-width ones
-# How card numbers are written out: "4111 1111", "4111-1111", "4111 - 1111".
-_SEPARATOR = re.compile(r"[ -]{1,3}")
-_CARD_LENGTHS = range(13, 20)
-# Cards print their number in groups of four to six (4-4-4-4, 4-6-5); a longer group
-# beside others is something else, such as the Unix time after a Slack ts's dot.
-_LONGEST_PRINTED_GROUP = 6
+# A response_url (a credential for one conversation) or an incoming webhook URL: Slack's
+# hooks.slack.com/commands|actions|services/… paths, on any host (the fake serves them on
+# 127.0.0.1), also as JSON (\/) and percent-encoding write slashes in request bodies.
+_SLASH = r"(?:\\*/|%(?:25)*2[Ff])"
+_RESPONSE_URL = re.compile(
+    rf"(?:https?(?::|%(?:25)*3[Aa]){_SLASH}{_SLASH}[A-Za-z0-9.:\[\]-]*)?"
+    rf"{_SLASH}(?:commands|actions|services)(?:{_SLASH}[A-Za-z0-9_-]+){{3}}"
+)
 
 
-def _ascii(digits: str) -> str:
-    return "".join(str(int(char)) for char in digits)
-
-
-def _written_numbers(text: str, groups: list[re.Match[str]]) -> Iterator[tuple[int, int, str]]:
-    """(first, last, digits) for each run of groups that could be one number written out.
-
-    That is a single group, or groups of up to six digits joined by one and the same
-    separator throughout: "220-81-62517 124-81-00998" holds two numbers, not one.
-    """
-    for first, group in enumerate(groups):
-        digits = _ascii(group[0])
-        yield first, first, digits
-        if len(group[0]) > _LONGEST_PRINTED_GROUP:
-            continue
-        separator = None
-        for last in range(first + 1, len(groups)):
-            between = text[groups[last - 1].end() : groups[last].start()]
-            separator = separator or between
-            if (
-                between != separator
-                or not _SEPARATOR.fullmatch(between)
-                or len(groups[last][0]) > _LONGEST_PRINTED_GROUP
-            ):
-                break
-            digits += _ascii(groups[last][0])
-            if len(digits) > _CARD_LENGTHS[-1]:
-                break
-            yield first, last, digits
-
-
-def _mask_cards(text: str) -> str:
-    """Replace every Luhn-valid 13-19 digit number, as written out, with its last four digits.
-
-    Numbers that overlap are masked together, so none of them is left whole.
-    """
-    groups = list(_DIGITS.finditer(text))
-    covered = [False] * len(groups)
-    for first, last, digits in _written_numbers(text, groups):
-        if len(digits) in _CARD_LENGTHS and luhn_ok(digits):
-            covered[first : last + 1] = [True] * (last + 1 - first)
-    spans: list[tuple[int, int]] = []
-    for index, group in enumerate(groups):
-        if covered[index] and index > 0 and covered[index - 1]:
-            spans[-1] = (spans[-1][0], group.end())
-        elif covered[index]:
-            spans.append((group.start(), group.end()))
-    pieces, position = [], 0
-    for start, end in spans:
-        last_four = _ascii("".join(_DIGITS.findall(text[start:end])))[-SHOWN_DIGITS:]
-        pieces += [text[position:start], f"[card {MASK * 4}{last_four}]"]
-        position = end
-    return "".join(pieces) + text[position:]
-
-
+@functools.lru_cache(maxsize=8)  # once per set of secrets, not once per record
 def _secret_forms(secrets: tuple[str, ...]) -> list[str]:
     """Each secret as written and as it appears in a URL, longest first.
 
@@ -102,20 +52,23 @@ def _secret_forms(secrets: tuple[str, ...]) -> list[str]:
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Mask the given secret values, Slack/Bearer tokens and card-like numbers.
+    """Mask the given secret values, Slack/Bearer tokens, response_urls and card numbers
+    (`bot.domain.pan`, the rule of every exit).
 
     Secrets and tokens go first: their digits could otherwise pass for a card
     number, and masking those would leave the rest of the secret unrecognised.
 
     >>> redact("paid with 5555 5555 5555 4444 using xoxb-1-abc")
-    'paid with [card ••••4444] using [redacted]'
+    'paid with •••• •••• •••• 4444 using [redacted]'
+    >>> redact("POST https://hooks.slack.com/commands/T0001/1234567890/AbC9 done")
+    'POST [redacted] done'
     >>> redact("ts 1700000000.123456, business 220-81-62517")
     'ts 1700000000.123456, business 220-81-62517'
     """
     for form in _secret_forms(secrets):
         text = text.replace(form, REDACTED)
-    text = _TOKEN_LIKE.sub(REDACTED, text)
-    return _mask_cards(text)
+    text = _RESPONSE_URL.sub(REDACTED, _TOKEN_LIKE.sub(REDACTED, text))
+    return pan.mask(text)
 
 
 class RedactingFilter(logging.Filter):
@@ -145,13 +98,32 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# The factory logging had before any redaction was installed, so installing twice wraps once.
+_PLAIN_FACTORY: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
+
+
+def redact_every_record(secrets: tuple[str, ...] = ()) -> None:
+    """Redact each record as it is made, whoever logs it and whichever handler takes it
+    (a library's DEBUG line, a handler added later, pytest's capture): a filter on one
+    handler would leave the others unmasked."""
+    redacting = RedactingFilter(secrets)
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = _PLAIN_FACTORY(*args, **kwargs)
+        redacting.filter(record)
+        return record
+
+    logging.setLogRecordFactory(make_record)
+
+
 def configure_logging(level: int = logging.INFO, secrets: tuple[str, ...] = ()) -> None:
+    redact_every_record(secrets)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs full request URLs at INFO, and NHN puts the app key in the path.
-    for noisy in ("httpx", "httpcore", "hpack"):
+    # httpx logs full request URLs at INFO, and NHN puts the app key in the path; Pillow
+    # logs every chunk of every image at DEBUG.
+    for noisy in ("httpx", "httpcore", "hpack", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -6,7 +6,7 @@ Text here is already safe: builders pass external text through
 
 from typing import Any, Literal
 
-from bot.blocks.mrkdwn import literal, mask_long_numbers
+from bot.blocks.mrkdwn import literal
 
 Block = dict[str, Any]
 
@@ -20,7 +20,7 @@ EMPTY = "—"
 
 def file_line(file_name: str) -> str:
     """How every message names the upload: cut short, and never with a card number in it."""
-    return f"📄 {literal(mask_long_numbers(file_name), NAME_CHARS) or EMPTY}"
+    return f"📄 {literal(file_name, NAME_CHARS) or EMPTY}"
 
 
 def mrkdwn_text(text: str) -> dict[str, Any]:

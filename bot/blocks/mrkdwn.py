@@ -22,6 +22,8 @@ import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from bot.domain import pan
+
 ELLIPSIS = "…"
 
 # Format characters (category Cf) are invisible by definition: bidi embeddings,
@@ -33,10 +35,6 @@ _KEPT_CONTROLS = frozenset("\t\n\r")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _FORMATTING = str.maketrans({"*": "＊", "_": "＿", "~": "～", "`": "｀"})
 _LONGEST_ENTITY = len("&amp;")
-# Five or more digits. Between any two: any whitespace (literal() later collapses
-# it, joining the groups), or up to three other characters that are not letters
-# ("4111 - 1111", "4111__1111", "(4111)(1111)").
-_DIGIT_RUN = re.compile(r"\d(?:(?:\s+|[\W_]{1,3})?\d){4,}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 # Conversation ids as Slack writes them: nothing that could close <#…> or add a label to it.
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{2,}")
@@ -57,12 +55,12 @@ def clean(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Escape `&`, `<` and `>` for mrkdwn (nothing else), after `clean`.
+    """Escape `&`, `<` and `>` for mrkdwn (nothing else), after `clean` and `pan.mask`.
 
     >>> escape("<!channel> & <@U123>")
     '&lt;!channel&gt; &amp; &lt;@U123&gt;'
     """
-    return clean(text).translate(_ESCAPES)
+    return pan.mask(clean(text)).translate(_ESCAPES)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -91,54 +89,32 @@ def truncate(text: str, limit: int) -> str:
 
 
 def plain(text: str, limit: int) -> str:
-    """Text for a plain_text object: cleaned and cut to `limit`; Slack does not parse it.
+    """Text for a plain_text object: cleaned, masked and cut to `limit`; Slack does not
+    parse it.
 
     >>> plain("사업자등록증\\u200b", 3)
     '사업…'
+    >>> plain("card_4556-0767-6001-6584.jpg", 20)
+    'card_•••• •••• ••••…'
     """
-    return truncate(clean(text), limit)
+    return truncate(pan.mask(clean(text)), limit)
 
 
 def literal(text: str, limit: int) -> str:
     """External text for mrkdwn: one inert line, escaped and cut to `limit` (see above).
+
+    Card numbers are masked before the cut, which could otherwise leave a number too
+    short for anything after it to recognise.
 
     >>> literal("*굵게* <!here>", 100)
     '＊굵게＊ &lt;!here&gt;'
     >>> literal("> 인용\\n둘째 줄", 100)
     '＞ 인용 둘째 줄'
     """
-    line = " ".join(clean(text).split()).translate(_FORMATTING)
+    line = pan.mask(" ".join(clean(text).split())).translate(_FORMATTING)
     if line.startswith(">"):
         line = "＞" + line[1:]
     return truncate(line.translate(_ESCAPES), limit)
-
-
-def mask_long_numbers(text: str) -> str:
-    """Hide all but the last four digits of any run of five or more.
-
-    Applied to file names, which people sometimes name after the card. Dates
-    written as one run are masked too: a card number may hide in any of them.
-
-    >>> mask_long_numbers("card_5555-5555-5555-4444.jpg")
-    'card_••••-••••-••••-4444.jpg'
-    >>> mask_long_numbers("5555  5555 - 5555__4444.png")
-    '••••  •••• - ••••__4444.png'
-    >>> mask_long_numbers("scan_2024 v2.png")
-    'scan_2024 v2.png'
-    """
-
-    def hide(run: re.Match[str]) -> str:
-        digits_left = sum(char.isdigit() for char in run[0])
-        masked = []
-        for char in run[0]:
-            if char.isdigit():
-                digits_left -= 1
-                masked.append(char if digits_left < 4 else "•")
-            else:
-                masked.append(char)
-        return "".join(masked)
-
-    return _DIGIT_RUN.sub(hide, text)
 
 
 def mention(user_id: str) -> str:

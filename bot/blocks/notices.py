@@ -20,7 +20,6 @@ from bot.blocks.mrkdwn import (
     escape,
     link,
     literal,
-    mask_long_numbers,
     mention,
     plain,
 )
@@ -113,7 +112,7 @@ def failure(message: Text, lang: Language, *, file_name: str | None) -> Message:
 
 
 def unsupported_file(file_name: str, lang: Language) -> Message:
-    fallback = _UNSUPPORTED_FALLBACK.format(file=plain(mask_long_numbers(file_name), NAME_CHARS))
+    fallback = _UNSUPPORTED_FALLBACK.format(file=plain(file_name, NAME_CHARS))
     return compose(
         fallback(lang), [section(_UNSUPPORTED(lang)), context(file_line(file_name))], lang
     )

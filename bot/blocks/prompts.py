@@ -3,7 +3,7 @@
 from bot.blocks import ids
 from bot.blocks.elements import NAME_CHARS, actions, button, file_line, section
 from bot.blocks.message import Message, compose
-from bot.blocks.mrkdwn import mask_long_numbers, mention, plain
+from bot.blocks.mrkdwn import mention, plain
 from bot.i18n import Language, Text
 
 _QUESTION = Text(
@@ -48,7 +48,7 @@ def kind_prompt(job_id: int, file_name: str, lang: Language) -> Message:
             button(_IGNORE(lang), action_id=ids.CHOOSE_KIND_IGNORE, value=value),
         ),
     ]
-    fallback = _FALLBACK.format(file=plain(mask_long_numbers(file_name), NAME_CHARS))(lang)
+    fallback = _FALLBACK.format(file=plain(file_name, NAME_CHARS))(lang)
     return compose(fallback, blocks, lang)
 
 

@@ -4,7 +4,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.store.audit import AuditAction, AuditLog, mask_card_numbers
+from bot.domain import pan
+from bot.store.audit import AuditAction, AuditLog
 
 __all__ = ["AuditAction", "Auditor"]
 
@@ -28,26 +29,25 @@ class Auditor:
         """Note who (None: the scheduler) did what to `subject`, and how it ended.
 
         `subject` is a business number, a Slack file id, or for a card at most
-        brand and last four ("VISA ••••1881"); any other run of five or more
-        digits is masked to its last four before it is stored. Never raises: a
-        failure is logged, and the person's request goes on.
+        brand and last four ("VISA ••••1881"); a card number in either is stored
+        masked by the audit columns. Never raises: a failure is logged, and the
+        person's request goes on.
         """
+        if pan.mask(subject) != subject or pan.mask(outcome) != outcome:
+            log.warning(
+                "Audit entry for %s carried a card number; stored masked. "
+                "Pass at most a card's brand and last four.",
+                action,
+            )
         try:
-            safe_subject, safe_outcome = mask_card_numbers(subject), mask_card_numbers(outcome)
-            if (safe_subject, safe_outcome) != (subject, outcome):
-                log.warning(
-                    "Audit entry for %s carried a long number; stored masked. "
-                    "Pass at most a card's brand and last four.",
-                    action,
-                )
             await self._log.record(
                 team_id=team_id,
                 user_id=user_id,
                 action=action,
-                subject=safe_subject,
-                outcome=safe_outcome,
+                subject=subject,
+                outcome=outcome,
                 at=self._clock(),
             )
         except Exception:
-            # Only masked values reached the database, so its error may be logged whole.
+            # The columns mask as values are bound: an error quoting them quotes them masked.
             log.exception("Could not write the audit entry for %s in team %s", action, team_id)

@@ -15,7 +15,7 @@ from bot.blocks import Message
 from bot.blocks.notices import bizstatus_help, failure
 from bot.blocks.status import StatusEntry, shared_numbers, shared_status_results, status_results
 from bot.config import Settings
-from bot.domain import bizno
+from bot.domain import bizno, pan
 from bot.domain.number_list import (
     MAX_NUMBERS,
     Help,
@@ -31,7 +31,7 @@ from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import SLACK_FAILURES, message_place
+from bot.slack.client import SLACK_FAILURES, masked, message_place
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ class ResponseUrl:
     app's Web API client.
 
     Bolt's `respond` posts once, so a 429 or a 503 from Slack would lose the answer.
-    The URL is a credential for this one conversation: it never reaches a log.
+    The URL is a credential for this one conversation: it never reaches a log. Card
+    numbers in the body are masked, as the Web API client masks its calls.
     """
 
     def __init__(self, url: str, client: AsyncWebClient) -> None:
@@ -80,7 +81,7 @@ class ResponseUrl:
 
     async def _post(self, body: dict[str, Any]) -> None:
         try:
-            response = await self._webhook.send_dict(body)
+            response = await self._webhook.send_dict(masked(body))
         except SLACK_FAILURES as error:
             log.error("Answer through a response_url failed: %s", type(error).__name__)
             return
@@ -116,8 +117,11 @@ class BizstatusService:
         self, text: str, answer: ResponseUrl, *, team_id: str, user_id: str, channel_id: str
     ) -> None:
         """Answer `/bizstatus <text>` privately: help, the watchlist subcommands, or one to
-        ten lookups in input order."""
-        command = parse_command(text)
+        ten lookups in input order.
+
+        A card number typed here is masked before the text is split into numbers: split,
+        each group would be echoed on its own, too short for any exit to recognise."""
+        command = parse_command(pan.mask(text))
         match command:
             case Watch(number, label):
                 message = await self._watchlist.watch(

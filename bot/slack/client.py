@@ -1,8 +1,21 @@
-"""The one way the app builds a Slack Web API client, and what all its callers share."""
+"""The one way the app builds a Slack Web API client, and what all its callers share.
 
+The client masks card numbers (`bot.domain.pan`) in everything it sends: every string of
+every Web API call (text, blocks, attachments, views, file names and titles, comments,
+JSON-encoded parameters decoded first) and the content of text files it uploads;
+`MaskingRespond` and `MaskingAck` do the same for Bolt's `respond()` and `ack()`, `ResponseUrl` in
+bot.services.bizstatus for the bot's own response_url answers. A feature that forgets to
+mask a field cannot leak a number through it.
+"""
+
+import json
 import logging
+from typing import Any
 
 import aiohttp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -13,8 +26,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook import WebhookResponse
 
 from bot.config import ConfigError, Settings
+from bot.domain import pan
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +52,124 @@ def open_http_session() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_API_TIMEOUT_S))
 
 
+def masked(value: Any) -> Any:
+    """`value` with card numbers masked in each string in it, at any depth.
+
+    A string holding JSON (slack_sdk sends blocks, attachments, views and upload titles
+    so) is decoded first, masked, and encoded again: encoded, a no-break space between two
+    groups is `\\u00a0`, and its digits would split the number.
+
+    >>> masked({"text": "card 4556 0767 6001 6584", "ts": "1700000000.123456", "n": 3})
+    {'text': 'card •••• •••• •••• 6584', 'ts': '1700000000.123456', 'n': 3}
+    >>> masked('[{"title": "4556\\u00a00767\\u00a06001\\u00a06584.csv"}]')
+    '[{"title": "•••• •••• •••• 6584.csv"}]'
+    """
+    if isinstance(value, str):
+        if value.startswith(("{", "[")):
+            try:
+                decoded = json.loads(value)
+            except ValueError:
+                return pan.mask(value)
+            cleaned = masked(decoded)
+            return value if cleaned == decoded else json.dumps(cleaned, ensure_ascii=False)
+        return pan.mask(value)
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(item) for item in value]
+    return value
+
+
+def masked_file(content: Any) -> str | bytes:
+    """An upload's content with card numbers masked when it is text; images pass unchanged.
+
+    Bytes are text when they decode as UTF-8 with no NUL (a JPEG or PNG never does). Paths
+    and open files are refused: the client could not see what it sends.
+    """
+    if isinstance(content, str):
+        return pan.mask(content)
+    if not isinstance(content, bytes):
+        raise TypeError("upload content must be str or bytes, so that it can be masked")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content
+    return content if "\x00" in text else pan.mask(text).encode("utf-8")
+
+
+class MaskingWebClient(AsyncWebClient):
+    """An AsyncWebClient that masks card numbers in whatever it sends (see above)."""
+
+    async def api_call(
+        self,
+        api_method: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> AsyncSlackResponse:
+        return await super().api_call(
+            api_method,
+            params=masked(params),
+            json=masked(json),
+            data=masked(data) if isinstance(data, dict) else data,
+            **kwargs,
+        )
+
+    async def files_upload_v2(self, **kwargs: Any) -> AsyncSlackResponse:
+        """Masks the content before slack_sdk measures it: the length it announces in
+        files.getUploadURLExternal must be that of the bytes it then sends."""
+        kwargs = _masked_upload(kwargs)
+        if kwargs.get("file_uploads") is not None:
+            kwargs["file_uploads"] = [_masked_upload(upload) for upload in kwargs["file_uploads"]]
+        return await super().files_upload_v2(**kwargs)
+
+
+class MaskingAck(AsyncAck):
+    """Bolt's `ack()`, whose text, blocks or view become the HTTP answer to Slack, masked."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    async def __call__(
+        self, text: str | dict[Any, Any] = "", *args: Any, **kwargs: Any
+    ) -> BoltResponse:
+        return await super().__call__(masked(text), *masked(args), **masked(kwargs))
+
+
+class MaskingRespond(AsyncRespond):
+    """Bolt's `respond()`, with card numbers masked in the body as the client masks calls."""
+
+    async def __call__(
+        self, text: str | dict[Any, Any] = "", *args: Any, **kwargs: Any
+    ) -> WebhookResponse:
+        return await super().__call__(masked(text), *masked(args), **masked(kwargs))
+
+
+def _masked_upload(arguments: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {}
+    for name, value in arguments.items():
+        if name == "file" and value is not None and not isinstance(value, bytes):
+            # slack_sdk reads a path or an open file itself, out of this client's sight.
+            raise TypeError("upload file must be bytes (or pass content), so that it can be masked")
+        if name in ("content", "file") and value is not None:
+            cleaned[name] = masked_file(value)
+        elif name == "file_uploads":
+            cleaned[name] = value  # each one is masked on its own
+        else:
+            cleaned[name] = masked(value)
+    return cleaned
+
+
 def create_web_client(
     settings: Settings,
     *,
     retry_interval: RetryIntervalCalculator | None = None,
     session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
-    """An AsyncWebClient for the bot token, on SLACK_API_URL, that retries transient failures.
+    """A client for the bot token, on SLACK_API_URL, that masks card numbers in what it sends
+    and retries transient failures.
 
     Rate-limited calls wait for Slack's Retry-After; server and connection errors back off
     by `retry_interval` (exponential with jitter unless a test injects a shorter one).
@@ -59,7 +186,7 @@ def create_web_client(
         AsyncServerErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=interval),
         AsyncConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=interval),
     ]
-    return AsyncWebClient(
+    return MaskingWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=SLACK_API_TIMEOUT_S,

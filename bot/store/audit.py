@@ -1,11 +1,11 @@
 """The audit log: who looked up or scanned what, when, and with what outcome.
 
 It never holds a card number. A subject is a business number, a Slack file id,
-or for a card its brand and last four ("VISA ••••1881"); `mask_card_numbers`
-is the rule, applied by `bot.services.audit.Auditor` and checked again here.
+or for a card its brand and last four ("VISA ••••1881"); whatever a caller passes,
+the subject and outcome columns mask card numbers as they are written
+(`bot.store.tables.MaskedString`, the rule of `bot.domain.pan`).
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -13,7 +13,6 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain import bizno
 from bot.store.tables import audit_log
 
 AuditAction = Literal[
@@ -32,36 +31,6 @@ OUTCOME_MAX_CHARS = 64
 
 _columns = audit_log.c
 
-# A Slack file id, or five or more digits (one space, dot, hyphen or underscore
-# allowed between two): a card number may be written in groups. A file id has
-# at most twelve characters after the F, fewer than a card number's 13-19 digits.
-_FILE_ID_OR_DIGITS = re.compile(
-    r"(?P<file_id>\bF[A-Z0-9]{8,12}\b)|(?P<digits>\d(?:[\s._\-]?\d){4,})"
-)
-
-
-def mask_card_numbers(text: str) -> str:
-    """`text` with every run of five or more digits cut to its last four, except
-    a ten-digit business registration number and a Slack file id.
-
-    >>> mask_card_numbers("VISA 4012 8888 8888 1881")
-    'VISA ••••1881'
-    >>> mask_card_numbers("220-81-62517"), mask_card_numbers("F07ABC12345")
-    ('220-81-62517', 'F07ABC12345')
-    >>> mask_card_numbers("1234567890")  # ten digits, but no business number
-    '••••7890'
-    """
-
-    def keep_or_mask(match: re.Match[str]) -> str:
-        if match["file_id"] is not None:
-            return match["file_id"]
-        digits = bizno.compact(match["digits"]).replace("_", "")
-        if len(digits) == bizno.LENGTH and bizno.checksum_ok(digits):
-            return match["digits"]
-        return "••••" + digits[-4:]
-
-    return _FILE_ID_OR_DIGITS.sub(keep_or_mask, text)
-
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
@@ -75,7 +44,7 @@ class AuditEntry:
 
 
 class AuditLog:
-    """The audit_log table. Services write through `Auditor`, which masks subjects."""
+    """The audit_log table. Services write through `Auditor`; the columns mask subjects."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -90,21 +59,10 @@ class AuditLog:
         outcome: str,
         at: datetime,
     ) -> None:
-        """Add one entry; subject and outcome are cut to their column widths.
-
-        Raises ValueError, writing nothing, when the subject or outcome holds a
-        number `mask_card_numbers` would mask.
-        """
-        for name, text in (("subject", subject), ("outcome", outcome)):
-            if mask_card_numbers(text) != text:
-                raise ValueError(f"audit {name} holds a long number; mask it first")
+        """Add one entry; subject and outcome are stored with any card number masked, then
+        cut to their column widths (SUBJECT_MAX_CHARS, OUTCOME_MAX_CHARS)."""
         statement = sa.insert(audit_log).values(
-            team_id=team_id,
-            user_id=user_id,
-            action=action,
-            subject=subject[:SUBJECT_MAX_CHARS],
-            outcome=outcome[:OUTCOME_MAX_CHARS],
-            at=at,
+            team_id=team_id, user_id=user_id, action=action, subject=subject, outcome=outcome, at=at
         )
         async with self._engine.begin() as connection:
             await connection.execute(statement)

@@ -18,8 +18,6 @@ from bot.store.statuses import StatusHistory
 from bot.store.tables import notifications, upload_jobs
 from bot.store.watches import Watchlist
 
-LAST_ERROR_MAX_CHARS = 200
-
 _jobs = upload_jobs.c
 _UNSTARTED = (JobState.WAITING.value, JobState.PENDING.value)
 
@@ -155,9 +153,9 @@ class Store:
         """Record a failed attempt: PENDING again from `retry_at`, or FAILED after `max_attempts`.
 
         `error` is short text written by the bot (an error class or code, never
-        user content); it is cut to LAST_ERROR_MAX_CHARS. When `worker_id` no
-        longer holds the job nothing changes and the job's current state is
-        returned. Raises LookupError for an unknown job.
+        user content); its column masks card numbers, then cuts it to the column's
+        width. When `worker_id` no longer holds the job nothing changes and the
+        job's current state is returned. Raises LookupError for an unknown job.
         """
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -169,7 +167,7 @@ class Store:
                 state=sa.case((gave_up, JobState.FAILED.value), else_=JobState.PENDING.value),
                 not_before=retry_at,
                 lease_until=None,
-                last_error=error[:LAST_ERROR_MAX_CHARS],
+                last_error=error,
                 updated_at=now,
             )
             .returning(_jobs.state)

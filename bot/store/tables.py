@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from bot.domain import pan
 from bot.store.models import JobState
 
 
@@ -32,6 +33,26 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class MaskedString(sa.TypeDecorator[str]):
+    """A VARCHAR for text the bot did not write (labels, audit subjects, error labels):
+    card numbers are masked as the value is bound (`bot.domain.pan`), then the value is
+    cut to the column, so no insert or update can store one, whoever wrote the query.
+
+    Cutting after masking: a cut first could leave a number too short to recognise, and
+    a masked number can be longer than the digits were. Same SQL type: no migration.
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else pan.mask(value)[: self.length]
+
+
 metadata = sa.MetaData()
 
 upload_jobs = sa.Table(
@@ -51,7 +72,7 @@ upload_jobs = sa.Table(
     sa.Column("worker_id", sa.String(128), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
     sa.Column("not_before", UTCDateTime, nullable=False),
-    sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("last_error", MaskedString(200), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # Set just before the answer is posted (migration 0003): a later run checks the thread.
@@ -92,7 +113,7 @@ watches = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("team_id", sa.String(32), nullable=False),
     sa.Column("business_number", sa.String(10), nullable=False),
-    sa.Column("label", sa.String(100), nullable=True),
+    sa.Column("label", MaskedString(100), nullable=True),
     sa.Column("channel_id", sa.String(32), nullable=False),
     sa.Column("created_by", sa.String(32), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -124,8 +145,8 @@ audit_log = sa.Table(
     sa.Column("team_id", sa.String(32), nullable=False),
     sa.Column("user_id", sa.String(32), nullable=True),
     sa.Column("action", sa.String(32), nullable=False),
-    sa.Column("subject", sa.String(64), nullable=False),
-    sa.Column("outcome", sa.String(64), nullable=False),
+    sa.Column("subject", MaskedString(64), nullable=False),
+    sa.Column("outcome", MaskedString(64), nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Index("ix_audit_log_team_at", "team_id", "at"),
 )

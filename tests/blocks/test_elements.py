@@ -22,6 +22,6 @@ def test_headers_and_buttons_are_plain_text() -> None:
 
 def test_file_line_is_inert_short_and_masks_card_numbers() -> None:
     assert file_line("*스캔*_<!here>.pdf") == "📄 ＊스캔＊＿&lt;!here&gt;.pdf"
-    assert file_line("5555555555554444.jpg") == "📄 ••••••••••••4444.jpg"
+    assert file_line("5555555555554444.jpg") == "📄 •••• •••• •••• 4444.jpg"
     assert file_line("\u200b") == "📄 —"
     assert len(file_line("가" * 1000)) == len("📄 ") + 100

@@ -8,7 +8,6 @@ from bot.blocks.mrkdwn import (
     escape,
     link,
     literal,
-    mask_long_numbers,
     mention,
     plain,
     truncate,
@@ -110,19 +109,37 @@ def test_plain_removes_invisibles_but_leaves_markup_alone() -> None:
 @pytest.mark.parametrize(
     ("name", "masked"),
     [
-        ("5555555555554444.jpg", "••••••••••••4444.jpg"),
+        ("5555555555554444.jpg", "•••• •••• •••• 4444.jpg"),
         ("카드 5555 5555 5555 4444.png", "카드 •••• •••• •••• 4444.png"),
-        ("card-3714-496353-98431.jpeg", "card-••••-••••••-•8431.jpeg"),
-        ("IMG_20240501.jpg", "IMG_••••0501.jpg"),
-        ("scan_2024_05.png", "scan_••24_05.png"),
-        ("5555_5555.5555 4444.jpg", "••••_••••.•••• 4444.jpg"),
-        ("５５５５５５５５５５５５４４４４.png", "••••••••••••４４４４.png"),
+        ("card-3714-496353-98431.jpeg", "card-•••• •••••• •8431.jpeg"),
+        ("5555_5555.5555 4444.jpg", "•••• •••• •••• 4444.jpg"),
+        ("５５５５５５５５５５５５４４４４.png", "•••• •••• •••• 4444.png"),
+        ("IMG_20240501.jpg", "IMG_20240501.jpg"),  # a date is not a card number
         ("scan 2024 v2.png", "scan 2024 v2.png"),
         ("사업자등록증.pdf", "사업자등록증.pdf"),
     ],
 )
-def test_mask_long_numbers_keeps_only_the_last_four_digits_of_a_run(name: str, masked: str) -> None:
-    assert mask_long_numbers(name) == masked
+def test_plain_and_literal_show_a_card_number_in_a_name_by_its_last_four_only(
+    name: str, masked: str
+) -> None:
+    assert plain(name, 100) == masked
+    assert literal(name, 100) == masked.replace("_", "＿")
+
+
+def test_a_card_number_is_masked_before_the_cut_that_would_hide_it() -> None:
+    for limit in range(5, 30):
+        for shown in (
+            plain("카드 4556 0767 6001 6584", limit),
+            literal("4556-0767-6001-6584", limit),
+        ):
+            assert "0767" not in shown
+            assert "6001" not in shown
+
+
+def test_escape_masks_a_card_number_in_a_message() -> None:
+    assert (
+        escape("card 4556 0767 6001 6584 <refused>") == "card •••• •••• •••• 6584 &lt;refused&gt;"
+    )
 
 
 @pytest.mark.parametrize(

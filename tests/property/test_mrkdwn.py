@@ -14,13 +14,12 @@ from bot.blocks.mrkdwn import (
     escape,
     link,
     literal,
-    mask_long_numbers,
     mention,
     plain,
     truncate,
 )
 from tests.property.inert_text import assert_inert, assert_visible, invisible
-from tests.property.strategies import HOSTILE_TEXT, written
+from tests.property.strategies import HOSTILE_TEXT
 
 PROPERTY = settings(max_examples=300, deadline=None)
 LIMITS = st.integers(min_value=1, max_value=120)
@@ -112,18 +111,27 @@ FILE_NAME_SEPARATORS = ("", " ", "-", "_", ".", "  ", "   ", " - ", "__", "/", "
 NO_DIGITS = st.text(alphabet=st.characters(exclude_categories=["Nd", "No"]), max_size=10)
 
 
+def luhn_number(body: str) -> str:
+    """`body` with its Luhn check digit appended, computed apart from the bot's code."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str(-total % 10)
+
+
 @PROPERTY
 @given(
-    st.data(),
-    st.from_regex(r"[0-9]{12,19}", fullmatch=True),
+    st.from_regex(r"[0-9]{12,18}", fullmatch=True).map(luhn_number),
+    st.sampled_from(FILE_NAME_SEPARATORS),
     NO_DIGITS,
     st.sampled_from([".jpg", ".png", " (사본).heic", ""]),
 )
 def test_a_card_number_in_a_file_name_shows_only_its_last_four_digits(
-    data: st.DataObject, digits: str, before: str, extension: str
+    digits: str, separator: str, before: str, extension: str
 ) -> None:
-    name = before + data.draw(written(digits, FILE_NAME_SEPARATORS)) + extension
-    masked = mask_long_numbers(name)
-    for shown in (file_line(name), plain(masked, 10_000), escape(masked)):
+    groups = [digits[start : start + 4] for start in range(0, len(digits), 4)]
+    name = before + separator.join(groups) + extension
+    for shown in (file_line(name), plain(name, 10_000), escape(name), literal(name, 10_000)):
         visible = "".join(char for char in unicodedata.normalize("NFKC", shown) if char.isdigit())
         assert visible == digits[-4:], shown

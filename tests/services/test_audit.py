@@ -58,7 +58,7 @@ async def test_a_card_number_is_masked_before_it_is_stored(
             team_id="T1", user_id="U1", action="upload_card", subject=subject, outcome="ok"
         )
     [entry] = await store.audit.recent("T1", limit=5)
-    assert entry.subject.endswith("••••1881")
+    assert entry.subject.endswith("•••• •••• •••• 1881")  # the one format of bot.domain.pan
     assert "8888" not in entry.subject
     assert "stored masked" in caplog.text
     assert "8888" not in caplog.text
@@ -69,7 +69,7 @@ async def test_a_card_number_in_the_outcome_is_masked_too(store: Store) -> None:
         team_id="T1", user_id="U1", action="upload_card", subject="F1", outcome=f"read {CARD}"
     )
     [entry] = await store.audit.recent("T1", limit=5)
-    assert entry.outcome == "read ••••1881"
+    assert entry.outcome == "read •••• •••• •••• 1881"
 
 
 async def test_a_scheduled_action_has_no_user(store: Store) -> None:

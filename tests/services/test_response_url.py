@@ -103,3 +103,19 @@ async def test_an_unreachable_response_url_is_logged_without_the_url(
     [record] = [r for r in caplog.records if r.name == LOGGER]
     assert record.levelno == logging.ERROR
     assert "secret-part-of-the-url" not in caplog.text
+
+
+async def test_card_numbers_in_an_answer_are_masked(
+    endpoint: tuple[str, ScriptedResponseUrl], client: AsyncWebClient
+) -> None:
+    url, scripted = endpoint
+    written = "라벨 4556 0767\u00a06001-6584"
+    message = Message(
+        text=written, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": written}}]
+    )
+
+    await ResponseUrl(url, client).send(message, response_type="ephemeral")
+
+    [body] = scripted.received
+    assert body["text"] == "라벨 •••• •••• •••• 6584"
+    assert body["blocks"][0]["text"]["text"] == "라벨 •••• •••• •••• 6584"

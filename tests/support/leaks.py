@@ -1,6 +1,23 @@
 """Find pieces of a card number where they must never be: output, logs, API calls, rows."""
 
+import io
+import json
+import logging
 import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import unquote
+
+from bot.logs import configure_logging
+from tests.support.slack_fake import FakeSlack
+
+_BACKSLASH_ESCAPE = re.compile(r"\\+(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
+# What Slack and the store write themselves, whose digits may match a card's by chance:
+# message timestamps (also in permalinks, without the dot) and stored date-times.
+_SLACK_AND_STORE_NUMBERS = re.compile(
+    r"\b\d{10}\.\d{6}\b|/p\d{16}\b|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"
+)
 
 
 def card_number_runs(text: str, number: str, *, longest_allowed: int = 4) -> list[str]:
@@ -17,6 +34,84 @@ def card_number_runs(text: str, number: str, *, longest_allowed: int = 4) -> lis
     return found
 
 
+def readable(text: str) -> str:
+    """`text` as a person would read it: escapes decoded (percent-encoding, however often, and
+    JSON's or repr's backslash escapes), full-width forms made ASCII, and every character
+    that is neither a letter, a digit nor the mask • dropped, so digits on either side of
+    a separator of any kind (spaces, dashes, dots, slashes, brackets...) join up."""
+    decoded = ""
+    while decoded != text:
+        decoded, text = text, unquote(text)
+    text = _BACKSLASH_ESCAPE.sub(lambda match: chr(int(match[1] or match[2], 16)), text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _SLACK_AND_STORE_NUMBERS.sub(" ", text)
+    return "".join(char for char in text if char.isalnum() or char == "•")
+
+
+def card_digit_runs(text: str, number: str) -> list[str]:
+    """Runs of five digits of `number` (so at least one beyond its last four) that a reader
+    finds in `text` however they are written or encoded (see `readable`), each with what
+    surrounds it as read."""
+    shown = readable(text)
+    runs = {number[start : start + 5] for start in range(len(number) - 4)}
+    found = [(shown.find(run), run) for run in runs if run in shown]
+    return [f"{run} in …{shown[max(0, at - 30) : at + 35]}…" for at, run in sorted(found)]
+
+
 def test_runs_are_found_across_separators() -> None:
     assert card_number_runs("paid 4012 8888 8888 1881", "4012888888881881")
     assert card_number_runs("ends 1881, brand visa", "4012888888881881") == []
+
+
+def slack_exits(fake: FakeSlack) -> dict[str, str]:
+    """All the bot sent to the fake Slack, by where: the parameters of every Web API call,
+    every response_url body, and every uploaded file (name, title, comment and content;
+    binary content, such as the redacted photo, as Latin-1 so any ASCII digits show).
+
+    The bot's GETs of a file's url_private are left out: that URL is Slack's own."""
+    exits = {
+        f"call {index} {call.method}": json.dumps(call.params, ensure_ascii=False)
+        for index, call in enumerate(fake.calls)
+    }
+    for url, bodies in fake.all_responses().items():
+        for index, body in enumerate(bodies):
+            exits[f"response {index} to {url}"] = json.dumps(body, ensure_ascii=False)
+    for upload in fake.uploads:
+        try:
+            content = upload.content.decode("utf-8")
+        except UnicodeDecodeError:
+            content = upload.content.decode("latin-1")
+        exits[f"upload {upload.file_id}"] = "\n".join(
+            (upload.filename, upload.title, upload.initial_comment or "", content)
+        )
+    return exits
+
+
+def database_bytes(database: Path) -> str:
+    """Every byte of a SQLite database (its WAL and journal too), as text a reader sees."""
+    files = [database, *(database.with_name(database.name + end) for end in ("-wal", "-journal"))]
+    return "\n".join(
+        path.read_bytes().decode("utf-8", errors="replace") for path in files if path.exists()
+    )
+
+
+def verbose_logging(secrets: tuple[str, ...]) -> Iterator[Callable[[], str]]:
+    """Logging as `ocrbot run -v` sets it up (root at DEBUG, records redacted as they are
+    made), undone afterwards; yields a reader of what its handler wrote (to a StringIO: pytest
+    swaps stderr between phases). For fixtures: `yield from verbose_logging(...)`."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogRecordFactory()
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "hpack", "PIL")}
+    configure_logging(logging.DEBUG, secrets=secrets)
+    stream = io.StringIO()
+    [handler] = root.handlers
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
+    try:
+        yield stream.getvalue
+    finally:
+        root.handlers[:], level, factory = saved
+        root.setLevel(level)
+        logging.setLogRecordFactory(factory)
+        for name, saved_level in levels.items():
+            logging.getLogger(name).setLevel(saved_level)

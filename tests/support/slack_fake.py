@@ -570,6 +570,11 @@ class FakeSlack:
         with self._lock:
             return list(self._responses[url])
 
+    def all_responses(self) -> dict[str, list[dict[str, Any]]]:
+        """Every response_url issued, with the JSON bodies posted to it."""
+        with self._lock:
+            return {url: list(posts) for url, posts in self._responses.items()}
+
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """A message the bot posted, as it stands after updates; None if absent or deleted."""
         with self._lock:
