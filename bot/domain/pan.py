@@ -9,7 +9,8 @@ or in groups of at most six digits (cards print 4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3
 Between two groups may stand one to three separators of the kinds people and encoders
 produce: any space (no-break, figure, narrow and ideographic spaces, tabs and line
 breaks too), dashes, dots, slashes, underscores, brackets and plus signs, in ASCII or
-full width, invisible format characters (a zero-width space), and any of these escaped:
+full width, commas (only in a layout cards are printed in: commas also group money),
+invisible format characters (a zero-width space), and any of these escaped:
 percent-encoded, however often (``%20``, ``%C2%A0``, ``%2520``) or as JSON and Python's
 repr write them in logs (``\\u00a0``, ``\\xa0``). A percent-encoded separator glues its
 hex digits onto the number ("``card%204556``"), so the text is also read with every
@@ -24,6 +25,8 @@ one format everywhere, since two formats that show different digits rebuild a nu
 'card •••• •••• •••• 6584 exp 12/27'
 >>> mask("카드4556-0767.6001 6584")
 '카드•••• •••• •••• 6584'
+>>> mask("/bizstatus 4556, 0767, 6001, 6584")
+'/bizstatus •••• •••• •••• 6584'
 >>> mask("card%204556%200767%206001%206584.jpg")
 'card%20•••• •••• •••• 6584.jpg'
 >>> mask("４５５６\\u00a0０７６７\\u00a0６００１\\u00a0６５８４")
@@ -92,6 +95,9 @@ _SLASHES = frozenset("/／\\＼")
 _UNDERSCORES = frozenset("_＿")
 _PLUSES = frozenset("+＋")  # a form-encoded space
 _BRACKETS = frozenset("()[]{}（）［］")  # "(4556)(0767)"
+# Between groups only in a printed card layout: "4556,0767,6001,6584" (four CSV cells,
+# or a command's list) is a card, "12,345,678,901,234" an amount of money.
+_COMMAS = frozenset(",，、")
 
 
 def mask(text: str) -> str:
@@ -154,14 +160,18 @@ def _spans_in(text: str) -> Iterator[tuple[int, int, str]]:
         run = groups[first : last + 1]
         digits = "".join(group.digits for group in run)
         joints = {group.joint for group in run[:-1]}
-        if _is_card(digits, tuple(len(group.digits) for group in run), len(joints) <= 1):
+        commas = any(joint is not None and "comma" in joint for joint in joints)
+        sizes = tuple(len(group.digits) for group in run)
+        if _is_card(digits, sizes, one_separator=len(joints) <= 1, commas=commas):
             yield run[0].start, run[-1].end, digits
 
 
-def _is_card(digits: str, sizes: tuple[int, ...], one_separator: bool) -> bool:
+def _is_card(digits: str, sizes: tuple[int, ...], *, one_separator: bool, commas: bool) -> bool:
     if not SHORTEST <= len(digits) <= LONGEST:
         return False
     printed = _printed_layout(sizes)
+    if commas and not printed:
+        return False
     if luhn_ok(digits):
         return one_separator or printed
     return len(sizes) > 1 and one_separator and printed
@@ -233,8 +243,6 @@ def _unescaped(match: re.Match[str]) -> str:
         return text
     if match["c"] is not None:
         return _CONTROL_ESCAPES[match["c"]]
-    if match["c"] is not None:
-        return _CONTROL_ESCAPES[match["c"]]
     code = int(match["x"] or match["u"] or match["U"], 16)
     return chr(code) if code <= sys.maxunicode else ""
 
@@ -269,6 +277,8 @@ def _kind(char: str) -> str | None:
         return "underscore"
     if char in _BRACKETS:
         return "bracket"
+    if char in _COMMAS:
+        return "comma"
     if unicodedata.category(char) == "Cf":  # zero-width spaces and joiners, soft hyphens
         return "invisible"
     return None

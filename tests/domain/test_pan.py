@@ -48,6 +48,10 @@ def printed(number: str, separator: str) -> str:
         "+",
         "\\u00a0",  # as JSON and repr write it in a log line
         "\\xa0",
+        ",",  # four cells of a CSV row
+        ", ",  # a list, as /bizstatus splits one
+        "，",
+        "%2C",
     ],
 )
 @pytest.mark.parametrize(("before", "after"), [("", ""), ("card ", ".jpg"), ("카드", "번")])
@@ -129,6 +133,8 @@ def test_a_card_laid_out_as_printed_is_masked_even_when_luhn_fails(text: str) ->
         "2024-05-01T12:30:45.123456+00:00",
         "12,345,678,901,234원",
         "1,234,567원 12,345,678,901",
+        "1,234,567,890,123",  # 13 digits in groups of three: money, even when Luhn passes
+        "2208162517, 1248100998, 1018100340",
         "010-1234-5678 2024-05-01",
         "order 4556076760016585",  # unbroken and failing Luhn: an id, not a card
         "1234567890123",  # 13 digits failing Luhn
