@@ -42,6 +42,12 @@ _NUMBER_BAD_CHECKSUM = Text(
     ko="⚠️ 끝자리가 일반적인 검증 규칙과 맞지 않습니다 (오인식일 수 있습니다)",
     en="⚠️ The last digit does not match the usual check-digit rule (perhaps misread)",
 )
+_NUMBER_IMPOSSIBLE = Text(
+    ko="❌ 세무서가 발급하지 않는 번호입니다 (오인식일 수 있으니 원본과 대조하세요). "
+    "조회하지 않았습니다",
+    en="❌ No tax office issues such a number (perhaps misread: compare with the original); "
+    "not looked up",
+)
 _NUMBER_BAD_LENGTH = Text(ko="❌ 숫자 10자리가 아닙니다", en="❌ Not 10 digits")
 _NUMBER_MISSING = Text(ko="찾지 못함", en="Not found")
 _NOT_CHECKED_MISSING = Text(
@@ -233,9 +239,9 @@ def _pages_text(analysis: BusinessAnalysis, lang: Language) -> str:
 
 
 def _valid_digits(number: RecognisedNumber | None) -> str | None:
-    if number is None or number.digits is None or not number.checksum_ok:
+    if number is None or number.usable is None or not number.checksum_ok:
         return None
-    return number.digits
+    return number.usable
 
 
 def _confidence(reading: FieldReading | None, lang: Language) -> str:
@@ -250,6 +256,8 @@ def _number_text(analysis: CertificateResult, lang: Language) -> str:
         return _NUMBER_MISSING(lang)
     if number.digits is None:
         verdict = _NUMBER_BAD_LENGTH(lang)
+    elif not number.possible:
+        verdict = _NUMBER_IMPOSSIBLE(lang)
     elif number.checksum_ok:
         verdict = _NUMBER_OK(lang)
     else:

@@ -29,6 +29,14 @@ class RecognisedNumber:
     text: str  # as shown: XXX-XX-XXXXX when it has ten digits, else what OCR read
     digits: str | None  # ten digits when the length is right
     checksum_ok: bool
+    # Whether a tax office could have issued it (`bizno.possible`): only then is it
+    # looked up, verified or offered to watch.
+    possible: bool = True
+
+    @property
+    def usable(self) -> str | None:
+        """The digits worth a lookup: ten, of a number a tax office could issue."""
+        return self.digits if self.possible else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +110,13 @@ def recognise_number(raw: str | None) -> RecognisedNumber | None:
     """Interpret the 등록번호 value OCR returned.
 
     >>> recognise_number("220-81-62517")
-    RecognisedNumber(text='220-81-62517', digits='2208162517', checksum_ok=True)
+    RecognisedNumber(text='220-81-62517', digits='2208162517', checksum_ok=True, possible=True)
     >>> recognise_number("123-45-67890").checksum_ok
     False
     >>> recognise_number("12-345")
-    RecognisedNumber(text='12-345', digits=None, checksum_ok=False)
+    RecognisedNumber(text='12-345', digits=None, checksum_ok=False, possible=True)
+    >>> recognise_number("101-81-00001").usable is None  # serial 0000: no tax office's
+    True
     """
     if raw is None or not raw.strip():
         return None
@@ -115,6 +125,10 @@ def recognise_number(raw: str | None) -> RecognisedNumber | None:
     except bizno.InvalidBusinessNumber:
         return RecognisedNumber(text=raw.strip(), digits=None, checksum_ok=False)
     digits = bizno.compact(raw)
+    try:
+        bizno.possible(digits)
+    except bizno.InvalidBusinessNumber:
+        return RecognisedNumber(text, digits, checksum_ok=False, possible=False)
     return RecognisedNumber(text=text, digits=digits, checksum_ok=bizno.checksum_ok(digits))
 
 
@@ -235,9 +249,9 @@ class AnalysisService:
                     answer.status.b_no, answer.status.status
                 )
         wanted = {
-            index: number.digits
+            index: number.usable
             for index, number in enumerate(numbers)
-            if number is not None and number.digits is not None and index not in statuses
+            if number is not None and number.usable is not None and index not in statuses
         }
         if wanted:
             looked_up = await self.check_statuses(list(dict.fromkeys(wanted.values())))
@@ -266,7 +280,7 @@ class AnalysisService:
         wanted = [
             index
             for index, number in enumerate(numbers)
-            if number is not None and number.digits is not None
+            if number is not None and number.usable is not None
         ]
         if not self._authenticity.enabled or not wanted:
             return [None] * len(certificates)

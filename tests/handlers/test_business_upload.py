@@ -173,3 +173,29 @@ async def test_a_number_failing_the_check_digit_is_still_looked_up_with_a_warnin
     assert "🟢" in shown  # looked up all the same
     [asked] = bot.nhn.requests_to("business/status")
     assert "2061812345" in json.dumps(asked.body, ensure_ascii=False)
+
+
+async def test_a_number_no_tax_office_issues_is_shown_but_never_looked_up(
+    bot: RunningBot,
+) -> None:
+    # Serial 0000 passes the check digit, yet no tax office issues it: a misread, likely.
+    bot.nhn.business_key_values = [
+        ("등록번호", "101-81-00001", 0.71),
+        ("상호", "주식회사 오독", 0.97),
+    ]
+    file = bot.slack.add_file("사업자등록증.png", png(), "image/png", "png", channel=CHANNEL)
+
+    await bot.send.event(file_share_message(file, channel=CHANNEL, user="U_UPLOADER"))
+
+    [reply] = await bot.wait_for("chat.postMessage")
+    shown = blocks_text(reply.params)
+    assert "101-81-00001" in shown
+    assert "세무서가 발급하지 않는 번호입니다" in shown
+    assert bot.nhn.calls("business/status") == 0
+    assert ids.WATCH_BUSINESS not in shown  # nothing to watch either
+    await eventually(lambda: bot.slack.reactions_on(CHANNEL, file_share_ts(bot)) != [])
+
+
+def file_share_ts(bot: RunningBot) -> str:
+    [reply] = bot.slack.calls_to("chat.postMessage")
+    return str(reply.params["thread_ts"])

@@ -127,7 +127,7 @@ async def test_three_certificates_get_three_numbers_statuses_and_verdicts_in_pag
 async def test_a_pdf_of_max_pdf_pages_long_certificates_fits_with_every_number_and_status(
     bot: RunningBot, fake_nts: NtsFake
 ) -> None:
-    numbers = ["220-81-62517", "124-81-00998", "120-88-00767", "101-81-00001", "220-81-62517"]
+    numbers = ["220-81-62517", "124-81-00998", "120-88-00767", "101-81-00340", "220-81-62517"]
     bot.nhn.script(
         "business",
         *[
