@@ -131,17 +131,29 @@ async def check_reachable(engine: AsyncEngine) -> None:
     if url.get_backend_name() == "sqlite" and url.database:
         # Checked before connecting: a failed aiosqlite connect leaves its thread to
         # report, after the event loop has closed, a traceback of its own.
-        directory = Path(url.database).parent
-        if not directory.is_dir():
-            raise DatabaseUnreachable(
-                f"Cannot open the database: the directory {directory} of the "
-                f"{database_location(url)} does not exist. Create it, or fix DATABASE_URL."
-            )
+        problem = _sqlite_file_problem(url, Path(url.database))
+        if problem is not None:
+            raise DatabaseUnreachable(problem)
     try:
         async with engine.connect():
             pass
     except (OSError, SQLAlchemyError) as error:  # TimeoutError is an OSError
         raise DatabaseUnreachable(_unreachable(url, error)) from None
+
+
+def _sqlite_file_problem(url: URL, path: Path) -> str | None:
+    """Why the SQLite file at `path` cannot be opened, found without opening it."""
+    if not path.parent.is_dir():
+        return (
+            f"Cannot open the database: the directory {path.parent} of the "
+            f"{database_location(url)} does not exist. Create it, or fix DATABASE_URL."
+        )
+    if path.exists() and not path.is_file():
+        return (
+            f"Cannot open the database ({database_location(url)}): something other than a "
+            "file is there. Move it away, or fix DATABASE_URL."
+        )
+    return None
 
 
 def _unreachable(url: URL, error: BaseException) -> str:
