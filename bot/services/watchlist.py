@@ -258,7 +258,7 @@ class WatchlistService:
             batch = await self._watches.claim_all(
                 self._worker_id,
                 now=now(),
-                lease=self._settings.job_lease,
+                lease=self._settings.watch_lease,  # as a scheduled pass: a batch outlasts JOB_LEASE
                 limit=limit,
                 after_id=after_id,
             )
