@@ -112,11 +112,22 @@ class ProgressThrottle:
 class _Thread:
     """The bot's one message in a thread: posted once, then updated in place."""
 
-    def __init__(self, client: AsyncWebClient, channel_id: str, thread_ts: str) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        channel_id: str,
+        thread_ts: str,
+        *,
+        ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """`ts`: a message posted before, by an earlier run, to take up again; `metadata`:
+        Slack message metadata for the message when it is first posted."""
         self._client = client
         self.channel_id = channel_id
         self.thread_ts = thread_ts
-        self._ts: str | None = None
+        self._ts = ts
+        self._metadata = metadata
 
     async def show(self, message: Message) -> None:
         """Post the message, or replace the one posted before.
@@ -131,6 +142,7 @@ class _Thread:
                 channel=self.channel_id,
                 thread_ts=self.thread_ts,
                 unfurl_links=False,
+                metadata=self._metadata,
                 **message.as_kwargs(),
             )
         except SLACK_FAILURES as error:
@@ -197,12 +209,16 @@ class BulkCheckService:
         file: dict[str, Any],
         anyway: bool = False,
         shared_here: bool = False,
+        metadata: dict[str, Any] | None = None,
+        message_ts: str | None = None,
     ) -> None:
         """Check every number in the CSV `file` and answer in its thread; `anyway`, the
         numbers whose check digit differs too. With `shared_here` (a file id from a button,
-        which the clicker can forge) only a file shared in `channel_id` is read. Never
-        raises: every failure ends in a reply that says what happened and what to do."""
-        thread = _Thread(self._client, channel_id, thread_ts)
+        which the clicker can forge) only a file shared in `channel_id` is read. The one
+        message in the thread is posted with `metadata`, or is `message_ts`, posted by an
+        earlier run, updated in place. Never raises: every failure ends in a reply that
+        says what happened and what to do."""
+        thread = _Thread(self._client, channel_id, thread_ts, ts=message_ts, metadata=metadata)
         file_name = str(file.get("name") or "")
         try:
             slack_file = await self._downloader.resolve(file)

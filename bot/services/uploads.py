@@ -284,21 +284,14 @@ class UploadService:
                 )
 
     async def _run(self, job: ClaimedJob, file: SlackFile | None) -> None:
+        if job.kind == BULK:
+            await self._run_bulk(job)
+            return
         if job.answering_at is not None and await self._answered_before(job):
             return
         if job.attempts > self._settings.job_max_attempts:
             # Its workers kept dying mid-job (each claim counts): stop, and say so.
             await self._failed(job, RuntimeError("too many claims"), GAVE_UP, retryable=False)
-            return
-        if job.kind == BULK:  # the bulk check answers every failure itself
-            await self._bulk.run(
-                team_id=job.team_id,
-                user_id=job.user_id,
-                channel_id=job.channel_id,
-                thread_ts=job.thread_ts,
-                file={"id": job.file_id},
-            )
-            await self._store.complete_job(job.id, self._worker_id, now=self._clock())
             return
         if job.kind == "card" and not self._card_allowed(job.channel_id):
             if await self._begin_answer(job):
@@ -352,6 +345,30 @@ class UploadService:
             return _Analysed(slack_file.name, result, original="shown")
         return _Analysed(slack_file.name, result, original=await self._dispose_of_original(job))
 
+    async def _run_bulk(self, job: ClaimedJob) -> None:
+        """A bulk check answers every failure itself, in one message it updates in place.
+
+        That message carries the job in its metadata, so a run after a death takes the
+        earlier run's message up again (its progress, then the summary) rather than post
+        a second one; numbers the earlier run looked up come from the status cache.
+        """
+        earlier = None
+        if job.answering_at is not None:
+            found = await self._answer_in_thread(job)
+            earlier = found if isinstance(found, str) else None
+        if not await self._begin_answer(job):
+            return
+        await self._bulk.run(
+            team_id=job.team_id,
+            user_id=job.user_id,
+            channel_id=job.channel_id,
+            thread_ts=job.thread_ts,
+            file={"id": job.file_id},
+            metadata=_answer_metadata(job),
+            message_ts=earlier,
+        )
+        await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+
     async def _begin_answer(self, job: ClaimedJob) -> bool:
         """Note in the store that the answer is about to be posted; False when another
         worker took the job over meanwhile (this process was too slow to renew its lease),
@@ -377,7 +394,7 @@ class UploadService:
                 return
             except SLACK_FAILURES as error:
                 # A post whose reply was lost (a timeout, a cut connection) may be in.
-                if not private and await self._answer_in_thread(job) is True:
+                if not private and await self._answer_in_thread(job):
                     return
                 if not _is_passing(error) or attempt >= self._settings.job_max_attempts:
                     raise
@@ -457,8 +474,9 @@ class UploadService:
             await self._react(job.channel_id, job.message_ts, remove=WORKING, add=DONE)
         return True
 
-    async def _answer_in_thread(self, job: ClaimedJob) -> bool | None:
-        """Whether the job's thread holds its answer; None when Slack could not tell."""
+    async def _answer_in_thread(self, job: ClaimedJob) -> str | Literal[False] | None:
+        """The ts of the job's answer in its thread; False when the thread holds none, None
+        when Slack could not tell."""
         cursor: str | None = None
         try:
             for _ in range(_THREAD_PAGES):
@@ -470,8 +488,9 @@ class UploadService:
                     cursor=cursor,
                 )
                 messages: list[dict[str, Any]] = response.get("messages") or []
-                if any(_answers(message, job) for message in messages):
-                    return True
+                for message in messages:
+                    if _answers(message, job):
+                        return str(message.get("ts") or "") or None
                 cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
                 if cursor is None:
                     return False

@@ -203,3 +203,50 @@ async def test_a_long_analysis_keeps_its_short_lease_alive(bot: RunningBot) -> N
     assert taken == []
     await eventually(lambda: bot.slack.reactions_on(CHANNEL, event["ts"]) == [DONE])
     assert bot.nhn.calls("business") == 1
+
+
+async def test_a_bulk_check_cut_short_by_a_death_finishes_in_its_own_message(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+) -> None:
+    settings = bot_settings(fake_slack, fake_nhn, tmp_path / "bot.db", slack_signing_secret)
+    content = "사업자등록번호\r\n220-81-62517\r\n124-81-00998\r\n".encode()
+    file = fake_slack.add_file("거래처.csv", content, "text/csv", "csv", channel=CHANNEL)
+    message = file_share_message(file, channel=CHANNEL, user=UPLOADER, text="bizstatus")
+    job_id = await abandon_while_answering(settings, file, message, kind="bulk")
+    # The dead process got its progress message in, with the job in its metadata.
+    client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.api_url)
+    progress = await client.chat_postMessage(
+        channel=CHANNEL,
+        thread_ts=message["ts"],
+        text="조회 중: 0 / 2",
+        metadata=answer_metadata(job_id, file),
+    )
+
+    async with running_bot(settings, slack_signing_secret, fake_slack):
+        await eventually(lambda: len(fake_slack.uploads) == 1)
+        await eventually(lambda: bool(fake_slack.calls_to("chat.update")))
+        await asyncio.sleep(0.3)  # time for anything it should not do
+
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # the dead process's, no other
+    updated = {call.params["ts"] for call in fake_slack.calls_to("chat.update")}
+    assert updated == {progress["ts"]}
+    assert "일괄 조회 결과" in str(fake_slack.calls_to("chat.update")[-1].params)
+    assert await job_state(settings, file) is JobState.DONE
+
+
+async def test_a_bulk_check_gets_the_job_in_its_message(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+) -> None:
+    settings = bot_settings(fake_slack, fake_nhn, tmp_path / "bot.db", slack_signing_secret)
+    file = fake_slack.add_file(
+        "거래처.csv", b"220-81-62517\r\n", "text/csv", "csv", channel=CHANNEL
+    )
+    message = file_share_message(file, channel=CHANNEL, user=UPLOADER, text="bizstatus")
+
+    async with running_bot(settings, slack_signing_secret, fake_slack) as send:
+        await send.event(message)
+        await eventually(lambda: len(fake_slack.uploads) == 1)
+
+    [post] = fake_slack.calls_to("chat.postMessage")
+    assert post.params["metadata"]["event_type"] == ANSWER_EVENT
+    assert post.params["metadata"]["event_payload"]["file_id"] == file["id"]
