@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.config import Settings
 from bot.domain.card import CardNumber
 from bot.logs import RedactingFilter, configure_logging, redact
+from tests.support import leaks
 from tests.support.leaks import card_digit_runs, card_number_runs
 
 
@@ -338,21 +339,8 @@ def test_settings_secrets_are_masked_in_urls_and_messages(
 
 @pytest.fixture
 def verbose_logging() -> Iterator[Callable[[], str]]:
-    """Logging as `ocrbot -v` sets it up, undone afterwards; call to read its handler's
-    output (a StringIO in place of stderr, which pytest swaps between phases)."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level, logging.getLogRecordFactory()
-    configure_logging(logging.DEBUG, secrets=("nhn-app-key-0123",))
-    stream = io.StringIO()
-    [handler] = root.handlers
-    assert isinstance(handler, logging.StreamHandler)
-    handler.setStream(stream)
-    try:
-        yield stream.getvalue
-    finally:
-        root.handlers[:], level, factory = saved
-        root.setLevel(level)
-        logging.setLogRecordFactory(factory)
+    """Logging as `ocrbot -v` sets it up, undone afterwards; call to read its output."""
+    yield from leaks.verbose_logging(("nhn-app-key-0123",))
 
 
 RESPONSE_URL = "https://hooks.slack.com/commands/T0001/1234567890123/AbCdEf0123456789abcd"
