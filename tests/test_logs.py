@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.config import Settings
 from bot.domain.card import CardNumber
 from bot.logs import RedactingFilter, configure_logging, redact
+from tests.property.strategies import LUHN_CARDS
 from tests.support import leaks
 from tests.support.leaks import card_digit_runs, card_number_runs
 
@@ -94,18 +95,6 @@ def test_configure_logging_installs_the_filter_and_quietens_httpx(
 PROPERTY = settings(max_examples=200, deadline=None)
 CARD_SEPARATORS = st.sampled_from(["", " ", "-", " - ", "  "])
 NO_DIGITS = st.text(alphabet=st.characters(exclude_categories=["Nd", "No", "Cs"]), max_size=12)
-
-
-def luhn_number(body: str) -> str:
-    """`body` with its Luhn check digit appended, computed apart from the bot's code."""
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        value = int(char) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return body + str(-total % 10)
-
-
-LUHN_CARDS = st.from_regex(r"[0-9]{12,18}", fullmatch=True).map(luhn_number)
 
 
 @st.composite
