@@ -181,6 +181,12 @@ _BODIES = st.one_of(
 )
 
 
+# The bot fixture serves every example: Hypothesis need not set it up again for each.
+SENT_200 = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
 async def test_arbitrary_requests_without_the_signing_secret_get_401(
     bot: RunningBot, slack_signing_secret: str, log_lines: LogLines
 ) -> None:
@@ -190,11 +196,7 @@ async def test_arbitrary_requests_without_the_signing_secret_get_401(
     def send_all() -> None:
         with httpx.Client(timeout=10) as client:
 
-            @settings(
-                max_examples=200,
-                deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            )
+            @SENT_200
             @given(
                 body=_BODIES,
                 timestamp=_TIMESTAMPS | st.none(),
@@ -236,11 +238,7 @@ async def test_arbitrary_signed_bodies_never_get_a_500(
     def send_all() -> None:
         with httpx.Client(timeout=10) as client:
 
-            @settings(
-                max_examples=200,
-                deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            )
+            @SENT_200
             @given(body=_BODIES, content_type=st.sampled_from(CONTENT_TYPES))
             def answered(body: bytes, content_type: str) -> None:
                 timestamp = now()
