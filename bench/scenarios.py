@@ -173,6 +173,19 @@ class BurstRun:
     idle_rss_bytes: int
 
 
+def _certificates(
+    bench: Harness, image: bytes, count: int
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """`count` certificate files on the fake Slack, each with the message sharing it."""
+    shared = []
+    for index in range(count):
+        file = bench.slack.add_file(
+            f"사업자등록증-{index}.png", image, "image/png", "png", channel=CHANNEL
+        )
+        shared.append((file, file_share_message(file, channel=CHANNEL, user=UPLOADER)))
+    return shared
+
+
 async def _burst_run(
     settings: BenchSettings, workdir: Path, numbers: Sequence[str], window_s: float, naive: bool
 ) -> BurstRun:
@@ -181,12 +194,7 @@ async def _burst_run(
     log = workdir / f"1-burst{'-naive' if naive else ''}.log"
     async with harness(settings, log, naive=naive) as bench:
         bench.nhn.script(BUSINESS, *(certificate_reply(n, "png") for n in numbers))
-        messages = []
-        for index in range(uploads):
-            file = bench.slack.add_file(
-                f"사업자등록증-{index}.png", image, "image/png", "png", channel=CHANNEL
-            )
-            messages.append(file_share_message(file, channel=CHANNEL, user=UPLOADER))
+        messages = [message for _, message in _certificates(bench, image, uploads)]
         before = bench.usage()
         started = time.perf_counter()
         deliveries = await burst([partial(bench.send.event, m) for m in messages], window_s)
@@ -599,11 +607,7 @@ async def _duplicate_run(
         bench.nhn.script(BUSINESS, *(certificate_reply(n, "png") for n in numbers))
         image = certificate_png()
         firsts, retries = [], []
-        for index in range(uploads):
-            file = bench.slack.add_file(
-                f"사업자등록증-{index}.png", image, "image/png", "png", channel=CHANNEL
-            )
-            message = file_share_message(file, channel=CHANNEL, user=UPLOADER)
+        for index, (file, message) in enumerate(_certificates(bench, image, uploads)):
             event_id = f"Ev{index:08d}DUP"
             shared = file_shared_event(str(file["id"]), channel=CHANNEL, user=UPLOADER)
             firsts += [
@@ -674,12 +678,7 @@ class HeavyRun:
 
 async def _heavy_run(settings: BenchSettings, workdir: Path, image: bytes, count: int) -> HeavyRun:
     async with harness(settings, workdir / f"5-pixel-heavy-{count}.log") as bench:
-        messages = []
-        for index in range(count):
-            file = bench.slack.add_file(
-                f"사업자등록증-{index}.png", image, "image/png", "png", channel=CHANNEL
-            )
-            messages.append(file_share_message(file, channel=CHANNEL, user=UPLOADER))
+        messages = [message for _, message in _certificates(bench, image, count)]
         before = bench.usage()
         started = time.perf_counter()
         await asyncio.gather(*(bench.send.event(m) for m in messages))

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from bot.config import Settings
 from bot.domain.card import CardNumber
 from bot.logs import RedactingFilter, configure_logging, redact
+from tests.property.strategies import LUHN_CARDS
+from tests.support import leaks
 from tests.support.leaks import card_digit_runs, card_number_runs
 
 
@@ -93,18 +95,6 @@ def test_configure_logging_installs_the_filter_and_quietens_httpx(
 PROPERTY = settings(max_examples=200, deadline=None)
 CARD_SEPARATORS = st.sampled_from(["", " ", "-", " - ", "  "])
 NO_DIGITS = st.text(alphabet=st.characters(exclude_categories=["Nd", "No", "Cs"]), max_size=12)
-
-
-def luhn_number(body: str) -> str:
-    """`body` with its Luhn check digit appended, computed apart from the bot's code."""
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        value = int(char) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return body + str(-total % 10)
-
-
-LUHN_CARDS = st.from_regex(r"[0-9]{12,18}", fullmatch=True).map(luhn_number)
 
 
 @st.composite
@@ -338,21 +328,8 @@ def test_settings_secrets_are_masked_in_urls_and_messages(
 
 @pytest.fixture
 def verbose_logging() -> Iterator[Callable[[], str]]:
-    """Logging as `ocrbot -v` sets it up, undone afterwards; call to read its handler's
-    output (a StringIO in place of stderr, which pytest swaps between phases)."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level, logging.getLogRecordFactory()
-    configure_logging(logging.DEBUG, secrets=("nhn-app-key-0123",))
-    stream = io.StringIO()
-    [handler] = root.handlers
-    assert isinstance(handler, logging.StreamHandler)
-    handler.setStream(stream)
-    try:
-        yield stream.getvalue
-    finally:
-        root.handlers[:], level, factory = saved
-        root.setLevel(level)
-        logging.setLogRecordFactory(factory)
+    """Logging as `ocrbot -v` sets it up, undone afterwards; call to read its output."""
+    yield from leaks.verbose_logging(("nhn-app-key-0123",))
 
 
 RESPONSE_URL = "https://hooks.slack.com/commands/T0001/1234567890123/AbCdEf0123456789abcd"

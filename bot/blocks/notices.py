@@ -141,15 +141,12 @@ def team_alert(
     """
     title = _ALERT_TITLES.get(check.status, _STATUS_TITLE)(lang)
     number = bizno.format(check.number)
-    shown_trade_name = (
-        literal(trade_name, NAME_CHARS) if trade_name is not None else ""
-    ) or _TRADE_NAME_UNKNOWN(lang)
     blocks: list[Block] = [
         header(f"{status_emoji(check.status)} {title}"),
         fields(
             [
                 f"*{_NUMBER(lang)}*\n{number}",
-                f"*{_TRADE_NAME(lang)}*\n{shown_trade_name}",
+                f"*{_TRADE_NAME(lang)}*\n{_shown_trade_name(trade_name, lang)}",
                 f"*{_STATUS(lang)}*\n*{badge(check.status, lang)}*",
                 f"*{_CHECKED_BY(lang)}*\n{mention(checked_by)}",
             ]
@@ -163,10 +160,7 @@ def team_alert(
     if place is not None:
         footer.append(place)
     blocks.append(context(" · ".join(footer)))
-    fallback = f"{title}: {number}"
-    if shown_in_fallback := plain(trade_name or "", NAME_CHARS).strip():
-        fallback += f" ({shown_in_fallback})"
-    return compose(fallback, blocks, lang)
+    return compose(_alert_fallback(title, number, trade_name), blocks, lang)
 
 
 def mismatch_alert(
@@ -180,15 +174,12 @@ def mismatch_alert(
     """For the team channel: a certificate whose details NTS does not hold, and where."""
     title = _MISMATCH_TITLE(lang)
     number = bizno.format(check.details.number) if check.details.number else "—"
-    shown_trade_name = (
-        literal(trade_name, NAME_CHARS) if trade_name is not None else ""
-    ) or _TRADE_NAME_UNKNOWN(lang)
     blocks: list[Block] = [
         header(f"⚠️ {title}"),
         fields(
             [
                 f"*{_NUMBER(lang)}*\n{number}",
-                f"*{_TRADE_NAME(lang)}*\n{shown_trade_name}",
+                f"*{_TRADE_NAME(lang)}*\n{_shown_trade_name(trade_name, lang)}",
                 f"*{_CHECKED_BY(lang)}*\n{mention(checked_by)}",
             ]
         ),
@@ -198,10 +189,22 @@ def mismatch_alert(
     place = _place(where, lang) if where is not None else None
     if place is not None:
         blocks.append(context(place))
+    return compose(_alert_fallback(title, number, trade_name), blocks, lang)
+
+
+def _shown_trade_name(trade_name: str | None, lang: Language) -> str:
+    """The trade name, outside text, shown literally in an alert's fields."""
+    return (
+        literal(trade_name, NAME_CHARS) if trade_name is not None else ""
+    ) or _TRADE_NAME_UNKNOWN(lang)
+
+
+def _alert_fallback(title: str, number: str, trade_name: str | None) -> str:
+    """An alert's notification text: its title, the number and any trade name."""
     fallback = f"{title}: {number}"
     if shown_in_fallback := plain(trade_name or "", NAME_CHARS).strip():
         fallback += f" ({shown_in_fallback})"
-    return compose(fallback, blocks, lang)
+    return fallback
 
 
 def _place(where: str, lang: Language) -> str | None:

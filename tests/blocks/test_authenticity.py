@@ -1,7 +1,6 @@
 """The authenticity verdict, the correction dialog and its answer, as Block Kit."""
 
 import json
-from dataclasses import dataclass
 
 import pytest
 
@@ -25,15 +24,8 @@ from bot.nts import NtsConnectionError, NtsTimeout
 from bot.nts.errors import api_error, gateway_error, http_error
 from bot.services.authenticity import Authenticity
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
+from tests.blocks.test_business import KeyValue
 from tests.support.slack_blocks import modal_rejection
-
-
-@dataclass(frozen=True)
-class KeyValue:
-    key: str
-    value: str
-    conf: float | None = 0.99
-
 
 HOSTILE_CERTIFICATE = certificate.normalize(
     [

@@ -3,12 +3,14 @@
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.runtime import EVENTS_PATH, BotRuntime
 from tests.support.nhn import NhnFake
 from tests.support.slack_fake import TEAM_ID, ApiCall, FakeSlack
@@ -84,6 +86,20 @@ def bot_settings(
 def bot_overrides() -> dict[str, Any]:
     """Settings a test module changes for its bot (override this fixture)."""
     return {}
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, secret: str, slack: FakeSlack
+) -> AsyncIterator[SlackRequestSender]:
+    """A bot started on `settings`, for tests that restart it or run two; its sender."""
+    async with (
+        BotRuntime(settings, http=True, host="127.0.0.1", port=0) as runtime,
+        SlackRequestSender(
+            runtime.url + EVENTS_PATH, secret, response_urls=slack.response_url
+        ) as sender,
+    ):
+        yield sender
 
 
 @pytest.fixture

@@ -160,6 +160,20 @@ def looked_up(bot: RunningBot) -> list[str]:
     ]
 
 
+async def click_look_up_anyway(bot: RunningBot, value: str, thread: str) -> None:
+    """The summary's "look up anyway" button clicked in `thread`, with `value`."""
+    payload = bot.send.block_action(
+        BULK_LOOK_UP_ANYWAY,
+        value,
+        user=CLICKER,
+        channel=CHANNEL,
+        message_ts=new_ts(),
+        thread_ts=thread,
+        block_id="bulk_actions",
+    )
+    assert (await bot.send.action(payload)).status_code == 200
+
+
 async def test_rows_whose_check_digit_differs_are_looked_up_only_on_request(
     bot: RunningBot,
 ) -> None:
@@ -185,16 +199,7 @@ async def test_rows_whose_check_digit_differs_are_looked_up_only_on_request(
     [first_result] = bot.slack.uploads
     assert "검증번호 불일치: 조회하지 않음" in first_result.content.decode("utf-8-sig")
 
-    payload = bot.send.block_action(
-        BULK_LOOK_UP_ANYWAY,
-        anyway["value"],
-        user=CLICKER,
-        channel=CHANNEL,
-        message_ts=new_ts(),
-        thread_ts=thread,
-        block_id="bulk_actions",
-    )
-    assert (await bot.send.action(payload)).status_code == 200
+    await click_look_up_anyway(bot, anyway["value"], thread)
 
     await eventually(lambda: len(bot.slack.uploads) == 2)
     # Exactly one call for each of the two; the others come from the status cache.
@@ -226,16 +231,7 @@ async def test_rows_whose_check_digit_differs_are_looked_up_only_on_request(
 
 async def test_a_forged_look_up_anyway_value_checks_nothing(bot: RunningBot) -> None:
     thread = new_ts()
-    payload = bot.send.block_action(
-        BULK_LOOK_UP_ANYWAY,
-        "../../etc/passwd",
-        user=CLICKER,
-        channel=CHANNEL,
-        message_ts=new_ts(),
-        thread_ts=thread,
-        block_id="bulk_actions",
-    )
-    assert (await bot.send.action(payload)).status_code == 200
+    await click_look_up_anyway(bot, "../../etc/passwd", thread)
 
     await bot.wait_for("chat.postMessage")
     assert "파일을 다시 올려" in shown(bot_thread_message(bot, thread))
@@ -252,16 +248,7 @@ async def test_look_up_anyway_of_a_file_from_another_channel_reads_nothing(
         "비공개.csv", csv_bytes([["306-82-00417"]]), "text/csv", "csv", channel="G0SECRET"
     )
     thread = new_ts()
-    payload = bot.send.block_action(
-        BULK_LOOK_UP_ANYWAY,
-        str(elsewhere["id"]),
-        user=CLICKER,
-        channel=CHANNEL,
-        message_ts=new_ts(),
-        thread_ts=thread,
-        block_id="bulk_actions",
-    )
-    assert (await bot.send.action(payload)).status_code == 200
+    await click_look_up_anyway(bot, str(elsewhere["id"]), thread)
 
     await bot.wait_for("chat.postMessage")
     assert "파일을 다시 올려" in shown(bot_thread_message(bot, thread))

@@ -47,6 +47,15 @@ def headers(content_type: str, timestamp: str | None, signature: str | None) -> 
     return {name: value.encode("latin-1") for name, value in sent.items()}
 
 
+async def post_raw(bot: RunningBot, body: bytes, sent: dict[str, bytes]) -> httpx.Response:
+    """`body` and `sent` headers to the bot's endpoint as they are; then time for anything
+    the request would start."""
+    async with httpx.AsyncClient() as client:
+        response = await client.post(bot.send.url, content=body, headers=sent)
+    await bot.settle(0.3)
+    return response
+
+
 def nothing_ran(bot: RunningBot) -> bool:
     return bot.slack.calls == [] and bot.slack.downloads == [] and bot.nhn.requests == []
 
@@ -112,11 +121,7 @@ async def test_a_request_slack_did_not_sign_lately_gets_401_and_one_log_line(
         signature = signed(slack_signing_secret, timestamp or "", body)
     signature = {"": None, "-": ""}.get(signature, signature)
 
-    async with httpx.AsyncClient() as client:
-        response = await client.post(
-            bot.send.url, content=body, headers=headers(content_type, timestamp, signature)
-        )
-    await bot.settle(0.3)
+    response = await post_raw(bot, body, headers(content_type, timestamp, signature))
 
     assert response.status_code == 401
     assert response.json() == {"error": "invalid request"}
@@ -148,11 +153,7 @@ async def test_a_signed_body_slack_would_not_send_gets_400_and_one_log_line(
     timestamp = now()
     signature = signed(slack_signing_secret, timestamp, body)
 
-    async with httpx.AsyncClient() as client:
-        response = await client.post(
-            bot.send.url, content=body, headers=headers(content_type, timestamp, signature)
-        )
-    await bot.settle(0.3)
+    response = await post_raw(bot, body, headers(content_type, timestamp, signature))
 
     assert response.status_code == 400
     assert response.json() == {"error": "malformed request"}
@@ -180,6 +181,12 @@ _BODIES = st.one_of(
 )
 
 
+# The bot fixture serves every example: Hypothesis need not set it up again for each.
+SENT_200 = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
 async def test_arbitrary_requests_without_the_signing_secret_get_401(
     bot: RunningBot, slack_signing_secret: str, log_lines: LogLines
 ) -> None:
@@ -189,11 +196,7 @@ async def test_arbitrary_requests_without_the_signing_secret_get_401(
     def send_all() -> None:
         with httpx.Client(timeout=10) as client:
 
-            @settings(
-                max_examples=200,
-                deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            )
+            @SENT_200
             @given(
                 body=_BODIES,
                 timestamp=_TIMESTAMPS | st.none(),
@@ -235,11 +238,7 @@ async def test_arbitrary_signed_bodies_never_get_a_500(
     def send_all() -> None:
         with httpx.Client(timeout=10) as client:
 
-            @settings(
-                max_examples=200,
-                deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            )
+            @SENT_200
             @given(body=_BODIES, content_type=st.sampled_from(CONTENT_TYPES))
             def answered(body: bytes, content_type: str) -> None:
                 timestamp = now()
@@ -269,11 +268,7 @@ async def test_a_body_over_a_megabyte_is_refused_unread(
     # reading the body, so the server's own limit (aiohttp's 1 MiB) comes first.
     body = b"x" * (3 * 1024 * 1024)
 
-    async with httpx.AsyncClient() as client:
-        response = await client.post(
-            bot.send.url, content=body, headers=headers(JSON, now(), "v0=" + "0" * 64)
-        )
-    await bot.settle(0.3)
+    response = await post_raw(bot, body, headers(JSON, now(), "v0=" + "0" * 64))
 
     assert response.status_code == 413
     assert nothing_ran(bot)

@@ -16,6 +16,7 @@ from tests.handlers.test_bulk_csv import csv_bytes
 from tests.support.leaks import (
     card_digit_runs,
     database_bytes,
+    records_text,
     slack_exits,
     verbose_logging,
 )
@@ -40,8 +41,7 @@ def logs(
 
 
 def log_text(caplog: pytest.LogCaptureFixture, logs: Callable[[], str]) -> str:
-    records = [r for phase in ("setup", "call") for r in caplog.get_records(phase)]
-    return "\n".join(r.getMessage() + "\n" + (r.exc_text or "") for r in records) + logs()
+    return records_text(caplog) + logs()
 
 
 def assert_nowhere_in_full(

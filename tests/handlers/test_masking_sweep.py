@@ -20,7 +20,13 @@ from bot.store.tables import metadata
 from tests.handlers.conftest import RunningBot, bot_settings, eventually
 from tests.handlers.images import png
 from tests.handlers.test_bulk_csv import csv_bytes
-from tests.support.leaks import card_digit_runs, database_bytes, slack_exits, verbose_logging
+from tests.support.leaks import (
+    card_digit_runs,
+    database_bytes,
+    records_text,
+    slack_exits,
+    verbose_logging,
+)
 from tests.support.nhn import STATUS, NhnFake, Reply
 from tests.support.numbers import valid_business_numbers
 from tests.support.slack import FakeSlack
@@ -80,11 +86,10 @@ def logs(
 def assert_no_card_number_anywhere(
     bot: RunningBot, caplog: pytest.LogCaptureFixture, logs: Callable[[], str]
 ) -> None:
-    records = [r for phase in ("setup", "call") for r in caplog.get_records(phase)]
     places = {
         **slack_exits(bot.slack),
         "database": database_bytes(bot.database),
-        "log records": "\n".join(r.getMessage() + "\n" + (r.exc_text or "") for r in records),
+        "log records": records_text(caplog),
         "log output": logs(),
     }
     leaks = {

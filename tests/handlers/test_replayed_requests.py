@@ -4,19 +4,15 @@ are still taken in."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 
-from bot.config import Settings
-from bot.runtime import EVENTS_PATH, BotRuntime
-from tests.handlers.conftest import RunningBot, bot_settings, eventually
+from tests.handlers.conftest import RunningBot, bot_settings, eventually, running_bot
 from tests.handlers.images import png
 from tests.handlers.test_database_outage import database_locked
 from tests.support.nhn import STATUS, NhnFake
-from tests.support.slack import FakeSlack, SlackRequestSender, file_share_message, new_ts
+from tests.support.slack import FakeSlack, file_share_message, new_ts
 
 OPEN = "220-81-62517"
 OPEN_DIGITS = "2208162517"
@@ -119,19 +115,6 @@ async def test_a_replay_is_caught_in_memory_while_the_database_is_locked(
     assert acknowledged_s < 1.5  # well within Slack's 3 s, though the database was not
     assert len(bot.slack.responses(url)) == 1
     assert bot.nhn.calls(STATUS) == 1
-
-
-@asynccontextmanager
-async def running_bot(
-    settings: Settings, secret: str, slack: FakeSlack
-) -> AsyncIterator[SlackRequestSender]:
-    async with (
-        BotRuntime(settings, http=True, host="127.0.0.1", port=0) as runtime,
-        SlackRequestSender(
-            runtime.url + EVENTS_PATH, secret, response_urls=slack.response_url
-        ) as sender,
-    ):
-        yield sender
 
 
 async def test_a_request_replayed_to_another_process_on_the_same_database_does_nothing(

@@ -13,14 +13,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.services.uploads import ANSWER_EVENT
-from bot.store import JobState, Store, UploadJob
-from tests.handlers.conftest import RunningBot, bot_settings, eventually
+from bot.store import JobState, Store
+from tests.handlers.conftest import RunningBot, bot_settings, eventually, running_bot
 from tests.handlers.images import png
-from tests.handlers.test_upload_duplicates import running_bot
+from tests.handlers.test_upload_duplicates import enqueue_upload
 from tests.handlers.test_upload_failures import failure_reply
 from tests.ocr.images import numbered_pdf
+from tests.support.databases import upload_state
 from tests.support.nhn import CARD, NhnFake, Reply
-from tests.support.slack import TEAM_ID, FakeSlack, file_share_message
+from tests.support.slack import FakeSlack, file_share_message
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"
@@ -35,34 +36,11 @@ async def abandon_while_answering(
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     store = await Store.open(settings.database_url)
     try:
-        job_id = await store.enqueue_upload(
-            UploadJob(
-                team_id=TEAM_ID,
-                file_id=str(file["id"]),
-                channel_id=CHANNEL,
-                user_id=UPLOADER,
-                message_ts=message["ts"],
-                thread_ts=message["ts"],
-                channel_type="channel",
-                kind=kind,
-            ),
-            now=long_ago,
-        )
-        assert job_id is not None
+        job_id = await enqueue_upload(store, file, message, kind=kind, now=long_ago)
         lease = timedelta(minutes=5)
         assert await store.claim_job(job_id, DEAD, now=long_ago, lease=lease) is not None
         assert await store.begin_answer(job_id, DEAD, now=long_ago, lease=lease)
         return job_id
-    finally:
-        await store.close()
-
-
-async def job_state(settings: Settings, file: dict[str, Any]) -> JobState:
-    store = await Store.open(settings.database_url)
-    try:
-        job = await store.find_upload(TEAM_ID, str(file["id"]))
-        assert job is not None
-        return job.state
     finally:
         await store.close()
 
@@ -96,7 +74,7 @@ async def test_an_answer_posted_before_the_death_is_found_and_not_given_again(
     [lookup] = fake_slack.calls_to("conversations.replies")
     assert lookup.params["ts"] == message["ts"]
     assert lookup.params["include_all_metadata"] in (True, "true", "1")
-    assert await job_state(settings, file) is JobState.DONE
+    assert await upload_state(settings.database_url, file) is JobState.DONE
 
 
 async def test_an_answer_begun_but_never_posted_is_given_once(
@@ -139,7 +117,7 @@ async def test_a_private_card_answer_begun_before_the_death_is_not_paid_for_agai
     assert fake_nhn.calls(CARD) == 0
     assert fake_slack.calls_to("chat.postEphemeral") == []
     assert fake_slack.calls_to("chat.postMessage") == []
-    assert await job_state(settings, file) is JobState.DONE
+    assert await upload_state(settings.database_url, file) is JobState.DONE
     [warning] = [r for r in caplog.records if "cannot be checked" in r.getMessage()]
     assert warning.levelno == logging.WARNING
 

@@ -1,22 +1,18 @@
 """Slack delivers one upload several times; the bot analyses and answers it once."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.runtime import EVENTS_PATH, BotRuntime
 from bot.store import Store, UploadJob
-from tests.handlers.conftest import RunningBot, bot_settings, eventually
+from tests.handlers.conftest import RunningBot, bot_settings, eventually, running_bot
 from tests.handlers.images import png
 from tests.support.nhn import NhnFake
 from tests.support.slack import (
     TEAM_ID,
     FakeSlack,
-    SlackRequestSender,
     file_share_message,
     file_shared_event,
 )
@@ -65,19 +61,6 @@ async def test_file_shared_first_waits_for_the_message_and_its_words(bot: Runnin
     assert reply.params["thread_ts"] == message["ts"]
 
 
-@asynccontextmanager
-async def running_bot(
-    settings: Settings, secret: str, slack: FakeSlack
-) -> AsyncIterator[SlackRequestSender]:
-    async with (
-        BotRuntime(settings, http=True, host="127.0.0.1", port=0) as runtime,
-        SlackRequestSender(
-            runtime.url + EVENTS_PATH, secret, response_urls=slack.response_url
-        ) as sender,
-    ):
-        yield sender
-
-
 async def test_a_restarted_bot_does_not_analyse_a_file_again(
     fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
 ) -> None:
@@ -101,6 +84,27 @@ async def test_a_restarted_bot_does_not_analyse_a_file_again(
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
+async def enqueue_upload(
+    store: Store, file: dict[str, Any], message: dict[str, Any], *, kind: str, now: datetime
+) -> int:
+    """Record the upload of `file` shared in `message` as a job, as the bot would at `now`."""
+    job_id = await store.enqueue_upload(
+        UploadJob(
+            team_id=TEAM_ID,
+            file_id=str(file["id"]),
+            channel_id=CHANNEL,
+            user_id=UPLOADER,
+            message_ts=message["ts"],
+            thread_ts=message["ts"],
+            channel_type="channel",
+            kind=kind,
+        ),
+        now=now,
+    )
+    assert job_id is not None
+    return job_id
+
+
 async def abandon_job(
     settings: Settings, file: dict[str, Any], message: dict[str, Any], *, claims: int
 ) -> None:
@@ -108,20 +112,7 @@ async def abandon_job(
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     store = await Store.open(settings.database_url)
     try:
-        job_id = await store.enqueue_upload(
-            UploadJob(
-                team_id=TEAM_ID,
-                file_id=str(file["id"]),
-                channel_id=CHANNEL,
-                user_id=UPLOADER,
-                message_ts=message["ts"],
-                thread_ts=message["ts"],
-                channel_type="channel",
-                kind="business",
-            ),
-            now=long_ago,
-        )
-        assert job_id is not None
+        job_id = await enqueue_upload(store, file, message, kind="business", now=long_ago)
         for claim in range(claims):
             # Each lease ran out long ago: the process holding it died.
             claimed = await store.claim_job(

@@ -2,7 +2,6 @@
 and a job left by a killed process finished by another."""
 
 import asyncio
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -10,13 +9,9 @@ import pytest
 
 from tests.handlers.images import png
 from tests.support.nhn import NhnFake
-from tests.support.processes import BotProcess, fakes_env
+from tests.support.processes import BotProcess, fakes_env, wait_until
 from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import (
-    SlackRequestSender,
-    file_share_message,
-    file_shared_event,
-)
+from tests.support.slack_requests import file_share_message, file_shared_event
 
 pytestmark = pytest.mark.slow
 
@@ -43,14 +38,6 @@ def thread_replies(slack: FakeSlack) -> Counter[str]:
     )
 
 
-async def wait_until(condition: object, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.1)
-
-
 async def test_two_processes_analyse_each_of_100_uploads_once(
     tmp_path: Path,
     fake_slack: FakeSlack,
@@ -67,16 +54,8 @@ async def test_two_processes_analyse_each_of_100_uploads_once(
         BotProcess(env, tmp_path / "b.log") as second,
     ):
         async with (
-            SlackRequestSender(
-                first.url + "/slack/events",
-                slack_signing_secret,
-                response_urls=fake_slack.response_url,
-            ) as to_first,
-            SlackRequestSender(
-                second.url + "/slack/events",
-                slack_signing_secret,
-                response_urls=fake_slack.response_url,
-            ) as to_second,
+            first.sender(fake_slack, slack_signing_secret) as to_first,
+            second.sender(fake_slack, slack_signing_secret) as to_second,
         ):
             uploads = []
             for number in range(100):
@@ -125,10 +104,7 @@ async def test_a_job_left_by_a_killed_process_is_finished_by_another(
 
     fake_nhn.latency_s = 30  # the first process will be killed while NHN is reading
     doomed = BotProcess(env, tmp_path / "doomed.log").start()
-    async with SlackRequestSender(
-        doomed.url + "/slack/events", slack_signing_secret, response_urls=fake_slack.response_url
-    ) as sender:
-        assert (await sender.event(event)).status_code == 200
+    await doomed.deliver(fake_slack, slack_signing_secret, event)
     await wait_until(lambda: fake_nhn.calls("business") == 1, timeout_s=20)
     doomed.kill()
     fake_nhn.latency_s = 0

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot.store import JobState, Store
+from bot.store import JobState
 from tests.handlers.images import jpeg, png
-from tests.multiprocess.test_durable_uploads import CHANNEL, bot_env, thread_replies, wait_until
+from tests.multiprocess.test_durable_uploads import CHANNEL, bot_env, thread_replies
+from tests.support.databases import upload_state
 from tests.support.nhn import CARD, NhnFake
-from tests.support.processes import BotProcess, fakes_env
-from tests.support.slack import TEAM_ID, SlackRequestSender
+from tests.support.processes import BotProcess, fakes_env, wait_until
 from tests.support.slack_fake import FakeSlack
 from tests.support.slack_requests import file_share_message
 
@@ -25,25 +25,6 @@ CARD_NUMBER = "4012888888881881"  # Luhn-valid Visa test number
 # A peer finds a dead process's job within the default JOB_LEASE (30 s) and
 # JOB_POLL_INTERVAL (10 s); the rest is the new process starting and answering.
 RESUMED_WITHIN_S = 60
-
-
-async def deliver(
-    process: BotProcess, slack: FakeSlack, secret: str, event: dict[str, Any]
-) -> None:
-    async with SlackRequestSender(
-        process.url + "/slack/events", secret, response_urls=slack.response_url
-    ) as sender:
-        assert (await sender.event(event)).status_code == 200
-
-
-async def state_of(database_url: str, file: dict[str, Any]) -> JobState:
-    store = await Store.open(database_url, migrate=False)
-    try:
-        job = await store.find_upload(TEAM_ID, str(file["id"]))
-        assert job is not None
-        return job.state
-    finally:
-        await store.close()
 
 
 def certificate(slack: FakeSlack) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -64,7 +45,7 @@ async def test_killed_during_ocr_the_job_is_resumed_within_a_minute_at_default_s
     fake_nhn.latency_s = 120  # NHN holds the request until the process is gone
 
     doomed = BotProcess(env, tmp_path / "doomed.log").start()
-    await deliver(doomed, fake_slack, slack_signing_secret, event)
+    await doomed.deliver(fake_slack, slack_signing_secret, event)
     await wait_until(lambda: fake_nhn.calls("business") == 1, timeout_s=20)
     doomed.kill()
     killed_at = time.monotonic()
@@ -78,7 +59,7 @@ async def test_killed_during_ocr_the_job_is_resumed_within_a_minute_at_default_s
     assert resumed_after_s < RESUMED_WITHIN_S, resumed_after_s
     assert thread_replies(fake_slack) == {event["ts"]: 1}
     assert fake_nhn.calls("business") == 2  # the killed call, and the one read that answered
-    assert await state_of(postgres_url, file) is JobState.DONE
+    assert await upload_state(postgres_url, file) is JobState.DONE
     assert "Traceback" not in output
 
 
@@ -94,7 +75,7 @@ async def test_killed_after_the_answer_was_posted_but_before_it_was_recorded(
     fake_slack.hold("chat.postMessage")  # the answer is in the thread; its reply never comes
 
     doomed = BotProcess(env, tmp_path / "doomed.log").start()
-    await deliver(doomed, fake_slack, slack_signing_secret, event)
+    await doomed.deliver(fake_slack, slack_signing_secret, event)
     await wait_until(lambda: fake_slack.held("chat.postMessage") == 1, timeout_s=20)
     doomed.kill()
     fake_slack.release("chat.postMessage")
@@ -109,7 +90,7 @@ async def test_killed_after_the_answer_was_posted_but_before_it_was_recorded(
 
     assert thread_replies(fake_slack) == {event["ts"]: 1}
     assert fake_nhn.calls("business") == 1  # the answer found in the thread was not paid again
-    assert await state_of(postgres_url, file) is JobState.DONE
+    assert await upload_state(postgres_url, file) is JobState.DONE
     assert "Traceback" not in output
 
 
@@ -127,7 +108,7 @@ async def test_killed_during_the_redacted_card_copy(
     fake_slack.hold("upload")  # the copy's bytes reach Slack; the upload never completes
 
     doomed = BotProcess(env, tmp_path / "doomed.log").start()
-    await deliver(doomed, fake_slack, slack_signing_secret, event)
+    await doomed.deliver(fake_slack, slack_signing_secret, event)
     await wait_until(lambda: fake_slack.held("upload") == 1, timeout_s=20)
     doomed.kill()
     fake_slack.release("upload")
@@ -143,5 +124,5 @@ async def test_killed_during_the_redacted_card_copy(
     assert fake_nhn.calls(CARD) == 1
     assert fake_slack.calls_to("chat.postMessage") == []
     assert fake_slack.uploads == []  # the copy was best effort, and died with the process
-    assert await state_of(postgres_url, file) is JobState.DONE
+    assert await upload_state(postgres_url, file) is JobState.DONE
     assert "Traceback" not in output

@@ -11,7 +11,7 @@ from tests.support.nhn import STATUS, NhnFake
 from tests.support.numbers import valid_business_numbers
 from tests.support.processes import BotProcess, fakes_env
 from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import SlackRequestSender, new_ts
+from tests.support.slack_requests import new_ts
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +33,8 @@ async def test_requests_replayed_to_the_other_process_get_no_second_answer(
         BotProcess(env, tmp_path / "b.log") as second,
     ):
         async with (
-            SlackRequestSender(
-                first.url + "/slack/events",
-                slack_signing_secret,
-                response_urls=fake_slack.response_url,
-            ) as to_first,
-            SlackRequestSender(
-                second.url + "/slack/events",
-                slack_signing_secret,
-                response_urls=fake_slack.response_url,
-            ) as to_second,
+            first.sender(fake_slack, slack_signing_secret) as to_first,
+            second.sender(fake_slack, slack_signing_secret) as to_second,
         ):
             replays = []
             for number, command_url, click_url in zip(

@@ -11,7 +11,7 @@ and reads every re-check from the status history.
 import asyncio
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from bot.store.engine import create_engine
 from bot.store.tables import status_checks, watches
 from tests.support.nhn import STATUS, NhnFake
 from tests.support.numbers import valid_business_numbers
-from tests.support.processes import BotProcess, fakes_env
+from tests.support.processes import BotProcess, fakes_env, wait_until
 from tests.support.slack_fake import TEAM_ID, FakeSlack
 
 pytestmark = pytest.mark.slow
@@ -54,14 +54,6 @@ def lookups(fake_nhn: NhnFake) -> Counter[str]:
         for request in fake_nhn.requests_to(STATUS)
         if request.body is not None
     )
-
-
-async def wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.1)
 
 
 @asynccontextmanager

@@ -407,6 +407,13 @@ def public_key(fake: NhnFake, answer: httpx.Response) -> rsa.RSAPublicKey:
     return key
 
 
+async def fetch_public_key(
+    fake: NhnFake, http: httpx.AsyncClient, headers: dict[str, str]
+) -> rsa.RSAPublicKey:
+    """The v2.1 public key, asked for with `headers` as the client would."""
+    return public_key(fake, await http.get(ocr_path(fake, PUBLIC_KEY, "v2.1"), headers=headers))
+
+
 def aes(key: bytes) -> Cipher[modes.CBC]:
     return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
 
@@ -435,8 +442,7 @@ async def sealed_card_call(
     filename: str = "card.png",
 ) -> tuple[httpx.Response, bytes]:
     headers = await bearer(fake, http)
-    answer = await http.get(ocr_path(fake, PUBLIC_KEY, "v2.1"), headers=headers)
-    rsa_key = public_key(fake, answer)
+    rsa_key = await fetch_public_key(fake, http, headers)
     key = secrets.token_bytes(32) if key is None else key
     if wrapped is None:
         wrapped = base64.b64encode(rsa_key.encrypt(key, rsa_padding.PKCS1v15())).decode()
@@ -474,9 +480,7 @@ async def test_the_public_key_is_base64_der_or_pem_as_asked(
     fake_nhn: NhnFake, http: httpx.AsyncClient
 ) -> None:
     headers = await bearer(fake_nhn, http)
-    der = public_key(
-        fake_nhn, await http.get(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
-    )
+    der = await fetch_public_key(fake_nhn, http, headers)
     fake_nhn.public_key_format = "pem"
     answer = await http.get(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
     pem = serialization.load_pem_public_key(answer.json()["result"]["key"].encode())
@@ -503,9 +507,7 @@ async def test_an_image_sent_as_base64_text_is_read_too(
     """The guide leaves open whether the encrypted image is raw or Base64: both are read."""
     key = secrets.token_bytes(32)
     headers = await bearer(fake_nhn, http)
-    rsa_key = public_key(
-        fake_nhn, await http.get(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
-    )
+    rsa_key = await fetch_public_key(fake_nhn, http, headers)
     headers |= {
         "X-Key-Version": fake_nhn.card_key_version,
         "Symmetric-Key": base64.b64encode(rsa_key.encrypt(key, rsa_padding.PKCS1v15())).decode(),
@@ -562,9 +564,7 @@ async def test_a_plaintext_image_on_v2_1_is_refused(
     fake_nhn: NhnFake, http: httpx.AsyncClient
 ) -> None:
     headers = await bearer(fake_nhn, http)
-    rsa_key = public_key(
-        fake_nhn, await http.get(ocr_path(fake_nhn, PUBLIC_KEY, "v2.1"), headers=headers)
-    )
+    rsa_key = await fetch_public_key(fake_nhn, http, headers)
     key = secrets.token_bytes(32)
     headers |= {
         "X-Key-Version": fake_nhn.card_key_version,

@@ -24,25 +24,37 @@ from bot.ocr.preflight import prepare
 from tests.ocr.images import encode, noisy_jpeg, numbered_pdf, sparse_png
 
 
+class AtOnce:
+    """Counts the threads inside `with` at once; `most` is the highest count seen."""
+
+    def __init__(self) -> None:
+        self.most = 0
+        self._running = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._running += 1
+            self.most = max(self.most, self._running)
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._running -= 1
+
+
 async def test_no_more_than_its_slots_run_at_once_and_each_result_comes_back() -> None:
     work = ImageWork(slots=2)
-    running, most = 0, 0
-    lock = threading.Lock()
+    at_once = AtOnce()
 
     def busy(value: int) -> tuple[int, str]:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        time.sleep(0.02)
-        with lock:
-            running -= 1
+        with at_once:
+            time.sleep(0.02)
         return value, threading.current_thread().name
 
     results = await asyncio.gather(*(work.run(busy, n) for n in range(10)))
 
     assert [value for value, _ in results] == list(range(10))
-    assert most == 2
+    assert at_once.most == 2
     assert threading.main_thread().name not in {name for _, name in results}
 
 
@@ -174,24 +186,17 @@ def test_bytes_come_back_when_the_work_fails() -> None:
 
 async def test_image_work_runs_no_more_at_once_than_the_budget_holds() -> None:
     work = ImageWork(slots=4, budget_bytes=100)
-    running, most = 0, 0
-    lock = threading.Lock()
+    at_once = AtOnce()
 
     def decode(value: int) -> int:
-        nonlocal running, most
-        with work.budget.reserve(40):
-            with lock:
-                running += 1
-                most = max(most, running)
+        with work.budget.reserve(40), at_once:
             time.sleep(0.02)
-            with lock:
-                running -= 1
         return value
 
     results = await asyncio.gather(*(work.run(decode, n) for n in range(8)))
 
     assert results == list(range(8))
-    assert most == 2  # four slots, but 100 bytes hold two reservations of 40
+    assert at_once.most == 2  # four slots, but 100 bytes hold two reservations of 40
 
 
 def test_the_budget_comes_from_image_memory_budget_mb(monkeypatch: pytest.MonkeyPatch) -> None:

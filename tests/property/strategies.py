@@ -28,6 +28,19 @@ def bizno_check_digit(nine: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+def luhn_number(body: str) -> str:
+    """`body` with its Luhn check digit appended, computed apart from the bot's code."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str(-total % 10)
+
+
+# Card numbers of 13 to 19 digits whose Luhn check digit holds.
+LUHN_CARDS = st.from_regex(r"[0-9]{12,18}", fullmatch=True).map(luhn_number)
+
+
 def issuable(digits: str) -> bool:
     """Whether a tax office could issue the number (issue 11, written apart from bizno):
     office code 101 and up, kind of business not 00, serial not 0000."""

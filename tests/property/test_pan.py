@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.pan import mask
-from tests.property.strategies import VALID_BIZNO
+from tests.property.strategies import LUHN_CARDS, VALID_BIZNO
 from tests.support.leaks import card_digit_runs
 
 PROPERTY = settings(max_examples=200, deadline=None)
@@ -28,18 +28,6 @@ NO_DIGITS = st.text(
     alphabet=st.characters(exclude_categories=["Nd", "No", "Cs"], exclude_characters="%\\"),
     max_size=10,
 )
-
-
-def luhn_number(body: str) -> str:
-    """`body` with its Luhn check digit appended, computed apart from the bot's code."""
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        value = int(char) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return body + str(-total % 10)
-
-
-LUHN_CARDS = st.from_regex(r"[0-9]{12,18}", fullmatch=True).map(luhn_number)
 
 
 def split(number: str, sizes: tuple[int, ...]) -> list[str]:

@@ -11,12 +11,14 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.store import Store
+from bot.store import JobState, Store
+from tests.support.slack_fake import TEAM_ID
 
 POSTGRES_SERVER_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -68,3 +70,14 @@ async def store(database_url: str) -> AsyncIterator[Store]:
     opened = await Store.open(database_url)
     yield opened
     await opened.close()
+
+
+async def upload_state(database_url: str, file: dict[str, Any]) -> JobState:
+    """Where the job for an upload of `file` stands, read from the (migrated) database."""
+    store = await Store.open(database_url, migrate=False)
+    try:
+        job = await store.find_upload(TEAM_ID, str(file["id"]))
+        assert job is not None
+        return job.state
+    finally:
+        await store.close()

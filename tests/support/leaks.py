@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
+
 from bot.logs import configure_logging
 from tests.support.slack_fake import FakeSlack
 
@@ -119,3 +121,9 @@ def verbose_logging(secrets: tuple[str, ...]) -> Iterator[Callable[[], str]]:
         logging.setLogRecordFactory(factory)
         for name, saved_level in levels.items():
             logging.getLogger(name).setLevel(saved_level)
+
+
+def records_text(caplog: pytest.LogCaptureFixture) -> str:
+    """Every record pytest captured while the bot started and ran, with its traceback."""
+    records = [r for phase in ("setup", "call") for r in caplog.get_records(phase)]
+    return "\n".join(r.getMessage() + "\n" + (r.exc_text or "") for r in records)

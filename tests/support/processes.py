@@ -1,19 +1,22 @@
 """Real `ocrbot run --http` processes for multi-process tests."""
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import httpx
 
 from tests.support.nhn import NhnFake
 from tests.support.slack_fake import FakeSlack
+from tests.support.slack_requests import SlackRequestSender
 
 OCRBOT = str(Path(sys.executable).with_name("ocrbot"))
 
@@ -27,6 +30,15 @@ def fakes_env(slack: FakeSlack, nhn: NhnFake, database_url: str, secret: str) ->
         "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": database_url,
     }
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
+    """Poll `condition` while the bot processes work; fail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.1)
 
 
 def free_port() -> int:
@@ -63,6 +75,17 @@ class BotProcess:
         if self._process is None:
             raise RuntimeError("not started")
         return self._process.pid
+
+    def sender(self, slack: FakeSlack, secret: str) -> SlackRequestSender:
+        """Signed requests to this process's Slack endpoint, response_urls on the fake."""
+        return SlackRequestSender(
+            self.url + "/slack/events", secret, response_urls=slack.response_url
+        )
+
+    async def deliver(self, slack: FakeSlack, secret: str, event: dict[str, Any]) -> None:
+        """One event delivered and acknowledged."""
+        async with self.sender(slack, secret) as sender:
+            assert (await sender.event(event)).status_code == 200
 
     def command(self) -> list[str]:
         return [OCRBOT, "run", "--http", "--host", "127.0.0.1", "--port", str(self.port)]

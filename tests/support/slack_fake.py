@@ -1079,27 +1079,14 @@ class FakeSlack:
         view = params.get("view")
         _check(view_rejection(view))
         assert isinstance(view, dict)  # checked by view_rejection
-        view_id = self._new_id("V")
-        published = {
-            "id": view_id,
-            "team_id": TEAM_ID,
-            "type": "home",
-            "blocks": view["blocks"],
-            "private_metadata": view.get("private_metadata", ""),
-            "callback_id": view.get("callback_id", ""),
-            "external_id": view.get("external_id", ""),
-            "state": {"values": {}},
-            "hash": secrets.token_hex(8),
-            "clear_on_close": False,
-            "notify_on_close": False,
-            "close": None,
-            "submit": None,
-            "previous_view_id": None,
-            "root_view_id": view_id,
-            "app_id": API_APP_ID,
-            "app_installed_team_id": TEAM_ID,
-            "bot_id": BOT_ID,
-        }
+        published = self._view_object(
+            view,
+            "home",
+            clear_on_close=False,
+            notify_on_close=False,
+            close=None,
+            submit=None,
+        )
         self._home_views[user_id] = published
         return {"ok": True, "view": published}
 
@@ -1117,32 +1104,41 @@ class FakeSlack:
         view = params["view"]
         _check(modal_rejection(view))
         self._used_triggers.add(trigger_id)
+        opened = self._view_object(
+            view,
+            "modal",
+            title=view["title"],
+            submit=view.get("submit"),
+            close=view.get("close"),
+            clear_on_close=bool(view.get("clear_on_close", False)),
+            notify_on_close=bool(view.get("notify_on_close", False)),
+        )
+        self._modals.append(opened)
+        return {"ok": True, "view": opened}
+
+    # Helpers (called with the lock held)
+
+    def _view_object(self, view: dict[str, Any], kind: str, **fields: Any) -> dict[str, Any]:
+        """A new view as views.publish and views.open return it: what `view` sent, the ids
+        Slack adds, and the `fields` that differ between a Home tab and a modal."""
         view_id = self._new_id("V")
-        opened = {
+        return {
             "id": view_id,
             "team_id": TEAM_ID,
-            "type": "modal",
-            "title": view["title"],
-            "submit": view.get("submit"),
-            "close": view.get("close"),
+            "type": kind,
             "blocks": view["blocks"],
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
             "external_id": view.get("external_id", ""),
             "state": {"values": {}},
             "hash": secrets.token_hex(8),
-            "clear_on_close": bool(view.get("clear_on_close", False)),
-            "notify_on_close": bool(view.get("notify_on_close", False)),
             "previous_view_id": None,
             "root_view_id": view_id,
             "app_id": API_APP_ID,
             "app_installed_team_id": TEAM_ID,
             "bot_id": BOT_ID,
+            **fields,
         }
-        self._modals.append(opened)
-        return {"ok": True, "view": opened}
-
-    # Helpers (called with the lock held)
 
     def _record_violation(self, method: str, rejection: Rejection) -> None:
         detail = "; ".join(rejection.details)

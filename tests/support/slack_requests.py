@@ -194,12 +194,7 @@ class SlackRequestSender:
             message["thread_ts"] = thread_ts
         return {
             "type": "block_actions",
-            "user": {
-                "id": user,
-                "username": user.lower(),
-                "name": user.lower(),
-                "team_id": self.team_id,
-            },
+            "user": self._user(user),
             "api_app_id": API_APP_ID,
             "token": VERIFICATION_TOKEN,
             "container": container,
@@ -241,12 +236,7 @@ class SlackRequestSender:
         return {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": TEAM_DOMAIN},
-            "user": {
-                "id": user,
-                "username": user.lower(),
-                "name": user.lower(),
-                "team_id": self.team_id,
-            },
+            "user": self._user(user),
             "api_app_id": API_APP_ID,
             "token": VERIFICATION_TOKEN,
             "trigger_id": _trigger_id(),
@@ -255,6 +245,10 @@ class SlackRequestSender:
             "is_enterprise_install": False,
             "enterprise": None,
         }
+
+    def _user(self, user: str) -> dict[str, str]:
+        """The clicking or submitting user, as interaction payloads carry them."""
+        return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team_id}
 
     async def replay(self, response: httpx.Response) -> httpx.Response:
         """Send the request that got `response` again, byte for byte: same body, same
