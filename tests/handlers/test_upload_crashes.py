@@ -209,7 +209,7 @@ async def test_a_bulk_check_cut_short_by_a_death_finishes_in_its_own_message(
     updated = {call.params["ts"] for call in fake_slack.calls_to("chat.update")}
     assert updated == {progress["ts"]}
     assert "일괄 조회 결과" in str(fake_slack.calls_to("chat.update")[-1].params)
-    assert await job_state(settings, file) is JobState.DONE
+    assert await upload_state(settings.database_url, file) is JobState.DONE
 
 
 async def test_a_bulk_check_gets_the_job_in_its_message(
