@@ -88,7 +88,7 @@ _ESCAPES = re.compile(
     r"|\\+(?:x(?P<x>[0-9A-Fa-f]{2})|u(?P<u>[0-9A-Fa-f]{4})|U(?P<U>[0-9A-Fa-f]{8})|(?P<c>[tnr/]))"
 )
 _CONTROL_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "/": "/"}
-_PERMALINK = re.compile(r"/archives/[A-Z0-9]+/p\d{16}\b")
+_PERMALINK = re.compile(r"/archives/[^/\s|>]+/p\d{16}\b")
 _DASHES = frozenset("-‐‑‒–—―−－﹣﹘")
 _DOTS = frozenset(".．·・‧")
 _SLASHES = frozenset("/／\\＼")

@@ -128,6 +128,8 @@ def test_a_card_laid_out_as_printed_is_masked_even_when_luhn_fails(text: str) ->
         "1700000000.123456",  # a Slack ts
         "ts=1700000000.123456&thread_ts=1714539780.000200",
         "<https://acme.slack.com/archives/C024BE91L/p1700000000123456|원본 메시지>",
+        # A permalink whose ts passes Luhn, in a channel whose id the fakes write with "_".
+        "<https://example.slack.com/archives/C_PURCHASING/p1796292721000452|원본 메시지 보기>",
         "F07ABC12345 U024BE7LH C024BE91L",
         "2024-05-01 2024-05-01",
         "2024-05-01T12:30:45.123456+00:00",
