@@ -18,11 +18,13 @@ _BACKSLASH_ESCAPE = re.compile(r"\\+(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
 # What Slack and the store write themselves, whose digits may match a card's by chance:
 # message timestamps (also in permalinks, without the dot) and stored date-times.
 # Numbers the bot and its libraries write that hold digits by chance: Slack timestamps and
-# permalinks, times, and the memory addresses Python prints in a repr ("at 0x7f3d300165"),
-# which hold any five digits now and then.
+# permalinks, times and durations, and the memory addresses Python prints in a repr
+# ("at 0x7f3d300165"), which hold any five digits now and then.
 _SLACK_AND_STORE_NUMBERS = re.compile(
     r"\b\d{10}\.\d{6}\b|/p\d{16}\b|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"
     r"|\b0x[0-9a-f]{6,16}\b"
+    # Durations SQLAlchemy and the bot's own timing lines print ("in 0.0001658s", "12.5 ms").
+    r"|\b\d+\.\d+ ?m?s\b"
 )
 
 
