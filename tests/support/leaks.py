@@ -26,6 +26,9 @@ _SLACK_AND_STORE_NUMBERS = re.compile(
     # Durations SQLAlchemy and the bot's own timing lines print ("in 0.0001658s", "12.5 ms").
     r"|\b\d+\.\d+ ?m?s\b"
 )
+# Digests and signatures (the replay guard's HMACs, ids in hex): 16 or more hex characters
+# with a letter among them, which no card number has, hold five of its digits by chance.
+_HEX_DIGEST = re.compile(r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{16,}\b")
 
 
 def card_number_runs(text: str, number: str, *, longest_allowed: int = 4) -> list[str]:
@@ -33,6 +36,7 @@ def card_number_runs(text: str, number: str, *, longest_allowed: int = 4) -> lis
 
     Digits written with spaces or hyphens between them count as consecutive.
     """
+    text = _HEX_DIGEST.sub(" ", text)
     found = []
     for start in range(len(number) - longest_allowed):
         run = number[start : start + longest_allowed + 1]
@@ -53,6 +57,7 @@ def readable(text: str) -> str:
     text = _BACKSLASH_ESCAPE.sub(lambda match: chr(int(match[1] or match[2], 16)), text)
     text = unicodedata.normalize("NFKC", text)
     text = _SLACK_AND_STORE_NUMBERS.sub(" ", text)
+    text = _HEX_DIGEST.sub(" ", text)
     return "".join(char for char in text if char.isalnum() or char == "•")
 
 
