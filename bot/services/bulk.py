@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
@@ -39,7 +38,8 @@ from bot.services.bizstatus import ResponseUrl
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusCheck, StatusService
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import SLACK_FAILURES, message_place
+from bot.slack.client import message_place
+from bot.slack.failures import SLACK_FAILURES, describe
 from bot.slack.files import SlackFileDownloader
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class _Thread:
 
     def _log_failure(self, error: Exception) -> None:
         log.warning(
-            "Bulk check message in channel %s not shown: %s", self.channel_id, _describe(error)
+            "Bulk check message in channel %s not shown: %s", self.channel_id, describe(error)
         )
 
 
@@ -371,7 +371,7 @@ class BulkCheckService:
             )
         except SLACK_FAILURES as error:
             log.warning(
-                "Result CSV not attached in channel %s: %s", thread.channel_id, _describe(error)
+                "Result CSV not attached in channel %s: %s", thread.channel_id, describe(error)
             )
             return False
         return True
@@ -440,12 +440,6 @@ def _result_cells(digits: str, results: Mapping[str, BulkResult], lang: Language
         checked_at = result.checked_at.astimezone(_KST).strftime("%Y-%m-%d %H:%M:%S")
         return [number, result.status.value, result.status.label(lang), checked_at, note]
     return [number, "", "", "", "; ".join(filter(None, (result.user_message(lang), note)))]
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return type(error).__name__
 
 
 def _inert(cell: str) -> str:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -49,7 +48,8 @@ from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
 from bot.services.audit import AuditAction, Auditor
 from bot.services.bulk import BulkCheckService
 from bot.services.notifier import TeamNotifier
-from bot.slack.client import SLACK_FAILURES, message_place
+from bot.slack.client import message_place
+from bot.slack.failures import SLACK_FAILURES, describe, is_retryable, retry_after_s
 from bot.slack.files import DownloadError, SlackFile, SlackFileDownloader
 from bot.store import ClaimedJob, JobState, Store, UploadJob
 
@@ -58,10 +58,6 @@ log = logging.getLogger(__name__)
 WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "warning"
 MAX_RETRY_DELAY = timedelta(minutes=15)
 _MAX_DOUBLINGS = 20  # far past MAX_RETRY_DELAY, and short of overflowing timedelta
-# Slack's documented error codes for trouble on its side, which passes by itself.
-_PASSING_SLACK_ERRORS = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
 # The message metadata of every answer (Slack's `event_type`), with the job in its payload.
 ANSWER_EVENT = "ocrbot_upload_answer"
 # conversations.replies pages read when looking for an earlier answer, and their size.
@@ -214,7 +210,7 @@ class UploadService:
         except SLACK_FAILURES as error:
             # There is no thread to answer in yet. Nothing is recorded either, so a later
             # delivery of the file (its message event, a retry) is still analysed.
-            log.warning("file_shared %s: files.info failed: %s", file_id, _slack_error(error))
+            log.warning("file_shared %s: files.info failed: %s", file_id, describe(error))
             return
         file: dict[str, Any] = response["file"]
         share = _share(file, channel)
@@ -321,7 +317,7 @@ class UploadService:
         try:
             await self._post_answer(job, analysed)
         except SLACK_FAILURES as error:
-            log.warning("Upload job %s: Slack refused the answer: %s", job.id, _slack_error(error))
+            log.warning("Upload job %s: Slack refused the answer: %s", job.id, describe(error))
             await self._failed(job, error, NOT_POSTED, retryable=False)
             return
         except Exception as error:
@@ -396,13 +392,13 @@ class UploadService:
                 # A post whose reply was lost (a timeout, a cut connection) may be in.
                 if not private and await self._answer_in_thread(job):
                     return
-                if not _is_passing(error) or attempt >= self._settings.job_max_attempts:
+                if not is_retryable(error) or attempt >= self._settings.job_max_attempts:
                     raise
-                delay = self._retry_delay(attempt, _retry_after_s(error))
+                delay = self._retry_delay(attempt, retry_after_s(error))
                 log.warning(
                     "Upload job %s: Slack refused the answer (%s); trying again in %.1f s",
                     job.id,
-                    _slack_error(error),
+                    describe(error),
                     delay.total_seconds(),
                 )
                 await asyncio.sleep(delay.total_seconds())
@@ -495,9 +491,7 @@ class UploadService:
                 if cursor is None:
                     return False
         except SLACK_FAILURES as error:
-            log.warning(
-                "Upload job %s: its thread could not be read: %s", job.id, _slack_error(error)
-            )
+            log.warning("Upload job %s: its thread could not be read: %s", job.id, describe(error))
         return None  # unreadable, or longer than is worth reading
 
     async def run_pending(self) -> int:
@@ -708,7 +702,7 @@ class UploadService:
                 "Upload job %s failed (%s) and the failure reply failed too: %s",
                 job.id,
                 _error_label(error),
-                _slack_error(post_error),
+                describe(post_error),
             )
         await self._react(job.channel_id, job.message_ts, remove=WORKING, add=FAILED)
 
@@ -740,7 +734,7 @@ class UploadService:
                 initial_comment=REDACTED_COPY(self._lang),
             )
         except SLACK_FAILURES as error:
-            log.warning("Upload job %s: redacted copy not posted: %s", job.id, _slack_error(error))
+            log.warning("Upload job %s: redacted copy not posted: %s", job.id, describe(error))
 
     def _card_allowed(self, channel_id: str) -> bool:
         allowed = self._settings.card_channels
@@ -756,10 +750,10 @@ class UploadService:
         try:
             await self._client.files_delete(file=job.file_id)
         except SlackApiError as error:
-            log.info("Upload job %s: files.delete refused: %s", job.id, _slack_error(error))
+            log.info("Upload job %s: files.delete refused: %s", job.id, describe(error))
             return "undeletable"
         except SLACK_FAILURES as error:
-            log.warning("Upload job %s: files.delete failed: %s", job.id, _slack_error(error))
+            log.warning("Upload job %s: files.delete failed: %s", job.id, describe(error))
             return "undeletable"
         return "deleted"
 
@@ -837,7 +831,7 @@ class UploadService:
             try:
                 await method(channel=channel, timestamp=ts, name=name)
             except SLACK_FAILURES as error:
-                log.debug("Reaction %s on %s %s: %s", name, channel, ts, _slack_error(error))
+                log.debug("Reaction %s on %s %s: %s", name, channel, ts, describe(error))
 
 
 def _audit_subject_and_outcome(job: ClaimedJob, result: Analysis) -> tuple[str, str]:
@@ -874,41 +868,14 @@ def _answers(message: dict[str, Any], job: ClaimedJob) -> bool:
     )
 
 
-def _retry_after_s(error: Exception) -> float | None:
-    """Slack's Retry-After on a rate-limited answer, in seconds."""
-    if not isinstance(error, SlackApiError):
-        return None
-    headers = {str(name).lower(): value for name, value in (error.response.headers or {}).items()}
-    try:
-        return float(headers["retry-after"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
 def _is_public(job: ClaimedJob) -> bool:
     # Unknown channel types are treated as public: the safe side for card numbers.
     return job.channel_type not in ("group", "im", "mpim")
 
 
-def _is_passing(error: Exception) -> bool:
-    """Whether a failed Slack call may work later: rate limits, Slack's outages, the network."""
-    if isinstance(error, SlackApiError):
-        status: int = error.response.status_code
-        code = error.response.get("error")
-        return status == 429 or status >= 500 or code in _PASSING_SLACK_ERRORS
-    return isinstance(error, aiohttp.ClientError | TimeoutError)
-
-
 def _error_label(error: Exception) -> str:
     code = getattr(error, "code", None)
     return f"{type(error).__name__}({code})" if code is not None else type(error).__name__
-
-
-def _slack_error(error: Exception) -> str:
-    """Slack's error code, or the kind of network failure."""
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return type(error).__name__
 
 
 def _job(upload: Upload, file_id: str, kind: JobKind | None) -> UploadJob:
