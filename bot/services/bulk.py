@@ -115,7 +115,7 @@ class BulkCheckService:
         self._progress_interval_s = progress_interval_s
         self._lang = settings.language
 
-    async def run(
+    async def check_file(
         self,
         *,
         team_id: str,
@@ -193,7 +193,7 @@ class BulkCheckService:
             thread = InPlaceMessage(self._client, channel_id, thread_ts)
             await thread.show(failure(NOT_A_FILE, self._lang, file_name=None))
             return
-        await self.run(
+        await self.check_file(
             team_id=team_id,
             user_id=user_id,
             channel_id=channel_id,

@@ -94,7 +94,7 @@ class Bench:
         return self.slack.add_file(name, content, "text/csv", "csv", channel=CHANNEL, user=USER)
 
     async def run(self, file: dict[str, Any], service: BulkCheckService | None = None) -> None:
-        await (service or self.bulk).run(
+        await (service or self.bulk).check_file(
             team_id=TEAM, user_id=USER, channel_id=CHANNEL, thread_ts=THREAD, file=file
         )
 

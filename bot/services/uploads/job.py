@@ -186,7 +186,7 @@ class UploadJobPerformer:
             earlier = found if isinstance(found, str) else None
         if not await self._answers.begin(job):
             return
-        await self._bulk.run(
+        await self._bulk.check_file(
             team_id=job.team_id,
             user_id=job.user_id,
             channel_id=job.channel_id,
