@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain import bizno
 from bot.domain.authenticity import (
@@ -23,11 +24,10 @@ from bot.domain.authenticity import (
     representative_names,
     typed_number,
 )
-from bot.errors import UserFacingError
+from bot.errors import BotError, InputError
 from bot.i18n import Text
 from bot.logs import configure_logging
-from bot.ocr import DocumentKind, OcrClient, OcrError
-from bot.ocr.errors import InvalidInput
+from bot.ocr import DocumentKind, OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.authenticity import AuthenticityChecker
 from bot.services.status import StatusService
@@ -132,9 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _say_error(error: UserFacingError, settings: Settings) -> int:
-    print(error.user_message(settings.language), file=sys.stderr)
-    return EXIT_BAD_INPUT if isinstance(error, InvalidInput) else EXIT_FAILURE
+def _say_error(error: BotError, settings: Settings) -> int:
+    print(explain(error)(settings.language), file=sys.stderr)
+    return EXIT_BAD_INPUT if isinstance(error, InputError) else EXIT_FAILURE
 
 
 async def _analyze(args: argparse.Namespace, settings: Settings) -> int:
@@ -152,7 +152,7 @@ async def _analyze(args: argparse.Namespace, settings: Settings) -> int:
         service = AnalysisService(ocr, settings, status=status, authenticity=checker)
         try:
             analysis = await service.analyze(DocumentKind(args.kind), image, args.file.name)
-        except OcrError as error:
+        except BotError as error:
             return _say_error(error, settings)
         finally:
             await status.aclose()
@@ -225,7 +225,7 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
         results = await AnalysisService(ocr, settings).check_statuses(numbers)
     code = EXIT_OK
     for number, result in zip(numbers, results, strict=True):
-        if isinstance(result, UserFacingError):
+        if isinstance(result, BotError):
             code = max(code, _say_error(result, settings))
             if args.json:
                 print(

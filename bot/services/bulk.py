@@ -26,12 +26,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import Message
 from bot.blocks.authenticity import short_verdict
 from bot.blocks.bulk import ANYWAY_MARK, BulkResult, bulk_progress, bulk_summary
+from bot.blocks.errors import explain
 from bot.blocks.notices import failure
 from bot.config import Settings
 from bot.domain import bizno
 from bot.domain.authenticity import Details, opening_date, representative_names
 from bot.domain.number_csv import NumberCsv, parse_number_csv
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.i18n import Language, Text
 from bot.services.audit import Auditor
 from bot.services.authenticity import Authenticity, AuthenticityChecker
@@ -243,8 +244,8 @@ class BulkCheckService:
                 verdicts=verdicts,
                 anyway=anyway,
             )
-        except UserFacingError as error:
-            await thread.show(failure(error.user_message, self._lang, file_name=file_name))
+        except BotError as error:
+            await thread.show(failure(explain(error), self._lang, file_name=file_name))
             return
         except Exception:
             log.exception("Bulk check of file %s failed unexpectedly", file.get("id"))
@@ -314,8 +315,8 @@ class BulkCheckService:
                     )
                 else:
                     log.warning("Watch all: file %s is not shared where the button was", file_id)
-            except UserFacingError as error:
-                message = failure(error.user_message, self._lang, file_name=None)
+            except BotError as error:
+                message = failure(explain(error), self._lang, file_name=None)
         await reply.send(message, response_type="ephemeral")
 
     async def _check(
@@ -439,7 +440,7 @@ def _result_cells(digits: str, results: Mapping[str, BulkResult], lang: Language
     if isinstance(result, StatusCheck):
         checked_at = result.checked_at.astimezone(_KST).strftime("%Y-%m-%d %H:%M:%S")
         return [number, result.status.value, result.status.label(lang), checked_at, note]
-    return [number, "", "", "", "; ".join(filter(None, (result.user_message(lang), note)))]
+    return [number, "", "", "", "; ".join(filter(None, (explain(result)(lang), note)))]
 
 
 def _describe(error: Exception) -> str:

@@ -38,19 +38,20 @@ from bot.blocks.card import (
     card_result,
     original_notice,
 )
+from bot.blocks.errors import explain
 from bot.blocks.notices import failure, unsupported_file
 from bot.blocks.prompts import kind_chosen, kind_prompt
 from bot.config import Settings
 from bot.domain.upload_kind import UploadKind, guess_kind
-from bot.errors import UserFacingError
+from bot.errors import BotError, Service, UpstreamError
 from bot.i18n import Text
-from bot.ocr import DocumentKind, OcrError
+from bot.ocr import DocumentKind
 from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
 from bot.services.audit import AuditAction, Auditor
 from bot.services.bulk import BulkCheckService
 from bot.services.notifier import TeamNotifier
 from bot.slack.client import SLACK_FAILURES, message_place
-from bot.slack.files import DownloadError, SlackFile, SlackFileDownloader
+from bot.slack.files import SlackFile, SlackFileDownloader
 from bot.store import ClaimedJob, JobState, Store, UploadJob
 
 log = logging.getLogger(__name__)
@@ -303,14 +304,13 @@ class UploadService:
         await self._react(job.channel_id, job.message_ts, add=WORKING)
         try:
             analysed = await self._analyse(job, file)
-        except OcrError as error:
+        except BotError as error:
             # The OCR client has already retried, within OCR_DEADLINE_S and OCR_MAX_ATTEMPTS
             # calls: a job-level retry on top would multiply the calls NHN charges for and
             # keep the uploader waiting for rounds more.
-            await self._failed(job, error, error.user_message, retryable=False)
-            return
-        except UserFacingError as error:
-            await self._failed(job, error, error.user_message, retryable=error.retryable)
+            from_nhn = isinstance(error, UpstreamError) and error.service is Service.NHN
+            retryable = error.retryable and not from_nhn
+            await self._failed(job, error, explain(error), retryable=retryable)
             return
         except Exception as error:
             log.exception("Upload job %s failed unexpectedly", job.id)
@@ -576,12 +576,12 @@ class UploadService:
     async def _receive(self, upload: Upload, file: dict[str, Any]) -> None:
         try:
             slack_file = await self._downloader.resolve(file)  # Slack Connect sends a stub
-        except DownloadError as error:
+        except BotError as error:
             # No job exists yet, so no duplicate can have answered: say it here.
             await self._reply(
                 upload.channel_id,
                 upload.thread_ts,
-                failure(error.user_message, self._lang, file_name=None),
+                failure(explain(error), self._lang, file_name=None),
             )
             await self._react(upload.channel_id, upload.message_ts, add=FAILED)
             return

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.blocks import Message
+from bot.blocks.errors import explain
 from bot.blocks.notices import bizstatus_help, failure, team_alert, unsupported_file
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language, Text
@@ -36,7 +37,7 @@ def test_failure_with_a_file_says_which_and_passes_the_errors_advice(lang: Langu
     error = FileTooLarge(
         "too large", user_message=Text(ko="너무 큽니다 <5 MB>", en="Too big <5 MB>")
     )
-    message = failure(error.user_message, lang, file_name="scan.pdf")
+    message = failure(explain(error), lang, file_name="scan.pdf")
     said = {Language.KO: "너무 큽니다 &lt;5 MB&gt;", Language.EN: "Too big &lt;5 MB&gt;"}[lang]
     title = {
         Language.KO: "파일을 처리하지 못했습니다",

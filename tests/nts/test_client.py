@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
+from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings
 from bot.domain.status import BusinessStatus
 from bot.nts import (
@@ -112,8 +113,8 @@ async def test_a_wrong_service_key_asks_for_an_admin_without_retrying(
     assert seen == ["status: serviceKey is not the key issued"]
     assert caught.value.code == "-4"
     assert not caught.value.retryable
-    assert "관리자" in caught.value.user_message.ko
-    assert "NTS_SERVICE_KEY" in caught.value.user_message.en
+    assert "관리자" in explain(caught.value).ko
+    assert "NTS_SERVICE_KEY" in explain(caught.value).en
     assert fake_nts.calls == 1
 
 
@@ -152,7 +153,7 @@ async def test_server_errors_give_up_after_the_last_attempt(
 
     assert caught.value.retryable
     assert caught.value.http_status == 500
-    assert "잠시 후 다시 시도" in caught.value.user_message.ko
+    assert "잠시 후 다시 시도" in explain(caught.value).ko
     assert fake_nts.calls == MAX_ATTEMPTS
 
 
@@ -166,7 +167,7 @@ async def test_rate_limits_are_retryable_and_retried(
         await make_client().status([OPEN])
 
     assert caught.value.retryable
-    assert "try again later" in caught.value.user_message.en
+    assert "try again later" in explain(caught.value).en
     assert fake_nts.calls == MAX_ATTEMPTS
 
 

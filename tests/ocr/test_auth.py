@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from bot.blocks.errors import explain
 from bot.ocr import AuthenticationError, InvalidResponse, OcrClient, OcrTimeout
 from bot.ocr.auth import Credential, TokenAuth, renewal_margin
 from bot.ocr.errors import CHECK_KEYS
@@ -111,7 +112,7 @@ async def test_refused_keys_are_not_retried_and_send_the_user_to_an_admin(
     with pytest.raises(AuthenticationError) as caught:
         await make_client(ocr_max_attempts=4).business_status(NUMBER)
     assert not caught.value.retryable
-    assert caught.value.user_message == CHECK_KEYS
+    assert explain(caught.value) == CHECK_KEYS
     assert caught.value.http_status == reply.http_status
     assert fake_nhn.calls(TOKEN) == 1
     assert fake_nhn.calls(STATUS) == 0

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from bot.blocks.errors import explain
 from bot.ocr import CardEncryptionError, InvalidResponse, OcrClient
 from bot.ocr.errors import CODES
 from tests.ocr.conftest import MakeClient
@@ -150,7 +151,7 @@ async def test_a_key_version_refused_after_a_fresh_key_is_not_fetched_forever(
     with pytest.raises(CardEncryptionError) as caught:
         await make_client("v1.1", ocr_max_attempts=3).credit_card(noisy_jpeg((400, 260)), "a.jpg")
     assert caught.value.code == 4000301
-    assert caught.value.user_message == CODES[4000301].message
+    assert explain(caught.value) == CODES[4000301].message
     assert fake_nhn.calls(CARD) == 2  # the first refusal, and the one after the fresh key
     assert fake_nhn.calls(PUBLIC_KEY) == 2
 
@@ -168,9 +169,9 @@ async def test_each_refusal_of_the_envelope_has_its_own_message(
         await make_client("v1.1", ocr_max_attempts=3).credit_card(noisy_jpeg((400, 260)), "a.jpg")
     error = caught.value
     assert error.code == code
-    assert error.user_message == CODES[code].message
+    assert explain(error) == CODES[code].message
     others = {CODES[other].message for other in (4000301, 4000302, 4000303) if other != code}
-    assert error.user_message not in others
+    assert explain(error) not in others
     # 4000301: one fresh key, then stop. 4000302: a retryable refusal, each attempt with a
     # new symmetric key under a public key fetched again. 4000303: the same image would
     # be refused again, so no retry.

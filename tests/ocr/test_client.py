@@ -4,6 +4,7 @@ import time
 import httpx
 import pytest
 
+from bot.blocks.errors import explain
 from bot.config import ConfigError, OcrApiVersion, Settings
 from bot.ocr import (
     CardNotFound,
@@ -97,7 +98,7 @@ async def test_business_status_wants_ten_ascii_digits(
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
         await make_client().business_status(number)
-    assert "10" in caught.value.user_message.en
+    assert "10" in explain(caught.value).en
     assert fake_nhn.calls(STATUS) == 0
 
 
@@ -162,7 +163,7 @@ async def test_every_result_code_becomes_its_error(
     error = caught.value
     assert type(error) is spec.error
     assert (error.code, error.http_status, error.retryable) == (code, http_status, spec.retryable)
-    assert error.user_message == spec.message
+    assert explain(error) == spec.message
 
 
 @pytest.mark.parametrize("code", sorted(CODES))

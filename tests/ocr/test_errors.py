@@ -1,5 +1,6 @@
 import pytest
 
+from bot.blocks.errors import explain
 from bot.ocr import (
     AuthenticationError,
     BusinessNumberNotFound,
@@ -98,7 +99,7 @@ def test_error_for_a_listed_code_carries_its_facts() -> None:
     error = error_for_code(4000003, endpoint="business", http_status=200)
     assert isinstance(error, UnsupportedFileType)
     assert (error.code, error.http_status, error.retryable) == (4000003, 200, False)
-    assert error.user_message == CODES[4000003].message
+    assert explain(error) == CODES[4000003].message
     assert str(error) == "business: invalid file type [code=4000003, http=200]"
 
 

@@ -5,6 +5,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
+from bot.blocks.errors import explain
 from bot.ocr import DocumentKind, FileType, ImageUnreadable, Upload
 from bot.ocr.errors import TOO_MANY_PIXELS
 from bot.ocr.images import MAX_IMAGE_PIXELS, MAX_OUTPUT_PIXELS
@@ -285,9 +286,9 @@ def test_a_decompression_bomb_is_refused_before_anything_is_decoded(
         prepare(bomb, "bomb.png", DocumentKind.BUSINESS, max_bytes)
 
     assert image_allocations() == before  # not one pixel buffer
-    assert caught.value.user_message == TOO_MANY_PIXELS.format(megapixels=80)
-    assert "80 megapixels" in caught.value.user_message.en
-    assert "80메가픽셀" in caught.value.user_message.ko
+    assert explain(caught.value) == TOO_MANY_PIXELS.format(megapixels=80)
+    assert "80 megapixels" in explain(caught.value).en
+    assert "80메가픽셀" in explain(caught.value).ko
 
 
 def test_an_image_at_the_pixel_limit_is_read() -> None:

@@ -8,6 +8,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
+from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings, load_settings
 from bot.ocr import DocumentKind, FileType, PasswordProtectedPdf
 from bot.ocr.errors import PASSWORD_PDF, PdfUnreadable
@@ -82,7 +83,7 @@ def test_the_encrypted_test_pdf_is_real_and_opens_with_its_password() -> None:
 def test_a_password_protected_pdf_is_refused_with_a_clear_message() -> None:
     with pytest.raises(PasswordProtectedPdf) as caught:
         prepare(encrypted_pdf("s3cret", "owner"), "cert.pdf", DocumentKind.BUSINESS, MIB)
-    assert caught.value.user_message == PASSWORD_PDF
+    assert explain(caught.value) == PASSWORD_PDF
     assert "s3cret" not in str(caught.value)
 
 
@@ -123,7 +124,7 @@ def test_a_pdf_pdfium_cannot_parse_goes_to_nhn_as_before() -> None:
 def test_pages_of_a_pdf_pdfium_cannot_parse_are_unreadable() -> None:
     with pytest.raises(PdfUnreadable) as caught:
         pdf_pages(MINIMAL_PDF, 5, MIB)
-    assert "PDF" in caught.value.user_message.en
+    assert "PDF" in explain(caught.value).en
 
 
 def test_pages_of_a_password_protected_pdf_are_refused() -> None:
@@ -147,7 +148,7 @@ async def test_nhn_answering_4000103_is_the_same_error(
     with pytest.raises(PasswordProtectedPdf) as caught:
         await make_client().business(numbered_pdf(1), "cert.pdf")
     assert caught.value.code == 4000103
-    assert caught.value.user_message == PASSWORD_PDF
+    assert explain(caught.value) == PASSWORD_PDF
     assert fake_nhn.calls(BUSINESS) == 1  # not retried: the same file gets the same answer
 
 

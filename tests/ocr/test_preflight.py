@@ -3,6 +3,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
+from bot.blocks.errors import explain
 from bot.i18n import Text
 from bot.ocr import (
     DocumentKind,
@@ -81,7 +82,7 @@ def test_an_unknown_type_is_refused_naming_what_the_kind_accepts(
     zip_file = b"PK\x03\x04" + bytes(100)
     with pytest.raises(UnsupportedFileType) as caught:
         prepare(zip_file, "photo.png", kind, MIB)
-    assert caught.value.user_message == message
+    assert explain(caught.value) == message
     for name in ("JPG", "PNG", "HEIC", "WebP", "TIFF", "BMP", "GIF"):
         assert name in message.en
         assert name in message.ko
@@ -95,7 +96,7 @@ def test_cards_accept_every_type_but_pdf() -> None:
 def test_a_pdf_is_refused_for_a_card() -> None:
     with pytest.raises(UnsupportedFileType) as caught:
         prepare(MINIMAL_PDF, "card.pdf", DocumentKind.CARD, MIB)
-    assert "PDF" in caught.value.user_message.en
+    assert "PDF" in explain(caught.value).en
 
 
 def test_a_pdf_goes_as_is_for_a_certificate() -> None:
@@ -112,8 +113,8 @@ def test_a_pdf_over_the_limit_is_too_large_with_the_limit_in_the_message() -> No
     pdf = MINIMAL_PDF + b"0" * (2 * MIB)
     with pytest.raises(FileTooLarge) as caught:
         prepare(pdf, "cert.pdf", DocumentKind.BUSINESS, MIB)
-    assert "1 MB" in caught.value.user_message.ko
-    assert "1 MB" in caught.value.user_message.en
+    assert "1 MB" in explain(caught.value).ko
+    assert "1 MB" in explain(caught.value).en
 
 
 def test_an_image_under_the_limit_is_sent_unchanged_with_a_matching_extension() -> None:

@@ -11,15 +11,16 @@ from typing import Any
 
 import pytest
 
+from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings, StatusProviderName
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.nts import NtsAuthenticationError, NtsClient
 from bot.ocr import BusinessNumberNotFound, OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.status import (
     CALLS_IN_FLIGHT_PER_LOOKUP,
-    MalformedNumber,
+    MalformedBusinessNumber,
     NhnStatusProvider,
     NtsStatusProvider,
     RateLimiter,
@@ -256,8 +257,8 @@ async def test_one_bad_number_never_spoils_the_others(
 
     assert list(results) == [OPEN, "220-81-62517", SHUT, "1010000004"]
     malformed = results["220-81-62517"]
-    assert isinstance(malformed, MalformedNumber)
-    assert "10" in malformed.user_message.en
+    assert isinstance(malformed, MalformedBusinessNumber)
+    assert "10" in explain(malformed).en
     failed = [n for n, r in results.items() if isinstance(r, BusinessNumberNotFound)]
     checks = {n: r.status for n, r in results.items() if isinstance(r, StatusCheck)}
     assert len(failed) == 1
@@ -513,9 +514,9 @@ async def test_analysis_without_a_status_service_asks_nhn_every_time(
 
     first = await analysis.check_status(OPEN)
     second = await analysis.check_status(OPEN)
-    errors: Sequence[StatusCheck | UserFacingError] = await analysis.check_statuses(["12345"])
+    errors: Sequence[StatusCheck | BotError] = await analysis.check_statuses(["12345"])
 
     assert not first.cached
     assert not second.cached
     assert fake_nhn.calls(STATUS) == 2
-    assert isinstance(errors[0], MalformedNumber)
+    assert isinstance(errors[0], MalformedBusinessNumber)

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.errors import explain
 from bot.config import Settings
 from bot.i18n import Language
 from bot.slack.client import create_web_client
@@ -99,8 +100,8 @@ def add_png(fake: FakeSlack, **options: Any) -> dict[str, Any]:
 
 def assert_clean(error: DownloadError, fake: FakeSlack) -> None:
     """Every error reads in both languages and never carries the token."""
-    assert str(error) == error.user_message(Language.EN)
-    assert error.user_message(Language.KO)
+    assert str(error) == explain(error)(Language.EN)
+    assert explain(error)(Language.KO)
     assert fake.bot_token not in str(error)
     assert fake.base_url not in str(error)
 
@@ -228,7 +229,7 @@ async def test_the_html_sign_in_page_means_files_read_is_missing(
     with pytest.raises(FilesReadScopeMissing) as raised:
         await downloader.download(file)
 
-    message = raised.value.user_message
+    message = explain(raised.value)
     assert "files:read" in message(Language.EN)
     assert "reinstall" in message(Language.EN)
     assert "files:read" in message(Language.KO)
@@ -413,7 +414,7 @@ async def test_a_declared_size_over_the_limit_is_refused_before_downloading(
     assert fake_slack.downloads == []
     assert check.value.limit_bytes == download.value.limit_bytes == LIMIT
     assert "2 MB" in str(download.value)
-    assert "2MB" in download.value.user_message(Language.KO)
+    assert "2MB" in explain(download.value)(Language.KO)
 
 
 async def test_a_declared_size_at_the_limit_is_accepted(
