@@ -133,8 +133,9 @@ class UnsupportedFileType(InputError):
         document: str | None = None,
         code: int | str | None = None,
         http_status: int | None = None,
+        retryable: bool | None = None,
     ) -> None:
-        super().__init__(detail, code=code, http_status=http_status)
+        super().__init__(detail, code=code, http_status=http_status, retryable=retryable)
         self.document = document  # "business" or "card": what the file was uploaded as
 
 
@@ -146,8 +147,9 @@ class FileTooLarge(InputError):
         limit_bytes: int,
         code: int | str | None = None,
         http_status: int | None = None,
+        retryable: bool | None = None,
     ) -> None:
-        super().__init__(detail, code=code, http_status=http_status)
+        super().__init__(detail, code=code, http_status=http_status, retryable=retryable)
         self.limit_bytes = limit_bytes
 
 
@@ -240,6 +242,7 @@ class NotRecognised(RecognitionError):
         document: str | None = None,
         code: int | str | None = None,
         http_status: int | None = None,
+        retryable: bool | None = None,
     ) -> None:
-        super().__init__(detail, code=code, http_status=http_status)
+        super().__init__(detail, code=code, http_status=http_status, retryable=retryable)
         self.document = document

@@ -8,14 +8,8 @@ from hypothesis import strategies as st
 
 from bot.blocks.errors import explain
 from bot.domain import bizno
-from bot.domain.number_csv import (
-    MAX_ROWS,
-    DuplicateRow,
-    NumberCsv,
-    NumberCsvError,
-    header_key,
-    parse_number_csv,
-)
+from bot.domain.number_csv import MAX_ROWS, DuplicateRow, NumberCsv, header_key, parse_number_csv
+from bot.errors import NumberListError
 from bot.i18n import Language
 
 VALID = ["2208162517", "1248100998", "1018200013"]
@@ -40,8 +34,8 @@ def rows_of(listed: NumberCsv) -> list[tuple[int, str]]:
     return [(number.row, number.digits) for number in listed.numbers]
 
 
-def error_of(data: bytes) -> NumberCsvError:
-    with pytest.raises(NumberCsvError) as caught:
+def error_of(data: bytes) -> NumberListError:
+    with pytest.raises(NumberListError) as caught:
         parse_number_csv(data)
     return caught.value
 

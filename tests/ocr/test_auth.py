@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from bot.blocks.errors import explain
-from bot.ocr import AuthenticationError, InvalidResponse, OcrClient, OcrTimeout
+from bot.errors import AuthenticationFailed, BadResponse, Timeout
+from bot.ocr import OcrClient
 from bot.ocr.auth import Credential, TokenAuth, renewal_margin
 from bot.ocr.errors import CHECK_KEYS
 from tests.ocr.conftest import MakeClient
@@ -80,7 +81,7 @@ async def test_invalid_token_twice_is_an_authentication_error(
     fake_nhn: NhnFake, make_client: MakeClient
 ) -> None:
     fake_nhn.script(STATUS, Reply.error(4010006), Reply.error(4010006), Reply.ok())
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(AuthenticationFailed) as caught:
         await make_client(ocr_max_attempts=3).business_status(NUMBER)
     assert caught.value.code == 4010006
     assert not caught.value.retryable
@@ -92,7 +93,7 @@ async def test_invalid_token_with_a_secret_key_is_not_retried(
     fake_nhn: NhnFake, make_client: MakeClient
 ) -> None:
     fake_nhn.script(STATUS, Reply.error(4010006), Reply.ok())
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(AuthenticationFailed):
         await make_client("v1.0").business_status(NUMBER)
     assert fake_nhn.calls(STATUS) == 1
 
@@ -109,7 +110,7 @@ async def test_refused_keys_are_not_retried_and_send_the_user_to_an_admin(
     fake_nhn: NhnFake, make_client: MakeClient, reply: Reply
 ) -> None:
     fake_nhn.script(TOKEN, reply, Reply.ok())
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(AuthenticationFailed) as caught:
         await make_client(ocr_max_attempts=4).business_status(NUMBER)
     assert not caught.value.retryable
     assert explain(caught.value) == CHECK_KEYS
@@ -123,7 +124,7 @@ async def test_wrong_keys_are_refused_by_the_token_endpoint(fake_nhn: NhnFake) -
     async with OcrClient(settings, backoff_base_s=0) as client:
         with (
             fake_nhn.expect_violations() as seen,
-            pytest.raises(AuthenticationError, match="invalid_client"),
+            pytest.raises(AuthenticationFailed, match="invalid_client"),
         ):
             await client.business_status(NUMBER)
     assert seen == ["token: wrong or missing Basic credentials"]
@@ -140,7 +141,7 @@ async def test_token_server_errors_and_timeouts_are_retried(
 
 async def test_token_timeouts_on_every_attempt(fake_nhn: NhnFake, make_client: MakeClient) -> None:
     fake_nhn.script(TOKEN, Reply.delay(1.0), Reply.delay(1.0))
-    with pytest.raises(OcrTimeout, match="token"):
+    with pytest.raises(Timeout, match="token"):
         await make_client(ocr_timeout_s=0.1, ocr_max_attempts=2).business_status(NUMBER)
 
 
@@ -159,7 +160,7 @@ async def test_an_unusable_token_answer_is_invalid(
     fake_nhn: NhnFake, make_client: MakeClient, body: bytes
 ) -> None:
     fake_nhn.script(TOKEN, Reply(body=body))
-    with pytest.raises(InvalidResponse):
+    with pytest.raises(BadResponse):
         await make_client().business_status(NUMBER)
     assert fake_nhn.calls(STATUS) == 0
 

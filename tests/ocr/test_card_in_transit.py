@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from bot.blocks.errors import explain
-from bot.ocr import CardEncryptionError, InvalidResponse, OcrClient
+from bot.errors import BadResponse, Refused
+from bot.ocr import OcrClient
 from bot.ocr.errors import CODES
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import noisy_jpeg, noisy_png
@@ -148,7 +149,7 @@ async def test_a_key_version_refused_after_a_fresh_key_is_not_fetched_forever(
     fake_nhn: NhnFake, make_client: MakeClient
 ) -> None:
     fake_nhn.script(CARD, *[Reply.error(4000301)] * 5)
-    with pytest.raises(CardEncryptionError) as caught:
+    with pytest.raises(Refused) as caught:
         await make_client("v1.1", ocr_max_attempts=3).credit_card(noisy_jpeg((400, 260)), "a.jpg")
     assert caught.value.code == 4000301
     assert explain(caught.value) == CODES[4000301].message
@@ -165,7 +166,7 @@ async def test_each_refusal_of_the_envelope_has_its_own_message(
     fake_nhn: NhnFake, make_client: MakeClient, code: int, card_calls: int, key_fetches: int
 ) -> None:
     fake_nhn.script(CARD, *[Reply.error(code)] * 5)
-    with pytest.raises(CardEncryptionError) as caught:
+    with pytest.raises(Refused) as caught:
         await make_client("v1.1", ocr_max_attempts=3).credit_card(noisy_jpeg((400, 260)), "a.jpg")
     error = caught.value
     assert error.code == code
@@ -200,7 +201,7 @@ async def test_an_unusable_public_key_is_an_invalid_response(
     fake_nhn: NhnFake, make_client: MakeClient, result: dict[str, str]
 ) -> None:
     fake_nhn.script(PUBLIC_KEY, Reply.ok(result))
-    with pytest.raises(InvalidResponse) as caught:
+    with pytest.raises(BadResponse) as caught:
         await make_client("v1.1").credit_card(noisy_jpeg((400, 260)), "a.jpg")
     assert "public-keys/credit-card" in str(caught.value)
     assert fake_nhn.calls(CARD) == 0
@@ -212,7 +213,7 @@ async def test_an_answer_in_plain_text_is_refused_without_its_digits(
     """A server that stops encrypting is not trusted silently: the card is not read."""
     fake_nhn.card_number = CARD_NUMBER
     fake_nhn.seal_answers = False
-    with caplog.at_level(logging.DEBUG), pytest.raises(InvalidResponse) as caught:
+    with caplog.at_level(logging.DEBUG), pytest.raises(BadResponse) as caught:
         await make_client("v1.1").credit_card(noisy_jpeg((400, 260)), "a.jpg")
     said = " ".join([str(caught.value), repr(caught.value), caplog.text])
     assert "totalCardNum" in str(caught.value)  # the field named, not its value

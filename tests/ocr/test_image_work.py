@@ -17,8 +17,8 @@ import bot.ocr.image_work
 import bot.ocr.images
 from bot.blocks.errors import explain
 from bot.config import MB, Settings
+from bot.errors import UnreadableImage
 from bot.ocr import DocumentKind
-from bot.ocr.errors import ImageUnreadable
 from bot.ocr.image_work import BeyondBudget, ImageWork, MemoryBudget, pixel_bytes
 from bot.ocr.pdf import RENDER_BYTES_PER_PIXEL, pdf_pages
 from bot.ocr.preflight import prepare
@@ -273,7 +273,7 @@ def test_a_png_alone_over_the_budget_is_refused_naming_its_size() -> None:
     budget = RecordingBudget(16 * MB)
     data = sparse_png(2400, 2000)  # 19 MB decoded, before its flattened copy
 
-    with pytest.raises(ImageUnreadable) as refused:
+    with pytest.raises(UnreadableImage) as refused:
         prepare(data, "scan.png", DocumentKind.BUSINESS, 5 * MB, budget)
 
     assert budget.reserved == []  # refused before anything was decoded

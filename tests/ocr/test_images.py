@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from bot.blocks.errors import explain
-from bot.ocr import DocumentKind, FileType, ImageUnreadable, Upload
+from bot.errors import UnreadableImage
+from bot.ocr import DocumentKind, FileType, Upload
 from bot.ocr.errors import TOO_MANY_PIXELS
 from bot.ocr.images import MAX_IMAGE_PIXELS, MAX_OUTPUT_PIXELS
 from bot.ocr.preflight import WORKING_SIZE, prepare, sniff
@@ -282,7 +283,7 @@ def test_a_decompression_bomb_is_refused_before_anything_is_decoded(
     assert size[0] * size[1] > MAX_IMAGE_PIXELS
     before = image_allocations()
 
-    with pytest.raises(ImageUnreadable) as caught:
+    with pytest.raises(UnreadableImage) as caught:
         prepare(bomb, "bomb.png", DocumentKind.BUSINESS, max_bytes)
 
     assert image_allocations() == before  # not one pixel buffer
@@ -419,6 +420,6 @@ async def test_a_portrait_heic_card_reaches_the_api_in_landscape(
 
 
 async def test_a_bomb_never_reaches_the_api(fake_nhn: NhnFake, make_client: MakeClient) -> None:
-    with pytest.raises(ImageUnreadable):
+    with pytest.raises(UnreadableImage):
         await make_client().business(png_header_only(100_000, 100_000), "bomb.png")
     assert fake_nhn.calls(BUSINESS) == 0

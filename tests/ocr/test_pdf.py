@@ -10,8 +10,9 @@ from PIL import Image
 
 from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings, load_settings
-from bot.ocr import DocumentKind, FileType, PasswordProtectedPdf
-from bot.ocr.errors import PASSWORD_PDF, PdfUnreadable
+from bot.errors import PasswordProtectedPdf, UnreadablePdf
+from bot.ocr import DocumentKind, FileType
+from bot.ocr.errors import PASSWORD_PDF
 from bot.ocr.pdf import MAX_PAGE_PIXELS, RENDER_DPI, PdfPages, pdf_pages
 from bot.ocr.preflight import prepare, sniff
 from tests.ocr.conftest import MakeClient
@@ -122,7 +123,7 @@ def test_a_pdf_pdfium_cannot_parse_goes_to_nhn_as_before() -> None:
 
 
 def test_pages_of_a_pdf_pdfium_cannot_parse_are_unreadable() -> None:
-    with pytest.raises(PdfUnreadable) as caught:
+    with pytest.raises(UnreadablePdf) as caught:
         pdf_pages(MINIMAL_PDF, 5, MIB)
     assert "PDF" in explain(caught.value).en
 

@@ -4,15 +4,9 @@ import pytest
 from PIL import Image
 
 from bot.blocks.errors import explain
+from bot.errors import EmptyFile, FileTooLarge, UnreadableImage, UnsupportedFileType
 from bot.i18n import Text
-from bot.ocr import (
-    DocumentKind,
-    EmptyFile,
-    FileTooLarge,
-    FileType,
-    ImageUnreadable,
-    UnsupportedFileType,
-)
+from bot.ocr import DocumentKind, FileType
 from bot.ocr.errors import UNSUPPORTED_FOR_BUSINESS, UNSUPPORTED_FOR_CARD
 from bot.ocr.preflight import ACCEPTED, prepare, sniff
 from tests.ocr.images import MINIMAL_PDF, encode, noise, noisy_jpeg, noisy_png, plain_png
@@ -217,5 +211,5 @@ def test_an_image_that_cannot_shrink_far_enough_is_too_large() -> None:
 )
 @pytest.mark.parametrize("max_bytes", [MIB, 20], ids=["checked", "shrunk"])
 def test_an_undecodable_image_is_unreadable(data: bytes, max_bytes: int) -> None:
-    with pytest.raises(ImageUnreadable):
+    with pytest.raises(UnreadableImage):
         prepare(data, "a.png", DocumentKind.BUSINESS, max_bytes)

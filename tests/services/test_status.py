@@ -14,13 +14,12 @@ import pytest
 from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings, StatusProviderName
 from bot.domain.status import BusinessStatus
-from bot.errors import BotError
-from bot.nts import NtsAuthenticationError, NtsClient
-from bot.ocr import BusinessNumberNotFound, OcrClient
+from bot.errors import AuthenticationFailed, BotError, MalformedBusinessNumber, NumberNotRegistered
+from bot.nts import NtsClient
+from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.status import (
     CALLS_IN_FLIGHT_PER_LOOKUP,
-    MalformedBusinessNumber,
     NhnStatusProvider,
     NtsStatusProvider,
     RateLimiter,
@@ -195,7 +194,7 @@ async def test_errors_are_neither_cached_nor_recorded(
     service = make_service(NhnStatusProvider(ocr))
     fake_nhn.script(STATUS, Reply.error(4000102))
 
-    with pytest.raises(BusinessNumberNotFound):
+    with pytest.raises(NumberNotRegistered):
         await service.check(OPEN)
     answer = await service.check(OPEN)
 
@@ -237,7 +236,7 @@ async def test_a_failed_batch_maps_each_of_its_numbers_to_the_error(
 
     results = await make_service(nts_provider).check_many([OPEN, SHUT])
 
-    assert {type(result) for result in results.values()} == {NtsAuthenticationError}
+    assert {type(result) for result in results.values()} == {AuthenticationFailed}
     assert await store.statuses.latest_many([OPEN, SHUT], since=START - TTL) == {}
 
 
@@ -259,7 +258,7 @@ async def test_one_bad_number_never_spoils_the_others(
     malformed = results["220-81-62517"]
     assert isinstance(malformed, MalformedBusinessNumber)
     assert "10" in explain(malformed).en
-    failed = [n for n, r in results.items() if isinstance(r, BusinessNumberNotFound)]
+    failed = [n for n, r in results.items() if isinstance(r, NumberNotRegistered)]
     checks = {n: r.status for n, r in results.items() if isinstance(r, StatusCheck)}
     assert len(failed) == 1
     assert checks == {n: status for n, status in expected.items() if n not in failed}

@@ -13,18 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.errors import explain
 from bot.config import Settings
+from bot.errors import AuthenticationFailed, BotError, FileTooLarge, NotDownloadable, UpstreamError
 from bot.i18n import Language
 from bot.slack.client import create_web_client
-from bot.slack.files import (
-    MAX_REDIRECTS,
-    DownloadError,
-    DownloadFailed,
-    FilesReadScopeMissing,
-    FileTooLarge,
-    ForeignFileHost,
-    SlackFile,
-    SlackFileDownloader,
-)
+from bot.slack.files import MAX_REDIRECTS, SlackFile, SlackFileDownloader
 from tests.support.slack import FakeSlack, ForeignHost
 from tests.support.slack_server import BackgroundServer, new_application
 
@@ -98,7 +90,7 @@ def add_png(fake: FakeSlack, **options: Any) -> dict[str, Any]:
     return fake.add_file("certificate.png", PNG, "image/png", "png", channel=CHANNEL, **options)
 
 
-def assert_clean(error: DownloadError, fake: FakeSlack) -> None:
+def assert_clean(error: BotError, fake: FakeSlack) -> None:
     """Every error reads in both languages and never carries the token."""
     assert str(error) == explain(error)(Language.EN)
     assert explain(error)(Language.KO)
@@ -186,7 +178,7 @@ async def test_a_file_shared_event_id_is_looked_up_with_files_info(
 async def test_a_missing_file_is_a_download_failure(
     fake_slack: FakeSlack, downloader: SlackFileDownloader
 ) -> None:
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(UpstreamError) as raised:
         await downloader.resolve({"id": "F_GONE", "file_access": "check_file_info"})
 
     assert "deleted" in str(raised.value)
@@ -200,7 +192,7 @@ async def test_files_info_without_files_read_names_the_scope(
     stub = add_png(fake_slack, file_access="check_file_info")
     fake_slack.fail_next("files.info", error="missing_scope", status=200, retry_after=None)
 
-    with pytest.raises(FilesReadScopeMissing):
+    with pytest.raises(AuthenticationFailed):
         await downloader.resolve(stub)
 
 
@@ -211,7 +203,7 @@ async def test_a_file_deleted_before_the_download_is_a_download_failure(
     fake_slack.files_deletable = True
     await web_client.files_delete(file=file.id)
 
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(UpstreamError) as raised:
         await downloader.download(file)
 
     assert "deleted" in str(raised.value)
@@ -226,7 +218,7 @@ async def test_the_html_sign_in_page_means_files_read_is_missing(
 ) -> None:
     file = await downloader.resolve(add_png(fake_slack, serve="html_login"))
 
-    with pytest.raises(FilesReadScopeMissing) as raised:
+    with pytest.raises(AuthenticationFailed) as raised:
         await downloader.download(file)
 
     message = explain(raised.value)
@@ -272,7 +264,7 @@ async def test_the_sign_in_page_of_a_pdf_means_files_read_is_missing(
         "scan.pdf", pdf, "application/pdf", "pdf", channel=CHANNEL, serve="html_login"
     )
 
-    with pytest.raises(FilesReadScopeMissing):
+    with pytest.raises(AuthenticationFailed):
         await downloader.download(await downloader.resolve(event_file))
 
 
@@ -330,7 +322,7 @@ async def test_after_leaving_slack_the_token_is_not_sent_even_back_on_slack(
     bounce = redirector.point("/bounce", target["url_private_download"])
     source = add_png(fake_slack, serve="redirect", redirect_to=bounce)
 
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(UpstreamError) as raised:
         await downloader.download(await downloader.resolve(source))
 
     assert "web page" in str(raised.value)
@@ -351,7 +343,7 @@ async def test_a_download_url_off_slack_is_refused_before_any_request(
         url = url.replace("http://", f"http://{fake_origin}@")
     file = SlackFile.from_api(add_png(fake_slack) | {"url_private_download": url})
 
-    with pytest.raises(ForeignFileHost) as raised:
+    with pytest.raises(NotDownloadable) as raised:
         await downloader.download(file)
 
     assert_clean(raised.value, fake_slack)
@@ -377,7 +369,7 @@ async def test_one_redirect_too_many_stops(
     for _ in range(MAX_REDIRECTS + 1):
         head = add_png(fake_slack, serve="redirect", redirect_to=head["url_private_download"])
 
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(UpstreamError) as raised:
         await downloader.download(await downloader.resolve(head))
 
     assert "redirected too many times" in str(raised.value)
@@ -392,7 +384,7 @@ async def test_a_redirect_loop_stops(
     loop_start = redirector.point("/b", "/a")
     source = add_png(fake_slack, serve="redirect", redirect_to=loop_start)
 
-    with pytest.raises(DownloadFailed):
+    with pytest.raises(UpstreamError):
         await downloader.download(await downloader.resolve(source))
 
     assert len(fake_slack.downloads) + len(redirector.requests) == MAX_REDIRECTS + 1
@@ -459,7 +451,7 @@ async def test_an_unreachable_host_is_a_download_failure(
         add_png(fake_slack) | {"url_private_download": f"{dead_origin}/files-pri/T-F1/a.png"}
     )
 
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(UpstreamError) as raised:
         await downloader.download(file)
 
     assert "network" in str(raised.value)
@@ -471,7 +463,7 @@ async def test_a_file_without_a_download_url_is_a_download_failure(
 ) -> None:
     file = SlackFile.from_api({"id": "F_EXTERNAL", "name": "sheet", "mode": "external"})
 
-    with pytest.raises(DownloadFailed):
+    with pytest.raises(UpstreamError):
         await downloader.download(file)
 
 
@@ -487,7 +479,7 @@ async def test_logs_name_file_ids_but_never_the_token_or_urls(
     login = add_png(fake_slack, serve="html_login")
 
     await downloader.download(await downloader.resolve(source))
-    with pytest.raises(FilesReadScopeMissing):
+    with pytest.raises(AuthenticationFailed):
         await downloader.download(await downloader.resolve(login))
 
     bot_logs = "\n".join(
