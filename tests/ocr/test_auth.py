@@ -5,11 +5,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.blocks.errors import explain
+from bot.blocks.errors import CHECK_KEYS, explain
 from bot.errors import AuthenticationFailed, BadResponse, Timeout
 from bot.ocr import OcrClient
 from bot.ocr.auth import Credential, TokenAuth, renewal_margin
-from bot.ocr.errors import CHECK_KEYS
 from tests.ocr.conftest import MakeClient
 from tests.support.nhn import STATUS, TOKEN, NhnFake, Reply
 

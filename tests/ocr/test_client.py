@@ -18,8 +18,7 @@ from bot.errors import (
     UnsupportedFileType,
 )
 from bot.ocr import OcrClient
-from bot.ocr.client import BACKOFF_CAP_S, backoff_delay
-from bot.ocr.errors import CODES, GATEWAY_HTTP_STATUS
+from bot.ocr.errors import CODES, GATEWAY_HTTP_STATUS, error_for_code
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import MINIMAL_PDF, noisy_png, plain_png
 from tests.support.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
@@ -163,7 +162,7 @@ async def test_every_result_code_becomes_its_error(
     error = caught.value
     assert type(error) is spec.error
     assert (error.code, error.http_status, error.retryable) == (code, http_status, spec.retryable)
-    assert explain(error) == spec.message
+    assert explain(error) == explain(error_for_code(code, endpoint="x", http_status=http_status))
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
@@ -393,18 +392,3 @@ async def test_a_custom_transport_is_used(fake_nhn: NhnFake) -> None:
     async with OcrClient(fake_nhn.settings("v1.0"), transport=Recording()) as client:
         await client.business_status(NUMBER)
     assert seen == ["status"]
-
-
-@pytest.mark.parametrize(
-    ("failures", "ceiling"), [(1, 0.5), (2, 1.0), (3, 2.0), (5, BACKOFF_CAP_S), (9, BACKOFF_CAP_S)]
-)
-def test_backoff_is_full_jitter_up_to_a_capped_exponential(failures: int, ceiling: float) -> None:
-    delays = [backoff_delay(failures, 0.5) for _ in range(2000)]
-    assert all(0 <= delay <= ceiling for delay in delays)
-    assert max(delays) > ceiling * 0.9  # spread over the whole range, not a fixed step
-    assert min(delays) < ceiling * 0.1
-
-
-def test_backoff_takes_retry_after_as_given() -> None:
-    assert backoff_delay(1, 0.5, retry_after_s=12.0) == 12.0
-    assert backoff_delay(3, 0.0) == 0.0
