@@ -7,7 +7,7 @@ from bot.blocks.errors import explain
 from bot.domain import bizno
 from bot.domain.authenticity import Verdict, shown_date
 from bot.domain.status import BusinessStatus
-from bot.errors import BotError
+from bot.errors import BotError, UpstreamError
 from bot.i18n import Language, Text
 from bot.services.analysis import (
     Analysis,
@@ -188,8 +188,14 @@ def _render_card(analysis: CardAnalysis, lang: Language) -> str:
 
 
 def error_json(error: BotError, lang: Language) -> dict[str, Any]:
-    code = getattr(error, "code", None)  # OCR and NTS errors carry the service's own code
-    return {"code": code, "retryable": error.retryable, "message": explain(error)(lang)}
+    service = error.service.value if isinstance(error, UpstreamError) else None
+    return {
+        "kind": type(error).__name__,
+        "service": service,
+        "code": error.code,  # the service's own code, or the rule's
+        "retryable": error.retryable,
+        "message": explain(error)(lang),
+    }
 
 
 def status_json(check: StatusCheck, lang: Language) -> dict[str, Any]:
