@@ -327,7 +327,8 @@ class AnalysisService:
     async def check_status(self, number: str, *, fresh: bool = False) -> StatusCheck:
         """Look up one valid ten-digit number; from the cache unless `fresh`.
 
-        Raises the BotError (OcrError, NtsError, ...) that kept it from an answer.
+        Raises the BotError (an upstream failure, a file that cannot be read, ...) that kept it
+        from an answer.
         """
         return await self._status.check(number, fresh=fresh)
 
