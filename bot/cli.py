@@ -14,6 +14,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.blocks.errors import explain
+from bot.cli_messages import (
+    BAD_DATE,
+    BAD_NUMBER,
+    NEEDS_NTS_KEY,
+    NO_REPRESENTATIVE,
+    RECHECKED,
+    TRY_ANYWAY,
+    operator_note,
+)
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain import bizno
 from bot.domain.authenticity import (
@@ -23,11 +33,9 @@ from bot.domain.authenticity import (
     representative_names,
     typed_number,
 )
-from bot.errors import UserFacingError
-from bot.i18n import Text
+from bot.errors import BotError, InputError
 from bot.logs import configure_logging
-from bot.ocr import DocumentKind, OcrClient, OcrError
-from bot.ocr.errors import InvalidInput
+from bot.ocr import DocumentKind, OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.authenticity import AuthenticityChecker
 from bot.services.status import StatusService
@@ -43,33 +51,6 @@ from bot.terminal import (
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_MISMATCH = 0, 1, 2, 3
-NEEDS_NTS_KEY = Text(
-    ko="진위확인에는 NTS_SERVICE_KEY가 필요합니다: 공공데이터포털에서 국세청 사업자등록정보 "
-    "진위확인 및 상태조회 서비스(15081808)를 활용신청하고 받은 키를 설정하세요.",
-    en="Authenticity checks need NTS_SERVICE_KEY: the key data.go.kr issues for the National "
-    "Tax Service business registration API (dataset 15081808).",
-)
-BAD_NUMBER = Text(
-    ko="사업자등록번호는 숫자 10자리입니다.", en="A business registration number has 10 digits."
-)
-BAD_DATE = Text(
-    ko="개업연월일은 YYYY-MM-DD 형식의 실제 날짜입니다.",
-    en="The opening date is a real date written YYYY-MM-DD.",
-)
-NO_REPRESENTATIVE = Text(
-    ko="대표자 이름이 비어 있습니다.", en="The representative's name is empty."
-)
-RECHECKED = Text(
-    ko="관심 거래처 {checked}곳을 다시 조회했습니다. "
-    "조회하지 못한 곳: {failed}곳 (잠시 후 다시 조회합니다).",
-    en="Re-checked {checked} watched businesses; {failed} lookups failed (tried again shortly).",
-)
-TRY_ANYWAY = Text(
-    ko="이 규칙은 공식 규칙이 아니어서 실제 번호 중에도 맞지 않는 것이 있습니다. "
-    "번호가 맞다면 --anyway를 붙여 그래도 조회하세요.",
-    en="The rule is not an official one and a few real numbers fail it: if the number is "
-    "right, add --anyway to look it up all the same.",
-)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,9 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _say_error(error: UserFacingError, settings: Settings) -> int:
-    print(error.user_message(settings.language), file=sys.stderr)
-    return EXIT_BAD_INPUT if isinstance(error, InvalidInput) else EXIT_FAILURE
+def _say_error(error: BotError, settings: Settings) -> int:
+    print(explain(error)(settings.language), file=sys.stderr)
+    note = operator_note(error)
+    if note is not None:
+        print(note(settings.language), file=sys.stderr)
+    return EXIT_BAD_INPUT if isinstance(error, InputError) else EXIT_FAILURE
 
 
 async def _analyze(args: argparse.Namespace, settings: Settings) -> int:
@@ -152,7 +136,7 @@ async def _analyze(args: argparse.Namespace, settings: Settings) -> int:
         service = AnalysisService(ocr, settings, status=status, authenticity=checker)
         try:
             analysis = await service.analyze(DocumentKind(args.kind), image, args.file.name)
-        except OcrError as error:
+        except BotError as error:
             return _say_error(error, settings)
         finally:
             await status.aclose()
@@ -225,7 +209,7 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
         results = await AnalysisService(ocr, settings).check_statuses(numbers)
     code = EXIT_OK
     for number, result in zip(numbers, results, strict=True):
-        if isinstance(result, UserFacingError):
+        if isinstance(result, BotError):
             code = max(code, _say_error(result, settings))
             if args.json:
                 print(

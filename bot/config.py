@@ -17,7 +17,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import Language
 
-MIB = 1024 * 1024
+# One unit for sizes, in limits, settings and messages: a megabyte is 10^6 bytes, as NHN's
+# "5 MB" upload limit is (FACTS.md).
+MB = 1_000_000
 # Decoded pixels that image work holds at once. The largest image under the pixel limit
 # (80 MP with transparency: 320 MB decoded, plus its half-scale copy) fits alone.
 DEFAULT_IMAGE_MEMORY_BUDGET_MB = 400
@@ -104,7 +106,7 @@ class Settings(BaseSettings):
     nhn_ocr_secret_key: SecretStr | None = None
     nhn_ocr_base_url: str = "https://api-ocr.nhncloudservice.com"
     nhn_oauth_url: str = "https://oauth.api.nhncloudservice.com"
-    ocr_max_upload_bytes: int = Field(default=5 * MIB, gt=0)
+    ocr_max_upload_bytes: int = Field(default=5 * MB, gt=0)
     ocr_concurrency: int = Field(default=8, ge=1)
     ocr_timeout_s: float = Field(default=30.0, gt=0)
     ocr_deadline_s: float = Field(default=90.0, gt=0)
@@ -122,7 +124,7 @@ class Settings(BaseSettings):
     business_channels: IdList = Field(default_factory=list)
     card_channels: IdList = Field(default_factory=list)
     card_delete_original: bool = False
-    file_max_bytes: int = Field(default=50 * 1000 * 1000, gt=0)
+    file_max_bytes: int = Field(default=50 * MB, gt=0)
     notify_channel: str | None = None
     notify_cooldown: Duration = timedelta(days=7)
 

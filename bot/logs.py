@@ -98,6 +98,32 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class CredentialUrlFilter(logging.Filter):
+    """httpx logs every request URL at INFO: NHN's app key sits in the path (/appkeys/KEY/)
+    and NTS's service key in the query (serviceKey=KEY); neither may reach a log."""
+
+    _CREDENTIAL = re.compile(r"(/appkeys/)[^/\s\"]+|(serviceKey=)[^&\s\"]+", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._mask(arg) for arg in record.args)
+        return True
+
+    def _mask(self, arg: object) -> object:
+        text = str(arg)
+        if "/appkeys/" in text or "servicekey=" in text.lower():
+            return self._CREDENTIAL.sub(lambda m: f"{m.group(1) or m.group(2)}***", text)
+        return arg
+
+
+_CREDENTIAL_URLS = CredentialUrlFilter()
+
+
+def mask_credential_urls() -> None:
+    """Install the filter on httpx's logger; installing it again changes nothing."""
+    logging.getLogger("httpx").addFilter(_CREDENTIAL_URLS)
+
+
 # The factory logging had before any redaction was installed, so installing twice wraps once.
 _PLAIN_FACTORY: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
 
@@ -118,6 +144,7 @@ def redact_every_record(secrets: tuple[str, ...] = ()) -> None:
 
 def configure_logging(level: int = logging.INFO, secrets: tuple[str, ...] = ()) -> None:
     redact_every_record(secrets)
+    mask_credential_urls()
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -3,10 +3,11 @@
 from typing import Any
 
 from bot.blocks.authenticity import failure_reason
+from bot.blocks.errors import explain
 from bot.domain import bizno
 from bot.domain.authenticity import Verdict, shown_date
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
+from bot.errors import BotError, UpstreamError
 from bot.i18n import Language, Text
 from bot.services.analysis import (
     Analysis,
@@ -142,7 +143,7 @@ def _render_certificate(result: CertificateResult, lang: Language) -> list[str]:
     if result.status is not None:
         lines.append(f"{STATUS(lang)}: {render_status(result.status, lang)}")
     if result.status_error is not None:
-        lines.append(f"{STATUS_FAILED(lang)}: {result.status_error.user_message(lang)}")
+        lines.append(f"{STATUS_FAILED(lang)}: {explain(result.status_error)(lang)}")
     if result.authenticity is not None:
         lines += render_authenticity(result.authenticity, lang)
     if result.low_resolution:
@@ -186,9 +187,15 @@ def _render_card(analysis: CardAnalysis, lang: Language) -> str:
     return "\n".join(lines)
 
 
-def error_json(error: UserFacingError, lang: Language) -> dict[str, Any]:
-    code = getattr(error, "code", None)  # OCR and NTS errors carry the service's own code
-    return {"code": code, "retryable": error.retryable, "message": error.user_message(lang)}
+def error_json(error: BotError, lang: Language) -> dict[str, Any]:
+    service = error.service.value if isinstance(error, UpstreamError) else None
+    return {
+        "kind": type(error).__name__,
+        "service": service,
+        "code": error.code,  # the service's own code, or the rule's
+        "retryable": error.retryable,
+        "message": explain(error)(lang),
+    }
 
 
 def status_json(check: StatusCheck, lang: Language) -> dict[str, Any]:

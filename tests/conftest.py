@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.logs import mask_credential_urls
+
 pytest_plugins = [
     "tests.support.nhn",
     "tests.support.slack",
@@ -20,3 +22,10 @@ def _data_dir_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_DATA_HOME", str(folder))
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _credential_urls_masked() -> None:
+    """As the bot's logging set-up does at start: httpx's request lines hide NHN's app key
+    and NTS's service key."""
+    mask_credential_urls()

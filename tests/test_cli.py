@@ -126,6 +126,9 @@ def test_api_failure_exits_1_with_the_user_message(tmp_path: Path, fake_nhn: Nhn
     done = run_cli(tmp_path, env, "status", "220-81-62517")
     assert done.returncode == 1
     assert "admin" in done.stderr.lower()
+    # The operator also gets NHN's code and the setting to check.
+    assert "NHN 4010001" in done.stderr
+    assert "NHN_OCR_APP_KEY" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.domain.card import CardNumber
-from bot.logs import RedactingFilter, configure_logging, redact
+from bot.logs import (
+    CredentialUrlFilter,
+    RedactingFilter,
+    configure_logging,
+    mask_credential_urls,
+    redact,
+)
 from tests.property.strategies import LUHN_CARDS
 from tests.support import leaks
 from tests.support.leaks import card_digit_runs, card_number_runs
@@ -377,3 +383,35 @@ def test_a_librarys_debug_line_with_an_encoded_file_name_is_masked_for_every_han
         assert card_digit_runs(output, "4556076760016584") == [], output
         assert "6584.jpg" in output
         assert "nhn-app-key-0123" not in output
+
+
+def test_httpx_request_lines_hide_the_nhn_app_key_and_the_nts_service_key() -> None:
+    masking = CredentialUrlFilter()
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        'HTTP Request: %s %s "%s"',
+        (
+            "POST",
+            "https://ocr.example/v1.1/appkeys/APP-KEY-1/business",
+            "https://nts.example/v1/status?serviceKey=KEY%2B1&x=1",
+        ),
+        None,
+    )
+    masking.filter(record)
+    line = record.getMessage()
+    assert "/appkeys/***/business" in line
+    assert "serviceKey=***&x=1" in line
+    assert "APP-KEY-1" not in line
+    assert "KEY%2B1" not in line
+
+
+def test_the_url_mask_is_installed_once_however_often_it_is_asked_for() -> None:
+    mask_credential_urls()
+    mask_credential_urls()
+    installed = [
+        f for f in logging.getLogger("httpx").filters if isinstance(f, CredentialUrlFilter)
+    ]
+    assert len(installed) == 1

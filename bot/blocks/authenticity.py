@@ -23,16 +23,16 @@ from bot.blocks.mrkdwn import literal, mention, plain
 from bot.domain.authenticity import Details, Verdict, shown_date
 from bot.domain.bizno import format as format_number
 from bot.domain.certificate import Certificate, CertificateField
-from bot.errors import UserFacingError
-from bot.i18n import Language, Text
-from bot.nts import (
-    NtsAuthenticationError,
-    NtsConnectionError,
-    NtsRateLimited,
-    NtsRequestRefused,
-    NtsTimeout,
-    NtsUnavailable,
+from bot.errors import (
+    AuthenticationFailed,
+    BotError,
+    ConnectionFailed,
+    RateLimited,
+    Refused,
+    Timeout,
+    Unavailable,
 )
+from bot.i18n import Language, Text
 from bot.services.authenticity import Authenticity
 
 LABEL = Text(ko="진위확인", en="Authenticity")
@@ -140,15 +140,15 @@ INPUT_ACTION = "value"
 _PREFILL_CHARS = 200
 
 
-def failure_reason(error: UserFacingError) -> Text:
+def failure_reason(error: BotError) -> Text:
     """What to tell a person when NTS gave no answer, by kind of failure."""
-    if isinstance(error, NtsRateLimited):
+    if isinstance(error, RateLimited):
         return _QUOTA
-    if isinstance(error, NtsAuthenticationError):
+    if isinstance(error, AuthenticationFailed):
         return _BAD_KEY
-    if isinstance(error, NtsUnavailable | NtsTimeout | NtsConnectionError):
+    if isinstance(error, Unavailable | Timeout | ConnectionFailed):
         return _OUTAGE
-    if isinstance(error, NtsRequestRefused):
+    if isinstance(error, Refused):
         return _REFUSED
     return _UNEXPECTED
 

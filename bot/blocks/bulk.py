@@ -15,6 +15,7 @@ from bot.blocks.elements import (
     file_line,
     section,
 )
+from bot.blocks.errors import explain
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import escape, literal
 from bot.blocks.status import badge
@@ -22,12 +23,12 @@ from bot.domain import bizno
 from bot.domain.authenticity import Verdict
 from bot.domain.number_csv import NumberCsv
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.i18n import Language, Text
 from bot.services.authenticity import Authenticity
 from bot.services.status import StatusCheck
 
-BulkResult = StatusCheck | UserFacingError
+BulkResult = StatusCheck | BotError
 
 # Ends the "Watch all" value when the file was checked with the numbers whose check
 # digit differs: those are then watched too.
@@ -269,9 +270,9 @@ def _differs_lines(listed: NumberCsv, lang: Language) -> str:
     return "\n".join(lines + _more(len(differs) - SHOWN_INVALID, lang))
 
 
-def _failure_lines(failures: list[UserFacingError], lang: Language) -> str:
+def _failure_lines(failures: list[BotError], lang: Language) -> str:
     """Failures grouped by what went wrong: usually one reason for all of them."""
-    reasons = Counter(error.user_message(lang) for error in failures)
+    reasons = Counter(explain(error)(lang) for error in failures)
     lines = [_FAILED.format(count=len(failures))(lang)]
     lines += [
         f"• {escape(reason)} ({_TIMES.format(count=count)(lang)})"

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.blocks.authenticity import short_verdict
 from bot.blocks.bulk import BulkResult
+from bot.blocks.errors import explain
 from bot.domain import bizno
 from bot.domain.number_csv import NumberCsv, write_csv
 from bot.i18n import Language, Text
@@ -82,4 +83,4 @@ def _result_cells(digits: str, results: Mapping[str, BulkResult], lang: Language
     if isinstance(result, StatusCheck):
         checked_at = result.checked_at.astimezone(_KST).strftime("%Y-%m-%d %H:%M:%S")
         return [number, result.status.value, result.status.label(lang), checked_at, note]
-    return [number, "", "", "", "; ".join(filter(None, (result.user_message(lang), note)))]
+    return [number, "", "", "", "; ".join(filter(None, (explain(result)(lang), note)))]

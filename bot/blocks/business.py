@@ -25,6 +25,7 @@ from bot.blocks.elements import (
     header,
     section,
 )
+from bot.blocks.errors import explain
 from bot.blocks.limits import BLOCKS_JSON_CHARS, MAX_BLOCKS, json_chars
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import date, escape, literal, plain
@@ -273,7 +274,7 @@ def _status_text(analysis: CertificateResult, lang: Language) -> str:
         when = CHECKED_AT.format(when=date(analysis.status.checked_at))(lang)
         return f"{status_line(analysis.status, lang)}\n{when}"
     if analysis.status_error is not None:
-        return f"⚠️ {escape(analysis.status_error.user_message(lang))}"
+        return f"⚠️ {escape(explain(analysis.status_error)(lang))}"
     if analysis.number is None:
         return _NOT_CHECKED_MISSING(lang)
     return _NOT_CHECKED_INVALID(lang)

@@ -17,12 +17,13 @@ from bot.blocks.elements import (
     plain_text,
     section,
 )
+from bot.blocks.errors import explain
 from bot.blocks.limits import MAX_VIEW_BLOCKS
 from bot.blocks.mrkdwn import date, escape, literal, plain
 from bot.blocks.status import CHECKED_AT, badge
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.i18n import Language, Text
 from bot.store.watches import StatusChange, Watch
 
@@ -73,7 +74,7 @@ def home_view(
     changes: Sequence[StatusChange],
     lang: Language,
     *,
-    failed_recheck: tuple[str, UserFacingError] | None = None,
+    failed_recheck: tuple[str, BotError] | None = None,
 ) -> dict[str, Any]:
     """The view for views.publish, within the Home tab's 100 blocks.
 
@@ -86,7 +87,7 @@ def home_view(
     if failed_recheck is not None:
         number, error = failed_recheck
         failed = _RECHECK_FAILED.format(number=bizno.format(number))(lang)
-        head.append(section(f"{failed}\n{escape(error.user_message(lang))}"))
+        head.append(section(f"{failed}\n{escape(explain(error)(lang))}"))
     head.append(section((_INTRO if watches else _NOTHING_WATCHED)(lang)))
     labels = {watch.business_number: watch.label for watch in watches}
     tail = [

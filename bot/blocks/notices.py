@@ -102,7 +102,7 @@ _DIRECT_MESSAGE_ID = re.compile(r"D[A-Z0-9_]{2,}")
 
 
 def failure(message: Text, lang: Language, *, file_name: str | None) -> Message:
-    """What went wrong and what to do; `message` is the error's user_message."""
+    """What went wrong and what to do; `message` is `bot.blocks.errors.explain` of the error."""
     said = escape(message(lang))
     if file_name is None:
         blocks: list[Block] = [section(f"⚠️ {said}")]

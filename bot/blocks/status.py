@@ -5,16 +5,17 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.elements import EMPTY, NAME_CHARS, Block, actions, button, context, section
+from bot.blocks.errors import explain
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import date, escape, literal, mention, plain
 from bot.domain import bizno
 from bot.domain.bizno import InvalidBusinessNumber
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.i18n import Language, Text
 from bot.services.analysis import StatusCheck
 
-StatusEntry = tuple[str, StatusCheck | UserFacingError | InvalidBusinessNumber]
+StatusEntry = tuple[str, StatusCheck | BotError | InvalidBusinessNumber]
 """What a person typed, and what became of it, in input order."""
 
 _CLOSED, _INACTIVE, _OPEN, _UNKNOWN = "🔴", "🟡", "🟢", "⚪"
@@ -224,10 +225,10 @@ def _entry_blocks(
                 block["accessory"] = watch_button(result.number, lang, one_of_several=True)
                 blocks.append(block)
                 continue
-        elif isinstance(result, UserFacingError):
+        elif isinstance(result, BotError):
             text = (
                 f"*{_shown_number(raw)}*   ⚠️ {_LOOKUP_FAILED(lang)}\n"
-                f"{escape(result.user_message(lang))}"
+                f"{escape(explain(result)(lang))}"
             )
         elif result.reason == "checksum":
             digits = bizno.possible(raw)  # only a possible number fails for its check digit
@@ -260,7 +261,7 @@ def _fallback(entries: list[StatusEntry], lang: Language) -> str:
         if isinstance(result, StatusCheck):
             alert = "⚠️ " if result.status.is_alert else ""
             lines.append(f"{alert}{bizno.format(result.number)}: {result.status.label(lang)}")
-        elif isinstance(result, UserFacingError):
+        elif isinstance(result, BotError):
             lines.append(f"{plain(raw, NAME_CHARS)}: {_LOOKUP_FAILED(lang)}")
         elif result.reason == "checksum":
             lines.append(f"{plain(raw, NAME_CHARS)}: {_CHECK_DIGIT_DIFFERS(lang)}")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from bot.blocks import ids
 from bot.blocks.elements import EMPTY, Block, button, context, fields, header, section
+from bot.blocks.errors import explain
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import channel_mention, date, escape, literal, mention, plain
 from bot.blocks.status import (
@@ -18,7 +19,7 @@ from bot.blocks.status import (
 )
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.i18n import Language, Text
 from bot.services.status import StatusCheck
 from bot.store.watches import Watch
@@ -123,7 +124,7 @@ def watch_added(
     lang: Language,
     *,
     interval: timedelta,
-    failed: UserFacingError | None = None,
+    failed: BotError | None = None,
 ) -> Message:
     """The new watch, its status from the lookup made as it was added, and its schedule.
 
@@ -150,7 +151,7 @@ def watch_added(
     else:
         if failed is not None:
             reason = _FIRST_LOOKUP_FAILED.format(
-                reason=escape(failed.user_message(lang)), retry=date(watch.next_check_at)
+                reason=escape(explain(failed)(lang)), retry=date(watch.next_check_at)
             )
             blocks.append(section(reason(lang)))
         schedule = _SCHEDULE.format(first=date(watch.next_check_at), every=every)

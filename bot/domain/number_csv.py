@@ -35,7 +35,7 @@ person asks for it.
 >>> parse_number_csv(b"")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
-bot.domain.number_csv.NumberCsvError: The file is empty: upload a CSV file ...
+bot.errors.NumberListError: number list: empty [code=empty]
 """
 
 import codecs
@@ -49,8 +49,7 @@ from dataclasses import dataclass
 
 from bot.domain import bizno
 from bot.domain.bizno import InvalidBusinessNumber
-from bot.errors import UserFacingError
-from bot.i18n import Text
+from bot.errors import NumberListError, NumberListProblem
 
 MAX_ROWS = 20_000  # data rows in one file; a bigger list is split by the person
 HEADER_NAMES = frozenset(
@@ -88,48 +87,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # .xlsx (zip), .xls (OLE)
 # Control characters no text file has; tab, line feed and carriage return are fine.
 _BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IN_BRACKETS = re.compile(r"\(.*?\)|\[.*?\]")
-
-_EMPTY = Text(
-    ko="파일이 비어 있습니다. 사업자등록번호를 한 줄에 하나씩 담은 CSV 파일을 올려 주세요.",
-    en="The file is empty: upload a CSV file with one business registration number per row.",
-)
-_NOT_TEXT = Text(
-    ko="CSV 파일로 읽을 수 없는 파일입니다. 엑셀에서 '다른 이름으로 저장'을 눌러 "
-    "'CSV (쉼표로 분리)' 형식으로 저장한 뒤 올려 주세요.",
-    en="This file cannot be read as CSV. In Excel, use 'Save As' with the "
-    "'CSV (Comma delimited)' format, then upload that file.",
-)
-_WORKBOOK = Text(
-    ko="엑셀 통합 문서(.xlsx, .xls)는 읽을 수 없습니다. 엑셀에서 '다른 이름으로 저장'을 눌러 "
-    "'CSV (쉼표로 분리)' 형식으로 저장한 뒤 올려 주세요.",
-    en="Excel workbooks (.xlsx, .xls) cannot be read. In Excel, use 'Save As' with the "
-    "'CSV (Comma delimited)' format, then upload that file.",
-)
-_BROKEN = Text(
-    ko="{line}번째 줄 근처에서 CSV 형식이 깨져 있어 읽지 못했습니다. 따옴표가 제대로 "
-    "닫혔는지 확인하거나, 엑셀에서 CSV 형식으로 다시 저장해 올려 주세요.",
-    en="The CSV is malformed near line {line}. Check that every quote is closed, "
-    "or save the file as CSV from Excel again.",
-)
-_NO_COLUMN = Text(
-    ko="사업자등록번호가 든 열을 찾지 못했습니다. 첫 줄에 '사업자등록번호' 같은 열 이름을 "
-    "넣거나, 번호만 한 열에 담아 올려 주세요.",
-    en="No column of business registration numbers was found. Name the column "
-    "'business number' (or 사업자등록번호) in the first row, or upload the numbers alone "
-    "in one column.",
-)
-_TOO_MANY_ROWS = Text(
-    ko="한 파일에서 최대 {limit:,}행까지 조회할 수 있습니다. 파일을 나누어 올려 주세요.",
-    en="A file can hold up to {limit:,} rows: split the list into several files.",
-)
-
-
-class NumberCsvError(UserFacingError):
-    """The file cannot give a list of numbers; `user_message` says why and what to do."""
-
-    def __init__(self, user_message: Text) -> None:
-        super().__init__(user_message.en)
-        self.user_message = user_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +153,7 @@ class NumberCsv:
 def parse_number_csv(data: bytes) -> NumberCsv:
     """The numbers a CSV file lists, with its invalid and repeated rows.
 
-    Raises NumberCsvError when the file is empty, is not text, is malformed, has
+    Raises NumberListError when the file is empty, is not text, is malformed, has
     no column of numbers, or has more than MAX_ROWS data rows.
 
     >>> parse_number_csv("2208162517;x\\n1248100998;y".encode("cp949")).digits
@@ -207,7 +164,7 @@ def parse_number_csv(data: bytes) -> NumberCsv:
     """
     filled = _read_filled_rows(_decode(data))
     if not filled:
-        raise NumberCsvError(_EMPTY)
+        raise NumberListError(NumberListProblem.EMPTY)
     header_at, column = _find_header(filled)
     if header_at is None:
         column = _number_column(filled)
@@ -218,7 +175,7 @@ def parse_number_csv(data: bytes) -> NumberCsv:
     details = {} if header_at is None else _detail_columns(filled[header_at][1], column)
     data_rows = filled if header_at is None else filled[header_at + 1 :]
     if len(data_rows) > MAX_ROWS:
-        raise NumberCsvError(_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+        raise NumberListError(NumberListProblem.TOO_MANY_ROWS, limit=MAX_ROWS)
 
     numbers: list[ListedNumber] = []
     differs: list[ListedNumber] = []
@@ -287,7 +244,7 @@ def header_key(text: str) -> str:
 
 def _decode(data: bytes) -> str:
     if data.startswith(_WORKBOOK_MAGIC):
-        raise NumberCsvError(_WORKBOOK)
+        raise NumberListError(NumberListProblem.WORKBOOK)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings: tuple[str, ...] = ("utf-16",)
     else:
@@ -301,7 +258,7 @@ def _decode(data: bytes) -> str:
         if _BINARY.search(text):
             break
         return text
-    raise NumberCsvError(_NOT_TEXT)
+    raise NumberListError(NumberListProblem.NOT_TEXT)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -333,9 +290,9 @@ def _read_filled_rows(text: str) -> list[tuple[int, list[str]]]:
                 filled.append((number, row))
                 # Stop reading a huge file early; the exact count is checked after the header.
                 if len(filled) > MAX_ROWS + _HEADER_SEARCH_ROWS:
-                    raise NumberCsvError(_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+                    raise NumberListError(NumberListProblem.TOO_MANY_ROWS, limit=MAX_ROWS)
     except csv.Error:
-        raise NumberCsvError(_BROKEN.format(line=reader.line_num)) from None
+        raise NumberListError(NumberListProblem.MALFORMED, line=reader.line_num) from None
     return filled
 
 
@@ -357,7 +314,7 @@ def _number_column(filled: list[tuple[int, list[str]]]) -> int:
         column for _, row in filled for column, cell in enumerate(row) if _has_ten_digits(cell)
     )
     if not counts:
-        raise NumberCsvError(_NO_COLUMN)
+        raise NumberListError(NumberListProblem.NO_NUMBER_COLUMN)
     most = max(counts.values())
     return min(column for column, count in counts.items() if count == most)
 

@@ -1,30 +1,12 @@
 """The National Tax Service business API: statuses and 진위확인, up to 100 per call, free."""
 
 from bot.nts.client import MAX_NUMBERS_PER_CALL, NtsClient
-from bot.nts.errors import (
-    NtsAuthenticationError,
-    NtsConnectionError,
-    NtsError,
-    NtsInvalidResponse,
-    NtsRateLimited,
-    NtsRequestRefused,
-    NtsTimeout,
-    NtsUnavailable,
-)
 from bot.nts.models import NtsBusiness, ValidationItem, ValidationRequest, business_status
 
 __all__ = [
     "MAX_NUMBERS_PER_CALL",
-    "NtsAuthenticationError",
     "NtsBusiness",
     "NtsClient",
-    "NtsConnectionError",
-    "NtsError",
-    "NtsInvalidResponse",
-    "NtsRateLimited",
-    "NtsRequestRefused",
-    "NtsTimeout",
-    "NtsUnavailable",
     "ValidationItem",
     "ValidationRequest",
     "business_status",

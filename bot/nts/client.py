@@ -4,31 +4,23 @@
 `POST {NTS_BASE_URL}/validate?serviceKey=...` with `{"businesses": [...]}` (진위확인),
 up to 100 numbers or businesses per call. The service key sits in the query string, so
 URLs are never logged: log lines name the endpoint, and httpx's own request log has the
-key masked (see `_MaskServiceKey`).
+key masked (see `bot.logs`).
 """
 
-import asyncio
 import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import httpx
 from pydantic import ValidationError
 
 from bot.config import ConfigError, Settings
-from bot.nts.errors import (
-    NtsConnectionError,
-    NtsError,
-    NtsInvalidResponse,
-    NtsTimeout,
-    api_error,
-    gateway_error,
-    http_error,
-)
+from bot.errors import BotError, Service
+from bot.http import UpstreamClient, transport_error, with_retries
+from bot.nts.errors import api_error, bad_response, gateway_error, http_error
 from bot.nts.models import (
     GatewayAnswer,
     NtsBusiness,
@@ -37,7 +29,6 @@ from bot.nts.models import (
     ValidationItem,
     ValidationRequest,
 )
-from bot.ocr.client import backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -51,26 +42,7 @@ STATUS, VALIDATE = "status", "validate"
 Answer = TypeVar("Answer")
 
 
-class _MaskServiceKey(logging.Filter):
-    """httpx logs every request URL at INFO; the service key in its query must not reach a log."""
-
-    _KEY_PARAMETER = re.compile(r"(serviceKey=)[^&\s\"]+", re.IGNORECASE)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(self._mask(arg) for arg in record.args)
-        return True
-
-    def _mask(self, arg: object) -> object:
-        if isinstance(arg, httpx.URL | str) and "servicekey=" in str(arg).lower():
-            return self._KEY_PARAMETER.sub(r"\1***", str(arg))
-        return arg
-
-
-logging.getLogger("httpx").addFilter(_MaskServiceKey())
-
-
-class NtsClient:
+class NtsClient(UpstreamClient):
     """Asks the National Tax Service whether businesses are open, inactive or closed.
 
     Use as `async with NtsClient(settings) as nts: ...`. Timeouts, connection failures,
@@ -93,28 +65,14 @@ class NtsClient:
         self._base_url = settings.nts_base_url
         self._backoff_base_s = backoff_base_s
         self._max_attempts = max_attempts
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(TIMEOUT_S), transport=transport)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+        super().__init__(httpx.AsyncClient(timeout=httpx.Timeout(TIMEOUT_S), transport=transport))
 
     async def status(self, numbers: Sequence[str]) -> dict[str, NtsBusiness]:
         """The answer for each number, keyed by number.
 
         `numbers` are 1 to 100 distinct strings of ten ASCII digits; anything else is a
         bug in the caller (ValueError). A number the answer leaves out is not in the
-        result. Raises NtsError when the call fails.
+        result. Raises an UpstreamError when the call fails.
         """
         _check_numbers(numbers)
         body = {"b_no": list(numbers)}
@@ -125,15 +83,15 @@ class NtsClient:
 
         `businesses` are 1 to 100 requests with a ten-digit `b_no`, an eight-digit
         `start_dt` and a `p_nm`; anything else is a bug in the caller (ValueError). A
-        number may appear more than once (two copies of one certificate). Raises
-        NtsError when the call fails or the answer does not cover every business.
+        number may appear more than once (two copies of one certificate). Raises an
+        UpstreamError when the call fails or the answer does not cover every business.
         """
         _check_businesses(businesses)
         body = {"businesses": [business.model_dump() for business in businesses]}
         items = await self._call(VALIDATE, body, len(businesses), _validation_items)
         numbers = [business.b_no for business in businesses]
         if [item.b_no for item in items] != numbers:
-            raise NtsInvalidResponse(
+            raise bad_response(
                 "validate: the answer does not list the businesses asked about, in order"
             )
         return items
@@ -145,23 +103,16 @@ class NtsClient:
         count: int,
         interpret: Callable[[httpx.Response], Answer],
     ) -> Answer:
-        failures = 0
-        while True:
-            try:
-                return await self._send(endpoint, body, count, interpret, failures + 1)
-            except NtsError as error:
-                failures += 1
-                if not error.retryable or failures >= self._max_attempts:
-                    raise
-                delay = backoff_delay(failures, self._backoff_base_s)
-                logger.warning(
-                    "nts %s retry in %.0f ms after attempt %d: %s",
-                    endpoint,
-                    delay * 1000,
-                    failures,
-                    error,
-                )
-                await asyncio.sleep(delay)
+        async def attempt(number: int) -> Answer:
+            return await self._send(endpoint, body, count, interpret, number)
+
+        return await with_retries(
+            attempt,
+            service=Service.NTS,
+            endpoint=endpoint,
+            max_attempts=self._max_attempts,
+            backoff_base_s=self._backoff_base_s,
+        )
 
     async def _send(
         self,
@@ -182,16 +133,12 @@ class NtsClient:
             )
             http_status = response.status_code
             return interpret(response)
-        except NtsError as error:
-            outcome = error.code or type(error).__name__
+        except BotError as error:
+            outcome = str(error.code or type(error).__name__)
             raise
         except httpx.RequestError as error:
-            # Named by type only: httpx's text may quote the URL, and so the key.
-            failure = (
-                NtsTimeout if isinstance(error, httpx.TimeoutException) else NtsConnectionError
-            )
             outcome = type(error).__name__
-            raise failure(f"{endpoint}: {type(error).__name__}") from None
+            raise transport_error(Service.NTS, endpoint, error) from None
         finally:
             logger.log(
                 logging.INFO if outcome == "ok" else logging.WARNING,
@@ -244,9 +191,7 @@ def _interpret(response: httpx.Response, endpoint: str, model: type[Model]) -> M
     document = _json_object(response)
     if document is None:
         if response.is_success:
-            raise NtsInvalidResponse(
-                f"{endpoint}: answer is not a JSON object", http_status=http_status
-            )
+            raise bad_response(f"{endpoint}: answer is not a JSON object", http_status=http_status)
         raise http_error(http_status, endpoint=endpoint)
     if "status_code" not in document and isinstance(document.get("code"), int):
         raise gateway_error(
@@ -261,7 +206,7 @@ def _interpret(response: httpx.Response, endpoint: str, model: type[Model]) -> M
             f"{'.'.join(map(str, problem['loc']))}: {problem['type']}"
             for problem in error.errors(include_input=False, include_url=False)
         )
-        raise NtsInvalidResponse(
+        raise bad_response(
             f"{endpoint}: unexpected answer ({problems})", http_status=http_status
         ) from None
     if answer.status_code != _OK:

@@ -1,27 +1,6 @@
 """NHN Cloud Document OCR: business registration certificates, business status, credit cards."""
 
 from bot.ocr.client import OcrClient
-from bot.ocr.errors import (
-    AuthenticationError,
-    BusinessNumberNotFound,
-    CardEncryptionError,
-    CardNotFound,
-    EmptyFile,
-    FileTooLarge,
-    ImageUnreadable,
-    InvalidInput,
-    InvalidResponse,
-    NotFound,
-    OcrConnectionError,
-    OcrError,
-    OcrTimeout,
-    PasswordProtectedPdf,
-    RateLimited,
-    RecognitionFailed,
-    ServiceUnavailable,
-    UnknownError,
-    UnsupportedFileType,
-)
 from bot.ocr.models import (
     Box,
     BusinessResult,
@@ -36,34 +15,15 @@ from bot.ocr.models import (
 )
 
 __all__ = [
-    "AuthenticationError",
     "Box",
-    "BusinessNumberNotFound",
     "BusinessResult",
-    "CardEncryptionError",
-    "CardNotFound",
     "CardNumGroup",
     "CardResult",
     "DocumentKind",
-    "EmptyFile",
-    "FileTooLarge",
     "FileType",
-    "ImageUnreadable",
-    "InvalidInput",
-    "InvalidResponse",
     "KeyValue",
-    "NotFound",
     "OcrClient",
-    "OcrConnectionError",
-    "OcrError",
-    "OcrTimeout",
-    "PasswordProtectedPdf",
-    "RateLimited",
-    "RecognitionFailed",
-    "ServiceUnavailable",
     "StatusResult",
-    "UnknownError",
-    "UnsupportedFileType",
     "Upload",
     "ValueConf",
 ]

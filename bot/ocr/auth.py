@@ -12,15 +12,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from bot.config import ConfigError, OcrApiVersion, Settings
-from bot.ocr.errors import (
-    AuthenticationError,
-    InvalidResponse,
-    OcrError,
-    RateLimited,
-    ServiceUnavailable,
-    scrub,
-    transport_error,
-)
+from bot.errors import AuthenticationFailed, RateLimited, Service, Unavailable, UpstreamError
+from bot.http import transport_error
+from bot.ocr.errors import bad_response, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +132,7 @@ class TokenAuth:
                 headers={"Authorization": self._basic},
             )
         except httpx.RequestError as error:
-            raise transport_error("token", error) from None
+            raise transport_error(Service.NHN, "token", error) from None
         elapsed_ms = (self._clock() - started) * 1000
         logger.info("nhn token http=%d elapsed_ms=%.0f", response.status_code, elapsed_ms)
         if response.status_code != httpx.codes.OK:
@@ -146,27 +140,29 @@ class TokenAuth:
         try:
             answer = _TokenAnswer.model_validate_json(response.content)
         except ValidationError:
-            raise InvalidResponse(
+            raise bad_response(
                 "token: answer without access_token or expires_in", http_status=200
             ) from None
         if answer.token_type.lower() != "bearer" or answer.expires_in <= 0:
-            raise InvalidResponse("token: not a Bearer token with a lifetime", http_status=200)
+            raise bad_response("token: not a Bearer token with a lifetime", http_status=200)
         token = answer.access_token.get_secret_value()
         credential = Credential(headers={"X-NHN-Authorization": f"Bearer {token}"}, secret=token)
         renew_at = started + answer.expires_in - renewal_margin(answer.expires_in)
         return _CachedToken(credential=credential, renew_at=renew_at)
 
-    def _refusal(self, response: httpx.Response) -> OcrError:
+    def _refusal(self, response: httpx.Response) -> UpstreamError:
         status = response.status_code
         if status >= 500:
-            return ServiceUnavailable("token: server error", http_status=status)
+            return Unavailable("token: server error", service=Service.NHN, http_status=status)
         if status == httpx.codes.TOO_MANY_REQUESTS:
-            return RateLimited("token: too many requests", http_status=status)
+            return RateLimited("token: too many requests", service=Service.NHN, http_status=status)
         try:
             reason = scrub(_OAuthError.model_validate_json(response.content).error, self._secrets)
         except ValidationError:
             reason = "no RFC 6749 error"
-        return AuthenticationError(f"token: refused ({reason})", http_status=status)
+        return AuthenticationFailed(
+            f"token: refused ({reason})", service=Service.NHN, http_status=status
+        )
 
 
 def authenticator_for(settings: Settings, http: httpx.AsyncClient) -> Authenticator:

@@ -1,7 +1,7 @@
 """The NHN Cloud Document OCR client: one pooled HTTP client, bounded retries, typed errors.
 
 The app key sits in every OCR URL, so URLs are never logged: log lines name the endpoint,
-and httpx's own request log has the key masked (see `_MaskAppKey`).
+and httpx's own request log has the key masked (see `bot.logs`).
 
 With User Access Key credentials, cards go through the credit-card API v2.1: the photo
 and the number fields travel encrypted (see `bot.ocr.card_crypto`), so nothing between
@@ -10,37 +10,30 @@ is fetched once per client and fetched again when NHN answers 4000301 or 4000302
 """
 
 import asyncio
-import email.utils
 import logging
-import random
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from bot.config import MIB, OcrApiVersion, Settings
+from bot.config import MB, OcrApiVersion, Settings
+from bot.errors import BotError, MalformedBusinessNumber, Service
+from bot.http import UpstreamClient, retry_after, transport_error, with_retries
 from bot.ocr.auth import Credential, authenticator_for, reveal
 from bot.ocr.card_crypto import CardCryptoError, CardEnvelope, PublicKey, load_public_key
 from bot.ocr.errors import (
     CARD_KEY_VERSION_INVALID,
     CARD_SYMMETRIC_KEY_INVALID,
     GUIDE_UPLOAD_LIMIT_BYTES,
-    INVALID_BUSINESS_NUMBER,
     TOKEN_INVALID,
     TOO_LARGE_CODE,
-    InvalidInput,
-    InvalidResponse,
-    OcrError,
-    OcrTimeout,
+    bad_response,
     error_for_code,
-    transport_error,
 )
 from bot.ocr.image_work import ImageWork
 from bot.ocr.models import (
@@ -60,13 +53,11 @@ logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 
-BACKOFF_CAP_S = 8.0
 _SPARE_CONNECTIONS = 2  # the token endpoint, and a connection being replaced
 SEALED_CARD_VERSION = "v2.1"  # the card API that encrypts, with the v1.1 token
 _BUSINESS_NUMBER = re.compile(r"[0-9]{10}")
 # Codes the API Gateway means when its 413/429 answer has no JSON header.
 _CODE_FOR_BARE_STATUS = {413: TOO_LARGE_CODE, 429: 4291000}
-_jitter = random.Random()  # noqa: S311 - backoff jitter, not security
 
 
 class Endpoint(StrEnum):
@@ -97,26 +88,7 @@ class _Answer:
     sealed: CardEnvelope | None  # the key that opens a v2.1 card answer
 
 
-class _MaskAppKey(logging.Filter):
-    """httpx logs every request URL at INFO; the app key in its path must not reach a log."""
-
-    _APP_KEY_SEGMENT = re.compile(r"(/appkeys/)[^/\s\"]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(self._mask(arg) for arg in record.args)
-        return True
-
-    def _mask(self, arg: object) -> object:
-        if isinstance(arg, httpx.URL | str) and "/appkeys/" in str(arg):
-            return self._APP_KEY_SEGMENT.sub(r"\1***", str(arg))
-        return arg
-
-
-logging.getLogger("httpx").addFilter(_MaskAppKey())
-
-
-class OcrClient:
+class OcrClient(UpstreamClient):
     """Calls NHN Document OCR. Use as `async with OcrClient(settings) as ocr: ...`."""
 
     def __init__(
@@ -142,37 +114,25 @@ class OcrClient:
         )
         self._card_key: PublicKey | None = None
         self._card_key_lock = asyncio.Lock()
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.ocr_timeout_s),
-            limits=httpx.Limits(
-                max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
-                max_keepalive_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
-            ),
-            transport=transport,
+        super().__init__(
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(settings.ocr_timeout_s),
+                limits=httpx.Limits(
+                    max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
+                    max_keepalive_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
+                ),
+                transport=transport,
+            )
         )
         self._auth = authenticator_for(settings, self._http)
         self._in_flight = asyncio.Semaphore(settings.ocr_concurrency)
         # Shared with whatever else handles the images.
-        self.image_work = ImageWork(budget_bytes=settings.image_memory_budget_mb * MIB)
+        self.image_work = ImageWork(budget_bytes=settings.image_memory_budget_mb * MB)
         self._secrets = settings.secrets()
 
     @property
     def api_version(self) -> OcrApiVersion:
         return self._api_version
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""
@@ -186,9 +146,7 @@ class OcrClient:
     async def business_status(self, number: str) -> StatusResult:
         """Whether a business is open, inactive or closed; `number` is 10 ASCII digits."""
         if not _BUSINESS_NUMBER.fullmatch(number):
-            raise InvalidInput(
-                "business/status: not 10 ASCII digits", user_message=INVALID_BUSINESS_NUMBER
-            )
+            raise MalformedBusinessNumber("business/status: not 10 ASCII digits")
         answer = await self._call(Endpoint.STATUS, json_body={"businessNumber": number})
         return _parse(StatusResult, Endpoint.STATUS, answer.result)
 
@@ -203,7 +161,7 @@ class OcrClient:
             try:
                 card = sealed.opened(answer.sealed.open)
             except SealedFieldError as error:
-                raise InvalidResponse(f"{Endpoint.CARD}: {error}") from None
+                raise bad_response(f"{Endpoint.CARD}: {error}") from None
         if answer.upload is not None:
             card.keep_sent(answer.upload)
         return card
@@ -224,83 +182,63 @@ class OcrClient:
         json_body: dict[str, str] | None = None,
     ) -> _Answer:
         """Send with retries, all within the overall deadline."""
-        deadline_s = self._settings.ocr_deadline_s
-        deadline = asyncio.get_running_loop().time() + deadline_s
-        try:
-            async with asyncio.timeout_at(deadline):
-                return await self._retrying(endpoint, upload, json_body, deadline)
-        except TimeoutError:
-            raise OcrTimeout(
-                f"{endpoint}: no answer within the {deadline_s:g} s deadline"
-            ) from None
-
-    async def _retrying(
-        self,
-        endpoint: Endpoint,
-        upload: Upload | None,
-        json_body: dict[str, str] | None,
-        deadline: float,
-    ) -> _Answer:
-        loop = asyncio.get_running_loop()
-        failures = 0
         # Renewing a token or the card key and shrinking an upload fix the request; they
-        # use up no attempt.
+        # use up no attempt, and each is done once per call.
+        credential: Credential | None = None
+        card_key: PublicKey | None = None
         token_renewed = shrunk = card_key_renewed = False
-        while True:
-            credential: Credential | None = None
-            card_key: PublicKey | None = None
-            try:
-                credential = await self._auth.credential()
-                sealed = None
-                if endpoint is Endpoint.CARD and self._seals_cards:
-                    card_key = await self._card_public_key(credential, failures + 1)
-                    sealed = CardEnvelope(card_key)  # a fresh symmetric key per request
-                result = await self._send(
-                    endpoint, credential, upload, json_body, failures + 1, sealed
-                )
-                return _Answer(result, upload, sealed)
-            except OcrError as error:
-                if card_key is not None and error.code in (
-                    CARD_KEY_VERSION_INVALID,
-                    CARD_SYMMETRIC_KEY_INVALID,
-                ):
-                    # NHN may have rotated its key: the next request fetches it again.
-                    self._forget_card_key(card_key)
-                    if error.code == CARD_KEY_VERSION_INVALID and not card_key_renewed:
-                        card_key_renewed = True
-                        continue
-                if (
-                    error.code == TOKEN_INVALID
-                    and credential is not None
-                    and self._auth.renewable
-                    and not token_renewed
-                ):
-                    token_renewed = True
-                    self._auth.invalidate(credential)
-                    continue
-                if (
-                    error.code == TOO_LARGE_CODE
-                    and upload is not None
-                    and upload.file_type is not FileType.PDF
-                    and not shrunk
-                ):
-                    shrunk = True
-                    upload = await self._shrink(endpoint, upload)
-                    continue
-                failures += 1
-                if not error.retryable or failures >= self._settings.ocr_max_attempts:
-                    raise
-                delay = backoff_delay(failures, self._backoff_base_s, error.retry_after_s)
-                if loop.time() + delay >= deadline:
-                    raise
-                logger.warning(
-                    "nhn_ocr %s retry in %.0f ms after attempt %d: %s",
-                    endpoint,
-                    delay * 1000,
-                    failures,
-                    error,
-                )
-                await asyncio.sleep(delay)
+
+        async def attempt(number: int) -> _Answer:
+            nonlocal credential, card_key
+            credential = card_key = None
+            credential = await self._auth.credential()
+            sealed = None
+            if endpoint is Endpoint.CARD and self._seals_cards:
+                card_key = await self._card_public_key(credential, number)
+                sealed = CardEnvelope(card_key)  # a fresh symmetric key per request
+            result = await self._send(endpoint, credential, upload, json_body, number, sealed)
+            return _Answer(result, upload, sealed)
+
+        async def repair(error: BotError) -> bool:
+            nonlocal upload, token_renewed, shrunk, card_key_renewed
+            if card_key is not None and error.code in (
+                CARD_KEY_VERSION_INVALID,
+                CARD_SYMMETRIC_KEY_INVALID,
+            ):
+                # NHN may have rotated its key: the next request fetches it again.
+                self._forget_card_key(card_key)
+                if error.code == CARD_KEY_VERSION_INVALID and not card_key_renewed:
+                    card_key_renewed = True
+                    return True
+            if (
+                error.code == TOKEN_INVALID
+                and credential is not None
+                and self._auth.renewable
+                and not token_renewed
+            ):
+                token_renewed = True
+                self._auth.invalidate(credential)
+                return True
+            if (
+                error.code == TOO_LARGE_CODE
+                and upload is not None
+                and upload.file_type is not FileType.PDF
+                and not shrunk
+            ):
+                shrunk = True
+                upload = await self._shrink(endpoint, upload)
+                return True
+            return False
+
+        return await with_retries(
+            attempt,
+            service=Service.NHN,
+            endpoint=endpoint,
+            max_attempts=self._settings.ocr_max_attempts,
+            backoff_base_s=self._backoff_base_s,
+            deadline_s=self._settings.ocr_deadline_s,
+            repair=repair,
+        )
 
     async def _card_public_key(self, credential: Credential, attempt: int) -> PublicKey:
         """NHN's card public key: cached, fetched by one caller at a time."""
@@ -316,7 +254,7 @@ class OcrClient:
                 try:
                     self._card_key = load_public_key(result.get("key"), result.get("version"))
                 except CardCryptoError as error:
-                    raise InvalidResponse(f"{Endpoint.CARD_PUBLIC_KEY}: {error}") from None
+                    raise bad_response(f"{Endpoint.CARD_PUBLIC_KEY}: {error}") from None
             return self._card_key
 
     def _forget_card_key(self, key: PublicKey) -> None:
@@ -349,7 +287,7 @@ class OcrClient:
         )
         started = time.monotonic()
         status: int | None = None
-        code: int | None = None
+        code: int | str | None = None
         try:
             async with self._in_flight:
                 if endpoint is Endpoint.CARD_PUBLIC_KEY:
@@ -376,11 +314,11 @@ class OcrClient:
             result = self._interpret(endpoint, response, credential)
             code = 0
             return result
-        except OcrError as error:
+        except BotError as error:
             code = error.code
             raise
         except httpx.RequestError as error:
-            raise transport_error(endpoint, error) from None
+            raise transport_error(Service.NHN, endpoint, error) from None
         finally:
             logger.log(
                 logging.INFO if code == 0 else logging.WARNING,
@@ -397,16 +335,15 @@ class OcrClient:
     ) -> dict[str, Any]:
         """The `result` of a successful answer; otherwise raise the error the header names."""
         status = response.status_code
-        retry_after_s = _retry_after(response.headers.get("Retry-After"))
+        retry_after_s = retry_after(response.headers.get("Retry-After"))
         try:
             envelope = _Envelope.model_validate_json(response.content)
         except ValidationError:
             bare_code = _CODE_FOR_BARE_STATUS.get(status)
             if bare_code is None:
-                raise InvalidResponse(
+                raise bad_response(
                     f"{endpoint}: answer without a result header",
                     http_status=status,
-                    retryable=status >= 500,
                     retry_after_s=retry_after_s,
                 ) from None
             raise error_for_code(
@@ -423,20 +360,11 @@ class OcrClient:
                 retry_after_s=retry_after_s,
             )
         if not response.is_success or envelope.result is None:
-            raise InvalidResponse(
+            raise bad_response(
                 f"{endpoint}: success header without a result or with an HTTP error",
                 http_status=status,
-                retryable=status >= 500,
             )
         return envelope.result
-
-
-def backoff_delay(failures: int, base_s: float, retry_after_s: float | None = None) -> float:
-    """Seconds before the next attempt: the server's Retry-After, else capped full jitter."""
-    if retry_after_s is not None:
-        return retry_after_s
-    ceiling = min(BACKOFF_CAP_S, base_s * 2 ** (failures - 1))
-    return _jitter.uniform(0, ceiling)
 
 
 def _parse(model: type[ResultT], endpoint: Endpoint, result: dict[str, Any]) -> ResultT:
@@ -448,21 +376,4 @@ def _parse(model: type[ResultT], endpoint: Endpoint, result: dict[str, Any]) -> 
             f"{'.'.join(map(str, problem['loc']))}: {problem['type']}"
             for problem in error.errors(include_input=False, include_url=False)
         )
-        raise InvalidResponse(f"{endpoint}: unexpected result ({problems})") from None
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date."""
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        raise bad_response(f"{endpoint}: unexpected result ({problems})") from None

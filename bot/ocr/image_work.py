@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
-from bot.config import DEFAULT_IMAGE_MEMORY_BUDGET_MB, MIB
+from bot.config import DEFAULT_IMAGE_MEMORY_BUDGET_MB, MB
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,7 +50,7 @@ class MemoryBudget:
     whatever holds bytes is running and will give them back.
     """
 
-    def __init__(self, total_bytes: int = DEFAULT_IMAGE_MEMORY_BUDGET_MB * MIB) -> None:
+    def __init__(self, total_bytes: int = DEFAULT_IMAGE_MEMORY_BUDGET_MB * MB) -> None:
         if total_bytes <= 0:
             raise ValueError("the memory budget must be positive")
         self.total_bytes = total_bytes

@@ -16,14 +16,8 @@ from io import BytesIO
 import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-from bot.ocr.errors import (
-    TOO_LARGE,
-    TOO_MANY_PIXELS,
-    TOO_MANY_PIXELS_AT_ONCE,
-    FileTooLarge,
-    ImageUnreadable,
-    format_size,
-)
+from bot.config import MB
+from bot.errors import FileTooLarge, TooManyPixels, UnreadableImage
 from bot.ocr.image_work import MemoryBudget, pixel_bytes
 from bot.ocr.models import FileType
 
@@ -126,7 +120,7 @@ def prepare_image(
     (long side, short side): a JPEG at 1/2, 1/4 or 1/8 scale, which costs a fraction of
     a full decode. The decode waits for its bytes of `budget` (without one, it is held
     to a budget of its own of the default size); a JPEG too large for the whole budget
-    is decoded smaller, any other image is refused. Raises ImageUnreadable for too many
+    is decoded smaller, any other image is refused. Raises TooManyPixels for too many
     pixels or an undecodable file, and FileTooLarge when it cannot fit. The CPU time of
     each stage is added to `cpu`.
     """
@@ -222,35 +216,33 @@ def _encode_within(
 
 def too_large(size: int, max_bytes: int) -> FileTooLarge:
     return FileTooLarge(
-        f"preflight: {size} bytes over the {max_bytes}-byte limit",
-        user_message=TOO_LARGE.format(limit=format_size(max_bytes)),
+        f"preflight: {size} bytes over the {max_bytes}-byte limit", limit_bytes=max_bytes
     )
 
 
-def beyond_budget(size: tuple[int, int], needed: int, budget: MemoryBudget) -> ImageUnreadable:
+def beyond_budget(size: tuple[int, int], needed: int, budget: MemoryBudget) -> TooManyPixels:
     """Refusal of an image that alone needs more memory than the whole budget."""
     width, height = size
     # Any image of this many pixels fits: four bytes a pixel, decoded and flattened.
-    fitting_megapixels = max(1, budget.total_bytes // 8 // 1_000_000)
-    return ImageUnreadable(
+    return TooManyPixels(
         f"preflight: {width}x{height} pixels need {needed} bytes decoded, "
         f"over the {budget.total_bytes}-byte image memory budget",
-        user_message=TOO_MANY_PIXELS_AT_ONCE.format(
-            width=width, height=height, megapixels=fitting_megapixels
-        ),
+        megapixels=max(1, budget.total_bytes // 8 // MB),
+        width=width,
+        height=height,
     )
 
 
-def too_many_pixels(detail: str) -> ImageUnreadable:
-    return ImageUnreadable(
+def too_many_pixels(detail: str) -> TooManyPixels:
+    return TooManyPixels(
         f"preflight: {detail}, over the {MAX_IMAGE_PIXELS}-pixel limit",
-        user_message=TOO_MANY_PIXELS.format(megapixels=MAX_IMAGE_PIXELS // 1_000_000),
+        megapixels=MAX_IMAGE_PIXELS // MB,
     )
 
 
 @contextmanager
 def _reading_image() -> Iterator[None]:
-    """Pillow's and pillow-heif's many ways of saying "cannot decode" become ImageUnreadable."""
+    """Pillow's and pillow-heif's many ways of saying "cannot decode" become UnreadableImage."""
     try:
         yield
     except Image.DecompressionBombError:
@@ -264,7 +256,7 @@ def _reading_image() -> Iterator[None]:
         RuntimeError,
         struct.error,
     ) as error:
-        raise ImageUnreadable(f"preflight: undecodable image ({type(error).__name__})") from None
+        raise UnreadableImage(f"preflight: undecodable image ({type(error).__name__})") from None
 
 
 def _orientation(opened: Image.Image) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from PIL import Image
 
-from bot.ocr.errors import PasswordProtectedPdf, PdfUnreadable
+from bot.errors import PasswordProtectedPdf, UnreadablePdf
 from bot.ocr.image_work import MemoryBudget
 from bot.ocr.images import encode_within
 
@@ -50,13 +50,13 @@ def refuse_locked(data: bytes) -> None:
     with _PDFIUM:
         try:
             document = _open(data)
-        except PdfUnreadable:
+        except UnreadablePdf:
             return
         document.close()
 
 
 def page_count(data: bytes) -> int:
-    """How many pages the PDF has. Raises PasswordProtectedPdf or PdfUnreadable."""
+    """How many pages the PDF has. Raises PasswordProtectedPdf or UnreadablePdf."""
     with _PDFIUM:
         document = _open(data)
         try:
@@ -72,7 +72,7 @@ def pdf_pages(
 
     Each page waits for its bytes of `budget` (without one, it is held to a budget of its
     own of the default size); a page too large for the whole budget is rendered smaller.
-    Raises PasswordProtectedPdf, PdfUnreadable, or FileTooLarge for a page that cannot
+    Raises PasswordProtectedPdf, UnreadablePdf, or FileTooLarge for a page that cannot
     be made small enough.
     """
     budget = budget or MemoryBudget()
@@ -104,7 +104,7 @@ def _open(data: bytes) -> Any:
     except pdfium.PdfiumError as error:
         if error.err_code in _LOCKED_ERRORS or _ENCRYPT_ENTRY.search(data):
             raise PasswordProtectedPdf("pdf: a password is needed to open it") from None
-        raise PdfUnreadable(f"pdf: PDFium cannot open it (error {error.err_code})") from None
+        raise UnreadablePdf(f"pdf: PDFium cannot open it (error {error.err_code})") from None
 
 
 def _render_scale(document: Any, index: int, budget: MemoryBudget) -> tuple[float, int]:

@@ -9,12 +9,7 @@ import logging
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 
-from bot.ocr.errors import (
-    UNSUPPORTED_FOR_BUSINESS,
-    UNSUPPORTED_FOR_CARD,
-    EmptyFile,
-    UnsupportedFileType,
-)
+from bot.errors import EmptyFile, UnsupportedFileType
 from bot.ocr.image_work import MemoryBudget
 from bot.ocr.images import CpuStages, prepare_image, too_large
 from bot.ocr.models import DocumentKind, FileType, Upload
@@ -46,10 +41,6 @@ RECOMMENDED_SIZE: dict[DocumentKind, tuple[int, int]] = {
 WORKING_SIZE: dict[DocumentKind, tuple[int, int]] = {
     kind: (long_side * 3 // 2, short_side * 3 // 2)
     for kind, (long_side, short_side) in RECOMMENDED_SIZE.items()
-}
-_UNSUPPORTED_MESSAGE = {
-    DocumentKind.BUSINESS: UNSUPPORTED_FOR_BUSINESS,
-    DocumentKind.CARD: UNSUPPORTED_FOR_CARD,
 }
 
 
@@ -84,8 +75,8 @@ def prepare(
     """Check a file for `kind` and make it what NHN takes within `max_bytes`, or raise.
 
     An image decoded on the way waits for its bytes of `budget` (see `prepare_image`).
-    Raises an InvalidInput: EmptyFile, UnsupportedFileType, PasswordProtectedPdf,
-    ImageUnreadable (also for too many pixels) or FileTooLarge.
+    Raises an InputError: EmptyFile, UnsupportedFileType, PasswordProtectedPdf,
+    UnreadableImage (TooManyPixels for too many pixels) or FileTooLarge.
     """
     if not data:
         raise EmptyFile("preflight: empty file")
@@ -93,7 +84,7 @@ def prepare(
     if file_type is None or file_type not in ACCEPTED[kind]:
         raise UnsupportedFileType(
             f"preflight: {file_type or 'unknown'} file for {kind}",
-            user_message=_UNSUPPORTED_MESSAGE[kind],
+            document=kind,
         )
     if file_type is FileType.PDF:
         refuse_locked(data)

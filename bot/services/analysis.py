@@ -10,9 +10,8 @@ from bot.domain import bizno, certificate
 from bot.domain.authenticity import details_of
 from bot.domain.card import CardNumber, Expiry, parse_expiry
 from bot.domain.certificate import Certificate
-from bot.errors import UserFacingError
+from bot.errors import BotError, UnreadablePdf
 from bot.ocr import CardResult, DocumentKind, OcrClient
-from bot.ocr.errors import PdfUnreadable
 from bot.ocr.models import FileType
 from bot.ocr.pdf import PdfPages, page_count, pdf_pages
 from bot.ocr.preflight import sniff
@@ -46,7 +45,7 @@ class CertificateResult:
     certificate: Certificate
     number: RecognisedNumber | None
     status: StatusCheck | None
-    status_error: UserFacingError | None  # the lookup failed although the document was read
+    status_error: BotError | None  # the lookup failed although the document was read
     low_resolution: bool
     authenticity: Authenticity | None = None  # None: not checked (no key, or no number)
     page: int | None = None  # its page in a multi-page PDF
@@ -60,7 +59,7 @@ class BusinessAnalysis:
     certificate: Certificate
     number: RecognisedNumber | None
     status: StatusCheck | None
-    status_error: UserFacingError | None  # the lookup failed although the document was read
+    status_error: BotError | None  # the lookup failed although the document was read
     low_resolution: bool
     # A multi-page PDF: what each page read held, which one is shown, how many there are.
     pages: tuple["PageReading", ...] = ()
@@ -91,7 +90,7 @@ class PageReading:
     page: int  # from 1
     fields: int
     has_number: bool
-    error: UserFacingError | None = None
+    error: BotError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +192,11 @@ class AnalysisService:
             return self._analysis([result])
         readings: list[PageReading] = []
         read: list[tuple[int | None, Certificate, bool]] = []
-        first_error: UserFacingError | None = None
+        first_error: BotError | None = None
         for page, data in enumerate(pages.pages, start=1):
             try:
                 cert, low_resolution = await self._read_certificate(data, f"page-{page}")
-            except UserFacingError as error:
+            except BotError as error:
                 if error.retryable:
                     # NHN itself is failing (slow, busy), not this page: the next pages would
                     # cost their calls and deadlines for the same answer.
@@ -209,7 +208,7 @@ class AnalysisService:
             readings.append(PageReading(page, len(cert.readings), has_number=has_number))
             read.append((page, cert, low_resolution))
         if not read:  # every page failed
-            raise first_error or PdfUnreadable("pdf: no page could be read")
+            raise first_error or UnreadablePdf("pdf: no page could be read")
         with_number = [item for item in read if item[1].registration_number is not None]
         results = await self._complete(with_number or read[:1])
         return dataclasses.replace(
@@ -241,7 +240,7 @@ class AnalysisService:
         """
         numbers = [recognise_number(cert.registration_number) for _, cert, _ in read]
         checks = await self.check_authenticity([cert for _, cert, _ in read], numbers)
-        statuses: dict[int, StatusCheck | UserFacingError] = {}
+        statuses: dict[int, StatusCheck | BotError] = {}
         from_validate = self._status.provider_name == StatusProviderName.NTS.value
         for index, answer in enumerate(checks):
             if from_validate and answer is not None and answer.status is not None:
@@ -265,7 +264,7 @@ class AnalysisService:
                     certificate=cert,
                     number=numbers[index],
                     status=status if isinstance(status, StatusCheck) else None,
-                    status_error=status if isinstance(status, UserFacingError) else None,
+                    status_error=status if isinstance(status, BotError) else None,
                     low_resolution=low_resolution,
                     authenticity=checks[index],
                     page=page,
@@ -307,7 +306,7 @@ class AnalysisService:
                 self._settings.ocr_max_upload_bytes,
                 self._ocr.image_work.budget,
             )
-        except PdfUnreadable:
+        except UnreadablePdf:
             return None
 
     async def _read_certificate(self, image: bytes, filename: str) -> tuple[Certificate, bool]:
@@ -328,13 +327,14 @@ class AnalysisService:
     async def check_status(self, number: str, *, fresh: bool = False) -> StatusCheck:
         """Look up one valid ten-digit number; from the cache unless `fresh`.
 
-        Raises the UserFacingError (OcrError, NtsError, ...) that kept it from an answer.
+        Raises the BotError (an upstream failure, a file that cannot be read, ...) that kept it
+        from an answer.
         """
         return await self._status.check(number, fresh=fresh)
 
     async def check_statuses(
         self, numbers: list[str], *, fresh: bool = False
-    ) -> list[StatusCheck | UserFacingError]:
+    ) -> list[StatusCheck | BotError]:
         """Look up several numbers at once; each answer or its error, in order."""
         results = await self._status.check_many(numbers, fresh=fresh)
         return [results[number] for number in numbers]

@@ -15,7 +15,7 @@ from typing import Self
 from bot.config import Settings
 from bot.domain.authenticity import Details, Verdict
 from bot.domain.certificate import CertificateField
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.nts import (
     MAX_NUMBERS_PER_CALL,
     NtsBusiness,
@@ -37,7 +37,7 @@ class Authenticity:
     details: Details
     verdict: Verdict | None
     missing: tuple[CertificateField, ...] = ()
-    error: UserFacingError | None = None
+    error: BotError | None = None
     status: NtsBusiness | None = None  # the status part of a match
 
     @property
@@ -117,7 +117,7 @@ class AuthenticityChecker:
                 batch = attempts[start : start + MAX_NUMBERS_PER_CALL]
                 for attempt, outcome in zip(batch, await self._ask(client, batch), strict=True):
                     details = many[attempt.index]
-                    if isinstance(outcome, UserFacingError):
+                    if isinstance(outcome, BotError):
                         answers[attempt.index] = Authenticity(details, None, error=outcome)
                         del plans[attempt.index]
                     elif outcome.matches:
@@ -133,13 +133,13 @@ class AuthenticityChecker:
 
     async def _ask(
         self, client: NtsClient, batch: Sequence[_Attempt]
-    ) -> list[ValidationItem | UserFacingError]:
+    ) -> list[ValidationItem | BotError]:
         """Per attempt: NTS's answer, or the error that kept the batch from one."""
         if self._limiter is not None:
             await self._limiter.acquire()
         try:
             items = await client.validate([attempt.request for attempt in batch])
-        except UserFacingError as error:
+        except BotError as error:
             return [error] * len(batch)
         return list(items)
 

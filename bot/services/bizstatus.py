@@ -25,7 +25,7 @@ from bot.domain.number_list import (
     Watch,
     parse_command,
 )
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.i18n import Text
 from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.audit import AuditAction, Auditor
@@ -45,7 +45,7 @@ NOTHING_TO_SHARE = Text(
     en="There is no result to share any more. Please run the lookup again.",
 )
 
-LookupResult = StatusCheck | UserFacingError
+LookupResult = StatusCheck | BotError
 
 
 class ResponseUrl:
@@ -171,7 +171,7 @@ class BizstatusService:
         result: LookupResult
         try:
             result = await self._analysis.check_status(digits, fresh=True)
-        except UserFacingError as error:
+        except BotError as error:
             result = error
         message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
         await answer.send(message, response_type="ephemeral")
@@ -201,7 +201,7 @@ class BizstatusService:
         result: LookupResult
         try:
             result = await self._analysis.check_status(digits)
-        except UserFacingError as error:
+        except BotError as error:
             result = error
         message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
         await answer.send(message, response_type="ephemeral")

@@ -22,11 +22,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.bulk import ANYWAY_MARK, BulkResult, bulk_progress, bulk_summary
 from bot.blocks.bulk_csv import result_csv, result_file_name
+from bot.blocks.errors import explain
 from bot.blocks.notices import failure
 from bot.config import Settings
 from bot.domain.authenticity import Details, opening_date, representative_names
 from bot.domain.number_csv import NumberCsv, parse_number_csv
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.i18n import Text
 from bot.services.audit import Auditor
 from bot.services.authenticity import Authenticity, AuthenticityChecker
@@ -161,8 +162,8 @@ class BulkCheckService:
                 verdicts=verdicts,
                 anyway=anyway,
             )
-        except UserFacingError as error:
-            await thread.show(failure(error.user_message, self._lang, file_name=file_name))
+        except BotError as error:
+            await thread.show(failure(explain(error), self._lang, file_name=file_name))
             return
         except Exception:
             log.exception("Bulk check of file %s failed unexpectedly", file.get("id"))
@@ -232,8 +233,8 @@ class BulkCheckService:
                     )
                 else:
                     log.warning("Watch all: file %s is not shared where the button was", file_id)
-            except UserFacingError as error:
-                message = failure(error.user_message, self._lang, file_name=None)
+            except BotError as error:
+                message = failure(explain(error), self._lang, file_name=None)
         await reply.send(message, response_type="ephemeral")
 
     async def _check(

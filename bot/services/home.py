@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.home import RECENT_CHANGES, home_view
 from bot.config import Settings
 from bot.domain import bizno
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.services.audit import Auditor
 from bot.services.status import StatusService
 from bot.services.watchlist import WatchlistService
@@ -48,13 +48,13 @@ class HomeService:
         A number the team does not watch (the tab was stale, or the button's
         value forged) is not looked up: each lookup may be paid for.
         """
-        failed: tuple[str, UserFacingError] | None = None
+        failed: tuple[str, BotError] | None = None
         number = _number_or_none(number_text)
         if number is not None and await self._store.watches.get(team_id, number) is not None:
             try:
                 check = await self._status.check(number, fresh=True)
                 outcome = check.status.value
-            except UserFacingError as error:
+            except BotError as error:
                 failed = (number, error)
                 outcome = f"failed: {type(error).__name__}"
             await self._auditor.record(
@@ -69,7 +69,7 @@ class HomeService:
         await self._publish(team_id, user_id, failed_recheck=None)
 
     async def _publish(
-        self, team_id: str, user_id: str, *, failed_recheck: tuple[str, UserFacingError] | None
+        self, team_id: str, user_id: str, *, failed_recheck: tuple[str, BotError] | None
     ) -> None:
         watches = await self._with_latest_status(await self._store.watches.list(team_id))
         changes = await self._store.watches.recent_changes(team_id, limit=RECENT_CHANGES)

@@ -19,17 +19,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, StatusProviderName
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
-from bot.nts import MAX_NUMBERS_PER_CALL, NtsClient, NtsError, NtsInvalidResponse
-from bot.ocr import OcrClient, OcrError
-from bot.ocr.errors import INVALID_BUSINESS_NUMBER
+from bot.errors import BadResponse, BotError, MalformedBusinessNumber, Service
+from bot.nts import MAX_NUMBERS_PER_CALL, NtsClient
+from bot.ocr import OcrClient
 from bot.store.rates import RateSlots
 from bot.store.statuses import StatusHistory
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], Awaitable[None]]
-StatusAnswer = BusinessStatus | UserFacingError
+StatusAnswer = BusinessStatus | BotError
 
 # Provider calls one `check_many` runs at once. A bulk check thus holds only a few
 # places in the rate limiter's queue, and a person's lookup is not kept waiting behind it.
@@ -47,12 +46,6 @@ class StatusCheck:
     status: BusinessStatus
     checked_at: datetime  # when the provider answered, also for an answer from the cache
     cached: bool = False  # answered from the store, without a call
-
-
-class MalformedNumber(UserFacingError):
-    """Something other than ten ASCII digits was given to look up; no provider is asked."""
-
-    user_message = INVALID_BUSINESS_NUMBER
 
 
 class RateLimiter:
@@ -148,7 +141,7 @@ class NhnStatusProvider:
         for number in numbers:
             try:
                 result = await self._ocr.business_status(number)
-            except OcrError as error:
+            except BotError as error:
                 answers[number] = error
             else:
                 answers[number] = BusinessStatus.from_code(result.status_code)
@@ -170,7 +163,7 @@ class NtsStatusProvider:
     async def check(self, numbers: Sequence[str]) -> dict[str, StatusAnswer]:
         try:
             items = await self._client.status(numbers)
-        except NtsError as error:
+        except BotError as error:
             return dict.fromkeys(numbers, error)
         answers: dict[str, StatusAnswer] = {}
         for number in numbers:
@@ -178,7 +171,9 @@ class NtsStatusProvider:
             answers[number] = (
                 item.status
                 if item is not None
-                else NtsInvalidResponse("status: the answer left out a number asked about")
+                else BadResponse(
+                    "status: the answer left out a number asked about", service=Service.NTS
+                )
             )
         return answers
 
@@ -248,12 +243,12 @@ class StatusService:
         await self._provider.aclose()
 
     async def check(self, number: str, *, fresh: bool = False) -> StatusCheck:
-        """One number's status; raises the UserFacingError that kept it from one.
+        """One number's status; raises the BotError that kept it from one.
 
         `fresh=True` asks the provider even when a recent answer is cached.
         """
         result = (await self.check_many([number], fresh=fresh))[number]
-        if isinstance(result, UserFacingError):
+        if isinstance(result, BotError):
             raise result
         return result
 
@@ -271,17 +266,17 @@ class StatusService:
         *,
         fresh: bool = False,
         progress: Progress | None = None,
-    ) -> dict[str, StatusCheck | UserFacingError]:
+    ) -> dict[str, StatusCheck | BotError]:
         """Each distinct number's status or error, in input order; never raises for one number.
 
         Numbers are ten ASCII digits. `progress(done, total)` is awaited once the cache
         has answered and after each provider call, in order; it counts distinct numbers.
         A failing `progress` is logged, and the lookups go on.
         """
-        results: dict[str, StatusCheck | UserFacingError] = {}
+        results: dict[str, StatusCheck | BotError] = {}
         for number in numbers:
             if number not in results and not _TEN_DIGITS.fullmatch(number):
-                results[number] = MalformedNumber("not ten ASCII digits")
+                results[number] = MalformedBusinessNumber("status: not ten ASCII digits")
         wanted = [n for n in dict.fromkeys(numbers) if n not in results]
         if not fresh:
             results.update(await self._cached(wanted))
@@ -328,27 +323,27 @@ class StatusService:
             return {}
         return _from_history(rows)
 
-    async def _ask(self, batch: Sequence[str]) -> dict[str, StatusCheck | UserFacingError]:
+    async def _ask(self, batch: Sequence[str]) -> dict[str, StatusCheck | BotError]:
         try:
             answers = await self._provider.check(batch)
-        except UserFacingError as error:
+        except BotError as error:
             answers = dict.fromkeys(batch, error)
         checked_at = self._clock()
-        results: dict[str, StatusCheck | UserFacingError] = {}
+        results: dict[str, StatusCheck | BotError] = {}
         for number in batch:
             answer = answers.get(number)
             if answer is None:
                 raise RuntimeError(f"status provider {self._provider.name} skipped a number")
             results[number] = (
                 answer
-                if isinstance(answer, UserFacingError)
+                if isinstance(answer, BotError)
                 else StatusCheck(number=number, status=answer, checked_at=checked_at)
             )
         await self._record(results, checked_at)
         return results
 
     async def _record(
-        self, results: dict[str, StatusCheck | UserFacingError], checked_at: datetime
+        self, results: dict[str, StatusCheck | BotError], checked_at: datetime
     ) -> None:
         if self._history is None:
             return

@@ -36,7 +36,7 @@ from bot.blocks.watchlist import (
 from bot.config import Settings, WatchNotify
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
+from bot.errors import BotError
 from bot.i18n import Text
 from bot.services.audit import AuditAction, Auditor
 from bot.services.status import StatusCheck, StatusService
@@ -298,7 +298,7 @@ class WatchlistService:
 
     async def _check_new(
         self, new: Sequence[Watch], now: datetime
-    ) -> tuple[list[Watch], dict[str, UserFacingError]]:
+    ) -> tuple[list[Watch], dict[str, BotError]]:
         """Look new watches up at once (the cache answers when fresh) and record it: each
         watch as it now is, and the numbers whose lookup failed, due again after RETRY_DELAY.
 
@@ -307,7 +307,7 @@ class WatchlistService:
         results = await self._status.check_many([watch.business_number for watch in new])
         checked: list[Watch] = []
         first_checks: list[FirstCheck] = []
-        failures: dict[str, UserFacingError] = {}
+        failures: dict[str, BotError] = {}
         for watch in new:
             result = results[watch.business_number]
             if isinstance(result, StatusCheck):
@@ -401,7 +401,7 @@ class WatchlistService:
         return watch_list(await self._watches.list(team_id), self._lang)
 
 
-def _outcome(watch: Watch, failure: UserFacingError | None) -> str:
+def _outcome(watch: Watch, failure: BotError | None) -> str:
     """A new watch's first lookup for the audit log, as `bizstatus` records lookups."""
     if failure is not None:
         return f"failed: {type(failure).__name__}"

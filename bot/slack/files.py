@@ -15,8 +15,19 @@ import httpx
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import UserFacingError
-from bot.i18n import Text
+from bot.errors import (
+    AuthenticationFailed,
+    BadResponse,
+    ConnectionFailed,
+    DownloadRefusal,
+    FileGone,
+    FileTooLarge,
+    NotDownloadable,
+    Refused,
+    Service,
+    Unavailable,
+    UpstreamError,
+)
 from bot.slack.failures import SLACK_FAILURES, describe
 
 log = logging.getLogger(__name__)
@@ -26,60 +37,6 @@ _SLACK_DOMAINS = ("slack.com", "slack-files.com")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Slack's sign-in page, optionally after a byte-order mark and whitespace.
 _HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html)", re.IGNORECASE)
-_BYTES_PER_MB = 1_000_000
-
-_SCOPE_MISSING = Text(
-    ko="Slack이 파일 대신 로그인 페이지를 보냈습니다. 앱에 `files:read` 권한이 없습니다. "
-    "관리자가 Slack 앱 설정의 OAuth & Permissions에서 `files:read` 권한을 추가한 뒤 "
-    "앱을 워크스페이스에 다시 설치해 주세요.",
-    en="Slack sent a sign-in page instead of the file: the app is missing the `files:read` "
-    "scope. An admin should add `files:read` under OAuth & Permissions in the Slack app "
-    "settings, then reinstall the app to the workspace.",
-)
-_TOO_LARGE = Text(
-    ko="파일이 너무 큽니다. 최대 {limit}MB까지 처리할 수 있습니다. "
-    "해상도를 낮춘 사진이나 필요한 페이지만 담은 파일로 다시 올려 주세요.",
-    en="This file is too large: the limit is {limit} MB. Upload a smaller file, such as a "
-    "lower-resolution photo or only the page that is needed.",
-)
-_FOREIGN_HOST = Text(
-    ko="이 파일은 Slack에 저장된 파일이 아니어서 내려받지 않았습니다. "
-    "파일을 Slack에 직접 올려 주세요.",
-    en="This file is not stored on Slack, so it was not downloaded. "
-    "Upload the file to Slack directly.",
-)
-_FILE_GONE = Text(
-    ko="파일이 삭제되었거나 더 이상 볼 수 없습니다. 파일을 다시 올려 주세요.",
-    en="The file was deleted or is no longer available. Upload it again.",
-)
-_NOT_DOWNLOADABLE = Text(
-    ko="이 파일은 내려받을 수 없습니다(외부 링크 파일일 수 있습니다). "
-    "파일 자체를 Slack에 올려 주세요.",
-    en="This file cannot be downloaded (it may be a link to an external file). "
-    "Upload the file itself to Slack.",
-)
-_NETWORK = Text(
-    ko="Slack에서 파일을 받는 중 네트워크 오류가 났습니다. 잠시 후 다시 시도해 주세요.",
-    en="A network error interrupted the download from Slack. Try again in a moment.",
-)
-_HTTP_ERROR = Text(
-    ko="Slack이 파일을 보내 주지 못했습니다(HTTP {status}). 잠시 후 다시 시도하거나 "
-    "파일을 다시 올려 주세요.",
-    en="Slack could not serve the file (HTTP {status}). Try again in a moment, "
-    "or upload the file again.",
-)
-_TOO_MANY_REDIRECTS = Text(
-    ko="Slack이 파일 주소를 너무 여러 번 옮겨서 내려받지 못했습니다. 파일을 다시 올려 주세요.",
-    en="The download was redirected too many times, so it was stopped. Upload the file again.",
-)
-_NOT_A_FILE = Text(
-    ko="파일 대신 웹 페이지를 받았습니다. 파일을 Slack에 다시 올려 주세요.",
-    en="A web page came back instead of the file. Upload the file to Slack again.",
-)
-_FILE_INFO_FAILED = Text(
-    ko="Slack에서 파일 정보를 가져오지 못했습니다({error}). 잠시 후 다시 시도해 주세요.",
-    en="Slack did not return the file's details ({error}). Try again in a moment.",
-)
 
 
 def may_send_token(url: str | httpx.URL, *, api_url: str) -> bool:
@@ -155,41 +112,30 @@ def _shared_in(obj: dict[str, Any]) -> frozenset[str]:
     return frozenset(ids)
 
 
-class DownloadError(UserFacingError):
-    """A Slack file could not be fetched. `user_message` says what happened and what to do;
-    str() is its English text and never holds a token or a URL."""
-
-    def __init__(self, user_message: Text, *, retryable: bool = False) -> None:
-        super().__init__(user_message.en)
-        self.user_message = user_message
-        self.retryable = retryable
+# Slack's codes for what the bot itself saw go wrong, beside the Web API's own ("missing_scope").
+MISSING_SCOPE = "missing_scope"
+TOO_MANY_REDIRECTS = "too_many_redirects"
+NOT_A_FILE = "not_a_file"
 
 
-class FilesReadScopeMissing(DownloadError):
-    """Slack answered its HTML sign-in page: the app lacks the files:read scope."""
-
-    def __init__(self) -> None:
-        super().__init__(_SCOPE_MISSING)
+def _scope_missing(detail: str) -> AuthenticationFailed:
+    """Slack answered its HTML sign-in page, or files.info said so: no files:read scope."""
+    return AuthenticationFailed(detail, service=Service.SLACK, code=MISSING_SCOPE)
 
 
-class FileTooLarge(DownloadError):
-    """The declared size, or the body as it streamed in, is over the limit."""
-
-    def __init__(self, *, limit_bytes: int) -> None:
-        megabytes = f"{limit_bytes / _BYTES_PER_MB:.2f}".rstrip("0").rstrip(".")
-        super().__init__(_TOO_LARGE.format(limit=megabytes))
-        self.limit_bytes = limit_bytes
+def _network(detail: str) -> ConnectionFailed:
+    return ConnectionFailed(detail, service=Service.SLACK)
 
 
-class ForeignFileHost(DownloadError):
-    """The file's download URL is not on a Slack host; nothing was fetched."""
+def _http_failure(detail: str, status: int) -> UpstreamError:
+    """Slack could not serve the file: worth another try when Slack's server was at fault."""
+    if status >= httpx.codes.INTERNAL_SERVER_ERROR:
+        return Unavailable(detail, service=Service.SLACK, http_status=status)
+    return Refused(detail, service=Service.SLACK, http_status=status)
 
-    def __init__(self) -> None:
-        super().__init__(_FOREIGN_HOST)
 
-
-class DownloadFailed(DownloadError):
-    """Network or HTTP errors, too many redirects, or the file is gone."""
+def _too_large(limit_bytes: int) -> FileTooLarge:
+    return FileTooLarge(f"file over the {limit_bytes}-byte limit", limit_bytes=limit_bytes)
 
 
 class SlackFileDownloader:
@@ -225,13 +171,13 @@ class SlackFileDownloader:
             code = str(error.response.get("error"))
             log.warning("files.info for file %s failed: %s", file_id, code)
             if code in ("file_not_found", "file_deleted"):
-                raise DownloadFailed(_FILE_GONE) from None
-            if code == "missing_scope":
-                raise FilesReadScopeMissing() from None
-            raise DownloadFailed(_FILE_INFO_FAILED.format(error=code)) from None
+                raise FileGone("files.info: file gone", code=code) from None
+            if code == MISSING_SCOPE:
+                raise _scope_missing("files.info: missing_scope") from None
+            raise Refused("files.info failed", service=Service.SLACK, code=code) from None
         except SLACK_FAILURES as error:
             log.warning("files.info for file %s failed: %s", file_id, describe(error))
-            raise DownloadFailed(_NETWORK, retryable=True) from None
+            raise _network(f"files.info: {describe(error)}") from None
         return SlackFile.from_api(response["file"])
 
     def check_size(self, file: SlackFile) -> None:
@@ -243,20 +189,20 @@ class SlackFileDownloader:
                 file.size,
                 self._max_bytes,
             )
-            raise FileTooLarge(limit_bytes=self._max_bytes)
+            raise _too_large(self._max_bytes)
 
     async def download(self, file: SlackFile) -> bytes:
         """The file's bytes, fetched from its url_private_download with the bot token."""
         self.check_size(file)
         if file.url_private_download is None:
-            raise DownloadFailed(_NOT_DOWNLOADABLE)
+            raise NotDownloadable("no download URL", reason=DownloadRefusal.EXTERNAL)
         try:
             url = httpx.URL(file.url_private_download)
         except httpx.InvalidURL:
-            raise DownloadFailed(_NOT_DOWNLOADABLE) from None
+            raise NotDownloadable("invalid download URL", reason=DownloadRefusal.EXTERNAL) from None
         if not may_send_token(url, api_url=self._api_url):
             log.warning("file %s: refused, its download URL is on host %r", file.id, url.host)
-            raise ForeignFileHost()
+            raise NotDownloadable("download URL off Slack", reason=DownloadRefusal.FOREIGN_HOST)
         send_token = True
         for _ in range(MAX_REDIRECTS + 1):
             # Once a redirect has left Slack, the rest of the chain is not Slack's to
@@ -278,9 +224,11 @@ class SlackFileDownloader:
                     url.host,
                     type(error).__name__,
                 )
-                raise DownloadFailed(_NETWORK, retryable=True) from None
+                raise _network(f"download: {type(error).__name__}") from None
         log.warning("file %s: more than %d redirects; stopped", file.id, MAX_REDIRECTS)
-        raise DownloadFailed(_TOO_MANY_REDIRECTS)
+        raise BadResponse(
+            f"more than {MAX_REDIRECTS} redirects", service=Service.SLACK, code=TOO_MANY_REDIRECTS
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -293,10 +241,7 @@ class SlackFileDownloader:
             target = None
         if target is None:
             log.warning("file %s: HTTP %d with no usable Location", file.id, response.status_code)
-            raise DownloadFailed(
-                _HTTP_ERROR.format(status=response.status_code),
-                retryable=response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR,
-            )
+            raise _http_failure("redirect without a usable Location", response.status_code)
         log.info("file %s: redirected to host %r", file.id, target.host)
         return target
 
@@ -308,11 +253,8 @@ class SlackFileDownloader:
                 "file %s: HTTP %d from host %r", file.id, response.status_code, response.url.host
             )
             if response.status_code in (httpx.codes.NOT_FOUND, httpx.codes.GONE):
-                raise DownloadFailed(_FILE_GONE)
-            raise DownloadFailed(
-                _HTTP_ERROR.format(status=response.status_code),
-                retryable=response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR,
-            )
+                raise FileGone("download: file gone", http_status=response.status_code)
+            raise _http_failure("download failed", response.status_code)
         body = bytearray()
         async for chunk in response.aiter_bytes():
             body += chunk
@@ -322,13 +264,15 @@ class SlackFileDownloader:
                     file.id,
                     self._max_bytes,
                 )
-                raise FileTooLarge(limit_bytes=self._max_bytes)
+                raise _too_large(self._max_bytes)
         if _is_web_page(file, response, body):
             if sent_token:
                 log.warning("file %s: Slack sent its sign-in page; files:read is missing", file.id)
-                raise FilesReadScopeMissing()
+                raise _scope_missing("download: Slack's sign-in page")
             log.warning("file %s: an HTML page came back from host %r", file.id, response.url.host)
-            raise DownloadFailed(_NOT_A_FILE)
+            raise BadResponse(
+                "download: a web page, not the file", service=Service.SLACK, code=NOT_A_FILE
+            )
         if file.size is not None and len(body) < file.size:
             # A cut the transport did not notice (no Content-Length, say): half an image
             # must never reach the OCR as if it were the whole file.
@@ -338,7 +282,7 @@ class SlackFileDownloader:
                 len(body),
                 file.size,
             )
-            raise DownloadFailed(_NETWORK, retryable=True)
+            raise _network("download: cut short")
         log.info("file %s: downloaded %d bytes", file.id, len(body))
         return bytes(body)
 

@@ -19,8 +19,8 @@ from bot.blocks.elements import actions, section
 from bot.blocks.message import compose
 from bot.domain import certificate
 from bot.domain.authenticity import Details, Verdict, details_of
+from bot.errors import ConnectionFailed, Service, Timeout
 from bot.i18n import Language
-from bot.nts import NtsConnectionError, NtsTimeout
 from bot.nts.errors import api_error, gateway_error, http_error
 from bot.services.authenticity import Authenticity
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
@@ -93,8 +93,8 @@ def test_the_answer_to_a_correction_is_inert(lang: Language) -> None:
         (http_error(403, endpoint="validate"), "service key"),
         (api_error("INTERNAL_ERROR", http_status=500, endpoint="validate"), "did not answer"),
         (http_error(502, endpoint="validate"), "did not answer"),
-        (NtsTimeout("validate: ReadTimeout"), "did not answer"),
-        (NtsConnectionError("validate: ConnectError"), "did not answer"),
+        (Timeout("validate: ReadTimeout", service=Service.NTS), "did not answer"),
+        (ConnectionFailed("validate: ConnectError", service=Service.NTS), "did not answer"),
         (api_error("BAD_JSON_REQUEST", http_status=400, endpoint="validate"), "refused"),
         (api_error("TOO_LARGE_REQUEST", http_status=413, endpoint="validate"), "refused"),
     ],

@@ -11,8 +11,8 @@ from bot.blocks.business import business_result
 from bot.domain import certificate
 from bot.domain.authenticity import Details, Verdict
 from bot.domain.status import BusinessStatus
+from bot.errors import Service, Unavailable
 from bot.i18n import Language
-from bot.ocr import ServiceUnavailable
 from bot.services.analysis import (
     BusinessAnalysis,
     CertificateResult,
@@ -53,7 +53,7 @@ def analysis(
     key_values: list[KeyValue] = CORPORATE,
     *,
     status: StatusCheck | None = CLOSED,
-    status_error: ServiceUnavailable | None = None,
+    status_error: Unavailable | None = None,
     low_resolution: bool = False,
 ) -> BusinessAnalysis:
     cert = certificate.normalize(key_values)
@@ -182,7 +182,9 @@ def test_no_lookup_without_a_valid_number_and_no_recheck_button(
 def test_a_failed_lookup_shows_the_errors_message_and_still_offers_a_recheck(
     lang: Language,
 ) -> None:
-    failed = analysis(status=None, status_error=ServiceUnavailable("business/status 503"))
+    failed = analysis(
+        status=None, status_error=Unavailable("business/status 503", service=Service.NHN)
+    )
     message = business_result(failed, lang, file_name="a.jpg")
     expected = {
         Language.KO: "OCR 서비스가 일시적으로 응답하지 않습니다.",
@@ -293,7 +295,9 @@ def test_a_valid_number_offers_watch_beside_recheck(
 
 
 def test_a_failed_lookup_still_offers_watch() -> None:
-    failed = analysis(status=None, status_error=ServiceUnavailable("business/status 503"))
+    failed = analysis(
+        status=None, status_error=Unavailable("business/status 503", service=Service.NHN)
+    )
     message = business_result(failed, Language.KO, file_name="a.jpg")
     watch = message.blocks[-1]["elements"][1]
     assert (watch["action_id"], watch["value"]) == (ids.WATCH_BUSINESS, "2208162517")

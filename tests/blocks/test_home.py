@@ -6,8 +6,8 @@ import pytest
 from bot.blocks import Message, ids
 from bot.blocks.home import RECENT_CHANGES, home_view
 from bot.domain import bizno
-from bot.i18n import Language, Text
-from bot.ocr import ServiceUnavailable
+from bot.errors import Refused, Service, Unavailable
+from bot.i18n import Language
 from bot.store.watches import StatusChange, Watch
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
 from tests.support.blockkit import limit_violations
@@ -178,7 +178,7 @@ def test_unwatching_asks_for_confirmation(
     ],
 )
 def test_a_failed_re_check_is_explained_at_the_top(lang: Language, expected: str) -> None:
-    failure = (OPEN_NUMBER, ServiceUnavailable("business/status answered 503"))
+    failure = (OPEN_NUMBER, Unavailable("business/status answered 503", service=Service.NHN))
     view = home_view([watch(OPEN_NUMBER)], [], lang, failed_recheck=failure)
     assert section_texts(view)[0] == expected
     assert view["blocks"][0]["type"] == "header"
@@ -186,10 +186,12 @@ def test_a_failed_re_check_is_explained_at_the_top(lang: Language, expected: str
 
 
 def test_a_failure_message_is_escaped_and_the_notice_counts_against_the_limit() -> None:
-    error = ServiceUnavailable("down", user_message=Text(ko="<!channel> 실패", en="<!here> x"))
+    # Slack's own error code is quoted in the explanation: server text, to be escaped.
+    error = Refused("files.info failed", service=Service.SLACK, code="<!channel>")
     many = [watch(number, watch_id=n) for n, number in enumerate(numbers(60))]
     view = home_view(many, [], Language.KO, failed_recheck=(OPEN_NUMBER, error))
-    assert section_texts(view)[0].endswith("\n&lt;!channel&gt; 실패")
+    assert "(&lt;!channel&gt;)" in section_texts(view)[0]
+    assert "<!channel>" not in section_texts(view)[0]
     # 3 blocks above, 3 below, the note, and two per watch: 47 would make 101.
     assert len(buttons(view)) == 2 * 46
     assert_valid_view(view)

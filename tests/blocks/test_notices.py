@@ -6,7 +6,6 @@ from bot.blocks import Message
 from bot.blocks.notices import bizstatus_help, failure, team_alert, unsupported_file
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language, Text
-from bot.ocr import FileTooLarge
 from bot.services.analysis import StatusCheck
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
 from tests.support.blockkit import limit_violations
@@ -33,10 +32,8 @@ def all_texts(message_blocks: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize("lang", list(Language))
 def test_failure_with_a_file_says_which_and_passes_the_errors_advice(lang: Language) -> None:
-    error = FileTooLarge(
-        "too large", user_message=Text(ko="너무 큽니다 <5 MB>", en="Too big <5 MB>")
-    )
-    message = failure(error.user_message, lang, file_name="scan.pdf")
+    advice = Text(ko="너무 큽니다 <5 MB>", en="Too big <5 MB>")
+    message = failure(advice, lang, file_name="scan.pdf")
     said = {Language.KO: "너무 큽니다 &lt;5 MB&gt;", Language.EN: "Too big &lt;5 MB&gt;"}[lang]
     title = {
         Language.KO: "파일을 처리하지 못했습니다",

@@ -16,8 +16,8 @@ from bot.blocks.status import (
 from bot.domain import bizno
 from bot.domain.bizno import InvalidBusinessNumber
 from bot.domain.status import BusinessStatus
+from bot.errors import Service, Unavailable
 from bot.i18n import Language
-from bot.ocr import ServiceUnavailable
 from bot.services.analysis import StatusCheck
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
 from tests.support.blockkit import limit_violations
@@ -33,7 +33,7 @@ def entries() -> list[StatusEntry]:
     return [
         ("220-81-62517", check("2208162517", BusinessStatus.VAT_GENERAL)),
         ("1248100998", check("1248100998", BusinessStatus.CLOSED)),
-        ("２２０８１６２５１７", ServiceUnavailable("business/status answered 503")),
+        ("２２０８１６２５１７", Unavailable("business/status answered 503", service=Service.NHN)),
         ("123-45-67890", InvalidBusinessNumber("checksum")),
     ]
 
@@ -225,7 +225,7 @@ def test_a_forged_sharer_id_is_shown_inert() -> None:
 def test_hostile_input_renders_inert_and_within_limits(lang: Language, raw: str) -> None:
     hostile_entries: list[StatusEntry] = [
         (raw, InvalidBusinessNumber("characters")),
-        (raw, ServiceUnavailable("down")),
+        (raw, Unavailable("down", service=Service.NHN)),
         ("2208162517", check("2208162517", BusinessStatus.CLOSED)),
     ]
     for message in (

@@ -15,8 +15,8 @@ from bot.blocks.watchlist import (
     watched_many,
 )
 from bot.domain.status import BusinessStatus
+from bot.errors import Service, Unavailable
 from bot.i18n import Language
-from bot.ocr import ServiceUnavailable
 from bot.services.status import StatusCheck
 from bot.store.watches import Watch
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
@@ -95,7 +95,7 @@ def test_added_explains_a_failed_first_lookup_and_when_it_is_tried_again() -> No
             watch(code=None),
             Language.EN,
             interval=timedelta(hours=24),
-            failed=ServiceUnavailable("business/status answered 503"),
+            failed=Unavailable("business/status answered 503", service=Service.NHN),
         )
     )
     assert "could not be looked up now" in text

@@ -6,16 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.blocks.errors import explain
 from bot.domain import bizno
 from bot.domain.number_csv import (
     MAX_ROWS,
     DuplicateRow,
     NumberCsv,
-    NumberCsvError,
     header_key,
     parse_number_csv,
     write_csv,
 )
+from bot.errors import NumberListError
 from bot.i18n import Language
 
 VALID = ["2208162517", "1248100998", "1018200013"]
@@ -40,8 +41,8 @@ def rows_of(listed: NumberCsv) -> list[tuple[int, str]]:
     return [(number.row, number.digits) for number in listed.numbers]
 
 
-def error_of(data: bytes) -> NumberCsvError:
-    with pytest.raises(NumberCsvError) as caught:
+def error_of(data: bytes) -> NumberListError:
+    with pytest.raises(NumberListError) as caught:
         parse_number_csv(data)
     return caught.value
 
@@ -150,9 +151,9 @@ def test_quoted_cells_may_hold_delimiters_and_line_breaks() -> None:
 def test_an_unclosed_quote_is_reported_with_its_line() -> None:
     error = error_of(b'b_no,memo\n2208162517,"never closed\n1248100998,x\n')
 
-    assert "3" in error.user_message.en
-    assert "quote" in error.user_message.en
-    assert "따옴표" in error.user_message.ko
+    assert "3" in explain(error).en
+    assert "quote" in explain(error).en
+    assert "따옴표" in explain(error).ko
 
 
 # Encodings
@@ -281,8 +282,8 @@ def test_cells_are_trimmed() -> None:
 def test_an_empty_file_is_a_clear_error(data: bytes) -> None:
     error = error_of(data)
 
-    assert "empty" in error.user_message.en
-    assert "비어" in error.user_message.ko
+    assert "empty" in explain(error).en
+    assert "비어" in explain(error).ko
 
 
 def test_a_header_without_rows_gives_an_empty_list() -> None:
@@ -304,29 +305,29 @@ def test_a_header_without_rows_gives_an_empty_list() -> None:
 def test_a_file_that_is_not_text_is_a_clear_error(data: bytes) -> None:
     error = error_of(data)
 
-    assert "CSV" in error.user_message.en
-    assert "CSV" in error.user_message.ko
+    assert "CSV" in explain(error).en
+    assert "CSV" in explain(error).ko
 
 
 @pytest.mark.parametrize("magic", [b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"])
 def test_an_excel_workbook_is_told_to_save_as_csv(magic: bytes) -> None:
     error = error_of(magic + b"\x00" * 100)
 
-    assert "Excel workbooks" in error.user_message.en
-    assert "엑셀 통합 문서" in error.user_message.ko
+    assert "Excel workbooks" in explain(error).en
+    assert "엑셀 통합 문서" in explain(error).ko
 
 
 def test_a_table_without_a_column_of_numbers_is_a_clear_error() -> None:
     error = error_of("상호,대표자\n한빛,김민준\n가나,이서연\n".encode())
 
-    assert "column" in error.user_message.en
-    assert "열" in error.user_message.ko
+    assert "column" in explain(error).en
+    assert "열" in explain(error).ko
 
 
 def test_a_cell_too_large_for_csv_is_a_clear_error() -> None:
     error = error_of(b"x" * 200_000)
 
-    assert "malformed" in error.user_message.en
+    assert "malformed" in explain(error).en
 
 
 # Size
@@ -357,14 +358,14 @@ def test_more_than_max_rows_is_refused(header: str) -> None:
 
     error = error_of(data.encode())
 
-    assert f"{MAX_ROWS:,}" in error.user_message.en
-    assert f"{MAX_ROWS:,}" in error.user_message.ko
+    assert f"{MAX_ROWS:,}" in explain(error).en
+    assert f"{MAX_ROWS:,}" in explain(error).ko
 
 
 def test_a_huge_file_is_refused_without_reading_it_all() -> None:
     error = error_of(b"2208162517\n" * (MAX_ROWS * 50))
 
-    assert f"{MAX_ROWS:,}" in error.user_message.en
+    assert f"{MAX_ROWS:,}" in explain(error).en
 
 
 # Header names

@@ -273,7 +273,7 @@ async def test_a_failed_lookup_is_audited_with_the_kind_of_failure(bot: RunningB
     await ask(bot, OPEN)
 
     assert await bot.audited(1) == [
-        ("U_CHECKER", "status_lookup", OPEN_DIGITS, "failed: BusinessNumberNotFound")
+        ("U_CHECKER", "status_lookup", OPEN_DIGITS, "failed: NumberNotRegistered")
     ]
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.ocr.errors import CODES
+from bot.blocks.errors import explain
+from bot.ocr.errors import error_for_code
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import jpeg
 from tests.support.nhn import CARD, PUBLIC_KEY, Reply, plaintext_on_the_wire
@@ -64,7 +65,8 @@ async def test_a_refused_envelope_is_told_in_its_own_words(bot: RunningBot, code
     await finished(bot, event, "warning")
     [reply] = bot.slack.calls_to("chat.postMessage")
     assert reply.params["thread_ts"] == event["ts"]
-    assert CODES[code].message.ko in shown(reply)
+    advice = explain(error_for_code(code, endpoint="credit-card", http_status=200))
+    assert advice.ko in shown(reply)
     await bot.settle()
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
 

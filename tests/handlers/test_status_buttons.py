@@ -227,7 +227,7 @@ async def test_a_failed_recheck_is_audited_with_the_kind_of_failure(bot: Running
     await click(bot, "recheck_status", OPEN)
 
     assert await bot.audited(1) == [
-        (CHECKER, "recheck", OPEN_DIGITS, "failed: BusinessNumberNotFound")
+        (CHECKER, "recheck", OPEN_DIGITS, "failed: NumberNotRegistered")
     ]
 
 

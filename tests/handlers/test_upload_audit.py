@@ -52,4 +52,4 @@ async def test_a_failed_upload_is_audited_with_its_error(bot: RunningBot) -> Non
         await bot.settle(0.05)
     [(user, action, subject, outcome)] = await audit_entries(bot)
     assert (user, action, subject) == ("U_ONE", "upload_business", file["id"])
-    assert outcome == "failed: ImageUnreadable"  # what NHN's 4000002 (invalid file) means
+    assert outcome == "failed: UnreadableImage"  # what NHN's 4000002 (invalid file) means

@@ -148,7 +148,7 @@ async def test_a_file_over_the_limit_is_refused_from_its_declared_size(bot: Runn
 
     await bot.send.event(event)
 
-    assert "최대 1MB" in await failure_reply(bot, event)
+    assert "최대 1 MB" in await failure_reply(bot, event)
     assert bot.slack.downloads == []
     assert bot.nhn.calls("business") == 0
 

@@ -6,18 +6,18 @@ from urllib.parse import quote
 
 import pytest
 
+from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings
 from bot.domain.status import BusinessStatus
-from bot.nts import (
-    MAX_NUMBERS_PER_CALL,
-    NtsAuthenticationError,
-    NtsClient,
-    NtsConnectionError,
-    NtsInvalidResponse,
-    NtsRateLimited,
-    NtsRequestRefused,
-    NtsUnavailable,
+from bot.errors import (
+    AuthenticationFailed,
+    BadResponse,
+    ConnectionFailed,
+    RateLimited,
+    Refused,
+    Unavailable,
 )
+from bot.nts import MAX_NUMBERS_PER_CALL, NtsClient
 from bot.nts.client import MAX_ATTEMPTS
 from tests.nts.conftest import MakeClient
 from tests.support.nts import (
@@ -106,14 +106,14 @@ async def test_the_encoded_key_data_go_kr_shows_works_too(
 async def test_a_wrong_service_key_asks_for_an_admin_without_retrying(
     make_client: MakeClient, fake_nts: NtsFake
 ) -> None:
-    with fake_nts.expect_violations() as seen, pytest.raises(NtsAuthenticationError) as caught:
+    with fake_nts.expect_violations() as seen, pytest.raises(AuthenticationFailed) as caught:
         await make_client(nts_service_key="not-the-key").status([OPEN])
 
     assert seen == ["status: serviceKey is not the key issued"]
     assert caught.value.code == "-4"
     assert not caught.value.retryable
-    assert "관리자" in caught.value.user_message.ko
-    assert "NTS_SERVICE_KEY" in caught.value.user_message.en
+    assert "관리자" in explain(caught.value).ko
+    assert "NTS_SERVICE_KEY" in explain(caught.value).en
     assert fake_nts.calls == 1
 
 
@@ -122,7 +122,7 @@ async def test_a_withdrawn_key_is_an_authentication_error(
 ) -> None:
     fake_nts.revoke_key()
 
-    with pytest.raises(NtsAuthenticationError):
+    with pytest.raises(AuthenticationFailed):
         await make_client().status([OPEN])
     assert fake_nts.calls == 1
 
@@ -147,12 +147,12 @@ async def test_server_errors_give_up_after_the_last_attempt(
 ) -> None:
     fake_nts.script(*[Reply.api_error("INTERNAL_ERROR")] * (MAX_ATTEMPTS + 1))
 
-    with pytest.raises(NtsUnavailable) as caught:
+    with pytest.raises(Unavailable) as caught:
         await make_client().status([OPEN])
 
     assert caught.value.retryable
     assert caught.value.http_status == 500
-    assert "잠시 후 다시 시도" in caught.value.user_message.ko
+    assert "잠시 후 다시 시도" in explain(caught.value).ko
     assert fake_nts.calls == MAX_ATTEMPTS
 
 
@@ -162,24 +162,24 @@ async def test_rate_limits_are_retryable_and_retried(
 ) -> None:
     fake_nts.script(*[limit] * MAX_ATTEMPTS)
 
-    with pytest.raises(NtsRateLimited) as caught:
+    with pytest.raises(RateLimited) as caught:
         await make_client().status([OPEN])
 
     assert caught.value.retryable
-    assert "try again later" in caught.value.user_message.en
+    assert "try again later" in explain(caught.value).en
     assert fake_nts.calls == MAX_ATTEMPTS
 
 
 @pytest.mark.parametrize(
     ("reply", "error"),
     [
-        (Reply.api_error("TOO_LARGE_REQUEST"), NtsRequestRefused),
-        (Reply.api_error("BAD_JSON_REQUEST"), NtsRequestRefused),
-        (Reply.gateway(-3), NtsAuthenticationError),
-        (Reply(200, b"<html>maintenance</html>", "text/html"), NtsInvalidResponse),
-        (Reply(200, b'{"status_code": "OK", "data": [{"b_stt": "x"}]}'), NtsInvalidResponse),
-        (Reply(200, b'["not", "an", "object"]'), NtsInvalidResponse),
-        (Reply.http(404), NtsInvalidResponse),
+        (Reply.api_error("TOO_LARGE_REQUEST"), Refused),
+        (Reply.api_error("BAD_JSON_REQUEST"), Refused),
+        (Reply.gateway(-3), AuthenticationFailed),
+        (Reply(200, b"<html>maintenance</html>", "text/html"), BadResponse),
+        (Reply(200, b'{"status_code": "OK", "data": [{"b_stt": "x"}]}'), BadResponse),
+        (Reply(200, b'["not", "an", "object"]'), BadResponse),
+        (Reply.http(404), BadResponse),
     ],
 )
 async def test_answers_that_retrying_cannot_fix_fail_at_once(
@@ -199,7 +199,7 @@ async def test_an_unreachable_server_is_a_connection_error() -> None:
         _env_file=None, nts_service_key="key", nts_base_url=f"http://127.0.0.1:{unused_port()}"
     )
     async with NtsClient(settings, backoff_base_s=0.0) as client:
-        with pytest.raises(NtsConnectionError) as caught:
+        with pytest.raises(ConnectionFailed) as caught:
             await client.status([OPEN])
     assert caught.value.retryable
     assert str(caught.value) == "status: ConnectError"
@@ -237,7 +237,7 @@ async def test_the_service_key_never_reaches_logs_or_errors(
     await client.status([OPEN])
     fake_nts.revoke_key()
 
-    with pytest.raises(NtsAuthenticationError) as caught:
+    with pytest.raises(AuthenticationFailed) as caught:
         await client.status([OPEN])
 
     key = fake_nts.service_key

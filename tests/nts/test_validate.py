@@ -3,15 +3,8 @@
 import pytest
 
 from bot.domain.status import BusinessStatus
-from bot.nts import (
-    MAX_NUMBERS_PER_CALL,
-    NtsAuthenticationError,
-    NtsInvalidResponse,
-    NtsRateLimited,
-    NtsRequestRefused,
-    NtsUnavailable,
-    ValidationRequest,
-)
+from bot.errors import AuthenticationFailed, BadResponse, RateLimited, Refused, Unavailable
+from bot.nts import MAX_NUMBERS_PER_CALL, ValidationRequest
 from tests.nts.conftest import MakeClient
 from tests.support.nts import CLOSED, NtsFake, Registered, Reply
 
@@ -93,15 +86,15 @@ async def test_a_request_outside_the_contract_is_a_bug_and_never_sent(
 @pytest.mark.parametrize(
     ("reply", "error", "code"),
     [
-        (Reply.gateway(-10), NtsRateLimited, "-10"),
-        (Reply.http(429), NtsRateLimited, None),
-        (Reply.gateway(-4), NtsAuthenticationError, "-4"),
-        (Reply.http(401), NtsAuthenticationError, None),
-        (Reply.http(403), NtsAuthenticationError, None),
-        (Reply.api_error("INTERNAL_ERROR"), NtsUnavailable, "INTERNAL_ERROR"),
-        (Reply.http(503), NtsUnavailable, None),
-        (Reply.api_error("BAD_JSON_REQUEST"), NtsRequestRefused, "BAD_JSON_REQUEST"),
-        (Reply.api_error("TOO_LARGE_REQUEST"), NtsRequestRefused, "TOO_LARGE_REQUEST"),
+        (Reply.gateway(-10), RateLimited, "-10"),
+        (Reply.http(429), RateLimited, None),
+        (Reply.gateway(-4), AuthenticationFailed, "-4"),
+        (Reply.http(401), AuthenticationFailed, None),
+        (Reply.http(403), AuthenticationFailed, None),
+        (Reply.api_error("INTERNAL_ERROR"), Unavailable, "INTERNAL_ERROR"),
+        (Reply.http(503), Unavailable, None),
+        (Reply.api_error("BAD_JSON_REQUEST"), Refused, "BAD_JSON_REQUEST"),
+        (Reply.api_error("TOO_LARGE_REQUEST"), Refused, "TOO_LARGE_REQUEST"),
     ],
 )
 async def test_each_error_the_contract_documents_is_typed(
@@ -126,5 +119,5 @@ async def test_an_answer_missing_a_business_is_an_invalid_response(
 ) -> None:
     body = b'{"status_code": "OK", "request_cnt": 2, "valid_cnt": 0, "data": []}'
     fake_nts.script(Reply(200, body))
-    with pytest.raises(NtsInvalidResponse, match="does not list the businesses"):
+    with pytest.raises(BadResponse, match="does not list the businesses"):
         await make_client().validate([asked(), asked(SHUT)])

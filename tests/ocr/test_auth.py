@@ -5,9 +5,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.ocr import AuthenticationError, InvalidResponse, OcrClient, OcrTimeout
+from bot.blocks.errors import CHECK_KEYS, explain
+from bot.errors import AuthenticationFailed, BadResponse, Timeout
+from bot.ocr import OcrClient
 from bot.ocr.auth import Credential, TokenAuth, renewal_margin
-from bot.ocr.errors import CHECK_KEYS
 from tests.ocr.conftest import MakeClient
 from tests.support.nhn import STATUS, TOKEN, NhnFake, Reply
 
@@ -79,7 +80,7 @@ async def test_invalid_token_twice_is_an_authentication_error(
     fake_nhn: NhnFake, make_client: MakeClient
 ) -> None:
     fake_nhn.script(STATUS, Reply.error(4010006), Reply.error(4010006), Reply.ok())
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(AuthenticationFailed) as caught:
         await make_client(ocr_max_attempts=3).business_status(NUMBER)
     assert caught.value.code == 4010006
     assert not caught.value.retryable
@@ -91,7 +92,7 @@ async def test_invalid_token_with_a_secret_key_is_not_retried(
     fake_nhn: NhnFake, make_client: MakeClient
 ) -> None:
     fake_nhn.script(STATUS, Reply.error(4010006), Reply.ok())
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(AuthenticationFailed):
         await make_client("v1.0").business_status(NUMBER)
     assert fake_nhn.calls(STATUS) == 1
 
@@ -108,10 +109,10 @@ async def test_refused_keys_are_not_retried_and_send_the_user_to_an_admin(
     fake_nhn: NhnFake, make_client: MakeClient, reply: Reply
 ) -> None:
     fake_nhn.script(TOKEN, reply, Reply.ok())
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(AuthenticationFailed) as caught:
         await make_client(ocr_max_attempts=4).business_status(NUMBER)
     assert not caught.value.retryable
-    assert caught.value.user_message == CHECK_KEYS
+    assert explain(caught.value) == CHECK_KEYS
     assert caught.value.http_status == reply.http_status
     assert fake_nhn.calls(TOKEN) == 1
     assert fake_nhn.calls(STATUS) == 0
@@ -122,7 +123,7 @@ async def test_wrong_keys_are_refused_by_the_token_endpoint(fake_nhn: NhnFake) -
     async with OcrClient(settings, backoff_base_s=0) as client:
         with (
             fake_nhn.expect_violations() as seen,
-            pytest.raises(AuthenticationError, match="invalid_client"),
+            pytest.raises(AuthenticationFailed, match="invalid_client"),
         ):
             await client.business_status(NUMBER)
     assert seen == ["token: wrong or missing Basic credentials"]
@@ -139,7 +140,7 @@ async def test_token_server_errors_and_timeouts_are_retried(
 
 async def test_token_timeouts_on_every_attempt(fake_nhn: NhnFake, make_client: MakeClient) -> None:
     fake_nhn.script(TOKEN, Reply.delay(1.0), Reply.delay(1.0))
-    with pytest.raises(OcrTimeout, match="token"):
+    with pytest.raises(Timeout, match="token"):
         await make_client(ocr_timeout_s=0.1, ocr_max_attempts=2).business_status(NUMBER)
 
 
@@ -158,7 +159,7 @@ async def test_an_unusable_token_answer_is_invalid(
     fake_nhn: NhnFake, make_client: MakeClient, body: bytes
 ) -> None:
     fake_nhn.script(TOKEN, Reply(body=body))
-    with pytest.raises(InvalidResponse):
+    with pytest.raises(BadResponse):
         await make_client().business_status(NUMBER)
     assert fake_nhn.calls(STATUS) == 0
 

@@ -6,8 +6,11 @@ import logging
 
 import pytest
 
-from bot.ocr import CardEncryptionError, InvalidResponse, OcrClient
-from bot.ocr.errors import CODES
+from bot.blocks.errors import explain
+from bot.errors import BadResponse, Refused
+from bot.i18n import Text
+from bot.ocr import OcrClient
+from bot.ocr.errors import error_for_code
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import noisy_jpeg, noisy_png
 from tests.support.leaks import card_number_runs
@@ -147,10 +150,10 @@ async def test_a_key_version_refused_after_a_fresh_key_is_not_fetched_forever(
     fake_nhn: NhnFake, make_client: MakeClient
 ) -> None:
     fake_nhn.script(CARD, *[Reply.error(4000301)] * 5)
-    with pytest.raises(CardEncryptionError) as caught:
+    with pytest.raises(Refused) as caught:
         await make_client("v1.1", ocr_max_attempts=3).credit_card(noisy_jpeg((400, 260)), "a.jpg")
     assert caught.value.code == 4000301
-    assert caught.value.user_message == CODES[4000301].message
+    assert explain(caught.value) == _advice(4000301)
     assert fake_nhn.calls(CARD) == 2  # the first refusal, and the one after the fresh key
     assert fake_nhn.calls(PUBLIC_KEY) == 2
 
@@ -164,13 +167,13 @@ async def test_each_refusal_of_the_envelope_has_its_own_message(
     fake_nhn: NhnFake, make_client: MakeClient, code: int, card_calls: int, key_fetches: int
 ) -> None:
     fake_nhn.script(CARD, *[Reply.error(code)] * 5)
-    with pytest.raises(CardEncryptionError) as caught:
+    with pytest.raises(Refused) as caught:
         await make_client("v1.1", ocr_max_attempts=3).credit_card(noisy_jpeg((400, 260)), "a.jpg")
     error = caught.value
     assert error.code == code
-    assert error.user_message == CODES[code].message
-    others = {CODES[other].message for other in (4000301, 4000302, 4000303) if other != code}
-    assert error.user_message not in others
+    assert explain(error) == _advice(code)
+    others = {_advice(other) for other in (4000301, 4000302, 4000303) if other != code}
+    assert explain(error) not in others
     # 4000301: one fresh key, then stop. 4000302: a retryable refusal, each attempt with a
     # new symmetric key under a public key fetched again. 4000303: the same image would
     # be refused again, so no retry.
@@ -199,7 +202,7 @@ async def test_an_unusable_public_key_is_an_invalid_response(
     fake_nhn: NhnFake, make_client: MakeClient, result: dict[str, str]
 ) -> None:
     fake_nhn.script(PUBLIC_KEY, Reply.ok(result))
-    with pytest.raises(InvalidResponse) as caught:
+    with pytest.raises(BadResponse) as caught:
         await make_client("v1.1").credit_card(noisy_jpeg((400, 260)), "a.jpg")
     assert "public-keys/credit-card" in str(caught.value)
     assert fake_nhn.calls(CARD) == 0
@@ -211,7 +214,7 @@ async def test_an_answer_in_plain_text_is_refused_without_its_digits(
     """A server that stops encrypting is not trusted silently: the card is not read."""
     fake_nhn.card_number = CARD_NUMBER
     fake_nhn.seal_answers = False
-    with caplog.at_level(logging.DEBUG), pytest.raises(InvalidResponse) as caught:
+    with caplog.at_level(logging.DEBUG), pytest.raises(BadResponse) as caught:
         await make_client("v1.1").credit_card(noisy_jpeg((400, 260)), "a.jpg")
     said = " ".join([str(caught.value), repr(caught.value), caplog.text])
     assert "totalCardNum" in str(caught.value)  # the field named, not its value
@@ -256,3 +259,8 @@ async def test_a_total_sent_as_a_list_of_ciphertexts_is_joined(
     assert result.valid_thru.value == ""
     [exchange] = card_exchanges(wire)
     assert card_number_runs(exchange.response_body.decode("latin-1"), CARD_NUMBER) == []
+
+
+def _advice(code: int) -> Text:
+    """What a person reads about NHN's `code`."""
+    return explain(error_for_code(code, endpoint="credit-card", http_status=200))

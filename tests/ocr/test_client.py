@@ -4,21 +4,21 @@ import time
 import httpx
 import pytest
 
+from bot.blocks.errors import explain
 from bot.config import ConfigError, OcrApiVersion, Settings
-from bot.ocr import (
+from bot.errors import (
+    BadResponse,
     CardNotFound,
+    ConnectionFailed,
     FileTooLarge,
-    InvalidInput,
-    InvalidResponse,
-    OcrClient,
-    OcrConnectionError,
-    OcrTimeout,
+    InputError,
     RateLimited,
-    ServiceUnavailable,
+    Timeout,
+    Unavailable,
     UnsupportedFileType,
 )
-from bot.ocr.client import BACKOFF_CAP_S, backoff_delay
-from bot.ocr.errors import CODES, GATEWAY_HTTP_STATUS
+from bot.ocr import OcrClient
+from bot.ocr.errors import CODES, GATEWAY_HTTP_STATUS, error_for_code
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import MINIMAL_PDF, noisy_png, plain_png
 from tests.support.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
@@ -95,9 +95,9 @@ async def test_business_status_per_number(
 async def test_business_status_wants_ten_ascii_digits(
     fake_nhn: NhnFake, make_client: MakeClient, number: str
 ) -> None:
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(InputError) as caught:
         await make_client().business_status(number)
-    assert "10" in caught.value.user_message.en
+    assert "10" in explain(caught.value).en
     assert fake_nhn.calls(STATUS) == 0
 
 
@@ -162,7 +162,7 @@ async def test_every_result_code_becomes_its_error(
     error = caught.value
     assert type(error) is spec.error
     assert (error.code, error.http_status, error.retryable) == (code, http_status, spec.retryable)
-    assert error.user_message == spec.message
+    assert explain(error) == explain(error_for_code(code, endpoint="x", http_status=http_status))
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
@@ -191,7 +191,7 @@ async def test_transient_failures_are_retried_until_success(
 
 async def test_attempts_are_bounded(fake_nhn: NhnFake, make_client: MakeClient) -> None:
     fake_nhn.script(BUSINESS, *[Reply.error(5030001)] * 10)
-    with pytest.raises(ServiceUnavailable) as caught:
+    with pytest.raises(Unavailable) as caught:
         await make_client(ocr_max_attempts=4).business(plain_png(), "a.png")
     assert caught.value.http_status == 503
     assert fake_nhn.calls(BUSINESS) == 4
@@ -214,7 +214,7 @@ async def test_answers_without_a_usable_header_are_invalid(
     fake_nhn: NhnFake, make_client: MakeClient, reply: Reply, retryable: bool
 ) -> None:
     fake_nhn.script(STATUS, reply)
-    with pytest.raises(InvalidResponse) as caught:
+    with pytest.raises(BadResponse) as caught:
         await make_client(ocr_max_attempts=1).business_status(NUMBER)
     assert caught.value.retryable is retryable
 
@@ -223,7 +223,7 @@ async def test_a_result_of_the_wrong_shape_is_invalid(
     fake_nhn: NhnFake, make_client: MakeClient
 ) -> None:
     fake_nhn.script(CARD, Reply.ok({"cardNums": [{"value": {"nested": "5555555555554444"}}]}))
-    with pytest.raises(InvalidResponse) as caught:
+    with pytest.raises(BadResponse) as caught:
         await make_client().credit_card(plain_png(), "card.png")
     assert "cardNums.0.value" in str(caught.value)
     assert "5555555555554444" not in str(caught.value)
@@ -266,7 +266,7 @@ async def test_timeouts_on_every_attempt_raise_ocr_timeout(
     fake_nhn: NhnFake, make_client: MakeClient
 ) -> None:
     fake_nhn.script(STATUS, Reply.delay(1.0), Reply.delay(1.0))
-    with pytest.raises(OcrTimeout) as caught:
+    with pytest.raises(Timeout) as caught:
         await make_client(ocr_timeout_s=0.1, ocr_max_attempts=2).business_status(NUMBER)
     assert caught.value.retryable
     assert fake_nhn.calls(STATUS) == 2
@@ -277,7 +277,7 @@ async def test_the_overall_deadline_cuts_a_hanging_call(
 ) -> None:
     fake_nhn.script(STATUS, Reply.delay(30))
     started = time.monotonic()
-    with pytest.raises(OcrTimeout, match="deadline"):
+    with pytest.raises(Timeout, match="deadline"):
         await make_client(ocr_timeout_s=60, ocr_deadline_s=0.3).business_status(NUMBER)
     assert time.monotonic() - started < 10  # far below the 30 s the fake would hang
 
@@ -304,7 +304,7 @@ async def test_retry_after_as_an_http_date(fake_nhn: NhnFake, make_client: MakeC
     fake_nhn.script(
         STATUS, Reply.error(5030001, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})
     )
-    with pytest.raises(ServiceUnavailable) as caught:
+    with pytest.raises(Unavailable) as caught:
         await make_client().business_status(NUMBER)
     assert caught.value.retry_after_s is not None
     assert caught.value.retry_after_s > 86400
@@ -314,7 +314,7 @@ async def test_retry_after_as_an_http_date(fake_nhn: NhnFake, make_client: MakeC
 async def test_an_unreachable_server_is_a_retryable_connection_error(fake_nhn: NhnFake) -> None:
     settings = fake_nhn.settings("v1.0", nhn_ocr_base_url="http://127.0.0.1:9", ocr_max_attempts=2)
     async with OcrClient(settings, backoff_base_s=0) as client:
-        with pytest.raises(OcrConnectionError) as caught:
+        with pytest.raises(ConnectionFailed) as caught:
             await client.business_status(NUMBER)
     assert caught.value.retryable
     assert "127.0.0.1" not in str(caught.value)
@@ -392,18 +392,3 @@ async def test_a_custom_transport_is_used(fake_nhn: NhnFake) -> None:
     async with OcrClient(fake_nhn.settings("v1.0"), transport=Recording()) as client:
         await client.business_status(NUMBER)
     assert seen == ["status"]
-
-
-@pytest.mark.parametrize(
-    ("failures", "ceiling"), [(1, 0.5), (2, 1.0), (3, 2.0), (5, BACKOFF_CAP_S), (9, BACKOFF_CAP_S)]
-)
-def test_backoff_is_full_jitter_up_to_a_capped_exponential(failures: int, ceiling: float) -> None:
-    delays = [backoff_delay(failures, 0.5) for _ in range(2000)]
-    assert all(0 <= delay <= ceiling for delay in delays)
-    assert max(delays) > ceiling * 0.9  # spread over the whole range, not a fixed step
-    assert min(delays) < ceiling * 0.1
-
-
-def test_backoff_takes_retry_after_as_given() -> None:
-    assert backoff_delay(1, 0.5, retry_after_s=12.0) == 12.0
-    assert backoff_delay(3, 0.0) == 0.0

@@ -1,24 +1,27 @@
+"""NHN's result codes as facts: the kind each is, checked against NHN's guides and
+error-code page as FACTS.md lists them. What a person reads: tests/blocks/test_errors.py."""
+
 import pytest
 
-from bot.ocr import (
-    AuthenticationError,
-    BusinessNumberNotFound,
-    CardEncryptionError,
+from bot.errors import (
+    AuthenticationFailed,
+    BotError,
     CardNotFound,
     EmptyFile,
     FileTooLarge,
-    ImageUnreadable,
-    InvalidInput,
-    NotFound,
-    OcrError,
+    NotACertificate,
+    NotRecognised,
+    NumberNotRegistered,
     PasswordProtectedPdf,
     RateLimited,
-    RecognitionFailed,
-    ServiceUnavailable,
-    UnknownError,
+    Refused,
+    Service,
+    Unavailable,
+    UnreadableImage,
     UnsupportedFileType,
+    UpstreamError,
 )
-from bot.ocr.errors import CODES, error_for_code, format_size, scrub
+from bot.ocr.errors import CODES, GUIDE_UPLOAD_LIMIT_BYTES, error_for_code, scrub
 
 # Every code in NHN's guides, its error-code page and FACTS.md (4000301-4000303: the
 # credit-card API v2.1).
@@ -47,67 +50,66 @@ def test_only_transient_codes_are_retryable() -> None:
 @pytest.mark.parametrize(
     ("codes", "error"),
     [
-        ([4000001, 4000101, 400], InvalidInput),
-        ([4000002], ImageUnreadable),
+        ([4000001, 400], Refused),
+        ([4000101], NotACertificate),
+        ([4000002], UnreadableImage),
         ([4000003, 415], UnsupportedFileType),
         ([4000004], EmptyFile),
         ([4000103], PasswordProtectedPdf),
         ([4131000], FileTooLarge),
-        ([4000102], BusinessNumberNotFound),
+        ([4000102], NumberNotRegistered),
         ([4000111], CardNotFound),
-        ([4000301, 4000302, 4000303], CardEncryptionError),
-        ([4000005, 4000401, *range(4010001, 4010008), 401, 403], AuthenticationError),
+        ([4000301, 4000302, 4000303], Refused),
+        ([4000005, 4000401, *range(4010001, 4010008), 401, 403], AuthenticationFailed),
         ([4000006, 4291000], RateLimited),
-        ([*range(5000001, 5000008), 5000503, 5020001, 5030001], ServiceUnavailable),
-        ([*range(5003001, 5003005), *range(5003011, 5003014)], RecognitionFailed),
-        ([4041007, 404, 405], NotFound),
-        ([-1], UnknownError),
+        ([*range(5000001, 5000008), 5000503, 5020001, 5030001, 5003004], Unavailable),
+        ([*range(5003001, 5003004), *range(5003011, 5003014)], NotRecognised),
+        ([4041007, 404, 405], Refused),
+        ([-1], Unavailable),
     ],
 )
-def test_codes_map_to_their_class(codes: list[int], error: type[OcrError]) -> None:
+def test_codes_map_to_their_class(codes: list[int], error: type[BotError]) -> None:
     for code in codes:
         assert CODES[code].error is error, code
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
-def test_every_code_has_a_short_bilingual_message(code: int) -> None:
-    message = CODES[code].message
-    assert message.ko
-    assert message.en
-    assert message.ko != message.en
-    assert len(message.ko) < 200
-    assert len(message.en) < 200
+def test_an_upstream_kind_names_nhn_and_keeps_the_code(code: int) -> None:
+    error = error_for_code(code, endpoint="business", http_status=200, retry_after_s=3.0)
+    assert error.code == code
+    assert error.retryable is CODES[code].retryable
+    if isinstance(error, UpstreamError):
+        assert error.service is Service.NHN
+        assert error.retry_after_s == 3.0
 
 
-def test_card_failures_talk_about_cards_and_business_failures_about_certificates() -> None:
-    assert "카드" in CODES[5003013].message.ko
-    assert "certificate" in CODES[5003003].message.en
-    assert "admin" in CODES[4010001].message.en
+def test_a_too_large_answer_carries_the_guides_limit() -> None:
+    error = error_for_code(4131000, endpoint="business", http_status=413)
+    assert isinstance(error, FileTooLarge)
+    assert error.limit_bytes == GUIDE_UPLOAD_LIMIT_BYTES == 5_000_000
 
 
-def test_each_card_encryption_refusal_has_its_own_message() -> None:
-    messages = [CODES[code].message for code in (4000301, 4000302, 4000303)]
-    assert len({message.en for message in messages}) == 3
-    assert len({message.ko for message in messages}) == 3
-    assert all("카드" in message.ko and "card" in message.en for message in messages)
-    assert "key" in CODES[4000301].message.en  # a key change, not the user's photo
-    assert "JPG" in CODES[4000303].message.en
+def test_a_failed_reading_says_which_document() -> None:
+    card = error_for_code(5003013, endpoint="credit-card", http_status=200)
+    certificate = error_for_code(5003003, endpoint="business", http_status=200)
+    assert isinstance(card, NotRecognised)
+    assert isinstance(certificate, NotRecognised)
+    assert (card.document, certificate.document) == ("card", "business")
 
 
 def test_error_for_a_listed_code_carries_its_facts() -> None:
     error = error_for_code(4000003, endpoint="business", http_status=200)
     assert isinstance(error, UnsupportedFileType)
     assert (error.code, error.http_status, error.retryable) == (4000003, 200, False)
-    assert error.user_message == CODES[4000003].message
     assert str(error) == "business: invalid file type [code=4000003, http=200]"
 
 
 @pytest.mark.parametrize(
     ("http_status", "error", "retryable"),
-    [(200, UnknownError, False), (503, ServiceUnavailable, True), (429, RateLimited, True)],
+    [(200, Refused, False), (503, Unavailable, True), (429, RateLimited, True)],
 )
 def test_an_unlisted_code_still_gets_a_typed_error(
-    http_status: int, error: type[OcrError], retryable: bool
+    http_status: int, error: type[BotError], retryable: bool
 ) -> None:
     raised = error_for_code(4009999, endpoint="credit-card", http_status=http_status)
     assert type(raised) is error
@@ -135,9 +137,3 @@ def test_server_text_of_an_unlisted_code_is_scrubbed() -> None:
 def test_scrub_keeps_short_numbers_and_bounds_the_length() -> None:
     assert scrub("limit is 5mb, code 4131000") == "limit is 5mb, code 4131000"
     assert len(scrub("x" * 10_000)) == 200
-
-
-def test_format_size() -> None:
-    assert format_size(5 * 1024 * 1024) == "5 MB"
-    assert format_size(1536 * 1024) == "1.5 MB"
-    assert format_size(20 * 1024 * 1024) == "20 MB"

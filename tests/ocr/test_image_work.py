@@ -15,13 +15,17 @@ from PIL import Image
 
 import bot.ocr.image_work
 import bot.ocr.images
-from bot.config import MIB, Settings
+from bot.blocks.errors import explain
+from bot.config import MB, Settings
+from bot.errors import UnreadableImage
 from bot.ocr import DocumentKind
-from bot.ocr.errors import ImageUnreadable
 from bot.ocr.image_work import BeyondBudget, ImageWork, MemoryBudget, pixel_bytes
 from bot.ocr.pdf import RENDER_BYTES_PER_PIXEL, pdf_pages
 from bot.ocr.preflight import prepare
 from tests.ocr.images import encode, noisy_jpeg, numbered_pdf, sparse_png
+
+# Pillow's allocator counts memory in blocks of this size in the test below.
+_PILLOW_BLOCK = 1024 * 1024
 
 
 class AtOnce:
@@ -77,13 +81,13 @@ def test_decoded_bytes_are_what_pillow_allocates() -> None:
     # 1024 pixels wide takes one block per byte it keeps a pixel.
     core = Image.core
     block_size = core.get_block_size()
-    core.set_block_size(MIB)
+    core.set_block_size(_PILLOW_BLOCK)
     try:
         for mode in ("1", "L", "P", "I;16", "LA", "RGB", "RGBA", "I", "F", "CMYK"):
             before = core.get_stats()["allocated_blocks"]
             image = Image.new(mode, (1024, 1024))
             allocated = core.get_stats()["allocated_blocks"] - before
-            assert pixel_bytes(mode, image.size) == allocated * MIB, mode
+            assert pixel_bytes(mode, image.size) == allocated * _PILLOW_BLOCK, mode
             del image
     finally:
         core.set_block_size(block_size)
@@ -203,9 +207,9 @@ def test_the_budget_comes_from_image_memory_budget_mb(monkeypatch: pytest.Monkey
     assert Settings(_env_file=None).image_memory_budget_mb == 400
     monkeypatch.setenv("IMAGE_MEMORY_BUDGET_MB", "64")
     settings = Settings(_env_file=None)
-    work = ImageWork(budget_bytes=settings.image_memory_budget_mb * MIB)
-    assert work.budget.total_bytes == 64 * MIB
-    assert ImageWork().budget.total_bytes == 400 * MIB
+    work = ImageWork(budget_bytes=settings.image_memory_budget_mb * MB)
+    assert work.budget.total_bytes == 64 * MB
+    assert ImageWork().budget.total_bytes == 400 * MB
 
 
 # What each kind of image work reserves
@@ -224,10 +228,10 @@ class RecordingBudget(MemoryBudget):
 
 
 def test_a_transparent_png_reserves_its_decode_and_its_flattened_copy() -> None:
-    budget = RecordingBudget(400 * MIB)
+    budget = RecordingBudget(400 * MB)
     data = encode(Image.new("RGBA", (3000, 2000), (0, 0, 0, 0)), "PNG")
 
-    upload = prepare(data, "scan.png", DocumentKind.BUSINESS, 5 * MIB, budget)
+    upload = prepare(data, "scan.png", DocumentKind.BUSINESS, 5 * MB, budget)
 
     # RGBA decoded and RGB flattened, four bytes a pixel each.
     assert budget.reserved == [3000 * 2000 * 4 * 2]
@@ -236,11 +240,11 @@ def test_a_transparent_png_reserves_its_decode_and_its_flattened_copy() -> None:
 
 
 def test_an_image_over_the_output_cap_is_reduced_band_by_band() -> None:
-    budget = RecordingBudget(400 * MIB)
+    budget = RecordingBudget(400 * MB)
     # 25 MP with transparency to flatten, over MAX_OUTPUT_PIXELS: reduced by two.
     data = sparse_png(5000, 5000)
 
-    upload = prepare(data, "scan.png", DocumentKind.BUSINESS, 1 * MIB, budget)
+    upload = prepare(data, "scan.png", DocumentKind.BUSINESS, 1 * MB, budget)
 
     assert (upload.width, upload.height) == (2500, 2500)
     # The decoded RGBA beside its reduced RGB copy, never a full-size copy.
@@ -260,20 +264,20 @@ def test_nothing_is_decoded_before_the_reservation() -> None:
             with super().reserve(nbytes):
                 yield
 
-    prepare(sparse_png(3000, 3000), "scan.png", DocumentKind.BUSINESS, MIB, Watching(400 * MIB))
+    prepare(sparse_png(3000, 3000), "scan.png", DocumentKind.BUSINESS, MB, Watching(400 * MB))
 
     assert blocks_at_reservation == [blocks_before]
 
 
 def test_a_png_alone_over_the_budget_is_refused_naming_its_size() -> None:
-    budget = RecordingBudget(16 * MIB)
+    budget = RecordingBudget(16 * MB)
     data = sparse_png(2400, 2000)  # 19 MB decoded, before its flattened copy
 
-    with pytest.raises(ImageUnreadable) as refused:
-        prepare(data, "scan.png", DocumentKind.BUSINESS, 5 * MIB, budget)
+    with pytest.raises(UnreadableImage) as refused:
+        prepare(data, "scan.png", DocumentKind.BUSINESS, 5 * MB, budget)
 
     assert budget.reserved == []  # refused before anything was decoded
-    message = refused.value.user_message
+    message = explain(refused.value)
     assert "2400 x 2000 pixels" in message.en
     assert "JPG" in message.en
     assert "2400×2000" in message.ko
@@ -283,19 +287,19 @@ def test_a_png_alone_over_the_budget_is_refused_naming_its_size() -> None:
 
 
 def test_a_jpeg_alone_over_the_budget_is_decoded_at_an_eighth() -> None:
-    budget = RecordingBudget(16 * MIB)
+    budget = RecordingBudget(16 * MB)
     data = noisy_jpeg((4000, 3000))  # at the usual half scale: 2 x 12 MB
 
-    upload = prepare(data, "photo.jpg", DocumentKind.BUSINESS, 1 * MIB, budget)
+    upload = prepare(data, "photo.jpg", DocumentKind.BUSINESS, 1 * MB, budget)
 
     assert (upload.width, upload.height) == (500, 375)
     assert budget.reserved == [2 * 500 * 375 * 4]
 
 
 def test_a_pdf_page_too_large_for_the_budget_is_rendered_smaller() -> None:
-    budget = RecordingBudget(16 * MIB)
+    budget = RecordingBudget(16 * MB)
 
-    [page] = pdf_pages(numbered_pdf(1), 5, MIB, budget).pages
+    [page] = pdf_pages(numbered_pdf(1), 5, MB, budget).pages
 
     width, height = Image.open(io.BytesIO(page)).size
     # A4 at 200 dpi would be 1653 x 2339 (3.9 MP, 31 MB rendered); 2 MP fit, give or take

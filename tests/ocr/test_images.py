@@ -5,8 +5,10 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from bot.ocr import DocumentKind, FileType, ImageUnreadable, Upload
-from bot.ocr.errors import TOO_MANY_PIXELS
+from bot.blocks.errors import TOO_MANY_PIXELS, explain
+from bot.config import MB
+from bot.errors import UnreadableImage
+from bot.ocr import DocumentKind, FileType, Upload
 from bot.ocr.images import MAX_IMAGE_PIXELS, MAX_OUTPUT_PIXELS
 from bot.ocr.preflight import WORKING_SIZE, prepare, sniff
 from tests.ocr.conftest import MakeClient
@@ -27,7 +29,6 @@ from tests.ocr.images import (
 )
 from tests.support.nhn import BUSINESS, CARD, NhnFake
 
-MIB = 1024 * 1024
 UPRIGHT_CORNERS = (BLACK, RED, BLUE, WHITE)
 
 
@@ -49,9 +50,9 @@ def test_a_sideways_photo_comes_out_upright(orientation: int) -> None:
     upright = marked((600, 400))
     stored = stored_sideways(upright, orientation)
     data = encode(stored, "JPEG", quality=95, exif=exif_orientation(orientation))
-    assert len(data) < MIB
+    assert len(data) < MB
 
-    upload = prepare(data, "IMG_0001.jpg", DocumentKind.BUSINESS, MIB)
+    upload = prepare(data, "IMG_0001.jpg", DocumentKind.BUSINESS, MB)
 
     assert upload.data != data  # re-encoded although it was under the limit
     image = decode(upload.data)
@@ -62,7 +63,7 @@ def test_a_sideways_photo_comes_out_upright(orientation: int) -> None:
 
 def test_a_png_with_an_orientation_tag_is_turned_and_stays_lossless() -> None:
     data = encode(stored_sideways(marked(), 6), "PNG", exif=exif_orientation(6))
-    upload = prepare(data, "scan.png", DocumentKind.BUSINESS, MIB)
+    upload = prepare(data, "scan.png", DocumentKind.BUSINESS, MB)
     assert upload.file_type is FileType.PNG
     image = decode(upload.data)
     assert image.size == (600, 400)
@@ -71,7 +72,7 @@ def test_a_png_with_an_orientation_tag_is_turned_and_stays_lossless() -> None:
 
 def test_an_upright_photo_under_the_limit_is_sent_unchanged() -> None:
     data = encode(marked((1600, 900)), "JPEG", quality=90, exif=exif_orientation(1))
-    upload = prepare(data, "IMG_0002.jpg", DocumentKind.BUSINESS, MIB)
+    upload = prepare(data, "IMG_0002.jpg", DocumentKind.BUSINESS, MB)
     assert upload.data == data
     assert (upload.width, upload.height, upload.file_type) == (1600, 900, FileType.JPEG)
 
@@ -94,7 +95,7 @@ def test_a_re_encoded_photo_carries_no_exif_block() -> None:
     data = encode(stored_sideways(marked((600, 400)), 6), "JPEG", quality=90, exif=exif)
     assert decode(data).getexif()[0x010F] == "PhoneMaker"
 
-    upload = prepare(data, "IMG_0006.jpg", DocumentKind.CARD, MIB)
+    upload = prepare(data, "IMG_0006.jpg", DocumentKind.CARD, MB)
 
     assert upload.data != data
     assert dict(decode(upload.data).getexif()) == {}
@@ -109,7 +110,7 @@ def test_a_phone_photo_held_upright_is_decoded_at_half_scale(kind: DocumentKind)
     stored = stored_sideways(marked((4032, 3024)), 6)
     data = encode(stored, "JPEG", quality=90, exif=exif_orientation(6))
 
-    upload = prepare(data, "IMG_0004.jpg", kind, 5 * MIB)
+    upload = prepare(data, "IMG_0004.jpg", kind, 5 * MB)
 
     sent = decode(upload.data)
     assert sent.size == (2016, 1512) == (upload.width, upload.height)
@@ -125,7 +126,7 @@ def test_a_photo_near_the_working_size_is_not_decoded_smaller() -> None:
     stored = stored_sideways(marked((2400, 1600)), 6)
     data = encode(stored, "JPEG", quality=90, exif=exif_orientation(6))
 
-    upload = prepare(data, "IMG_0005.jpg", DocumentKind.BUSINESS, 5 * MIB)
+    upload = prepare(data, "IMG_0005.jpg", DocumentKind.BUSINESS, 5 * MB)
 
     assert decode(upload.data).size == (2400, 1600)
     assert close_to(corners(decode(upload.data)), UPRIGHT_CORNERS)
@@ -158,7 +159,7 @@ def test_each_format_is_converted_to_what_the_api_takes(
     data = encode(marked((900, 600)), file_format, **options)
     assert sniff(data) is file_type
 
-    upload = prepare(data, "IMG_0004.HEIC", kind, MIB)
+    upload = prepare(data, "IMG_0004.HEIC", kind, MB)
 
     assert upload.file_type is sent_as
     assert sniff(upload.data) is sent_as
@@ -173,7 +174,7 @@ def test_a_heic_photo_carrying_its_rotation_comes_out_upright() -> None:
     # pillow-heif writes EXIF orientation 6 as the HEIF rotation property phones use.
     stored = stored_sideways(marked((600, 400)), 6)
     data = encode(stored, "HEIF", quality=90, exif=exif_orientation(6))
-    upload = prepare(data, "IMG_0005.HEIC", DocumentKind.BUSINESS, MIB)
+    upload = prepare(data, "IMG_0005.HEIC", DocumentKind.BUSINESS, MB)
     image = decode(upload.data)
     assert image.size == (600, 400)
     assert close_to(corners(image), UPRIGHT_CORNERS)
@@ -181,10 +182,10 @@ def test_a_heic_photo_carrying_its_rotation_comes_out_upright() -> None:
 
 def test_a_lossless_image_too_large_as_png_is_sent_as_jpeg() -> None:
     data = encode(noise((1800, 1200)), "BMP")
-    assert len(data) > 6 * MIB
-    upload = prepare(data, "scan.bmp", DocumentKind.BUSINESS, 2 * MIB)
+    assert len(data) > 6 * MB
+    upload = prepare(data, "scan.bmp", DocumentKind.BUSINESS, 2 * MB)
     assert upload.file_type is FileType.JPEG
-    assert len(upload.data) <= 2 * MIB
+    assert len(upload.data) <= 2 * MB
     assert decode(upload.data).size == (upload.width, upload.height)
     assert upload.width is not None
     assert upload.width >= 900
@@ -193,7 +194,7 @@ def test_a_lossless_image_too_large_as_png_is_sent_as_jpeg() -> None:
 def test_a_16_bit_greyscale_scan_keeps_its_tones() -> None:
     scan = Image.new("I;16", (800, 600), 40_000)  # 61% of full scale
     scan.paste(0, (0, 0, 400, 600))
-    upload = prepare(encode(scan, "TIFF"), "scan.tiff", DocumentKind.BUSINESS, MIB)
+    upload = prepare(encode(scan, "TIFF"), "scan.tiff", DocumentKind.BUSINESS, MB)
     image = decode(upload.data)
     assert image.mode == "L"
     assert image.getpixel((100, 300)) == 0
@@ -216,7 +217,7 @@ def test_a_multi_frame_image_sends_its_first_frame(
     frames = [Image.new("RGB", (800, 500), colour) for colour in (RED, GREEN, BLUE)]
     data = encode(frames[0], file_format, save_all=True, append_images=frames[1:], **options)
     assert getattr(decode(data), "n_frames", 1) == 3
-    upload = prepare(data, "animated", DocumentKind.BUSINESS, MIB)
+    upload = prepare(data, "animated", DocumentKind.BUSINESS, MB)
     image = decode(upload.data)
     assert getattr(image, "n_frames", 1) == 1
     assert close_to([corners(image)[3]], [RED], tolerance=8)
@@ -245,7 +246,7 @@ def test_transparency_is_flattened_onto_white(mode: str, file_format: str) -> No
     else:
         data = encode(image.convert(mode), file_format)
 
-    upload = prepare(data, "logo", DocumentKind.BUSINESS, MIB)
+    upload = prepare(data, "logo", DocumentKind.BUSINESS, MB)
 
     flat = decode(upload.data)
     assert flat.mode in ("RGB", "L")
@@ -256,7 +257,7 @@ def test_transparency_is_flattened_onto_white(mode: str, file_format: str) -> No
 
 def test_an_opaque_png_keeps_its_bytes() -> None:
     data = encode(marked().convert("RGB"), "PNG")
-    assert prepare(data, "scan.png", DocumentKind.BUSINESS, MIB).data == data
+    assert prepare(data, "scan.png", DocumentKind.BUSINESS, MB).data == data
 
 
 # Decompression bombs and memory.
@@ -272,7 +273,7 @@ def image_allocations() -> int:
     [(100_000, 100_000), (9_000, 9_500)],
     ids=["pillow-refuses-at-open", "over-our-limit"],
 )
-@pytest.mark.parametrize("max_bytes", [MIB, 20], ids=["checked", "shrunk"])
+@pytest.mark.parametrize("max_bytes", [MB, 20], ids=["checked", "shrunk"])
 def test_a_decompression_bomb_is_refused_before_anything_is_decoded(
     size: tuple[int, int], max_bytes: int
 ) -> None:
@@ -281,13 +282,13 @@ def test_a_decompression_bomb_is_refused_before_anything_is_decoded(
     assert size[0] * size[1] > MAX_IMAGE_PIXELS
     before = image_allocations()
 
-    with pytest.raises(ImageUnreadable) as caught:
+    with pytest.raises(UnreadableImage) as caught:
         prepare(bomb, "bomb.png", DocumentKind.BUSINESS, max_bytes)
 
     assert image_allocations() == before  # not one pixel buffer
-    assert caught.value.user_message == TOO_MANY_PIXELS.format(megapixels=80)
-    assert "80 megapixels" in caught.value.user_message.en
-    assert "80메가픽셀" in caught.value.user_message.ko
+    assert explain(caught.value) == TOO_MANY_PIXELS.format(megapixels=80)
+    assert "80 megapixels" in explain(caught.value).en
+    assert "80메가픽셀" in explain(caught.value).ko
 
 
 def test_an_image_at_the_pixel_limit_is_read() -> None:
@@ -295,8 +296,8 @@ def test_an_image_at_the_pixel_limit_is_read() -> None:
     image = Image.new("1", (10_000, MAX_IMAGE_PIXELS // 10_000), 1)
     image.paste(0, (0, 0, 2_500, 2_000))
     data = encode(image, "TIFF", compression="group4")
-    assert len(data) < MIB
-    upload = prepare(data, "fax.tiff", DocumentKind.BUSINESS, MIB)
+    assert len(data) < MB
+    upload = prepare(data, "fax.tiff", DocumentKind.BUSINESS, MB)
     assert upload.width is not None
     assert upload.height is not None
     # Scaled to what OCR needs before encoding, keeping the shape.
@@ -313,7 +314,7 @@ def test_an_image_at_the_pixel_limit_is_read() -> None:
 
 def test_a_portrait_card_is_turned_to_landscape() -> None:
     data = encode(marked((480, 760)), "JPEG", quality=95)
-    upload = prepare(data, "card.jpg", DocumentKind.CARD, MIB)
+    upload = prepare(data, "card.jpg", DocumentKind.CARD, MB)
     image = decode(upload.data)
     assert image.size == (760, 480) == (upload.width, upload.height)
     # A quarter turn counter-clockwise: the right edge becomes the top.
@@ -324,7 +325,7 @@ def test_a_portrait_card_is_turned_to_landscape() -> None:
 def test_a_card_stored_landscape_but_shown_portrait_is_turned_after_its_orientation() -> None:
     # Stored 760x480 with orientation 6: people see it 480x760, so it is turned.
     data = encode(marked((760, 480)), "JPEG", quality=95, exif=exif_orientation(6))
-    upload = prepare(data, "card.jpg", DocumentKind.CARD, MIB)
+    upload = prepare(data, "card.jpg", DocumentKind.CARD, MB)
     image = decode(upload.data)
     assert image.width > image.height
     assert orientation_of(upload.data) == 1
@@ -332,14 +333,14 @@ def test_a_card_stored_landscape_but_shown_portrait_is_turned_after_its_orientat
 
 def test_a_portrait_certificate_is_left_portrait() -> None:
     data = encode(marked((1240, 1754)), "JPEG", quality=90)
-    upload = prepare(data, "cert.jpg", DocumentKind.BUSINESS, MIB)
+    upload = prepare(data, "cert.jpg", DocumentKind.BUSINESS, MB)
     assert upload.data == data
     assert (upload.width, upload.height) == (1240, 1754)
 
 
 def test_a_landscape_card_is_sent_unchanged() -> None:
     data = encode(marked((1000, 630)), "JPEG", quality=90)
-    assert prepare(data, "card.jpg", DocumentKind.CARD, MIB).data == data
+    assert prepare(data, "card.jpg", DocumentKind.CARD, MB).data == data
 
 
 # Resolution below NHN's recommendation.
@@ -362,14 +363,14 @@ def test_a_landscape_card_is_sent_unchanged() -> None:
 def test_low_resolution_is_flagged_against_the_kinds_recommendation(
     kind: DocumentKind, size: tuple[int, int], low: bool
 ) -> None:
-    upload = prepare(encode(marked(size), "PNG"), "photo.png", kind, MIB)
+    upload = prepare(encode(marked(size), "PNG"), "photo.png", kind, MB)
     assert upload.low_resolution is low
 
 
 def test_resolution_is_judged_after_orientation() -> None:
     # 1280x720 stored, shown 720x1280: still enough for a certificate, and reported upright.
     data = encode(marked((1280, 720)), "JPEG", quality=90, exif=exif_orientation(8))
-    upload = prepare(data, "cert.jpg", DocumentKind.BUSINESS, MIB)
+    upload = prepare(data, "cert.jpg", DocumentKind.BUSINESS, MB)
     assert (upload.width, upload.height, upload.low_resolution) == (720, 1280, False)
 
 
@@ -380,7 +381,7 @@ def test_a_shrunk_image_reports_the_pixels_sent() -> None:
 
 
 def test_upload_repr_leaves_out_the_bytes() -> None:
-    upload = prepare(encode(marked(), "PNG"), "card.png", DocumentKind.CARD, MIB)
+    upload = prepare(encode(marked(), "PNG"), "card.png", DocumentKind.CARD, MB)
     assert isinstance(upload, Upload)
     assert "data" not in repr(upload)
 
@@ -418,6 +419,6 @@ async def test_a_portrait_heic_card_reaches_the_api_in_landscape(
 
 
 async def test_a_bomb_never_reaches_the_api(fake_nhn: NhnFake, make_client: MakeClient) -> None:
-    with pytest.raises(ImageUnreadable):
+    with pytest.raises(UnreadableImage):
         await make_client().business(png_header_only(100_000, 100_000), "bomb.png")
     assert fake_nhn.calls(BUSINESS) == 0

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.ocr import OcrClient, OcrError
+from bot.errors import BotError
+from bot.ocr import OcrClient
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import plain_png
 from tests.support.nhn import CARD, STATUS, TOKEN, NhnFake, Reply
@@ -90,7 +91,7 @@ async def test_failures_leak_nothing(
     scenario = SCENARIOS[name]
     fake_nhn.script(scenario.endpoint, *scenario.replies(fake_nhn))
     client = make_client(scenario.version, ocr_max_attempts=2, ocr_timeout_s=0.1)
-    with caplog.at_level(logging.DEBUG), pytest.raises(OcrError) as caught:
+    with caplog.at_level(logging.DEBUG), pytest.raises(BotError) as caught:
         await scenario.call(client)
     error = caught.value
     shown = " ".join([str(error), repr(error), str(error.args), error.detail, caplog.text])

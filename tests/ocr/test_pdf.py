@@ -8,9 +8,10 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.ocr import DocumentKind, FileType, PasswordProtectedPdf
-from bot.ocr.errors import PASSWORD_PDF, PdfUnreadable
+from bot.blocks.errors import PASSWORD_PDF, explain
+from bot.config import MB, ConfigError, Settings, load_settings
+from bot.errors import PasswordProtectedPdf, UnreadablePdf
+from bot.ocr import DocumentKind, FileType
 from bot.ocr.pdf import MAX_PAGE_PIXELS, RENDER_DPI, PdfPages, pdf_pages
 from bot.ocr.preflight import prepare, sniff
 from tests.ocr.conftest import MakeClient
@@ -26,7 +27,6 @@ from tests.ocr.images import (
 )
 from tests.support.nhn import BUSINESS, TOKEN, NhnFake, Reply
 
-MIB = 1024 * 1024
 SCALE = RENDER_DPI / 72
 UNPARSEABLE_ENCRYPTED = b"%PDF-1.4\ntrailer\n<< /Root 1 0 R /Encrypt 2 0 R >>\n%%EOF\n"
 
@@ -81,8 +81,8 @@ def test_the_encrypted_test_pdf_is_real_and_opens_with_its_password() -> None:
 
 def test_a_password_protected_pdf_is_refused_with_a_clear_message() -> None:
     with pytest.raises(PasswordProtectedPdf) as caught:
-        prepare(encrypted_pdf("s3cret", "owner"), "cert.pdf", DocumentKind.BUSINESS, MIB)
-    assert caught.value.user_message == PASSWORD_PDF
+        prepare(encrypted_pdf("s3cret", "owner"), "cert.pdf", DocumentKind.BUSINESS, MB)
+    assert explain(caught.value) == PASSWORD_PDF
     assert "s3cret" not in str(caught.value)
 
 
@@ -90,7 +90,7 @@ def test_pdfiums_password_error_alone_is_enough() -> None:
     # A comment is whitespace in PDF: PDFium still sees /Encrypt, a plain search does not.
     locked = encrypted_pdf("s3cret", "owner").replace(b"/Encrypt 5 0 R", b"/Encrypt %x\n5 0 R")
     with pytest.raises(PasswordProtectedPdf):
-        prepare(locked, "cert.pdf", DocumentKind.BUSINESS, MIB)
+        prepare(locked, "cert.pdf", DocumentKind.BUSINESS, MB)
 
 
 def test_a_password_protected_pdf_is_refused_before_the_size_check() -> None:
@@ -101,34 +101,34 @@ def test_a_password_protected_pdf_is_refused_before_the_size_check() -> None:
 
 def test_an_unparseable_pdf_with_an_encrypt_entry_is_refused_as_protected() -> None:
     with pytest.raises(PasswordProtectedPdf):
-        prepare(UNPARSEABLE_ENCRYPTED, "cert.pdf", DocumentKind.BUSINESS, MIB)
+        prepare(UNPARSEABLE_ENCRYPTED, "cert.pdf", DocumentKind.BUSINESS, MB)
     with pytest.raises(PasswordProtectedPdf):
-        pdf_pages(UNPARSEABLE_ENCRYPTED, 5, MIB)
+        pdf_pages(UNPARSEABLE_ENCRYPTED, 5, MB)
 
 
 def test_a_pdf_with_only_an_owner_password_opens_for_anyone_and_passes() -> None:
     restricted = encrypted_pdf("", "owner")
-    upload = prepare(restricted, "hometax.pdf", DocumentKind.BUSINESS, MIB)
+    upload = prepare(restricted, "hometax.pdf", DocumentKind.BUSINESS, MB)
     assert upload.data == restricted
-    rendered = pdf_pages(restricted, 5, MIB)
+    rendered = pdf_pages(restricted, 5, MB)
     assert rendered.total == 1
     assert is_dark(decode(rendered.pages[0]), square_centre())  # decrypted, not blank
 
 
 def test_a_pdf_pdfium_cannot_parse_goes_to_nhn_as_before() -> None:
-    upload = prepare(MINIMAL_PDF, "cert.pdf", DocumentKind.BUSINESS, MIB)
+    upload = prepare(MINIMAL_PDF, "cert.pdf", DocumentKind.BUSINESS, MB)
     assert upload.data == MINIMAL_PDF
 
 
 def test_pages_of_a_pdf_pdfium_cannot_parse_are_unreadable() -> None:
-    with pytest.raises(PdfUnreadable) as caught:
-        pdf_pages(MINIMAL_PDF, 5, MIB)
-    assert "PDF" in caught.value.user_message.en
+    with pytest.raises(UnreadablePdf) as caught:
+        pdf_pages(MINIMAL_PDF, 5, MB)
+    assert "PDF" in explain(caught.value).en
 
 
 def test_pages_of_a_password_protected_pdf_are_refused() -> None:
     with pytest.raises(PasswordProtectedPdf):
-        pdf_pages(encrypted_pdf("s3cret", "owner"), 5, MIB)
+        pdf_pages(encrypted_pdf("s3cret", "owner"), 5, MB)
 
 
 async def test_a_password_protected_pdf_never_reaches_nhn(
@@ -147,7 +147,7 @@ async def test_nhn_answering_4000103_is_the_same_error(
     with pytest.raises(PasswordProtectedPdf) as caught:
         await make_client().business(numbered_pdf(1), "cert.pdf")
     assert caught.value.code == 4000103
-    assert caught.value.user_message == PASSWORD_PDF
+    assert explain(caught.value) == PASSWORD_PDF
     assert fake_nhn.calls(BUSINESS) == 1  # not retried: the same file gets the same answer
 
 
@@ -155,11 +155,11 @@ async def test_nhn_answering_4000103_is_the_same_error(
 
 
 def test_each_page_of_a_three_page_pdf_is_rendered_in_order() -> None:
-    rendered = pdf_pages(numbered_pdf(3), 5, MIB)
+    rendered = pdf_pages(numbered_pdf(3), 5, MB)
     assert rendered.total == 3
     assert page_numbers(rendered) == [0, 1, 2]
     for data in rendered.pages:
-        assert len(data) <= MIB
+        assert len(data) <= MB
         assert sniff(data) in (FileType.PNG, FileType.JPEG)
         # A4 at 200 dpi.
         assert decode(data).size == (round(A4_POINTS[0] * SCALE), round(A4_POINTS[1] * SCALE))
@@ -168,7 +168,7 @@ def test_each_page_of_a_three_page_pdf_is_rendered_in_order() -> None:
 def test_a_twelve_page_pdf_gives_max_pdf_pages_pages_and_its_total() -> None:
     max_pages = Settings(_env_file=None).max_pdf_pages
     assert max_pages == 5
-    rendered = pdf_pages(numbered_pdf(12), max_pages, MIB)
+    rendered = pdf_pages(numbered_pdf(12), max_pages, MB)
     assert rendered.total == 12
     assert page_numbers(rendered) == [0, 1, 2, 3, 4]
 
@@ -189,15 +189,15 @@ def test_an_oversized_page_is_rendered_within_the_pixel_cap() -> None:
         document.save(buffer)
     finally:
         document.close()
-    [page] = pdf_pages(buffer.getvalue(), 5, MIB).pages
+    [page] = pdf_pages(buffer.getvalue(), 5, MB).pages
     width, height = decode(page).size
     assert width * height <= MAX_PAGE_PIXELS
     assert width == height
 
 
 def test_rendered_pages_pass_preflight_unchanged() -> None:
-    for data in pdf_pages(numbered_pdf(2), 5, MIB).pages:
-        upload = prepare(data, "cert-p1", DocumentKind.BUSINESS, MIB)
+    for data in pdf_pages(numbered_pdf(2), 5, MB).pages:
+        upload = prepare(data, "cert-p1", DocumentKind.BUSINESS, MB)
         assert upload.data == data
         assert upload.low_resolution is False
 
@@ -206,7 +206,7 @@ def test_several_threads_render_at_once_without_mixing_pages() -> None:
     # PDFium is not thread-safe; preflight runs in worker threads and must serialise it.
     documents = [numbered_pdf(count) for count in (2, 3, 4, 3)]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda data: pdf_pages(data, 5, MIB), documents))
+        results = list(pool.map(lambda data: pdf_pages(data, 5, MB), documents))
     assert [result.total for result in results] == [2, 3, 4, 3]
     assert [page_numbers(result) for result in results] == [
         [0, 1],
@@ -217,7 +217,7 @@ def test_several_threads_render_at_once_without_mixing_pages() -> None:
 
 
 def test_pdf_pages_repr_leaves_out_the_images() -> None:
-    rendered = pdf_pages(numbered_pdf(1), 5, MIB)
+    rendered = pdf_pages(numbered_pdf(1), 5, MB)
     assert repr(rendered) == "PdfPages(total=1)"
 
 

@@ -3,20 +3,13 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
+from bot.blocks.errors import UNSUPPORTED_FOR_BUSINESS, UNSUPPORTED_FOR_CARD, explain
+from bot.config import MB
+from bot.errors import EmptyFile, FileTooLarge, UnreadableImage, UnsupportedFileType
 from bot.i18n import Text
-from bot.ocr import (
-    DocumentKind,
-    EmptyFile,
-    FileTooLarge,
-    FileType,
-    ImageUnreadable,
-    UnsupportedFileType,
-)
-from bot.ocr.errors import UNSUPPORTED_FOR_BUSINESS, UNSUPPORTED_FOR_CARD
+from bot.ocr import DocumentKind, FileType
 from bot.ocr.preflight import ACCEPTED, prepare, sniff
 from tests.ocr.images import MINIMAL_PDF, encode, noise, noisy_jpeg, noisy_png, plain_png
-
-MIB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +61,7 @@ def test_sniff_reads_magic_bytes(data: bytes, expected: FileType | None) -> None
 @pytest.mark.parametrize("kind", list(DocumentKind))
 def test_an_empty_file_is_refused(kind: DocumentKind) -> None:
     with pytest.raises(EmptyFile):
-        prepare(b"", "a.png", kind, MIB)
+        prepare(b"", "a.png", kind, MB)
 
 
 @pytest.mark.parametrize(
@@ -80,8 +73,8 @@ def test_an_unknown_type_is_refused_naming_what_the_kind_accepts(
 ) -> None:
     zip_file = b"PK\x03\x04" + bytes(100)
     with pytest.raises(UnsupportedFileType) as caught:
-        prepare(zip_file, "photo.png", kind, MIB)
-    assert caught.value.user_message == message
+        prepare(zip_file, "photo.png", kind, MB)
+    assert explain(caught.value) == message
     for name in ("JPG", "PNG", "HEIC", "WebP", "TIFF", "BMP", "GIF"):
         assert name in message.en
         assert name in message.ko
@@ -94,12 +87,12 @@ def test_cards_accept_every_type_but_pdf() -> None:
 
 def test_a_pdf_is_refused_for_a_card() -> None:
     with pytest.raises(UnsupportedFileType) as caught:
-        prepare(MINIMAL_PDF, "card.pdf", DocumentKind.CARD, MIB)
-    assert "PDF" in caught.value.user_message.en
+        prepare(MINIMAL_PDF, "card.pdf", DocumentKind.CARD, MB)
+    assert "PDF" in explain(caught.value).en
 
 
 def test_a_pdf_goes_as_is_for_a_certificate() -> None:
-    upload = prepare(MINIMAL_PDF, "cert", DocumentKind.BUSINESS, MIB)
+    upload = prepare(MINIMAL_PDF, "cert", DocumentKind.BUSINESS, MB)
     assert (upload.data, upload.filename, upload.content_type) == (
         MINIMAL_PDF,
         "cert.pdf",
@@ -109,16 +102,16 @@ def test_a_pdf_goes_as_is_for_a_certificate() -> None:
 
 
 def test_a_pdf_over_the_limit_is_too_large_with_the_limit_in_the_message() -> None:
-    pdf = MINIMAL_PDF + b"0" * (2 * MIB)
+    pdf = MINIMAL_PDF + b"0" * (2 * MB)
     with pytest.raises(FileTooLarge) as caught:
-        prepare(pdf, "cert.pdf", DocumentKind.BUSINESS, MIB)
-    assert "1 MB" in caught.value.user_message.ko
-    assert "1 MB" in caught.value.user_message.en
+        prepare(pdf, "cert.pdf", DocumentKind.BUSINESS, MB)
+    assert "1 MB" in explain(caught.value).ko
+    assert "1 MB" in explain(caught.value).en
 
 
 def test_an_image_under_the_limit_is_sent_unchanged_with_a_matching_extension() -> None:
     png = plain_png()
-    upload = prepare(png, "scan.JPEG", DocumentKind.CARD, MIB)
+    upload = prepare(png, "scan.JPEG", DocumentKind.CARD, MB)
     assert upload.data == png
     assert (upload.filename, upload.content_type, upload.file_type) == (
         "scan.png",
@@ -138,7 +131,7 @@ def test_an_image_under_the_limit_is_sent_unchanged_with_a_matching_extension() 
     ],
 )
 def test_filenames_are_made_safe(filename: str, expected: str) -> None:
-    assert prepare(plain_png(), filename, DocumentKind.BUSINESS, MIB).filename == expected
+    assert prepare(plain_png(), filename, DocumentKind.BUSINESS, MB).filename == expected
 
 
 @pytest.mark.parametrize("image", ["big_png", "big_jpeg"])
@@ -147,8 +140,8 @@ def test_an_oversized_photo_is_shrunk_under_the_default_limit(
 ) -> None:
     data: bytes = request.getfixturevalue(image)
     original = decode(data)
-    upload = prepare(data, "scan.png", DocumentKind.BUSINESS, 5 * MIB)
-    assert len(upload.data) <= 5 * MIB
+    upload = prepare(data, "scan.png", DocumentKind.BUSINESS, 5 * MB)
+    assert len(upload.data) <= 5 * MB
     assert (upload.filename, upload.content_type, upload.file_type) == (
         "scan.jpg",
         "image/jpeg",
@@ -166,8 +159,8 @@ def test_a_tight_limit_downscales_keeping_the_aspect_ratio(
 ) -> None:
     data: bytes = request.getfixturevalue(image)
     original = decode(data)
-    upload = prepare(data, "scan.png", DocumentKind.CARD, MIB)
-    assert len(upload.data) <= MIB
+    upload = prepare(data, "scan.png", DocumentKind.CARD, MB)
+    assert len(upload.data) <= MB
     shrunk = decode(upload.data)
     assert 760 <= shrunk.width < original.width
     assert shrunk.width / shrunk.height == pytest.approx(original.width / original.height, rel=0.01)
@@ -214,7 +207,7 @@ def test_an_image_that_cannot_shrink_far_enough_is_too_large() -> None:
     ],
     ids=["png-garbage", "jpeg-garbage", "truncated-png"],
 )
-@pytest.mark.parametrize("max_bytes", [MIB, 20], ids=["checked", "shrunk"])
+@pytest.mark.parametrize("max_bytes", [MB, 20], ids=["checked", "shrunk"])
 def test_an_undecodable_image_is_unreadable(data: bytes, max_bytes: int) -> None:
-    with pytest.raises(ImageUnreadable):
+    with pytest.raises(UnreadableImage):
         prepare(data, "a.png", DocumentKind.BUSINESS, max_bytes)

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
+from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings, StatusProviderName
 from bot.domain.status import BusinessStatus
-from bot.errors import UserFacingError
-from bot.nts import NtsAuthenticationError, NtsClient
-from bot.ocr import BusinessNumberNotFound, OcrClient
+from bot.errors import AuthenticationFailed, BotError, MalformedBusinessNumber, NumberNotRegistered
+from bot.nts import NtsClient
+from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.status import (
     CALLS_IN_FLIGHT_PER_LOOKUP,
-    MalformedNumber,
     NhnStatusProvider,
     NtsStatusProvider,
     RateLimiter,
@@ -194,7 +194,7 @@ async def test_errors_are_neither_cached_nor_recorded(
     service = make_service(NhnStatusProvider(ocr))
     fake_nhn.script(STATUS, Reply.error(4000102))
 
-    with pytest.raises(BusinessNumberNotFound):
+    with pytest.raises(NumberNotRegistered):
         await service.check(OPEN)
     answer = await service.check(OPEN)
 
@@ -236,7 +236,7 @@ async def test_a_failed_batch_maps_each_of_its_numbers_to_the_error(
 
     results = await make_service(nts_provider).check_many([OPEN, SHUT])
 
-    assert {type(result) for result in results.values()} == {NtsAuthenticationError}
+    assert {type(result) for result in results.values()} == {AuthenticationFailed}
     assert await store.statuses.latest_many([OPEN, SHUT], since=START - TTL) == {}
 
 
@@ -256,9 +256,9 @@ async def test_one_bad_number_never_spoils_the_others(
 
     assert list(results) == [OPEN, "220-81-62517", SHUT, "1010000004"]
     malformed = results["220-81-62517"]
-    assert isinstance(malformed, MalformedNumber)
-    assert "10" in malformed.user_message.en
-    failed = [n for n, r in results.items() if isinstance(r, BusinessNumberNotFound)]
+    assert isinstance(malformed, MalformedBusinessNumber)
+    assert "10" in explain(malformed).en
+    failed = [n for n, r in results.items() if isinstance(r, NumberNotRegistered)]
     checks = {n: r.status for n, r in results.items() if isinstance(r, StatusCheck)}
     assert len(failed) == 1
     assert checks == {n: status for n, status in expected.items() if n not in failed}
@@ -513,9 +513,9 @@ async def test_analysis_without_a_status_service_asks_nhn_every_time(
 
     first = await analysis.check_status(OPEN)
     second = await analysis.check_status(OPEN)
-    errors: Sequence[StatusCheck | UserFacingError] = await analysis.check_statuses(["12345"])
+    errors: Sequence[StatusCheck | BotError] = await analysis.check_statuses(["12345"])
 
     assert not first.cached
     assert not second.cached
     assert fake_nhn.calls(STATUS) == 2
-    assert isinstance(errors[0], MalformedNumber)
+    assert isinstance(errors[0], MalformedBusinessNumber)

@@ -11,19 +11,20 @@ from pydantic import SecretStr
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.errors import explain
 from bot.config import Settings
+from bot.errors import (
+    AuthenticationFailed,
+    BadResponse,
+    BotError,
+    ConnectionFailed,
+    FileGone,
+    FileTooLarge,
+    NotDownloadable,
+)
 from bot.i18n import Language
 from bot.slack.client import create_web_client
-from bot.slack.files import (
-    MAX_REDIRECTS,
-    DownloadError,
-    DownloadFailed,
-    FilesReadScopeMissing,
-    FileTooLarge,
-    ForeignFileHost,
-    SlackFile,
-    SlackFileDownloader,
-)
+from bot.slack.files import MAX_REDIRECTS, SlackFile, SlackFileDownloader
 from tests.support.slack import FakeSlack, ForeignHost
 from tests.support.slack_server import BackgroundServer, new_application
 
@@ -97,12 +98,14 @@ def add_png(fake: FakeSlack, **options: Any) -> dict[str, Any]:
     return fake.add_file("certificate.png", PNG, "image/png", "png", channel=CHANNEL, **options)
 
 
-def assert_clean(error: DownloadError, fake: FakeSlack) -> None:
+def assert_clean(error: BotError, fake: FakeSlack) -> None:
     """Every error reads in both languages and never carries the token."""
-    assert str(error) == error.user_message(Language.EN)
-    assert error.user_message(Language.KO)
-    assert fake.bot_token not in str(error)
-    assert fake.base_url not in str(error)
+    said = explain(error)
+    assert said(Language.EN)
+    assert said(Language.KO)
+    for shown in (str(error), said.en, said.ko):
+        assert fake.bot_token not in shown
+        assert fake.base_url not in shown
 
 
 # Resolving the event's file
@@ -185,10 +188,10 @@ async def test_a_file_shared_event_id_is_looked_up_with_files_info(
 async def test_a_missing_file_is_a_download_failure(
     fake_slack: FakeSlack, downloader: SlackFileDownloader
 ) -> None:
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(FileGone) as raised:
         await downloader.resolve({"id": "F_GONE", "file_access": "check_file_info"})
 
-    assert "deleted" in str(raised.value)
+    assert "deleted" in explain(raised.value).en
     assert_clean(raised.value, fake_slack)
     assert [call.error for call in fake_slack.calls_to("files.info")] == ["file_not_found"]
 
@@ -199,7 +202,7 @@ async def test_files_info_without_files_read_names_the_scope(
     stub = add_png(fake_slack, file_access="check_file_info")
     fake_slack.fail_next("files.info", error="missing_scope", status=200, retry_after=None)
 
-    with pytest.raises(FilesReadScopeMissing):
+    with pytest.raises(AuthenticationFailed):
         await downloader.resolve(stub)
 
 
@@ -210,10 +213,10 @@ async def test_a_file_deleted_before_the_download_is_a_download_failure(
     fake_slack.files_deletable = True
     await web_client.files_delete(file=file.id)
 
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(FileGone) as raised:
         await downloader.download(file)
 
-    assert "deleted" in str(raised.value)
+    assert "deleted" in explain(raised.value).en
     assert [request.served for request in fake_slack.downloads] == ["not_found"]
 
 
@@ -225,10 +228,10 @@ async def test_the_html_sign_in_page_means_files_read_is_missing(
 ) -> None:
     file = await downloader.resolve(add_png(fake_slack, serve="html_login"))
 
-    with pytest.raises(FilesReadScopeMissing) as raised:
+    with pytest.raises(AuthenticationFailed) as raised:
         await downloader.download(file)
 
-    message = raised.value.user_message
+    message = explain(raised.value)
     assert "files:read" in message(Language.EN)
     assert "reinstall" in message(Language.EN)
     assert "files:read" in message(Language.KO)
@@ -271,7 +274,7 @@ async def test_the_sign_in_page_of_a_pdf_means_files_read_is_missing(
         "scan.pdf", pdf, "application/pdf", "pdf", channel=CHANNEL, serve="html_login"
     )
 
-    with pytest.raises(FilesReadScopeMissing):
+    with pytest.raises(AuthenticationFailed):
         await downloader.download(await downloader.resolve(event_file))
 
 
@@ -329,10 +332,10 @@ async def test_after_leaving_slack_the_token_is_not_sent_even_back_on_slack(
     bounce = redirector.point("/bounce", target["url_private_download"])
     source = add_png(fake_slack, serve="redirect", redirect_to=bounce)
 
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(BadResponse) as raised:
         await downloader.download(await downloader.resolve(source))
 
-    assert "web page" in str(raised.value)
+    assert "web page" in explain(raised.value).en
     first, last = fake_slack.downloads
     assert "Authorization" in first.headers
     assert "Authorization" not in last.headers
@@ -350,7 +353,7 @@ async def test_a_download_url_off_slack_is_refused_before_any_request(
         url = url.replace("http://", f"http://{fake_origin}@")
     file = SlackFile.from_api(add_png(fake_slack) | {"url_private_download": url})
 
-    with pytest.raises(ForeignFileHost) as raised:
+    with pytest.raises(NotDownloadable) as raised:
         await downloader.download(file)
 
     assert_clean(raised.value, fake_slack)
@@ -376,10 +379,10 @@ async def test_one_redirect_too_many_stops(
     for _ in range(MAX_REDIRECTS + 1):
         head = add_png(fake_slack, serve="redirect", redirect_to=head["url_private_download"])
 
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(BadResponse) as raised:
         await downloader.download(await downloader.resolve(head))
 
-    assert "redirected too many times" in str(raised.value)
+    assert "redirected too many times" in explain(raised.value).en
     assert len(fake_slack.downloads) == MAX_REDIRECTS + 1
     assert end["id"] not in [request.file_id for request in fake_slack.downloads]
 
@@ -391,7 +394,7 @@ async def test_a_redirect_loop_stops(
     loop_start = redirector.point("/b", "/a")
     source = add_png(fake_slack, serve="redirect", redirect_to=loop_start)
 
-    with pytest.raises(DownloadFailed):
+    with pytest.raises(BadResponse):
         await downloader.download(await downloader.resolve(source))
 
     assert len(fake_slack.downloads) + len(redirector.requests) == MAX_REDIRECTS + 1
@@ -412,8 +415,8 @@ async def test_a_declared_size_over_the_limit_is_refused_before_downloading(
 
     assert fake_slack.downloads == []
     assert check.value.limit_bytes == download.value.limit_bytes == LIMIT
-    assert "2 MB" in str(download.value)
-    assert "2MB" in download.value.user_message(Language.KO)
+    assert "limit 2 MB" in explain(download.value).en
+    assert "최대 2 MB" in explain(download.value).ko
 
 
 async def test_a_declared_size_at_the_limit_is_accepted(
@@ -458,10 +461,11 @@ async def test_an_unreachable_host_is_a_download_failure(
         add_png(fake_slack) | {"url_private_download": f"{dead_origin}/files-pri/T-F1/a.png"}
     )
 
-    with pytest.raises(DownloadFailed) as raised:
+    with pytest.raises(ConnectionFailed) as raised:
         await downloader.download(file)
 
-    assert "network" in str(raised.value)
+    assert raised.value.retryable
+    assert "network" in explain(raised.value).en
     assert_clean(raised.value, fake_slack)
 
 
@@ -470,7 +474,7 @@ async def test_a_file_without_a_download_url_is_a_download_failure(
 ) -> None:
     file = SlackFile.from_api({"id": "F_EXTERNAL", "name": "sheet", "mode": "external"})
 
-    with pytest.raises(DownloadFailed):
+    with pytest.raises(NotDownloadable):
         await downloader.download(file)
 
 
@@ -486,7 +490,7 @@ async def test_logs_name_file_ids_but_never_the_token_or_urls(
     login = add_png(fake_slack, serve="html_login")
 
     await downloader.download(await downloader.resolve(source))
-    with pytest.raises(FilesReadScopeMissing):
+    with pytest.raises(AuthenticationFailed):
         await downloader.download(await downloader.resolve(login))
 
     bot_logs = "\n".join(

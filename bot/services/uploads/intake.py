@@ -17,16 +17,18 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
+from bot.blocks.errors import explain
 from bot.blocks.notices import failure, unsupported_file
 from bot.blocks.prompts import kind_chosen, kind_prompt
 from bot.config import Settings
 from bot.domain.upload_kind import UploadKind, guess_kind
+from bot.errors import BotError
 from bot.i18n import Text
 from bot.services.job_runner import JobRunner
 from bot.services.uploads.answer import FAILED
 from bot.services.uploads.job import BULK, JobKind, UploadJobPerformer
 from bot.slack.failures import SLACK_FAILURES, describe
-from bot.slack.files import DownloadError, SlackFile, SlackFileDownloader
+from bot.slack.files import SlackFile, SlackFileDownloader
 from bot.slack.threads import react, reply
 from bot.store import ClaimedJob, JobState, Store, UploadJob
 
@@ -184,9 +186,9 @@ class UploadIntake:
     async def _receive(self, upload: Upload, file: dict[str, Any]) -> None:
         try:
             slack_file = await self._downloader.resolve(file)  # Slack Connect sends a stub
-        except DownloadError as error:
+        except BotError as error:
             # No job exists yet, so no duplicate can have answered: say it here.
-            await self._tell(upload, failure(error.user_message, self._lang, file_name=None))
+            await self._tell(upload, failure(explain(error), self._lang, file_name=None))
             return
         filetype = slack_file.filetype.lower()
         if filetype == "csv" and _BULK_WORD.search(upload.text):

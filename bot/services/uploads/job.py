@@ -22,12 +22,13 @@ from bot.blocks.card import (
     card_result,
     original_notice,
 )
+from bot.blocks.errors import explain
 from bot.blocks.notices import failure
 from bot.config import Settings
 from bot.domain.upload_kind import UploadKind
-from bot.errors import UserFacingError
+from bot.errors import BotError, Service, UpstreamError
 from bot.i18n import Text
-from bot.ocr import DocumentKind, OcrError
+from bot.ocr import DocumentKind
 from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
 from bot.services.audit import AuditAction, Auditor
 from bot.services.bulk import BulkCheckService
@@ -130,14 +131,13 @@ class UploadJobPerformer:
         await self._answers.react(job, add=WORKING)
         try:
             analysed = await self._analyse(job, file)
-        except OcrError as error:
+        except BotError as error:
             # The OCR client has already retried, within OCR_DEADLINE_S and OCR_MAX_ATTEMPTS
             # calls: a job-level retry on top would multiply the calls NHN charges for and
             # keep the uploader waiting for rounds more.
-            await self._failed(job, error, error.user_message, retryable=False)
-            return
-        except UserFacingError as error:
-            await self._failed(job, error, error.user_message, retryable=error.retryable)
+            from_nhn = isinstance(error, UpstreamError) and error.service is Service.NHN
+            retryable = error.retryable and not from_nhn
+            await self._failed(job, error, explain(error), retryable=retryable)
             return
         except Exception as error:
             log.exception("Upload job %s failed unexpectedly", job.id)

@@ -1,0 +1,134 @@
+"""What the NHN and NTS clients share: one pooled httpx client and its lifecycle, retries
+with jittered backoff within a deadline, Retry-After, and transport failures as typed errors.
+
+Each client keeps only its contract: URLs, headers, payloads and what its codes mean.
+URLs carry credentials (NHN's app key, NTS's service key), so nothing here logs one:
+log lines name the endpoint, and httpx's own request line is masked by `bot.logs`.
+"""
+
+import asyncio
+import email.utils
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx
+
+from bot.errors import BotError, ConnectionFailed, Service, Timeout, UpstreamError
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_CAP_S = 8.0
+_jitter = random.Random()  # noqa: S311 - backoff jitter, not security
+
+Answer = TypeVar("Answer")
+
+
+class UpstreamClient:
+    """One pooled httpx client; use a subclass as `async with Client(settings) as c: ...`."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+async def with_retries(
+    attempt: Callable[[int], Awaitable[Answer]],
+    *,
+    service: Service,
+    endpoint: str,
+    max_attempts: int,
+    backoff_base_s: float,
+    deadline_s: float | None = None,
+    repair: Callable[[BotError], Awaitable[bool]] | None = None,
+) -> Answer:
+    """`attempt(n)` until it answers, a failure is not retryable, `max_attempts` fail, or the
+    next wait would pass the deadline (then, or when an attempt runs past it, `Timeout`).
+
+    `repair(error)` may fix the request (a new token, a smaller upload) and return True:
+    the next attempt then uses up no attempt and waits for nothing.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = None if deadline_s is None else loop.time() + deadline_s
+
+    async def retrying() -> Answer:
+        failures = 0
+        while True:
+            try:
+                return await attempt(failures + 1)
+            except BotError as error:
+                if repair is not None and await repair(error):
+                    continue
+                failures += 1
+                if not error.retryable or failures >= max_attempts:
+                    raise
+                retry_after_s = error.retry_after_s if isinstance(error, UpstreamError) else None
+                delay = backoff_delay(failures, backoff_base_s, retry_after_s)
+                if deadline is not None and loop.time() + delay >= deadline:
+                    raise
+                logger.warning(
+                    "%s %s retry in %.0f ms after attempt %d: %s",
+                    service,
+                    endpoint,
+                    delay * 1000,
+                    failures,
+                    error,
+                )
+                await asyncio.sleep(delay)
+
+    if deadline is None:
+        return await retrying()
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await retrying()
+    except TimeoutError:
+        raise Timeout(
+            f"{endpoint}: no answer within the {deadline_s:g} s deadline", service=service
+        ) from None
+
+
+def backoff_delay(failures: int, base_s: float, retry_after_s: float | None = None) -> float:
+    """Seconds before the next attempt: the server's Retry-After, else capped full jitter."""
+    if retry_after_s is not None:
+        return retry_after_s
+    ceiling = min(BACKOFF_CAP_S, base_s * 2 ** (failures - 1))
+    return _jitter.uniform(0, ceiling)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def transport_error(service: Service, endpoint: str, error: httpx.RequestError) -> UpstreamError:
+    """A timeout or connection failure, named by type only: httpx's text may hold the URL."""
+    kind = Timeout if isinstance(error, httpx.TimeoutException) else ConnectionFailed
+    return kind(f"{endpoint}: {type(error).__name__}", service=service)

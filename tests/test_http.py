@@ -1,0 +1,124 @@
+"""The HTTP layer NHN's and NTS's clients share: backoff, Retry-After, retries, deadline."""
+
+import asyncio
+
+import pytest
+
+from bot.errors import BadResponse, BotError, Service, Timeout, Unavailable
+from bot.http import BACKOFF_CAP_S, backoff_delay, retry_after, with_retries
+
+
+@pytest.mark.parametrize(
+    ("failures", "ceiling"), [(1, 0.5), (2, 1.0), (3, 2.0), (5, BACKOFF_CAP_S), (9, BACKOFF_CAP_S)]
+)
+def test_backoff_is_full_jitter_up_to_a_capped_exponential(failures: int, ceiling: float) -> None:
+    delays = [backoff_delay(failures, 0.5) for _ in range(2000)]
+    assert all(0 <= delay <= ceiling for delay in delays)
+    assert max(delays) > ceiling * 0.9  # spread over the whole range, not a fixed step
+    assert min(delays) < ceiling * 0.1
+
+
+def test_backoff_takes_retry_after_as_given() -> None:
+    assert backoff_delay(1, 0.5, retry_after_s=12.0) == 12.0
+    assert backoff_delay(3, 0.0) == 0.0
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert retry_after("7") == 7.0
+    assert retry_after("-3") == 0.0
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
+    assert retry_after("soon") is None
+    assert retry_after(None) is None
+
+
+async def test_retries_until_an_answer_and_counts_attempts() -> None:
+    seen: list[int] = []
+
+    async def attempt(number: int) -> str:
+        seen.append(number)
+        if number < 3:
+            raise Unavailable("x", service=Service.NTS)
+        return "answer"
+
+    answer = await with_retries(
+        attempt, service=Service.NTS, endpoint="status", max_attempts=3, backoff_base_s=0
+    )
+    assert (answer, seen) == ("answer", [1, 2, 3])
+
+
+async def test_a_failure_that_is_not_retryable_is_raised_at_once() -> None:
+    seen: list[int] = []
+
+    async def attempt(number: int) -> str:
+        seen.append(number)
+        raise BadResponse("x", service=Service.NHN)
+
+    with pytest.raises(BadResponse):
+        await with_retries(
+            attempt, service=Service.NHN, endpoint="business", max_attempts=5, backoff_base_s=0
+        )
+    assert seen == [1]
+
+
+async def test_a_repaired_request_uses_up_no_attempt() -> None:
+    seen: list[int] = []
+    repaired: list[BotError] = []
+
+    async def attempt(number: int) -> str:
+        seen.append(number)
+        if len(seen) == 1:
+            raise BadResponse("stale token", service=Service.NHN, code=4010006)
+        return "answer"
+
+    async def repair(error: BotError) -> bool:
+        repaired.append(error)
+        return error.code == 4010006
+
+    answer = await with_retries(
+        attempt,
+        service=Service.NHN,
+        endpoint="business",
+        max_attempts=1,
+        backoff_base_s=0,
+        repair=repair,
+    )
+    assert answer == "answer"
+    assert seen == [1, 1]  # the repaired try is attempt 1 again
+    assert len(repaired) == 1
+
+
+async def test_the_deadline_ends_a_slow_attempt_with_a_timeout_naming_the_service() -> None:
+    async def attempt(number: int) -> str:
+        await asyncio.sleep(10)
+        return "late"
+
+    with pytest.raises(Timeout) as caught:
+        await with_retries(
+            attempt,
+            service=Service.NHN,
+            endpoint="business",
+            max_attempts=3,
+            backoff_base_s=0,
+            deadline_s=0.05,
+        )
+    assert caught.value.service is Service.NHN
+    assert caught.value.retryable
+
+
+async def test_no_wait_runs_past_the_deadline() -> None:
+    seen: list[int] = []
+
+    async def attempt(number: int) -> str:
+        seen.append(number)
+        raise Unavailable("busy", service=Service.NHN, retry_after_s=60)
+
+    with pytest.raises(Unavailable):
+        await with_retries(
+            attempt,
+            service=Service.NHN,
+            endpoint="business",
+            max_attempts=3,
+            backoff_base_s=0,
+            deadline_s=5,
+        )
+    assert seen == [1]  # a 60 s Retry-After would end after the 5 s deadline
