@@ -5,10 +5,8 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = [
-    "tests.support.nhn",
-    "tests.support.slack",
+    "tests.support.fake_servers",
     "tests.support.databases",
-    "tests.support.nts",
 ]
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from bot.config import Settings
 from bot.runtime import EVENTS_PATH, BotRuntime
-from tests.support.nhn import NhnFake
-from tests.support.slack_fake import TEAM_ID, ApiCall, FakeSlack
-from tests.support.slack_requests import SlackRequestSender
+from fakes.nhn import NhnFake
+from fakes.slack import TEAM_ID, ApiCall, FakeSlack
+from fakes.slack_requests import SlackRequestSender
 
 ALERTS_CHANNEL = "C_ALERTS"
 AuditRow = tuple[str | None, str, str, str]

@@ -10,12 +10,12 @@ import pytest
 from bot.domain import bizno
 from bot.store import Store
 from bot.store.audit import AuditEntry
+from fakes.nhn import STATUS, Reply
+from fakes.slack import TEAM_ID
+from fakes.slack_requests import new_ts
 from tests.blocks.inert import HOSTILE
 from tests.handlers.conftest import RunningBot
 from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS, Reply
-from tests.support.slack import TEAM_ID
-from tests.support.slack_requests import new_ts
 
 OPEN, CLOSING, OTHER = "2208162517", "1248100998", "1018112341"
 VIEWER = "U0VIEWER"

@@ -13,12 +13,12 @@ import pytest
 
 from bot.blocks import ids
 from bot.blocks.authenticity import NAME_INPUT, NUMBER_INPUT, OPENED_INPUT, REPRESENTATIVE_INPUT
+from fakes.nhn import STATUS
+from fakes.nts import CLOSED, NtsFake, Registered, Reply
+from fakes.slack import ApiCall
+from fakes.slack_requests import file_share_message, new_ts
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
 from tests.handlers.images import png
-from tests.support.nhn import STATUS
-from tests.support.nts import CLOSED, NtsFake, Registered, Reply
-from tests.support.slack_fake import ApiCall
-from tests.support.slack_requests import file_share_message, new_ts
 
 CHANNEL = "C_PURCHASING"
 NUMBER = "2208162517"

@@ -8,9 +8,9 @@ import pytest
 from aiohttp import web
 
 from bot.domain import bizno
+from fakes.nhn import STATUS, Reply
 from tests.handlers.conftest import RunningBot, eventually
 from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS, Reply
 from tests.support.numbers import valid_business_numbers
 
 OPEN = "220-81-62517"

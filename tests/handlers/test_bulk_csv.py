@@ -11,12 +11,12 @@ import pytest
 
 from bot.blocks.ids import BULK_LOOK_UP_ANYWAY, BULK_WATCH_ALL
 from bot.domain import bizno
+from fakes import nts
+from fakes.nts import NtsFake
+from fakes.slack import TEAM_ID
+from fakes.slack_requests import file_share_message, new_ts
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
-from tests.support import nts
-from tests.support.nts import NtsFake
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack_fake import TEAM_ID
-from tests.support.slack_requests import file_share_message, new_ts
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

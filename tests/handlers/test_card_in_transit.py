@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 
 from bot.ocr.errors import CODES
+from fakes.nhn import CARD, PUBLIC_KEY, Reply
+from fakes.slack import ApiCall
+from fakes.slack_requests import file_share_message
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import jpeg
-from tests.support.nhn import CARD, PUBLIC_KEY, Reply, plaintext_on_the_wire
-from tests.support.slack import ApiCall, file_share_message
+from tests.support.leaks import plaintext_on_the_wire
 
 CARD_NUMBER = "4012888888881881"  # Luhn-valid Visa test number
 CHANNEL = "C_PRIVATE_TEAM"  # a private channel: the answer is a thread reply

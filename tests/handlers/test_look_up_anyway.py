@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from bot.blocks.ids import LOOK_UP_ANYWAY, WATCH_ANYWAY, per_number
+from fakes.nhn import STATUS
+from fakes.slack_requests import new_ts
 from tests.handlers.conftest import RunningBot, eventually
 from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS
-from tests.support.slack_requests import new_ts
 
 CHANNEL = "C_PURCHASING"
 CHECKER = "U0CHECKER"

@@ -6,12 +6,12 @@ from typing import Any
 import pytest
 
 from bot.blocks.limits import BLOCKS_JSON_CHARS, json_chars
+from fakes.nhn import STATUS, Reply
+from fakes.nts import CLOSED, NtsFake, Registered
+from fakes.slack import ApiCall
+from fakes.slack_requests import file_share_message
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
 from tests.ocr.images import numbered_pdf
-from tests.support.nhn import STATUS, Reply
-from tests.support.nts import CLOSED, NtsFake, Registered
-from tests.support.slack_fake import ApiCall
-from tests.support.slack_requests import file_share_message
 
 CHANNEL = "C_VENDORS"
 # Three real-looking numbers whose check digit holds, and what their certificates say.

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from bot.runtime import BotRuntime
+from fakes.nhn import NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message
 from tests.handlers.conftest import bot_settings, eventually
 from tests.handlers.images import png
-from tests.support.nhn import NhnFake
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import file_share_message
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 import json
 from typing import Any
 
+from fakes.nhn import STATUS, Reply
+from fakes.slack_requests import file_share_message, new_ts
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import png
 from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS, Reply
-from tests.support.slack_requests import file_share_message, new_ts
 
 OPEN = "220-81-62517"
 OPEN_DIGITS = "2208162517"

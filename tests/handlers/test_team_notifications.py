@@ -7,12 +7,12 @@ import time
 
 import pytest
 
+from fakes.nhn import STATUS
+from fakes.slack import ApiCall
+from fakes.slack_requests import file_share_message, new_ts
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
 from tests.handlers.images import png
 from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS
-from tests.support.slack_fake import ApiCall
-from tests.support.slack_requests import file_share_message, new_ts
 
 NUMBER = "220-81-62517"
 DIGITS = "2208162517"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from fakes.nhn import Reply, nhn_box
+from fakes.slack_requests import file_share_message
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import jpeg
 from tests.support.blockkit import limit_violations
 from tests.support.leaks import card_number_runs
-from tests.support.nhn import Reply, nhn_box
-from tests.support.slack import file_share_message
 
 CARD_NUMBER = "4012888888881881"  # Luhn-valid Visa test number
 UPLOADER = "U_UPLOADER"

@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 
+from fakes.nhn import Reply
+from fakes.slack import ApiCall, ForeignHost
+from fakes.slack_requests import file_share_message
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import png
 from tests.support.blockkit import limit_violations
-from tests.support.nhn import Reply
-from tests.support.slack import ApiCall, ForeignHost, file_share_message
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

@@ -9,6 +9,8 @@ import pytest
 
 from bot.slack.client import MAX_RETRIES
 from bot.store import JobState
+from fakes.slack import TEAM_ID, ApiCall
+from fakes.slack_requests import file_shared_event
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import png
 from tests.handlers.test_upload_failures import (
@@ -21,7 +23,6 @@ from tests.handlers.test_upload_failures import (
     failure_reply,
     shown,
 )
-from tests.support.slack import TEAM_ID, ApiCall, file_shared_event
 
 NUMBER = "220-81-62517"  # what the fake NHN reads on every certificate
 # One call of the bot's Slack client: its first try and every retry of slack_sdk's handlers.

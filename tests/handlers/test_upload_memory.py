@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from fakes.slack_requests import file_share_message
 from tests.handlers.conftest import RunningBot, eventually
 from tests.ocr.images import sparse_png
-from tests.support.slack import file_share_message
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

@@ -1,8 +1,8 @@
 """Where the answer goes: the upload's own thread, or the thread the file was shared in."""
 
+from fakes.slack_requests import file_share_message, new_ts
 from tests.handlers.conftest import RunningBot, eventually
 from tests.handlers.images import png
-from tests.support.slack import file_share_message, new_ts
 
 CHANNEL = "C_PURCHASING"
 

@@ -8,8 +8,8 @@ import pytest
 
 from bot.blocks.ids import WATCH_BUSINESS
 from bot.store.watches import Watch
+from fakes.slack_requests import new_ts
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
-from tests.support.slack_requests import new_ts
 
 NUMBER = "2208162517"
 CHANNEL = "C_PURCHASING"

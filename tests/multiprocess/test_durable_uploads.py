@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from fakes.nhn import NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message, file_shared_event
 from tests.handlers.images import png
-from tests.support.nhn import NhnFake
 from tests.support.processes import BotProcess, fakes_env, wait_until
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import file_share_message, file_shared_event
 
 pytestmark = pytest.mark.slow
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from bot.store import JobState
+from fakes.nhn import CARD, NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message
 from tests.handlers.images import jpeg, png
 from tests.multiprocess.test_durable_uploads import CHANNEL, bot_env, thread_replies
 from tests.support.databases import upload_state
-from tests.support.nhn import CARD, NhnFake
 from tests.support.processes import BotProcess, fakes_env, wait_until
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import file_share_message
 
 pytestmark = pytest.mark.slow
 

@@ -23,10 +23,10 @@ from bot.services.watchlist import scheduled_check
 from bot.store import Store
 from bot.store.engine import create_engine
 from bot.store.tables import status_checks, watches
-from tests.support.nhn import STATUS, NhnFake
+from fakes.nhn import STATUS, NhnFake
+from fakes.slack import TEAM_ID, FakeSlack
 from tests.support.numbers import valid_business_numbers
 from tests.support.processes import BotProcess, fakes_env, wait_until
-from tests.support.slack_fake import TEAM_ID, FakeSlack
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,8 @@ from bot.nts import (
     NtsUnavailable,
     ValidationRequest,
 )
+from fakes.nts import CLOSED, NtsFake, Registered, Reply
 from tests.nts.conftest import MakeClient
-from tests.support.nts import CLOSED, NtsFake, Registered, Reply
 
 OPEN = "2208162517"
 SHUT = "1248100998"

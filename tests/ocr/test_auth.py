@@ -8,8 +8,8 @@ import pytest
 from bot.ocr import AuthenticationError, InvalidResponse, OcrClient, OcrTimeout
 from bot.ocr.auth import Credential, TokenAuth, renewal_margin
 from bot.ocr.errors import CHECK_KEYS
+from fakes.nhn import STATUS, TOKEN, NhnFake, Reply
 from tests.ocr.conftest import MakeClient
-from tests.support.nhn import STATUS, TOKEN, NhnFake, Reply
 
 NUMBER = "2208162517"
 

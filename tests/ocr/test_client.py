@@ -19,9 +19,9 @@ from bot.ocr import (
 )
 from bot.ocr.client import BACKOFF_CAP_S, backoff_delay
 from bot.ocr.errors import CODES, GATEWAY_HTTP_STATUS
+from fakes.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import MINIMAL_PDF, noisy_png, plain_png
-from tests.support.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
 
 NUMBER = "2208162517"
 

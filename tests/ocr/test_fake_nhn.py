@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from fakes.nhn import BUSINESS, CARD, PUBLIC_KEY, STATUS, TOKEN, NhnFake, Reply
 from tests.ocr.images import MINIMAL_PDF, plain_png
-from tests.support.nhn import BUSINESS, CARD, PUBLIC_KEY, STATUS, TOKEN, NhnFake, Reply
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from bot.ocr import DocumentKind, FileType, ImageUnreadable, Upload
 from bot.ocr.errors import TOO_MANY_PIXELS
 from bot.ocr.images import MAX_IMAGE_PIXELS, MAX_OUTPUT_PIXELS
 from bot.ocr.preflight import WORKING_SIZE, prepare, sniff
+from fakes.nhn import BUSINESS, CARD, NhnFake
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import (
     BLACK,
@@ -25,7 +26,6 @@ from tests.ocr.images import (
     png_header_only,
     stored_sideways,
 )
-from tests.support.nhn import BUSINESS, CARD, NhnFake
 
 MIB = 1024 * 1024
 UPRIGHT_CORNERS = (BLACK, RED, BLUE, WHITE)

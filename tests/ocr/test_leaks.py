@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pytest
 
 from bot.ocr import OcrClient, OcrError
+from fakes.nhn import CARD, STATUS, TOKEN, NhnFake, Reply
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import plain_png
-from tests.support.nhn import CARD, STATUS, TOKEN, NhnFake, Reply
 
 CARD_NUMBER = "4012888888881881"
 CARD_GROUPS = ("4012", "8888", "1881")

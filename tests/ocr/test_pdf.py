@@ -13,6 +13,7 @@ from bot.ocr import DocumentKind, FileType, PasswordProtectedPdf
 from bot.ocr.errors import PASSWORD_PDF, PdfUnreadable
 from bot.ocr.pdf import MAX_PAGE_PIXELS, RENDER_DPI, PdfPages, pdf_pages
 from bot.ocr.preflight import prepare, sniff
+from fakes.nhn import BUSINESS, TOKEN, NhnFake, Reply
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import (
     A4_POINTS,
@@ -24,7 +25,6 @@ from tests.ocr.images import (
     numbered_pdf,
     page_mark_centre,
 )
-from tests.support.nhn import BUSINESS, TOKEN, NhnFake, Reply
 
 MIB = 1024 * 1024
 SCALE = RENDER_DPI / 72

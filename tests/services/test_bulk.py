@@ -30,12 +30,12 @@ from bot.services.watchlist import WatchlistService
 from bot.slack.client import create_web_client
 from bot.slack.files import SlackFileDownloader
 from bot.store import Store
-from tests.support import nts
+from fakes import nts
+from fakes.nhn import STATUS, NhnFake, Reply
+from fakes.nts import NtsFake
+from fakes.slack import FakeSlack
 from tests.support.databases import sqlite_url
-from tests.support.nhn import STATUS, NhnFake, Reply
-from tests.support.nts import NtsFake
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack_fake import FakeSlack
 
 TEAM = "T0001"
 CHANNEL = "C_PURCHASING"

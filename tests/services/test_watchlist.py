@@ -23,9 +23,9 @@ from bot.services.status import StatusService
 from bot.services.watchlist import RETRY_DELAY, WatchlistService, scheduled_check
 from bot.slack.client import create_web_client
 from bot.store import Store
-from tests.support.nhn import STATUS, NhnFake, Reply
+from fakes.nhn import STATUS, NhnFake, Reply
+from fakes.slack import FakeSlack
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack_fake import FakeSlack
 
 TEAM = "T0001"
 ALERTS = "C_ALERTS"

@@ -14,9 +14,9 @@ from typing import Any, Self
 
 import httpx
 
-from tests.support.nhn import NhnFake
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import SlackRequestSender
+from fakes.nhn import NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import SlackRequestSender
 
 OCRBOT = str(Path(sys.executable).with_name("ocrbot"))
 

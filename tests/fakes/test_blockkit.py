@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.slack import Rejection, message_rejection, view_rejection
+from fakes.blockkit import Rejection, message_rejection, view_rejection
 
 
 def section(text: str) -> dict[str, Any]:
