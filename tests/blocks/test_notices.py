@@ -8,8 +8,8 @@ from bot.domain.status import BusinessStatus
 from bot.i18n import Language, Text
 from bot.ocr import FileTooLarge
 from bot.services.analysis import StatusCheck
+from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
-from tests.support.blockkit import limit_violations
 
 PERMALINK = "https://acme.slack.com/archives/C024BE91L/p1714539780000100"
 

@@ -17,17 +17,14 @@ from fakes.nhn import STATUS
 from fakes.nts import CLOSED, NtsFake, Registered, Reply
 from fakes.slack import ApiCall
 from fakes.slack_requests import file_share_message, new_ts
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
 from tests.handlers.images import png
+from tests.support.helpers import eventually, shown
 
 CHANNEL = "C_PURCHASING"
 NUMBER = "2208162517"
 NAME = "주식회사 한빛테크놀로지"
 GENUINE = Registered("20120305", ("김민준",), NAME)
-
-
-def shown(call: ApiCall) -> str:
-    return json.dumps(call.params["blocks"], ensure_ascii=False) + call.params["text"]
 
 
 async def upload(bot: RunningBot, user: str = "U_UPLOADER") -> tuple[dict[str, Any], ApiCall]:

@@ -8,9 +8,10 @@ import pytest
 from aiohttp import web
 
 from bot.domain import bizno
+from fakes.blockkit import limit_violations
 from fakes.nhn import STATUS, Reply
-from tests.handlers.conftest import RunningBot, eventually
-from tests.support.blockkit import limit_violations
+from tests.handlers.conftest import RunningBot
+from tests.support.helpers import eventually, shown
 from tests.support.numbers import valid_business_numbers
 
 OPEN = "220-81-62517"
@@ -34,10 +35,6 @@ async def ask(bot: RunningBot, text: str) -> dict[str, Any]:
     assert answer["text"]  # the notification fallback
     assert limit_violations(answer["blocks"]) == []
     return answer
-
-
-def shown(answer: dict[str, Any]) -> str:
-    return json.dumps(answer["blocks"], ensure_ascii=False)
 
 
 def buttons(answer: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,9 +9,10 @@ from PIL import Image
 from bot.blocks import ids
 from fakes.nhn import Reply
 from fakes.slack_requests import file_share_message, new_ts
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
 from tests.handlers.images import png
 from tests.ocr.images import numbered_pdf
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 

@@ -20,9 +20,10 @@ from bot.store.tables import metadata
 from fakes.nhn import STATUS, NhnFake, Reply
 from fakes.slack import FakeSlack
 from fakes.slack_requests import file_share_message, new_ts
-from tests.handlers.conftest import RunningBot, bot_settings, eventually
+from tests.handlers.conftest import RunningBot, bot_settings
 from tests.handlers.images import png
 from tests.handlers.test_bulk_csv import csv_bytes
+from tests.support.helpers import eventually
 from tests.support.leaks import (
     card_digit_runs,
     database_bytes,

@@ -11,7 +11,8 @@ from bot.runtime import BotRuntime
 from bot.store import Store
 from fakes.nhn import STATUS, NhnFake
 from fakes.slack import TEAM_ID, FakeSlack
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, bot_settings, eventually
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, bot_settings
+from tests.support.helpers import eventually
 
 
 async def test_the_worker_stops_when_cancelled_as_a_job_frees_its_slot(bot: RunningBot) -> None:

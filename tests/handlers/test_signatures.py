@@ -7,8 +7,9 @@ import pytest
 
 from fakes.nhn import STATUS
 from fakes.slack_requests import Signing, file_share_message, new_ts
-from tests.handlers.conftest import RunningBot, eventually
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 Send = Callable[[RunningBot, Signing], Awaitable[httpx.Response]]

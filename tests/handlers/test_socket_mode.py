@@ -12,8 +12,9 @@ from bot.runtime import BotRuntime
 from fakes.nhn import NhnFake
 from fakes.slack import FakeSlack
 from fakes.slack_requests import file_share_message
-from tests.handlers.conftest import bot_settings, eventually
+from tests.handlers.conftest import bot_settings
 from tests.handlers.images import png
+from tests.support.helpers import eventually
 
 
 @pytest.fixture

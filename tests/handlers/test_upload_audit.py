@@ -3,8 +3,9 @@
 from bot.store import Store
 from fakes.nhn import Reply
 from fakes.slack_requests import TEAM_ID, file_share_message
-from tests.handlers.conftest import RunningBot, eventually
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import jpeg, png
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 

@@ -2,8 +2,9 @@
 
 from fakes.slack import BOT_TOKEN, ForeignHost
 from fakes.slack_requests import file_share_message
-from tests.handlers.conftest import RunningBot, eventually
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
+from tests.support.helpers import eventually
 
 CHANNEL = "C_SHARED_VENDOR"
 UPLOADER = "U_PARTNER"

@@ -10,8 +10,9 @@ from bot.store import Store, UploadJob
 from fakes.nhn import NhnFake
 from fakes.slack import TEAM_ID, FakeSlack
 from fakes.slack_requests import file_share_message, file_shared_event
-from tests.handlers.conftest import RunningBot, bot_settings, eventually, running_bot
+from tests.handlers.conftest import RunningBot, bot_settings, running_bot
 from tests.handlers.images import png
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

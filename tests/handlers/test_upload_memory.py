@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from fakes.slack_requests import file_share_message
-from tests.handlers.conftest import RunningBot, eventually
+from tests.handlers.conftest import RunningBot
 from tests.ocr.images import sparse_png
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

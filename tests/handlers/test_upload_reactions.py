@@ -4,8 +4,9 @@ from typing import Any
 
 from fakes.nhn import Reply
 from fakes.slack_requests import file_share_message
-from tests.handlers.conftest import RunningBot, eventually
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "warning"

@@ -9,7 +9,7 @@ import pytest
 from fakes.nhn import STATUS, NhnFake
 from fakes.slack import FakeSlack
 from fakes.slack_requests import new_ts
-from tests.handlers.conftest import eventually
+from tests.support.helpers import eventually
 from tests.support.numbers import valid_business_numbers
 from tests.support.processes import BotProcess, fakes_env
 
