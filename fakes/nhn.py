@@ -4,7 +4,8 @@ A real HTTP server on 127.0.0.1 in a background thread, so it serves tests in th
 process, subprocesses (point NHN_OCR_BASE_URL and NHN_OAUTH_URL at `fake.url`, or use
 `fake.env()`) and benchmarks alike. Every request is checked against the documented
 contract; a breach is recorded in `violations` and answered the way NHN would. The
-`fake_nhn` fixture fails the test at teardown if a breach was not expected:
+`fake_nhn` fixture (tests/support/fake_servers.py) fails the test at teardown if a breach
+was not expected:
 
     with fake_nhn.expect_violations() as seen:
         ...  # something that breaks the contract on purpose
