@@ -346,7 +346,10 @@ def test_reply_error_uses_the_gateway_status_for_gateway_codes() -> None:
 
 
 def test_expect_violations_fails_when_nothing_was_violated(fake_nhn: NhnFake) -> None:
-    with pytest.raises(pytest.fail.Exception), fake_nhn.expect_violations():
+    with (
+        pytest.raises(AssertionError, match="expected a breach of the NHN contract"),
+        fake_nhn.expect_violations(),
+    ):
         pass
 
 
