@@ -17,10 +17,10 @@ import httpx
 
 from bench.naive import NaiveBotProcess
 from bench.procfs import Usage, usage
-from tests.support.nhn import NhnFake
+from fakes.nhn import NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import SlackRequestSender
 from tests.support.processes import BotProcess, fakes_env
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import SlackRequestSender
 
 EVENTS_PATH = "/slack/events"
 POLL_S = 0.02

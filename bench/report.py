@@ -30,7 +30,7 @@ METHOD = """\
 ## How the figures are measured
 
 - **Set-up.** The fake Slack and the fake NHN run in the benchmark's process (from
-  `tests/support`), the bot as its own process (`ocrbot run --http`, SQLite in a temporary
+  `fakes/`), the bot as its own process (`ocrbot run --http`, SQLite in a temporary
   directory), each scenario with fresh fakes, a fresh bot and a fresh database. Every
   request the bot gets is signed as Slack signs it. Before each scenario the bot gets one
   plain message, as a running bot has had (Bolt checks its token once, on the first request).

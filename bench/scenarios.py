@@ -20,9 +20,9 @@ from bench.harness import BenchSettings, Delivery, Harness, burst, harness, unti
 from bench.media import PIXEL_HEAVY_SIZE, Photo, certificate_png, phone_photos, pixel_heavy_png
 from bench.stats import Latencies, efficiency, ideal_burst_seconds, percentile
 from bot.domain import bizno
-from tests.support.nhn import BUSINESS, STATUS, Reply, nhn_box
+from fakes.nhn import BUSINESS, STATUS, Reply, nhn_box
+from fakes.slack_requests import file_share_message, file_shared_event
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack_requests import file_share_message, file_shared_event
 
 CHANNEL = "C_PURCHASING"
 PRIVATE_CHANNEL = "G_FINANCE"  # card photos go to a private channel, as teams keep them

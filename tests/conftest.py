@@ -7,10 +7,8 @@ import pytest
 from bot.logs import mask_credential_urls
 
 pytest_plugins = [
-    "tests.support.nhn",
-    "tests.support.slack",
+    "tests.support.fake_servers",
     "tests.support.databases",
-    "tests.support.nts",
 ]
 
 

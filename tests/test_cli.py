@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from bot.store.tables import metadata
+from fakes.nhn import NhnFake, Reply
 from tests.support.leaks import card_number_runs
-from tests.support.nhn import NhnFake, Reply
 
 OCRBOT = str(Path(sys.executable).with_name("ocrbot"))
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from fakes.nhn import NhnFake, Reply
+from fakes.nts import CLOSED, NtsFake, Registered
 from tests.ocr.images import numbered_pdf
-from tests.support.nhn import NhnFake, Reply
-from tests.support.nts import CLOSED, NtsFake, Registered
 from tests.test_cli import run_cli
 
 NUMBER = "2208162517"

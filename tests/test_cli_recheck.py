@@ -11,9 +11,9 @@ import pytest
 
 from bot.store import Store
 from bot.store.watches import FirstCheck, Watch
+from fakes.nhn import STATUS, NhnFake, Reply
+from fakes.slack import FakeSlack
 from tests.support.databases import sqlite_url
-from tests.support.nhn import STATUS, NhnFake, Reply
-from tests.support.slack_fake import FakeSlack
 from tests.test_cli import run_cli, run_module
 
 TEAM = "T0001"

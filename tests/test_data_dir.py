@@ -8,8 +8,8 @@ import pytest
 
 from bot.config import Settings, data_dir
 from bot.store import Store
-from tests.support.nhn import STATUS, NhnFake
-from tests.support.slack_fake import FakeSlack
+from fakes.nhn import STATUS, NhnFake
+from fakes.slack import FakeSlack
 from tests.test_cli import run_cli
 
 

@@ -1,22 +1,14 @@
 """The benchmark's own arithmetic, and its reading of the bot's preflight log line."""
 
-import doctest
 import logging
 
 import pytest
 
-import bench.stats
 from bench.scenarios import preflight_lines
 from bench.stats import efficiency, ideal_burst_seconds, percentile
 from bot.ocr import DocumentKind
 from bot.ocr.preflight import prepare
 from tests.ocr.images import encode, exif_orientation, marked, stored_sideways
-
-
-def test_the_docstring_examples_hold() -> None:
-    failed, attempted = doctest.testmod(bench.stats, verbose=False, report=True)
-    assert attempted > 0
-    assert failed == 0
 
 
 def test_percentiles_are_nearest_rank() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.blocks import Message
-from tests.support.blockkit import limit_violations
+from fakes.blockkit import limit_violations
 
 # What OCR, a file name or a person could put in front of the bot.
 HOSTILE = (

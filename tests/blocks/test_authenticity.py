@@ -23,9 +23,9 @@ from bot.errors import ConnectionFailed, Service, Timeout
 from bot.i18n import Language
 from bot.nts.errors import api_error, gateway_error, http_error
 from bot.services.authenticity import Authenticity
+from fakes.blockkit import modal_rejection
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
 from tests.blocks.test_business import KeyValue
-from tests.support.slack_blocks import modal_rejection
 
 HOSTILE_CERTIFICATE = certificate.normalize(
     [

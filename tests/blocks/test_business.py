@@ -20,8 +20,8 @@ from bot.services.analysis import (
     recognise_number,
 )
 from bot.services.authenticity import Authenticity
+from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
-from tests.support.blockkit import limit_violations
 
 
 @dataclass(frozen=True)

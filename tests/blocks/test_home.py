@@ -9,9 +9,8 @@ from bot.domain import bizno
 from bot.errors import Refused, Service, Unavailable
 from bot.i18n import Language
 from bot.store.watches import StatusChange, Watch
+from fakes.blockkit import limit_violations, view_rejection
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
-from tests.support.blockkit import limit_violations
-from tests.support.slack import view_rejection
 
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 OPEN_NUMBER, CLOSED_NUMBER, NEW_NUMBER = "2208162517", "1248100998", "1010000002"

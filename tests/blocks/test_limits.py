@@ -13,7 +13,7 @@ from bot.blocks.limits import (
     json_chars,
 )
 from bot.i18n import Language
-from tests.support.blockkit import limit_violations
+from fakes.blockkit import limit_violations
 
 Block = dict[str, Any]
 

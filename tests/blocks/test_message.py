@@ -2,7 +2,7 @@ from bot.blocks import Message
 from bot.blocks.elements import section
 from bot.blocks.message import compose
 from bot.i18n import Language
-from tests.support.blockkit import limit_violations
+from fakes.blockkit import limit_violations
 
 
 def test_as_kwargs_gives_text_and_blocks_for_any_send_method() -> None:

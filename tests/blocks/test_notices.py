@@ -7,8 +7,8 @@ from bot.blocks.notices import bizstatus_help, failure, team_alert, unsupported_
 from bot.domain.status import BusinessStatus
 from bot.i18n import Language, Text
 from bot.services.analysis import StatusCheck
+from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
-from tests.support.blockkit import limit_violations
 
 PERMALINK = "https://acme.slack.com/archives/C024BE91L/p1714539780000100"
 

@@ -19,8 +19,8 @@ from bot.domain.status import BusinessStatus
 from bot.errors import Service, Unavailable
 from bot.i18n import Language
 from bot.services.analysis import StatusCheck
+from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
-from tests.support.blockkit import limit_violations
 
 CHECKED_AT = datetime(2024, 5, 1, 5, 3, tzinfo=UTC)
 

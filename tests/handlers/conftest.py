@@ -1,8 +1,7 @@
 """The real bot, served over HTTP on 127.0.0.1, against the fake Slack and the fake NHN."""
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +11,10 @@ import pytest
 
 from bot.config import Settings
 from bot.runtime import EVENTS_PATH, BotRuntime
-from tests.support.nhn import NhnFake
-from tests.support.slack_fake import TEAM_ID, ApiCall, FakeSlack
-from tests.support.slack_requests import SlackRequestSender
+from fakes.nhn import NhnFake
+from fakes.slack import TEAM_ID, ApiCall, FakeSlack
+from fakes.slack_requests import SlackRequestSender
+from tests.support.helpers import eventually
 
 ALERTS_CHANNEL = "C_ALERTS"
 AuditRow = tuple[str | None, str, str, str]
@@ -56,14 +56,6 @@ class RunningBot:
             await self.settle(0.02)
         await self.settle(0.2)
         return await rows()
-
-
-async def eventually(condition: Callable[[], bool], *, timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the bot did not get there in time")
-        await asyncio.sleep(0.02)
 
 
 def bot_settings(

@@ -1,6 +1,5 @@
 """The App Home tab: the watchlist on opening it, and its Re-check and Unwatch buttons."""
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,12 +9,13 @@ import pytest
 from bot.domain import bizno
 from bot.store import Store
 from bot.store.audit import AuditEntry
+from fakes.blockkit import limit_violations
+from fakes.nhn import STATUS, Reply
+from fakes.slack import TEAM_ID
+from fakes.slack_requests import new_ts
 from tests.blocks.inert import HOSTILE
 from tests.handlers.conftest import RunningBot
-from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS, Reply
-from tests.support.slack import TEAM_ID
-from tests.support.slack_requests import new_ts
+from tests.support.helpers import shown
 
 OPEN, CLOSING, OTHER = "2208162517", "1248100998", "1018112341"
 VIEWER = "U0VIEWER"
@@ -60,10 +60,6 @@ async def published(bot: RunningBot, count: int = 1, *, user: str = VIEWER) -> d
     view = bot.slack.home_view(user)
     assert view is not None
     return view
-
-
-def shown(view: dict[str, Any]) -> str:
-    return json.dumps(view["blocks"], ensure_ascii=False)
 
 
 def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -13,21 +13,18 @@ import pytest
 
 from bot.blocks import ids
 from bot.blocks.authenticity import NAME_INPUT, NUMBER_INPUT, OPENED_INPUT, REPRESENTATIVE_INPUT
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from fakes.nhn import STATUS
+from fakes.nts import CLOSED, NtsFake, Registered, Reply
+from fakes.slack import ApiCall
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
 from tests.handlers.images import png
-from tests.support.nhn import STATUS
-from tests.support.nts import CLOSED, NtsFake, Registered, Reply
-from tests.support.slack_fake import ApiCall
-from tests.support.slack_requests import file_share_message, new_ts
+from tests.support.helpers import eventually, shown
 
 CHANNEL = "C_PURCHASING"
 NUMBER = "2208162517"
 NAME = "주식회사 한빛테크놀로지"
 GENUINE = Registered("20120305", ("김민준",), NAME)
-
-
-def shown(call: ApiCall) -> str:
-    return json.dumps(call.params["blocks"], ensure_ascii=False) + call.params["text"]
 
 
 async def upload(bot: RunningBot, user: str = "U_UPLOADER") -> tuple[dict[str, Any], ApiCall]:

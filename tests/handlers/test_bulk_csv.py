@@ -2,7 +2,6 @@
 
 import csv
 import io
-import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -11,12 +10,13 @@ import pytest
 
 from bot.blocks.ids import BULK_LOOK_UP_ANYWAY, BULK_WATCH_ALL
 from bot.domain import bizno
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
-from tests.support import nts
-from tests.support.nts import NtsFake
+from fakes import nts
+from fakes.nts import NtsFake
+from fakes.slack import TEAM_ID
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
+from tests.support.helpers import eventually, shown
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack_fake import TEAM_ID
-from tests.support.slack_requests import file_share_message, new_ts
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"
@@ -29,10 +29,6 @@ def csv_bytes(rows: Sequence[Sequence[str]], *, encoding: str = "utf-8") -> byte
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode(encoding)
-
-
-def shown(message: dict[str, Any]) -> str:
-    return json.dumps(message.get("blocks"), ensure_ascii=False) + str(message.get("text"))
 
 
 async def click_watch_all(bot: RunningBot, file_id: str) -> dict[str, Any]:

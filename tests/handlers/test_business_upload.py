@@ -7,11 +7,12 @@ import pytest
 from PIL import Image
 
 from bot.blocks import ids
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from fakes.nhn import Reply
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
 from tests.handlers.images import png
 from tests.ocr.images import numbered_pdf
-from tests.support.nhn import Reply
-from tests.support.slack_requests import file_share_message, new_ts
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 

@@ -1,26 +1,23 @@
 """A card photo sent through the real bot: with User Access Key credentials it reaches
 NHN only encrypted (credit-card API v2.1) and its number comes back only encrypted."""
 
-import json
 from typing import Any
 
 import pytest
 
 from bot.blocks.errors import explain
 from bot.ocr.errors import error_for_code
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.nhn import CARD, PUBLIC_KEY, Reply
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import jpeg
-from tests.support.nhn import CARD, PUBLIC_KEY, Reply, plaintext_on_the_wire
-from tests.support.slack import ApiCall, file_share_message
+from tests.support.helpers import eventually, shown
+from tests.support.leaks import plaintext_on_the_wire
 
 CARD_NUMBER = "4012888888881881"  # Luhn-valid Visa test number
 CHANNEL = "C_PRIVATE_TEAM"  # a private channel: the answer is a thread reply
 UPLOADER = "U_UPLOADER"
 V1_0_SECRET_KEY = "sk-v1-0-card-setup"
-
-
-def shown(call: ApiCall) -> str:
-    return json.dumps(call.params.get("blocks"), ensure_ascii=False) + str(call.params["text"])
 
 
 def card_upload(bot: RunningBot, photo: bytes, name: str = "IMG_2041.jpg") -> dict[str, Any]:

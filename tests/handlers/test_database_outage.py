@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from bot.store import JobState, engine
-from tests.handlers.conftest import RunningBot, eventually
-from tests.handlers.test_upload_failures import CHANNEL, DONE, FAILED, certificate_upload, shown
-from tests.support.slack import TEAM_ID
+from fakes.slack import TEAM_ID
+from tests.handlers.conftest import RunningBot
+from tests.handlers.test_upload_failures import CHANNEL, DONE, FAILED, certificate_upload
+from tests.support.helpers import eventually, shown
 
 NUMBER = "220-81-62517"  # what the fake NHN reads on every certificate
 # A short busy timeout, so that a lock can outlast it without the test waiting 15 s.

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fakes.slack_requests import SIGNATURE_MAX_AGE_S
 from tests.handlers.conftest import RunningBot
-from tests.support.slack_requests import SIGNATURE_MAX_AGE_S
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

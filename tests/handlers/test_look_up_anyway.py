@@ -1,26 +1,22 @@
 """Numbers that fail only the check digit, end to end: explained at no cost, looked up or
 watched anyway on a click, which costs exactly one lookup."""
 
-import json
 from typing import Any
 
 import pytest
 
 from bot.blocks.ids import LOOK_UP_ANYWAY, WATCH_ANYWAY, per_number
-from tests.handlers.conftest import RunningBot, eventually
-from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS
-from tests.support.slack_requests import new_ts
+from fakes.blockkit import limit_violations
+from fakes.nhn import STATUS
+from fakes.slack_requests import new_ts
+from tests.handlers.conftest import RunningBot
+from tests.support.helpers import eventually, shown
 
 CHANNEL = "C_PURCHASING"
 CHECKER = "U0CHECKER"
 OPEN = "220-81-62517"
 # The issue's example, and a real number python-stdnum lists that fails the usual rule.
 TYPO, REAL = "1234567890", "3068200417"
-
-
-def shown(answer: dict[str, Any]) -> str:
-    return json.dumps(answer.get("blocks"), ensure_ascii=False) + str(answer.get("text"))
 
 
 def accessories(answer: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.handlers.conftest import RunningBot, bot_settings, eventually
+from fakes.nhn import NhnFake
+from fakes.slack import TEAM_ID, FakeSlack
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import RunningBot, bot_settings
 from tests.handlers.images import png
 from tests.handlers.test_bulk_csv import csv_bytes
+from tests.support.helpers import eventually
 from tests.support.leaks import (
     card_digit_runs,
     database_bytes,
@@ -20,9 +24,6 @@ from tests.support.leaks import (
     slack_exits,
     verbose_logging,
 )
-from tests.support.nhn import NhnFake
-from tests.support.slack import TEAM_ID, FakeSlack
-from tests.support.slack_requests import file_share_message, new_ts
 
 # Digits no timing, revision or address of a DEBUG log is likely to hold five of in a row.
 CARD = "4556737586899855"

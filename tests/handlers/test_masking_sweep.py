@@ -17,9 +17,13 @@ import pytest
 import sqlalchemy as sa
 
 from bot.store.tables import metadata
-from tests.handlers.conftest import RunningBot, bot_settings, eventually
+from fakes.nhn import STATUS, NhnFake, Reply
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import RunningBot, bot_settings
 from tests.handlers.images import png
 from tests.handlers.test_bulk_csv import csv_bytes
+from tests.support.helpers import eventually
 from tests.support.leaks import (
     card_digit_runs,
     database_bytes,
@@ -27,10 +31,7 @@ from tests.support.leaks import (
     slack_exits,
     verbose_logging,
 )
-from tests.support.nhn import STATUS, NhnFake, Reply
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack import FakeSlack
-from tests.support.slack_requests import file_share_message, new_ts
 
 # Numbers of few distinct digits: a DEBUG log is full of numbers (timestamps, offsets,
 # sizes), and any five digits of a varied card number turn up in it by chance now and then.

@@ -1,17 +1,17 @@
 """A PDF holding several certificates (a vendor pack) gets one result per certificate."""
 
-import json
 from typing import Any
 
 import pytest
 
 from bot.blocks.limits import BLOCKS_JSON_CHARS, json_chars
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from fakes.nhn import STATUS, Reply
+from fakes.nts import CLOSED, NtsFake, Registered
+from fakes.slack import ApiCall
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
 from tests.ocr.images import numbered_pdf
-from tests.support.nhn import STATUS, Reply
-from tests.support.nts import CLOSED, NtsFake, Registered
-from tests.support.slack_fake import ApiCall
-from tests.support.slack_requests import file_share_message
+from tests.support.helpers import eventually, shown
 
 CHANNEL = "C_VENDORS"
 # Three real-looking numbers whose check digit holds, and what their certificates say.
@@ -49,10 +49,6 @@ def page(number: str, name: str, representative: str, opened: str, *, long: bool
 
 def digits(number: str) -> str:
     return number.replace("-", "")
-
-
-def shown(call: ApiCall) -> str:
-    return json.dumps(call.params["blocks"], ensure_ascii=False) + call.params["text"]
 
 
 async def share_pdf(bot: RunningBot, pages: int) -> ApiCall:

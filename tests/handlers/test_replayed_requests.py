@@ -8,11 +8,13 @@ from pathlib import Path
 
 import httpx
 
-from tests.handlers.conftest import RunningBot, bot_settings, eventually, running_bot
+from fakes.nhn import STATUS, NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import RunningBot, bot_settings, running_bot
 from tests.handlers.images import png
 from tests.handlers.test_database_outage import database_locked
-from tests.support.nhn import STATUS, NhnFake
-from tests.support.slack import FakeSlack, file_share_message, new_ts
+from tests.support.helpers import eventually
 
 OPEN = "220-81-62517"
 OPEN_DIGITS = "2208162517"

@@ -9,9 +9,10 @@ import pytest
 
 from bot.runtime import BotRuntime
 from bot.store import Store
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, bot_settings, eventually
-from tests.support.nhn import STATUS, NhnFake
-from tests.support.slack import TEAM_ID, FakeSlack
+from fakes.nhn import STATUS, NhnFake
+from fakes.slack import TEAM_ID, FakeSlack
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, bot_settings
+from tests.support.helpers import eventually
 
 
 async def test_the_worker_stops_when_cancelled_as_a_job_frees_its_slot(bot: RunningBot) -> None:

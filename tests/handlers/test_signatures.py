@@ -5,10 +5,11 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.nhn import STATUS
+from fakes.slack_requests import Signing, file_share_message, new_ts
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
-from tests.support.nhn import STATUS
-from tests.support.slack_requests import Signing, file_share_message, new_ts
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 Send = Callable[[RunningBot, Signing], Awaitable[httpx.Response]]

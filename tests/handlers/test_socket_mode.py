@@ -9,11 +9,12 @@ import httpx
 import pytest
 
 from bot.runtime import BotRuntime
-from tests.handlers.conftest import bot_settings, eventually
+from fakes.nhn import NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import bot_settings
 from tests.handlers.images import png
-from tests.support.nhn import NhnFake
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import file_share_message
+from tests.support.helpers import eventually
 
 
 @pytest.fixture

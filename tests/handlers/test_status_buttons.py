@@ -1,13 +1,13 @@
 """The buttons under status results: "Share to channel" and "Re-check status"."""
 
-import json
 from typing import Any
 
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.blockkit import limit_violations
+from fakes.nhn import STATUS, Reply
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
-from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS, Reply
-from tests.support.slack_requests import file_share_message, new_ts
+from tests.support.helpers import eventually, shown
 
 OPEN = "220-81-62517"
 OPEN_DIGITS = "2208162517"
@@ -20,10 +20,6 @@ CHECKER = "U0CHECKER"
 async def answers(bot: RunningBot, url: str, count: int = 1) -> list[dict[str, Any]]:
     await eventually(lambda: len(bot.slack.responses(url)) >= count)
     return bot.slack.responses(url)
-
-
-def shown(answer: dict[str, Any]) -> str:
-    return json.dumps(answer.get("blocks"), ensure_ascii=False)
 
 
 def button(answer: dict[str, Any], action_id: str) -> dict[str, Any]:

@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from fakes.nhn import STATUS
+from fakes.nts import CLOSED, INACTIVE, NtsFake
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
 from tests.handlers.images import png
-from tests.support.nhn import STATUS
-from tests.support.nts import CLOSED, INACTIVE, NtsFake
-from tests.support.slack_requests import file_share_message, new_ts
+from tests.support.helpers import eventually
 
 OPEN = "220-81-62517"
 OPEN_DIGITS = "2208162517"

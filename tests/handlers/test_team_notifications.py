@@ -1,18 +1,18 @@
 """A lookup that finds an inactive (05) or closed (06) business tells NOTIFY_CHANNEL, once."""
 
 import asyncio
-import json
 import logging
 import time
 
 import pytest
 
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
+from fakes.blockkit import limit_violations
+from fakes.nhn import STATUS
+from fakes.slack import ApiCall
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
 from tests.handlers.images import png
-from tests.support.blockkit import limit_violations
-from tests.support.nhn import STATUS
-from tests.support.slack_fake import ApiCall
-from tests.support.slack_requests import file_share_message, new_ts
+from tests.support.helpers import eventually, shown
 
 NUMBER = "220-81-62517"
 DIGITS = "2208162517"
@@ -32,10 +32,6 @@ def alerts(bot: RunningBot) -> list[ApiCall]:
 async def wait_for_alerts(bot: RunningBot, count: int = 1) -> list[ApiCall]:
     await eventually(lambda: len(alerts(bot)) >= count)
     return alerts(bot)
-
-
-def shown(call: ApiCall) -> str:
-    return json.dumps(call.params["blocks"], ensure_ascii=False) + call.params["text"]
 
 
 async def look_up(

@@ -1,10 +1,11 @@
 """Every analysed upload leaves an audit entry: who, what, the outcome; never a card number."""
 
 from bot.store import Store
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.nhn import Reply
+from fakes.slack_requests import TEAM_ID, file_share_message
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import jpeg, png
-from tests.support.nhn import Reply
-from tests.support.slack_requests import TEAM_ID, file_share_message
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 

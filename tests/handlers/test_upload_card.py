@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.blockkit import limit_violations
+from fakes.nhn import Reply, nhn_box
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import jpeg
-from tests.support.blockkit import limit_violations
+from tests.support.helpers import eventually, shown
 from tests.support.leaks import card_number_runs
-from tests.support.nhn import Reply, nhn_box
-from tests.support.slack import file_share_message
 
 CARD_NUMBER = "4012888888881881"  # Luhn-valid Visa test number
 UPLOADER = "U_UPLOADER"
@@ -27,10 +28,6 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Every log line at DEBUG, from before the bot starts (autouse fixtures come first)."""
     caplog.set_level(logging.DEBUG)
     return caplog
-
-
-def shown(params: dict[str, object]) -> str:
-    return json.dumps(params.get("blocks"), ensure_ascii=False) + str(params.get("text"))
 
 
 def upload_card(bot: RunningBot, channel: str, channel_type: str) -> dict[str, object]:

@@ -14,14 +14,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.services.uploads.answer import ANSWER_EVENT
 from bot.store import JobState, Store
-from tests.handlers.conftest import RunningBot, bot_settings, eventually, running_bot
+from fakes.nhn import CARD, NhnFake, Reply
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import RunningBot, bot_settings, running_bot
 from tests.handlers.images import png
 from tests.handlers.test_upload_duplicates import enqueue_upload
 from tests.handlers.test_upload_failures import failure_reply
 from tests.ocr.images import numbered_pdf
 from tests.support.databases import upload_state
-from tests.support.nhn import CARD, NhnFake, Reply
-from tests.support.slack import FakeSlack, file_share_message
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

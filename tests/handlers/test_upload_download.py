@@ -1,8 +1,10 @@
 """Fetching the upload: files.info where the event has only a stub, the token only to Slack."""
 
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.slack import BOT_TOKEN, ForeignHost
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
-from tests.support.slack import BOT_TOKEN, ForeignHost, file_share_message
+from tests.support.helpers import eventually
 
 CHANNEL = "C_SHARED_VENDOR"
 UPLOADER = "U_PARTNER"

@@ -7,15 +7,12 @@ from typing import Any
 
 from bot.config import Settings
 from bot.store import Store, UploadJob
-from tests.handlers.conftest import RunningBot, bot_settings, eventually, running_bot
+from fakes.nhn import NhnFake
+from fakes.slack import TEAM_ID, FakeSlack
+from fakes.slack_requests import file_share_message, file_shared_event
+from tests.handlers.conftest import RunningBot, bot_settings, running_bot
 from tests.handlers.images import png
-from tests.support.nhn import NhnFake
-from tests.support.slack import (
-    TEAM_ID,
-    FakeSlack,
-    file_share_message,
-    file_shared_event,
-)
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

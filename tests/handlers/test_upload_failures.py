@@ -1,15 +1,16 @@
 """Every failure ends in a friendly reply in the upload's thread and a failed reaction."""
 
-import json
 from typing import Any
 
 import pytest
 
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.blockkit import limit_violations
+from fakes.nhn import Reply
+from fakes.slack import ForeignHost
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
-from tests.support.blockkit import limit_violations
-from tests.support.nhn import Reply
-from tests.support.slack import ApiCall, ForeignHost, file_share_message
+from tests.support.helpers import eventually, shown
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"
@@ -39,10 +40,6 @@ async def failure_reply(bot: RunningBot, event: dict[str, Any]) -> str:
     assert "Traceback" not in said
     assert "Error" not in said  # no exception names either
     return said
-
-
-def shown(call: ApiCall) -> str:
-    return json.dumps(call.params["blocks"], ensure_ascii=False) + str(call.params["text"])
 
 
 @pytest.mark.parametrize(

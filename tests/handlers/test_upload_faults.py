@@ -9,7 +9,9 @@ import pytest
 
 from bot.slack.client import MAX_RETRIES
 from bot.store import JobState
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.slack import TEAM_ID, ApiCall
+from fakes.slack_requests import file_shared_event
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
 from tests.handlers.test_upload_failures import (
     CHANNEL,
@@ -19,9 +21,8 @@ from tests.handlers.test_upload_failures import (
     UPLOADER,
     certificate_upload,
     failure_reply,
-    shown,
 )
-from tests.support.slack import TEAM_ID, ApiCall, file_shared_event
+from tests.support.helpers import eventually, shown
 
 NUMBER = "220-81-62517"  # what the fake NHN reads on every certificate
 # One call of the bot's Slack client: its first try and every retry of slack_sdk's handlers.

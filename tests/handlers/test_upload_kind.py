@@ -5,10 +5,12 @@ from typing import Any
 import pytest
 
 from bot.blocks.ids import CHOOSE_KIND_BUSINESS, CHOOSE_KIND_CARD, CHOOSE_KIND_IGNORE
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.blockkit import limit_violations
+from fakes.slack import ApiCall
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
-from tests.support.blockkit import limit_violations
-from tests.support.slack import ApiCall, file_share_message, new_ts
+from tests.support.helpers import eventually
 
 CHANNEL = "C_GENERAL"
 UPLOADER = "U_UPLOADER"

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import RunningBot
 from tests.ocr.images import sparse_png
-from tests.support.slack import file_share_message
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 
 from bot.blocks.ids import CHOOSE_KIND_CARD
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.blockkit import limit_violations
+from fakes.nhn import Reply
+from fakes.slack import BOT_USER_ID
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import jpeg, png
-from tests.support.blockkit import limit_violations
-from tests.support.nhn import Reply
-from tests.support.slack import BOT_USER_ID, file_share_message, new_ts
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 UPLOADER = "U_UPLOADER"

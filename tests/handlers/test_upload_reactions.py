@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.nhn import Reply
+from fakes.slack_requests import file_share_message
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
-from tests.support.nhn import Reply
-from tests.support.slack import file_share_message
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "warning"

@@ -1,8 +1,9 @@
 """Where the answer goes: the upload's own thread, or the thread the file was shared in."""
 
-from tests.handlers.conftest import RunningBot, eventually
+from fakes.slack_requests import file_share_message, new_ts
+from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
-from tests.support.slack import file_share_message, new_ts
+from tests.support.helpers import eventually
 
 CHANNEL = "C_PURCHASING"
 

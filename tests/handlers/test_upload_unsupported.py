@@ -2,10 +2,11 @@
 
 import pytest
 
+from fakes.blockkit import limit_violations
+from fakes.slack import BOT_ID, BOT_USER_ID
+from fakes.slack_requests import file_share_message, file_shared_event
 from tests.handlers.conftest import RunningBot
 from tests.handlers.images import png
-from tests.support.blockkit import limit_violations
-from tests.support.slack import BOT_ID, BOT_USER_ID, file_share_message, file_shared_event
 
 CHANNEL = "C_GENERAL"
 UPLOADER = "U_UPLOADER"

@@ -8,8 +8,9 @@ import pytest
 
 from bot.blocks.ids import WATCH_BUSINESS
 from bot.store.watches import Watch
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, eventually
-from tests.support.slack_requests import new_ts
+from fakes.slack_requests import new_ts
+from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
+from tests.support.helpers import eventually, shown
 
 NUMBER = "2208162517"
 CHANNEL = "C_PURCHASING"
@@ -27,10 +28,6 @@ async def click_watch(bot: RunningBot, value: str, *, user: str = BUYER) -> dict
     await eventually(lambda: len(bot.slack.responses(url)) >= 1)
     [answer] = bot.slack.responses(url)
     return answer
-
-
-def shown(answer: dict[str, Any]) -> str:
-    return json.dumps(answer.get("blocks"), ensure_ascii=False) + str(answer.get("text"))
 
 
 async def stored(bot: RunningBot, number: str = NUMBER) -> Watch | None:

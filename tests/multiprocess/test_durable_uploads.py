@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from fakes.nhn import NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message, file_shared_event
 from tests.handlers.images import png
-from tests.support.nhn import NhnFake
-from tests.support.processes import BotProcess, fakes_env, wait_until
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import file_share_message, file_shared_event
+from tests.support.helpers import eventually
+from tests.support.processes import BotProcess, fakes_env
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +80,7 @@ async def test_two_processes_analyse_each_of_100_uploads_once(
             responses = await asyncio.gather(*deliveries)
             assert {response.status_code for response in responses} == {200}
 
-            await wait_until(lambda: len(thread_replies(fake_slack)) == 100, timeout_s=90)
+            await eventually(lambda: len(thread_replies(fake_slack)) == 100, timeout_s=90)
             await asyncio.sleep(1.5)  # a second analysis would show up here
 
     assert fake_nhn.calls("business") == 100
@@ -105,12 +106,12 @@ async def test_a_job_left_by_a_killed_process_is_finished_by_another(
     fake_nhn.latency_s = 30  # the first process will be killed while NHN is reading
     doomed = BotProcess(env, tmp_path / "doomed.log").start()
     await doomed.deliver(fake_slack, slack_signing_secret, event)
-    await wait_until(lambda: fake_nhn.calls("business") == 1, timeout_s=20)
+    await eventually(lambda: fake_nhn.calls("business") == 1, timeout_s=20)
     doomed.kill()
     fake_nhn.latency_s = 0
 
     with BotProcess(env, tmp_path / "survivor.log") as survivor:
-        await wait_until(lambda: len(thread_replies(fake_slack)) == 1, timeout_s=30)
+        await eventually(lambda: len(thread_replies(fake_slack)) == 1, timeout_s=30)
         await asyncio.sleep(2)
         output = survivor.output()
 

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from bot.store import JobState
+from fakes.nhn import CARD, NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import file_share_message
 from tests.handlers.images import jpeg, png
 from tests.multiprocess.test_durable_uploads import CHANNEL, bot_env, thread_replies
 from tests.support.databases import upload_state
-from tests.support.nhn import CARD, NhnFake
-from tests.support.processes import BotProcess, fakes_env, wait_until
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import file_share_message
+from tests.support.helpers import eventually
+from tests.support.processes import BotProcess, fakes_env
 
 pytestmark = pytest.mark.slow
 
@@ -46,13 +47,13 @@ async def test_killed_during_ocr_the_job_is_resumed_within_a_minute_at_default_s
 
     doomed = BotProcess(env, tmp_path / "doomed.log").start()
     await doomed.deliver(fake_slack, slack_signing_secret, event)
-    await wait_until(lambda: fake_nhn.calls("business") == 1, timeout_s=20)
+    await eventually(lambda: fake_nhn.calls("business") == 1, timeout_s=20)
     doomed.kill()
     killed_at = time.monotonic()
     fake_nhn.latency_s = 0
 
     with BotProcess(env, tmp_path / "restarted.log") as restarted:
-        await wait_until(lambda: len(thread_replies(fake_slack)) == 1, timeout_s=RESUMED_WITHIN_S)
+        await eventually(lambda: len(thread_replies(fake_slack)) == 1, timeout_s=RESUMED_WITHIN_S)
         resumed_after_s = time.monotonic() - killed_at
         output = restarted.output()
 
@@ -76,13 +77,13 @@ async def test_killed_after_the_answer_was_posted_but_before_it_was_recorded(
 
     doomed = BotProcess(env, tmp_path / "doomed.log").start()
     await doomed.deliver(fake_slack, slack_signing_secret, event)
-    await wait_until(lambda: fake_slack.held("chat.postMessage") == 1, timeout_s=20)
+    await eventually(lambda: fake_slack.held("chat.postMessage") == 1, timeout_s=20)
     doomed.kill()
     fake_slack.release("chat.postMessage")
 
     with BotProcess(env, tmp_path / "restarted.log") as restarted:
-        await wait_until(lambda: fake_slack.calls_to("conversations.replies") != [], timeout_s=20)
-        await wait_until(
+        await eventually(lambda: fake_slack.calls_to("conversations.replies") != [], timeout_s=20)
+        await eventually(
             lambda: fake_slack.reactions_on(CHANNEL, event["ts"]) == ["white_check_mark"],
             timeout_s=10,
         )
@@ -109,7 +110,7 @@ async def test_killed_during_the_redacted_card_copy(
 
     doomed = BotProcess(env, tmp_path / "doomed.log").start()
     await doomed.deliver(fake_slack, slack_signing_secret, event)
-    await wait_until(lambda: fake_slack.held("upload") == 1, timeout_s=20)
+    await eventually(lambda: fake_slack.held("upload") == 1, timeout_s=20)
     doomed.kill()
     fake_slack.release("upload")
 

@@ -23,10 +23,11 @@ from bot.services.watchlist import scheduled_check
 from bot.store import Store
 from bot.store.engine import create_engine
 from bot.store.tables import status_checks, watches
-from tests.support.nhn import STATUS, NhnFake
+from fakes.nhn import STATUS, NhnFake
+from fakes.slack import TEAM_ID, FakeSlack
+from tests.support.helpers import eventually
 from tests.support.numbers import valid_business_numbers
-from tests.support.processes import BotProcess, fakes_env, wait_until
-from tests.support.slack_fake import TEAM_ID, FakeSlack
+from tests.support.processes import BotProcess, fakes_env
 
 pytestmark = pytest.mark.slow
 
@@ -142,7 +143,7 @@ async def test_two_processes_recheck_each_of_200_watches_once_per_interval(
     async with running(first, second):
         first_due = await seed_watches(postgres_url, numbers, datetime.now(UTC))
         # The last watch falls due a whole interval after seeding, and again one later.
-        await wait_until(
+        await eventually(
             lambda: len(seen := lookups(fake_nhn)) == WATCHES and min(seen.values()) >= ROUNDS,
             timeout_s=ROUNDS * INTERVAL.total_seconds() + 10,
         )

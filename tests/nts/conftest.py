@@ -5,7 +5,7 @@ import pytest
 
 from bot.config import Settings
 from bot.nts import NtsClient
-from tests.support.nts import NtsFake
+from fakes.nts import NtsFake
 
 MakeClient = Callable[..., NtsClient]
 

@@ -19,8 +19,7 @@ from bot.errors import (
 )
 from bot.nts import MAX_NUMBERS_PER_CALL, NtsClient
 from bot.nts.client import MAX_ATTEMPTS
-from tests.nts.conftest import MakeClient
-from tests.support.nts import (
+from fakes.nts import (
     CLOSED,
     EXEMPT,
     INACTIVE,
@@ -30,6 +29,7 @@ from tests.support.nts import (
     NtsFake,
     Reply,
 )
+from tests.nts.conftest import MakeClient
 
 OPEN = "2208162517"
 SHUT = "1248100998"

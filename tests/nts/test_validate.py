@@ -5,8 +5,8 @@ import pytest
 from bot.domain.status import BusinessStatus
 from bot.errors import AuthenticationFailed, BadResponse, RateLimited, Refused, Unavailable
 from bot.nts import MAX_NUMBERS_PER_CALL, ValidationRequest
+from fakes.nts import CLOSED, NtsFake, Registered, Reply
 from tests.nts.conftest import MakeClient
-from tests.support.nts import CLOSED, NtsFake, Registered, Reply
 
 OPEN = "2208162517"
 SHUT = "1248100998"

@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from bot.ocr import OcrClient
-from tests.support.nhn import NhnFake
+from fakes.nhn import NhnFake
 
 MakeClient = Callable[..., OcrClient]
 

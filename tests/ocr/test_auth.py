@@ -9,8 +9,8 @@ from bot.blocks.errors import CHECK_KEYS, explain
 from bot.errors import AuthenticationFailed, BadResponse, Timeout
 from bot.ocr import OcrClient
 from bot.ocr.auth import Credential, TokenAuth, renewal_margin
+from fakes.nhn import STATUS, TOKEN, NhnFake, Reply
 from tests.ocr.conftest import MakeClient
-from tests.support.nhn import STATUS, TOKEN, NhnFake, Reply
 
 NUMBER = "2208162517"
 

@@ -11,17 +11,16 @@ from bot.errors import BadResponse, Refused
 from bot.i18n import Text
 from bot.ocr import OcrClient
 from bot.ocr.errors import error_for_code
-from tests.ocr.conftest import MakeClient
-from tests.ocr.images import noisy_jpeg, noisy_png
-from tests.support.leaks import card_number_runs
-from tests.support.nhn import (
+from fakes.nhn import (
     CARD,
     PUBLIC_KEY,
     NhnFake,
     Reply,
     WireExchange,
-    plaintext_on_the_wire,
 )
+from tests.ocr.conftest import MakeClient
+from tests.ocr.images import noisy_jpeg, noisy_png
+from tests.support.leaks import card_number_runs, plaintext_on_the_wire
 
 CARD_NUMBER = "4012888888881881"
 SIGNATURES = {"jpeg": b"\xff\xd8\xff", "png": b"\x89PNG\r\n\x1a\n"}

@@ -19,9 +19,9 @@ from bot.errors import (
 )
 from bot.ocr import OcrClient
 from bot.ocr.errors import CODES, GATEWAY_HTTP_STATUS, error_for_code
+from fakes.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import MINIMAL_PDF, noisy_png, plain_png
-from tests.support.nhn import BUSINESS, CARD, STATUS, TOKEN, NhnFake, Reply
 
 NUMBER = "2208162517"
 

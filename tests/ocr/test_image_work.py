@@ -2,19 +2,16 @@
 more decoded pixels at once than its memory budget."""
 
 import asyncio
-import doctest
 import io
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from PIL import Image
 
-import bot.ocr.image_work
-import bot.ocr.images
 from bot.blocks.errors import explain
 from bot.config import MB, Settings
 from bot.errors import UnreadableImage
@@ -23,6 +20,7 @@ from bot.ocr.image_work import BeyondBudget, ImageWork, MemoryBudget, pixel_byte
 from bot.ocr.pdf import RENDER_BYTES_PER_PIXEL, pdf_pages
 from bot.ocr.preflight import prepare
 from tests.ocr.images import encode, noisy_jpeg, numbered_pdf, sparse_png
+from tests.support.helpers import eventually_blocking
 
 # Pillow's allocator counts memory in blocks of this size in the test below.
 _PILLOW_BLOCK = 1024 * 1024
@@ -69,13 +67,6 @@ def test_by_default_there_is_a_slot_per_core() -> None:
 # The memory budget
 
 
-def test_the_docstring_examples_hold() -> None:
-    for module in (bot.ocr.image_work, bot.ocr.images):
-        failed, attempted = doctest.testmod(module, verbose=False, report=True)
-        assert attempted > 0, module.__name__
-        assert failed == 0
-
-
 def test_decoded_bytes_are_what_pillow_allocates() -> None:
     # Pillow's own allocator counts the blocks it hands out: with 1 MiB blocks, an image
     # 1024 pixels wide takes one block per byte it keeps a pixel.
@@ -106,19 +97,12 @@ def holding(budget: MemoryBudget, nbytes: int) -> tuple[threading.Thread, thread
     return thread, release
 
 
-def wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 5
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
-
-
 def test_reservations_that_fit_are_held_together_and_given_back() -> None:
     budget = MemoryBudget(100)
     first, release_first = holding(budget, 60)
     second, release_second = holding(budget, 40)
 
-    wait_until(lambda: budget.free_bytes == 0)
+    eventually_blocking(lambda: budget.free_bytes == 0)
     release_first.set()
     release_second.set()
     first.join()
@@ -129,7 +113,7 @@ def test_reservations_that_fit_are_held_together_and_given_back() -> None:
 def test_work_that_does_not_fit_waits_until_the_bytes_are_free() -> None:
     budget = MemoryBudget(100)
     holder, release = holding(budget, 70)
-    wait_until(lambda: budget.free_bytes == 30)
+    eventually_blocking(lambda: budget.free_bytes == 30)
     granted = threading.Event()
 
     def want_50() -> None:
@@ -151,7 +135,7 @@ def test_work_that_does_not_fit_waits_until_the_bytes_are_free() -> None:
 def test_a_large_reservation_is_not_overtaken_by_later_small_ones() -> None:
     budget = MemoryBudget(100)
     holder, release = holding(budget, 60)
-    wait_until(lambda: budget.free_bytes == 40)
+    eventually_blocking(lambda: budget.free_bytes == 40)
     order: list[str] = []
 
     def want(name: str, nbytes: int) -> None:

@@ -11,6 +11,7 @@ from bot.errors import UnreadableImage
 from bot.ocr import DocumentKind, FileType, Upload
 from bot.ocr.images import MAX_IMAGE_PIXELS, MAX_OUTPUT_PIXELS
 from bot.ocr.preflight import WORKING_SIZE, prepare, sniff
+from fakes.nhn import BUSINESS, CARD, NhnFake
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import (
     BLACK,
@@ -27,7 +28,6 @@ from tests.ocr.images import (
     png_header_only,
     stored_sideways,
 )
-from tests.support.nhn import BUSINESS, CARD, NhnFake
 
 UPRIGHT_CORNERS = (BLACK, RED, BLUE, WHITE)
 

@@ -8,9 +8,9 @@ import pytest
 
 from bot.errors import BotError
 from bot.ocr import OcrClient
+from fakes.nhn import CARD, STATUS, TOKEN, NhnFake, Reply
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import plain_png
-from tests.support.nhn import CARD, STATUS, TOKEN, NhnFake, Reply
 
 CARD_NUMBER = "4012888888881881"
 CARD_GROUPS = ("4012", "8888", "1881")

@@ -14,6 +14,7 @@ from bot.errors import PasswordProtectedPdf, UnreadablePdf
 from bot.ocr import DocumentKind, FileType
 from bot.ocr.pdf import MAX_PAGE_PIXELS, RENDER_DPI, PdfPages, pdf_pages
 from bot.ocr.preflight import prepare, sniff
+from fakes.nhn import BUSINESS, TOKEN, NhnFake, Reply
 from tests.ocr.conftest import MakeClient
 from tests.ocr.images import (
     A4_POINTS,
@@ -25,7 +26,6 @@ from tests.ocr.images import (
     numbered_pdf,
     page_mark_centre,
 )
-from tests.support.nhn import BUSINESS, TOKEN, NhnFake, Reply
 
 SCALE = RENDER_DPI / 72
 UNPARSEABLE_ENCRYPTED = b"%PDF-1.4\ntrailer\n<< /Root 1 0 R /Encrypt 2 0 R >>\n%%EOF\n"

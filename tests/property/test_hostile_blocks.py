@@ -13,10 +13,10 @@ from bot.blocks.business import business_result
 from bot.domain import certificate
 from bot.i18n import Language
 from bot.services.analysis import BusinessAnalysis, recognise_number
+from fakes.blockkit import limit_violations
 from tests.blocks.inert import BOT_TOKENS, texts
 from tests.property.inert_text import assert_inert, assert_visible
 from tests.property.strategies import HOSTILE_TEXT
-from tests.support.blockkit import limit_violations
 from tests.support.leaks import card_number_runs
 
 
@@ -69,7 +69,7 @@ def assert_renders_inert(message: Message) -> None:
     assert BOT_TOKENS.findall(json.dumps(message.blocks, ensure_ascii=False)) == []
 
 
-def shown(message: Message) -> str:
+def as_read(message: Message) -> str:
     """Every text of the message as a person reads it, entities decoded."""
     decoded = (
         text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -87,7 +87,7 @@ def test_crafted_values_render_as_inert_text_within_the_limits(lang: Language) -
 @pytest.mark.parametrize("lang", list(Language))
 def test_crafted_values_still_show_as_what_they_say(lang: Language) -> None:
     message = build(CRAFTED, lang, CARD_FILE_NAME)
-    seen = shown(message)
+    seen = as_read(message)
     assert CHANNEL in seen
     assert DISGUISED_LINK in seen
     assert "행은민국 주식회사" in seen  # in reading order, the override gone

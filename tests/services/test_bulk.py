@@ -3,7 +3,6 @@ fake NHN, and the fake Slack over HTTP (downloads, progress, summary, result fil
 
 import csv
 import io
-import json
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -28,12 +27,13 @@ from bot.services.watchlist import WatchlistService
 from bot.slack.client import create_web_client
 from bot.slack.files import SlackFileDownloader
 from bot.store import Store
-from tests.support import nts
+from fakes import nts
+from fakes.nhn import STATUS, NhnFake, Reply
+from fakes.nts import NtsFake
+from fakes.slack import FakeSlack
 from tests.support.databases import sqlite_url
-from tests.support.nhn import STATUS, NhnFake, Reply
-from tests.support.nts import NtsFake
+from tests.support.helpers import shown
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack_fake import FakeSlack
 
 TEAM = "T0001"
 CHANNEL = "C_PURCHASING"
@@ -193,10 +193,6 @@ async def open_bench(
 async def bench(fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path) -> AsyncIterator[Bench]:
     async with open_bench(fake_slack, fake_nhn, sqlite_url(tmp_path)) as opened:
         yield opened
-
-
-def shown(message: dict[str, Any]) -> str:
-    return json.dumps(message.get("blocks"), ensure_ascii=False) + str(message.get("text"))
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -17,8 +17,8 @@ from bot.services.authenticity import Authenticity
 from bot.services.notifier import TeamNotifier
 from bot.slack.client import MAX_RETRIES, create_web_client
 from bot.store import Store
+from fakes.slack import FakeSlack
 from tests.support.databases import sqlite_url
-from tests.support.slack_fake import FakeSlack
 
 ALERTS = "C_ALERTS"
 TEAM = "T0001"

@@ -10,7 +10,7 @@ from bot.ocr import OcrClient
 from bot.services.status import SharedRateLimiter, StatusService
 from bot.store import Store
 from bot.store.rates import RateSlots
-from tests.support.nhn import STATUS, NhnFake
+from fakes.nhn import STATUS, NhnFake
 from tests.support.numbers import valid_business_numbers
 
 RATE_PER_S = 10.0

@@ -31,9 +31,9 @@ from bot.services.status import (
 from bot.store import Store
 from bot.store.engine import create_engine
 from bot.store.statuses import StatusHistory
+from fakes.nhn import STATUS, NhnFake, Reply
+from fakes.nts import CLOSED, INACTIVE, NtsFake
 from tests.support.databases import sqlite_url
-from tests.support.nhn import STATUS, NhnFake, Reply
-from tests.support.nts import CLOSED, INACTIVE, NtsFake
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TTL = timedelta(hours=1)

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.blocks import Message
 from bot.domain import bizno
 from bot.ocr import OcrClient
 from bot.services.audit import Auditor
@@ -23,9 +22,10 @@ from bot.services.status import StatusService
 from bot.services.watchlist import RETRY_DELAY, WatchlistService, scheduled_check
 from bot.slack.client import create_web_client
 from bot.store import Store
-from tests.support.nhn import STATUS, NhnFake, Reply
+from fakes.nhn import STATUS, NhnFake, Reply
+from fakes.slack import FakeSlack
+from tests.support.helpers import shown
 from tests.support.numbers import valid_business_numbers
-from tests.support.slack_fake import FakeSlack
 
 TEAM = "T0001"
 ALERTS = "C_ALERTS"
@@ -101,10 +101,6 @@ async def make_service(
 @pytest.fixture
 async def service(store: Store, make_service: ServiceFactory) -> WatchlistService:
     return await make_service(store)
-
-
-def shown(message: Message) -> str:
-    return json.dumps(message.as_kwargs(), ensure_ascii=False)
 
 
 def posts(fake_slack: FakeSlack) -> list[dict[str, Any]]:

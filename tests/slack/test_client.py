@@ -10,8 +10,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from bot.config import ConfigError, Settings
 from bot.slack.client import MAX_RETRIES, MaskingAck, MaskingRespond, create_web_client
+from fakes.slack import FakeSlack
 from tests.support.leaks import card_digit_runs
-from tests.support.slack import FakeSlack
 
 NO_BACKOFF = FixedValueRetryIntervalCalculator(0)
 

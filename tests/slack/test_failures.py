@@ -11,7 +11,7 @@ from slack_sdk.web.slack_response import SlackResponse
 from bot.config import Settings
 from bot.slack.client import MAX_RETRIES, create_web_client
 from bot.slack.failures import SLACK_FAILURES, describe, is_retryable, retry_after_s
-from tests.support.slack import FakeSlack
+from fakes.slack import FakeSlack
 
 NO_BACKOFF = FixedValueRetryIntervalCalculator(0)
 

@@ -25,8 +25,8 @@ from bot.errors import (
 from bot.i18n import Language
 from bot.slack.client import create_web_client
 from bot.slack.files import MAX_REDIRECTS, SlackFile, SlackFileDownloader
-from tests.support.slack import FakeSlack, ForeignHost
-from tests.support.slack_server import BackgroundServer, new_application
+from fakes.server import BackgroundServer, new_application
+from fakes.slack import FakeSlack, ForeignHost
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 LIMIT = 2_000_000

@@ -11,7 +11,7 @@ from bot.blocks import Message
 from bot.config import Settings
 from bot.slack.client import create_web_client
 from bot.slack.threads import InPlaceMessage, find_reply, react, reply
-from tests.support.slack import FakeSlack
+from fakes.slack import FakeSlack
 
 CHANNEL = "C_THREADS"
 METADATA = {"event_type": "ocrbot_test", "event_payload": {"job_id": 7}}

@@ -1,19 +1,11 @@
-import doctest
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-import bot.store.engine
 from bot.store import Store, normalize_database_url
 from bot.store.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
 from tests.support.databases import sqlite_url
-
-
-def test_docstring_examples_hold() -> None:
-    result = doctest.testmod(bot.store.engine)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.store import JobState, Store
-from tests.support.slack_fake import TEAM_ID
+from fakes.slack import TEAM_ID
 
 POSTGRES_SERVER_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -12,7 +12,8 @@ from urllib.parse import unquote
 import pytest
 
 from bot.logs import configure_logging
-from tests.support.slack_fake import FakeSlack
+from fakes.nhn import WireExchange
+from fakes.slack import FakeSlack
 
 _BACKSLASH_ESCAPE = re.compile(r"\\+(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
 # What Slack and the store write themselves, whose digits may match a card's by chance:
@@ -29,6 +30,8 @@ _SLACK_AND_STORE_NUMBERS = re.compile(
 # Digests and signatures (the replay guard's HMACs, ids in hex): 16 or more hex characters
 # with a letter among them, which no card number has, hold five of its digits by chance.
 _HEX_DIGEST = re.compile(r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{16,}\b")
+# JPEG and PNG start so; either where a multipart part's data starts is an image sent in clear.
+_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
 def card_number_runs(text: str, number: str, *, longest_allowed: int = 4) -> list[str]:
@@ -134,3 +137,27 @@ def records_text(caplog: pytest.LogCaptureFixture) -> str:
     """Every record pytest captured while the bot started and ran, with its traceback."""
     records = [r for phase in ("setup", "call") for r in caplog.get_records(phase)]
     return "\n".join(r.getMessage() + "\n" + (r.exc_text or "") for r in records)
+
+
+def plaintext_on_the_wire(
+    exchanges: list[WireExchange], images: list[bytes], number: str
+) -> list[str]:
+    """What of `images` or the card `number` shows in the raw bytes of `exchanges`, either
+    way: the images whole or in part, an image signature where a part's data starts (the
+    PNG one anywhere), any run of five of the number's digits."""
+    found = []
+    for exchange in exchanges:
+        sent = exchange.request_body
+        for image in images:
+            middle = len(image) // 2
+            if any(
+                piece in sent
+                for piece in (image, image[:64], image[middle : middle + 64], image[-64:])
+            ):
+                found.append(f"{exchange.path}: image bytes in the request")
+        if b"\r\n\r\n" + _IMAGE_SIGNATURES[0] in sent or _IMAGE_SIGNATURES[1] in sent:
+            found.append(f"{exchange.path}: an image signature in the request")
+        for direction, body in (("request", sent), ("answer", exchange.response_body)):
+            runs = card_number_runs(body.decode("latin-1"), number)
+            found += [f"{exchange.path}: {run} in the {direction}" for run in runs]
+    return found

@@ -1,22 +1,20 @@
 """Real `ocrbot run --http` processes for multi-process tests."""
 
-import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
-from tests.support.nhn import NhnFake
-from tests.support.slack_fake import FakeSlack
-from tests.support.slack_requests import SlackRequestSender
+from fakes.nhn import NhnFake
+from fakes.slack import FakeSlack
+from fakes.slack_requests import SlackRequestSender
 
 OCRBOT = str(Path(sys.executable).with_name("ocrbot"))
 
@@ -30,15 +28,6 @@ def fakes_env(slack: FakeSlack, nhn: NhnFake, database_url: str, secret: str) ->
         "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": database_url,
     }
-
-
-async def wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
-    """Poll `condition` while the bot processes work; fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.1)
 
 
 def free_port() -> int:

@@ -32,8 +32,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 BASE_PATH = "/api/nts-businessman/v1"
 STATUS_PATH = f"{BASE_PATH}/status"
 VALIDATE_PATH = f"{BASE_PATH}/validate"
@@ -250,7 +248,9 @@ class NtsFake:
             seen.extend(self.violations[start:])
             del self.violations[start:]
         if not seen:
-            pytest.fail("expected a breach of the NTS contract, but every request was valid")
+            raise AssertionError(
+                "expected a breach of the NTS contract, but every request was valid"
+            )
 
     # Request handling (called from the server's threads)
 
@@ -272,8 +272,10 @@ class NtsFake:
                 businesses = self._check_businesses(document)
             with self._lock:
                 reply = self._script.popleft() if self._script else Reply()
-            if reply.body is None and reply.http_status == 200:
-                return self._status(numbers) if numbers is not None else self._validate(businesses)
+            if reply.body is None and reply.http_status == 200 and numbers is not None:
+                return self._status(numbers)
+            if reply.body is None and reply.http_status == 200 and businesses is not None:
+                return self._validate(businesses)
             return _Answer(reply.http_status, reply.body or b"", reply.content_type)
         except _Refusal as refusal:
             if refusal.violation is not None:
@@ -344,8 +346,7 @@ class NtsFake:
         }
         return _Answer(200, _json(answer))
 
-    def _validate(self, businesses: list[dict[str, str]] | None) -> _Answer:
-        assert businesses is not None
+    def _validate(self, businesses: list[dict[str, str]]) -> _Answer:
         with self._lock:
             data = [self._validation(business) for business in businesses]
         answer = {
@@ -487,15 +488,3 @@ def _gateway(code: int) -> _Answer:
 def _api(status_code: str) -> _Answer:
     reply = Reply.api_error(status_code)
     return _Answer(reply.http_status, reply.body or b"")
-
-
-@pytest.fixture
-def fake_nts() -> Iterator[NtsFake]:
-    """A started fake; fails the test if the client broke the contract unexpectedly."""
-    fake = NtsFake().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-    if fake.violations:
-        pytest.fail("NTS contract violations:\n" + "\n".join(fake.violations))

@@ -13,10 +13,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.support.slack import (
-    BOT_TOKEN,
-    TEAM_ID,
-    FakeSlack,
+from fakes.slack import BOT_TOKEN, TEAM_ID, FakeSlack
+from fakes.slack_requests import (
     Signing,
     SlackRequestSender,
     file_share_message,

@@ -32,13 +32,13 @@ from urllib.parse import quote
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from tests.support.slack_blocks import (
+from fakes.blockkit import (
     Rejection,
     message_rejection,
     modal_rejection,
     view_rejection,
 )
-from tests.support.slack_server import (
+from fakes.server import (
     BackgroundServer,
     new_application,
     reset_connection,
@@ -1078,7 +1078,8 @@ class FakeSlack:
         (user_id,) = _required(params, "user_id")
         view = params.get("view")
         _check(view_rejection(view))
-        assert isinstance(view, dict)  # checked by view_rejection
+        if not isinstance(view, dict):  # view_rejection refused it already
+            raise _missing("view")
         published = self._view_object(
             view,
             "home",

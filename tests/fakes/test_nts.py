@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.nts import BASE_PATH, STATUS_PATH, NtsFake, Registered, Reply
+from fakes.nts import BASE_PATH, STATUS_PATH, NtsFake, Registered, Reply
 
 OPEN = "2208162517"
 

@@ -6,7 +6,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.support.slack import BOT_TOKEN, BOT_USER_ID, FakeSlack, ForeignHost, Serve
+from fakes.slack import BOT_TOKEN, BOT_USER_ID, FakeSlack, ForeignHost, Serve
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 AUTH = {"Authorization": f"Bearer {BOT_TOKEN}"}

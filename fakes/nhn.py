@@ -4,7 +4,8 @@ A real HTTP server on 127.0.0.1 in a background thread, so it serves tests in th
 process, subprocesses (point NHN_OCR_BASE_URL and NHN_OAUTH_URL at `fake.url`, or use
 `fake.env()`) and benchmarks alike. Every request is checked against the documented
 contract; a breach is recorded in `violations` and answered the way NHN would. The
-`fake_nhn` fixture fails the test at teardown if a breach was not expected:
+`fake_nhn` fixture (tests/support/fake_servers.py) fails the test at teardown if a breach
+was not expected:
 
     with fake_nhn.expect_violations() as seen:
         ...  # something that breaks the contract on purpose
@@ -39,14 +40,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-import pytest
 from cryptography.hazmat.primitives import padding, serialization
 from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import Settings
-from tests.support.leaks import card_number_runs
 
 BUSINESS = "business"
 STATUS = "business/status"
@@ -386,7 +385,9 @@ class NhnFake:
             seen.extend(self.violations[start:])
             del self.violations[start:]
         if not seen:
-            pytest.fail("expected a breach of the NHN contract, but every request was valid")
+            raise AssertionError(
+                "expected a breach of the NHN contract, but every request was valid"
+            )
 
     # Request handling (called from the server's threads)
 
@@ -828,7 +829,8 @@ def _sealed(answer: _Answer, key: bytes) -> _Answer:
     result = document.get("result") if isinstance(document, dict) else None
     if not isinstance(result, dict):
         return answer
-    for group in result.get("cardNums") if isinstance(result.get("cardNums"), list) else []:
+    groups = result.get("cardNums")
+    for group in groups if isinstance(groups, list) else []:
         if isinstance(group, dict) and isinstance(group.get("value"), str):
             group["value"] = _aes_seal_text(key, group["value"])
     total = result.get("totalCardNum")
@@ -852,33 +854,6 @@ def _card_groups(number: str) -> list[str]:
     if len(number) == 15:  # American Express prints 4-6-5
         return [number[:4], number[4:10], number[10:]]
     return [number[start : start + 4] for start in range(0, len(number), 4)]
-
-
-_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
-
-
-def plaintext_on_the_wire(
-    exchanges: list[WireExchange], images: list[bytes], number: str
-) -> list[str]:
-    """What of `images` or the card `number` shows in the raw bytes of `exchanges`, either
-    way: the images whole or in part, an image signature where a part's data starts (the
-    PNG one anywhere), any run of five of the number's digits."""
-    found = []
-    for exchange in exchanges:
-        sent = exchange.request_body
-        for image in images:
-            middle = len(image) // 2
-            if any(
-                piece in sent
-                for piece in (image, image[:64], image[middle : middle + 64], image[-64:])
-            ):
-                found.append(f"{exchange.path}: image bytes in the request")
-        if b"\r\n\r\n" + _IMAGE_SIGNATURES[0] in sent or _IMAGE_SIGNATURES[1] in sent:
-            found.append(f"{exchange.path}: an image signature in the request")
-        for direction, body in (("request", sent), ("answer", exchange.response_body)):
-            runs = card_number_runs(body.decode("latin-1"), number)
-            found += [f"{exchange.path}: {run} in the {direction}" for run in runs]
-    return found
 
 
 def nhn_box(x: int, y: int, width: int, height: int) -> dict[str, int]:
@@ -912,15 +887,3 @@ def _error(code: int, *, status: int | None = None) -> _Answer:
 
 def _oauth_error(error: str = "invalid_client", status: int = 401) -> _Answer:
     return _Answer(status, _json({"error": error}))
-
-
-@pytest.fixture
-def fake_nhn() -> Iterator[NhnFake]:
-    """A started fake; fails the test if the client broke the contract unexpectedly."""
-    fake = NhnFake().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-    if fake.violations:
-        pytest.fail("NHN contract violations:\n" + "\n".join(fake.violations))

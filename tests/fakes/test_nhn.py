@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from fakes.nhn import BUSINESS, CARD, PUBLIC_KEY, STATUS, TOKEN, NhnFake, Reply
 from tests.ocr.images import MINIMAL_PDF, plain_png
-from tests.support.nhn import BUSINESS, CARD, PUBLIC_KEY, STATUS, TOKEN, NhnFake, Reply
 
 
 @pytest.fixture
@@ -346,7 +346,10 @@ def test_reply_error_uses_the_gateway_status_for_gateway_codes() -> None:
 
 
 def test_expect_violations_fails_when_nothing_was_violated(fake_nhn: NhnFake) -> None:
-    with pytest.raises(pytest.fail.Exception), fake_nhn.expect_violations():
+    with (
+        pytest.raises(AssertionError, match="expected a breach of the NHN contract"),
+        fake_nhn.expect_violations(),
+    ):
         pass
 
 

@@ -17,13 +17,15 @@ from urllib.parse import urlencode
 
 import httpx
 
-from tests.support.slack_fake import API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from fakes.slack import API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
 
 # Slack rejects, and Bolt refuses, requests signed more than five minutes ago.
 SIGNATURE_MAX_AGE_S = 5 * 60
 # Slack still sends this deprecated verification token in every body.
 VERIFICATION_TOKEN = "deprecated-verification-token"
 REQUEST_TIMEOUT_S = 10.0
+# The signing secret the tests and benchmarks give the app and sign requests with.
+SIGNING_SECRET = "ocrbot-test-signing-secret-8f14e45fceea167a"
 
 _serial = itertools.count(1)
 

@@ -37,7 +37,7 @@ def outcome(tmp_path: Path) -> subprocess.CompletedProcess[str]:
             "pytest",
             "-q",
             "-p",
-            "tests.support.slack",
+            "tests.support.fake_servers",
             "-p",
             "no:cacheprovider",
             "-o",

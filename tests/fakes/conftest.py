@@ -1,7 +1,7 @@
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.support.slack import BOT_TOKEN, FakeSlack
+from fakes.slack import BOT_TOKEN, FakeSlack
 
 
 @pytest.fixture

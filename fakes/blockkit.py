@@ -1,8 +1,12 @@
 """Slack's message and Block Kit limits, checked the way the Web API checks them.
 
-Only limits Slack documents (or that the bot is known to approach) are checked, so
-a rejection here means real Slack would reject the same message. Details follow
-Slack's `response_metadata.messages` style: "[ERROR] ... [json-pointer:/blocks/0]".
+The one Block Kit checker: the fake Slack refuses with it what real Slack refuses, and
+tests call `limit_violations` on blocks the bot built. Only limits Slack documents (or that
+the bot is known to approach) are checked, so a problem here means real Slack would refuse
+the same message. The numbers are written out here, not imported from bot.blocks.limits,
+so a wrong constant there cannot hide a real violation; the bot's own, tighter bounds are
+tested against bot.blocks.limits itself. Details follow Slack's `response_metadata.messages`
+style: "[ERROR] ... [json-pointer:/blocks/0]".
 """
 
 import json
@@ -12,7 +16,8 @@ from typing import Any
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
-# Slack publishes no exact figure; messages start failing near 13k characters of blocks.
+# Slack publishes no exact figure; messages fail with msg_blocks_too_long near 13k
+# characters of blocks (FACTS.md). The bot keeps under its own 12k (bot.blocks.limits).
 MAX_BLOCKS_JSON_CHARS = 13_000
 MAX_SECTION_TEXT = 3000
 MAX_SECTION_FIELDS = 10
@@ -175,6 +180,20 @@ def _input_problems(block: dict[str, Any], pointer: str) -> list[str]:
     return problems
 
 
+def limit_violations(blocks: list[Any], *, view: bool = False) -> list[str]:
+    """Every limit the blocks of a message (or, with `view`, of a Home tab or modal) break,
+    as Slack words it; [] when Slack would take them."""
+    if view:
+        return block_problems(blocks, pointer="/view/blocks", max_blocks=MAX_VIEW_BLOCKS)
+    problems = block_problems(blocks, pointer="/blocks", max_blocks=MAX_MESSAGE_BLOCKS)
+    size = blocks_json_length(blocks)
+    if size > MAX_BLOCKS_JSON_CHARS:
+        problems.append(
+            f"msg_blocks_too_long: {size} characters, more than {MAX_BLOCKS_JSON_CHARS}"
+        )
+    return problems
+
+
 def blocks_json_length(blocks: list[Any]) -> int:
     """Characters (not bytes, so Korean text counts once per letter) of the compact JSON."""
     return len(json.dumps(blocks, ensure_ascii=False, separators=(",", ":")))
@@ -185,8 +204,14 @@ def block_problems(blocks: list[Any], *, pointer: str, max_blocks: int) -> list[
     if len(blocks) > max_blocks:
         return [_error(f"no more than {max_blocks} items allowed", pointer)]
     problems: list[str] = []
+    block_ids: set[object] = set()
     for index, block in enumerate(blocks):
-        problems.extend(_block_problems(block, f"{pointer}/{index}"))
+        at = f"{pointer}/{index}"
+        problems.extend(_block_problems(block, at))
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if block_id is not None and block_id in block_ids:
+            problems.append(_error(f"duplicate block_id: {block_id}", f"{at}/block_id"))
+        block_ids.add(block_id)
     return problems
 
 
@@ -214,10 +239,20 @@ def _block_problems(block: object, pointer: str) -> list[str]:
             )
         case "context":
             problems += _elements_problems(block, MAX_CONTEXT_ELEMENTS, pointer)
+            for index, element in enumerate(block.get("elements") or []):
+                if not isinstance(element, dict) or element.get("type") != "image":
+                    at = f"{pointer}/elements/{index}"
+                    problems += _text_problems(element, MAX_SECTION_TEXT, at)
         case "actions":
             problems += _elements_problems(block, MAX_ACTIONS_ELEMENTS, pointer)
+            action_ids: set[object] = set()
             for index, element in enumerate(block.get("elements") or []):
-                problems += _element_problems(element, f"{pointer}/elements/{index}")
+                at = f"{pointer}/elements/{index}"
+                problems += _element_problems(element, at)
+                action_id = element.get("action_id") if isinstance(element, dict) else None
+                if action_id is not None and action_id in action_ids:
+                    problems.append(_error(f"duplicate action_id: {action_id}", f"{at}/action_id"))
+                action_ids.add(action_id)
         case "image":
             problems += _image_problems(block, pointer)
     return problems
