@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.harness import BenchSettings
 from bench.procfs import PROC
 from bench.scenarios import Section
-from bot.config import MIB, Settings
+from bot.config import MB, Settings
 
 FINDINGS = Path(__file__).with_name("findings.md")
 PACKAGES = (
@@ -164,7 +164,7 @@ def _settings(settings: BenchSettings) -> list[str]:
         f"- Bot: OCR_CONCURRENCY={bot.ocr_concurrency}, JOB_CONCURRENCY={bot.job_concurrency}, "
         f"STATUS_RATE_PER_S={bot.status_rate_per_s:g}, "
         f"OCR_MAX_UPLOAD_BYTES={bot.ocr_max_upload_bytes} "
-        f"({bot.ocr_max_upload_bytes / MIB:g} MiB), "
+        f"({bot.ocr_max_upload_bytes / MB:g} MB), "
         f"FILE_SHARED_GRACE_S={bot.file_shared_grace_s:g}, "
         f"STATUS_CACHE_TTL={bot.status_cache_ttl}; everything else at its default",
     ]
