@@ -119,7 +119,7 @@ class Services:
             notifier=notifier,
             uploads=uploads,
             bizstatus=BizstatusService(
-                analysis, notifier, watchlist, settings, auditor=auditor, client=client
+                status, notifier, watchlist, settings, auditor=auditor, client=client
             ),
             watchlist=watchlist,
             home=HomeService(

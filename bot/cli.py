@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -30,7 +31,7 @@ from bot.ocr import DocumentKind, OcrClient, OcrError
 from bot.ocr.errors import InvalidInput
 from bot.services.analysis import AnalysisService
 from bot.services.authenticity import AuthenticityChecker
-from bot.services.status import StatusService
+from bot.services.status import NhnStatusProvider, RateLimiter, StatusService
 from bot.terminal import (
     analysis_json,
     authenticity_json,
@@ -222,9 +223,17 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
     if bad:
         return EXIT_BAD_INPUT
     async with OcrClient(settings) as ocr:
-        results = await AnalysisService(ocr, settings).check_statuses(numbers)
+        # NHN's lookup, and no store to cache in: each number asked once, every run.
+        status = StatusService(
+            NhnStatusProvider(ocr),
+            None,
+            cache_ttl=timedelta(0),
+            limiter=RateLimiter(settings.status_rate_per_s),
+        )
+        answers = await status.check_many(numbers)
     code = EXIT_OK
-    for number, result in zip(numbers, results, strict=True):
+    for number in numbers:
+        result = answers[number]
         if isinstance(result, UserFacingError):
             code = max(code, _say_error(result, settings))
             if args.json:

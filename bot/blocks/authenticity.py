@@ -20,7 +20,7 @@ from bot.blocks.elements import (
 )
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import literal, mention, plain
-from bot.domain.authenticity import Details, Verdict, shown_date
+from bot.domain.authenticity import Authenticity, Details, Verdict, shown_date
 from bot.domain.bizno import format as format_number
 from bot.domain.certificate import Certificate, CertificateField
 from bot.errors import UserFacingError
@@ -33,7 +33,6 @@ from bot.nts import (
     NtsTimeout,
     NtsUnavailable,
 )
-from bot.services.authenticity import Authenticity
 
 LABEL = Text(ko="진위확인", en="Authenticity")
 _MATCH = Text(

@@ -25,11 +25,12 @@ from bot.domain.number_list import (
     Watch,
     parse_command,
 )
+from bot.domain.status import StatusCheck
 from bot.errors import UserFacingError
 from bot.i18n import Text
-from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
+from bot.services.status import StatusService
 from bot.services.watchlist import WatchlistService
 from bot.slack.client import SLACK_FAILURES, masked, message_place
 
@@ -96,7 +97,7 @@ class ResponseUrl:
 class BizstatusService:
     def __init__(
         self,
-        analysis: AnalysisService,
+        status: StatusService,
         notifier: TeamNotifier,
         watchlist: WatchlistService,
         settings: Settings,
@@ -106,7 +107,7 @@ class BizstatusService:
     ) -> None:
         """`auditor` records every lookup; `client` asks Slack for the permalink of a
         clicked message, for the team alert."""
-        self._analysis = analysis
+        self._status = status
         self._notifier = notifier
         self._watchlist = watchlist
         self._auditor = auditor
@@ -169,7 +170,7 @@ class BizstatusService:
             return
         result: LookupResult
         try:
-            result = await self._analysis.check_status(digits, fresh=True)
+            result = await self._status.check(digits, fresh=True)
         except UserFacingError as error:
             result = error
         message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
@@ -199,7 +200,7 @@ class BizstatusService:
             return
         result: LookupResult
         try:
-            result = await self._analysis.check_status(digits)
+            result = await self._status.check(digits)
         except UserFacingError as error:
             result = error
         message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
@@ -218,7 +219,7 @@ class BizstatusService:
         copy stays and the clicker is told privately.
         """
         numbers = shared_numbers(value)
-        known = await self._analysis.last_known_statuses(numbers) if numbers else {}
+        known = await self._status.last_known(numbers) if numbers else {}
         entries: list[StatusEntry] = [(bizno.format(n), known[n]) for n in numbers if n in known]
         if not entries:
             nothing = failure(NOTHING_TO_SHARE, self._lang, file_name=None)
@@ -244,7 +245,7 @@ class BizstatusService:
             if digits not in parsed.values():  # the same number typed twice is looked up once
                 parsed[token] = digits
         numbers = [d for d in parsed.values() if isinstance(d, str)]
-        results = dict(zip(numbers, await self._analysis.check_statuses(numbers), strict=True))
+        results = await self._status.check_many(numbers)  # distinct numbers, in order
         entries: list[StatusEntry] = [
             (raw, results[d] if isinstance(d, str) else d) for raw, d in parsed.items()
         ]

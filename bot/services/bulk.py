@@ -29,15 +29,16 @@ from bot.blocks.bulk import ANYWAY_MARK, BulkResult, bulk_progress, bulk_summary
 from bot.blocks.notices import failure
 from bot.config import Settings
 from bot.domain import bizno
-from bot.domain.authenticity import Details, opening_date, representative_names
+from bot.domain.authenticity import Authenticity, Details, opening_date, representative_names
 from bot.domain.number_csv import NumberCsv, parse_number_csv
+from bot.domain.status import StatusCheck
 from bot.errors import UserFacingError
 from bot.i18n import Language, Text
 from bot.services.audit import Auditor
-from bot.services.authenticity import Authenticity, AuthenticityChecker
+from bot.services.authenticity import AuthenticityChecker
 from bot.services.bizstatus import ResponseUrl
 from bot.services.notifier import TeamNotifier
-from bot.services.status import StatusCheck, StatusService
+from bot.services.status import StatusService
 from bot.services.watchlist import WatchlistService
 from bot.slack.client import SLACK_FAILURES, message_place
 from bot.slack.files import SlackFileDownloader

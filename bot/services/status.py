@@ -11,14 +11,13 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, Self
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, StatusProviderName
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import UserFacingError
 from bot.nts import MAX_NUMBERS_PER_CALL, NtsClient, NtsError, NtsInvalidResponse
 from bot.ocr import OcrClient, OcrError
@@ -39,14 +38,6 @@ _TEN_DIGITS = re.compile(r"[0-9]{10}")
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class StatusCheck:
-    number: str  # 10 digits
-    status: BusinessStatus
-    checked_at: datetime  # when the provider answered, also for an answer from the cache
-    cached: bool = False  # answered from the store, without a call
 
 
 class MalformedNumber(UserFacingError):

@@ -41,11 +41,12 @@ from bot.blocks.card import (
 from bot.blocks.notices import failure, unsupported_file
 from bot.blocks.prompts import kind_chosen, kind_prompt
 from bot.config import Settings
+from bot.domain.analysis import Analysis, BusinessAnalysis
 from bot.domain.upload_kind import UploadKind, guess_kind
 from bot.errors import UserFacingError
 from bot.i18n import Text
 from bot.ocr import DocumentKind, OcrError
-from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
+from bot.services.analysis import AnalysisService
 from bot.services.audit import AuditAction, Auditor
 from bot.services.bulk import BulkCheckService
 from bot.services.notifier import TeamNotifier

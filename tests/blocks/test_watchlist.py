@@ -14,10 +14,9 @@ from bot.blocks.watchlist import (
     watch_removed,
     watched_many,
 )
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.i18n import Language
 from bot.ocr import ServiceUnavailable
-from bot.services.status import StatusCheck
 from bot.store.watches import Watch
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
 from tests.support.blockkit import limit_violations
