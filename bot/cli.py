@@ -267,7 +267,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 async def _recheck(args: argparse.Namespace, settings: Settings) -> int:
     """Passes until nothing is due (failed lookups are due again soon, so this ends), or
     with --all one pass over every watch; then what changed, and the counts."""
-    from bot.app import Services, utc_now
+    from bot.services.container import Services, utc_now
 
     services = await Services.start(settings)
     claimed = failed = 0

@@ -5,11 +5,9 @@ lookup is audited and the team channel told, so a slow or failing alert never de
 the person's answer.
 """
 
-import logging
-from typing import Any, Literal, assert_never
+from typing import assert_never
 
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks import Message
 from bot.blocks.notices import bizstatus_help, failure
@@ -32,9 +30,8 @@ from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import SLACK_FAILURES, masked, message_place
-
-log = logging.getLogger(__name__)
+from bot.slack.client import message_place
+from bot.slack.response_url import ResponseUrl
 
 TOO_MANY = Text(
     ko="한 번에 최대 {limit}개까지 조회할 수 있습니다 ({count}개 입력). 나누어 조회해 주세요.",
@@ -46,52 +43,6 @@ NOTHING_TO_SHARE = Text(
 )
 
 LookupResult = StatusCheck | UserFacingError
-
-
-class ResponseUrl:
-    """Posts answers to a response_url with the retry policy and the connections of the
-    app's Web API client.
-
-    Bolt's `respond` posts once, so a 429 or a 503 from Slack would lose the answer.
-    The URL is a credential for this one conversation: it never reaches a log. Card
-    numbers in the body are masked, as the Web API client masks its calls.
-    """
-
-    def __init__(self, url: str, client: AsyncWebClient) -> None:
-        self._webhook = AsyncWebhookClient(
-            url, retry_handlers=client.retry_handlers, session=client.session
-        )
-
-    async def send(
-        self,
-        message: Message,
-        *,
-        response_type: Literal["ephemeral", "in_channel"],
-        replace_original: bool = False,
-    ) -> None:
-        await self._post(
-            {
-                "response_type": response_type,
-                "replace_original": replace_original,
-                **message.as_kwargs(),
-            }
-        )
-
-    async def delete_original(self) -> None:
-        await self._post({"delete_original": True})
-
-    async def _post(self, body: dict[str, Any]) -> None:
-        try:
-            response = await self._webhook.send_dict(masked(body))
-        except SLACK_FAILURES as error:
-            log.error("Answer through a response_url failed: %s", type(error).__name__)
-            return
-        if response.status_code != 200:
-            log.error(
-                "Answer through a response_url refused: HTTP %s %.100s",
-                response.status_code,
-                response.body,
-            )
 
 
 class BizstatusService:

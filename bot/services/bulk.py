@@ -36,12 +36,12 @@ from bot.errors import UserFacingError
 from bot.i18n import Language, Text
 from bot.services.audit import Auditor
 from bot.services.authenticity import AuthenticityChecker
-from bot.services.bizstatus import ResponseUrl
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
 from bot.services.watchlist import WatchlistService
 from bot.slack.client import SLACK_FAILURES, message_place
 from bot.slack.files import SlackFileDownloader
+from bot.slack.response_url import ResponseUrl
 
 log = logging.getLogger(__name__)
 

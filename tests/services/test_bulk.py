@@ -22,13 +22,13 @@ from bot.domain.number_csv import parse_number_csv
 from bot.i18n import Language
 from bot.ocr import OcrClient
 from bot.services.audit import Auditor
-from bot.services.bizstatus import ResponseUrl
 from bot.services.bulk import BulkCheckService, ProgressThrottle, result_csv
 from bot.services.notifier import TeamNotifier
 from bot.services.status import RateLimiter, StatusAnswer, StatusService
 from bot.services.watchlist import WatchlistService
 from bot.slack.client import create_web_client
 from bot.slack.files import SlackFileDownloader
+from bot.slack.response_url import ResponseUrl
 from bot.store import Store
 from tests.support import nts
 from tests.support.databases import sqlite_url
