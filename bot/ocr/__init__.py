@@ -30,8 +30,8 @@ from bot.ocr.models import (
     DocumentKind,
     FileType,
     KeyValue,
+    PreparedFile,
     StatusResult,
-    Upload,
     ValueConf,
 )
 
@@ -58,12 +58,12 @@ __all__ = [
     "OcrError",
     "OcrTimeout",
     "PasswordProtectedPdf",
+    "PreparedFile",
     "RateLimited",
     "RecognitionFailed",
     "ServiceUnavailable",
     "StatusResult",
     "UnknownError",
     "UnsupportedFileType",
-    "Upload",
     "ValueConf",
 ]

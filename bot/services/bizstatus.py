@@ -16,11 +16,11 @@ from bot.config import Settings
 from bot.domain import bizno, pan
 from bot.domain.number_list import (
     MAX_NUMBERS,
+    AddWatch,
     Help,
     ListWatches,
     LookUp,
     Unwatch,
-    Watch,
     parse_command,
 )
 from bot.domain.status import StatusCheck
@@ -75,7 +75,7 @@ class BizstatusService:
         each group would be echoed on its own, too short for any exit to recognise."""
         command = parse_command(pan.mask(text))
         match command:
-            case Watch(number, label):
+            case AddWatch(number, label):
                 message = await self._watchlist.watch(
                     team_id, number, label=label or None, user_id=user_id, channel_id=channel_id
                 )

@@ -28,7 +28,7 @@ from bot.store.statuses import StatusHistory
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], Awaitable[None]]
-StatusAnswer = BusinessStatus | UserFacingError
+ProviderAnswer = BusinessStatus | UserFacingError  # one number's, from a StatusProvider
 
 # Provider calls one `check_many` runs at once. A bulk check thus holds only a few
 # places in the rate limiter's queue, and a person's lookup is not kept waiting behind it.
@@ -118,7 +118,7 @@ class StatusProvider(Protocol):
     name: str
     batch_size: int  # numbers one `check` call may take
 
-    async def check(self, numbers: Sequence[str]) -> dict[str, StatusAnswer]:
+    async def check(self, numbers: Sequence[str]) -> dict[str, ProviderAnswer]:
         """An answer for every number: its status, or the error that kept it from one."""
         ...
 
@@ -134,8 +134,8 @@ class NhnStatusProvider:
     def __init__(self, ocr: OcrClient) -> None:
         self._ocr = ocr
 
-    async def check(self, numbers: Sequence[str]) -> dict[str, StatusAnswer]:
-        answers: dict[str, StatusAnswer] = {}
+    async def check(self, numbers: Sequence[str]) -> dict[str, ProviderAnswer]:
+        answers: dict[str, ProviderAnswer] = {}
         for number in numbers:
             try:
                 result = await self._ocr.business_status(number)
@@ -158,12 +158,12 @@ class NtsStatusProvider:
     def __init__(self, client: NtsClient) -> None:
         self._client = client
 
-    async def check(self, numbers: Sequence[str]) -> dict[str, StatusAnswer]:
+    async def check(self, numbers: Sequence[str]) -> dict[str, ProviderAnswer]:
         try:
             items = await self._client.status(numbers)
         except NtsError as error:
             return dict.fromkeys(numbers, error)
-        answers: dict[str, StatusAnswer] = {}
+        answers: dict[str, ProviderAnswer] = {}
         for number in numbers:
             item = items.get(number)
             answers[number] = (

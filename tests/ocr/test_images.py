@@ -5,7 +5,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from bot.ocr import DocumentKind, FileType, ImageUnreadable, Upload
+from bot.ocr import DocumentKind, FileType, ImageUnreadable, PreparedFile
 from bot.ocr.errors import TOO_MANY_PIXELS
 from bot.ocr.images import MAX_IMAGE_PIXELS, MAX_OUTPUT_PIXELS
 from bot.ocr.preflight import WORKING_SIZE, prepare, sniff
@@ -381,7 +381,7 @@ def test_a_shrunk_image_reports_the_pixels_sent() -> None:
 
 def test_upload_repr_leaves_out_the_bytes() -> None:
     upload = prepare(encode(marked(), "PNG"), "card.png", DocumentKind.CARD, MIB)
-    assert isinstance(upload, Upload)
+    assert isinstance(upload, PreparedFile)
     assert "data" not in repr(upload)
 
 
