@@ -26,7 +26,7 @@ from bot.ocr.errors import PdfUnreadable
 from bot.ocr.models import FileType
 from bot.ocr.pdf import PdfPages, page_count, pdf_pages
 from bot.ocr.preflight import sniff
-from bot.redaction import redacted_copy
+from bot.ocr.redaction import redacted_copy
 from bot.services.authenticity import AuthenticityChecker
 from bot.services.status import StatusService
 

@@ -8,7 +8,7 @@ from PIL import Image
 
 from bot.ocr.image_work import MemoryBudget
 from bot.ocr.models import Box, CardResult, FileType, PreparedFile
-from bot.redaction import redact_card_image, redacted_copy
+from bot.ocr.redaction import redact_card_image, redacted_copy
 
 INK = (200, 30, 30)
 
