@@ -51,6 +51,7 @@ run: $(RUN_INSTALLED)
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layers contract in pyproject.toml
 
 typecheck: $(DEV_INSTALLED)
 	$(BIN)/mypy
@@ -78,4 +79,4 @@ lock: $(DEV_INSTALLED)
 		--extra dev --output-file requirements/dev.txt pyproject.toml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -206,9 +206,16 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
     if bad:
         return EXIT_BAD_INPUT
     async with OcrClient(settings) as ocr:
-        results = await AnalysisService(ocr, settings).check_statuses(numbers)
+        # STATUS_PROVIDER is honoured, as by the bot; no store to cache in, so each number
+        # is asked once, every run.
+        status = StatusService.from_settings(settings, ocr=ocr, history=None)
+        try:
+            answers = await status.check_many(numbers)
+        finally:
+            await status.aclose()
     code = EXIT_OK
-    for number, result in zip(numbers, results, strict=True):
+    for number in numbers:
+        result = answers[number]
         if isinstance(result, BotError):
             code = max(code, _say_error(result, settings))
             if args.json:
@@ -242,7 +249,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 async def _recheck(args: argparse.Namespace, settings: Settings) -> int:
     """Passes until nothing is due (failed lookups are due again soon, so this ends), or
     with --all one pass over every watch; then what changed, and the counts."""
-    from bot.app import Services, utc_now
+    from bot.services.container import Services, utc_now
 
     services = await Services.start(settings)
     claimed = failed = 0

@@ -20,8 +20,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import Services, create_app, utc_now
+from bot.app import create_app
 from bot.config import ConfigError, Settings
+from bot.services.container import Services, utc_now
 from bot.slack.requests import ReplayGuard, read_request, signature_problem
 
 log = logging.getLogger(__name__)

@@ -5,19 +5,17 @@ from typing import Any
 from bot.blocks.authenticity import failure_reason
 from bot.blocks.errors import explain
 from bot.domain import bizno
-from bot.domain.authenticity import Verdict, shown_date
-from bot.domain.status import BusinessStatus
-from bot.errors import BotError, UpstreamError
-from bot.i18n import Language, Text
-from bot.services.analysis import (
+from bot.domain.analysis import (
     Analysis,
     BusinessAnalysis,
     CardAnalysis,
     CertificateResult,
     PageReading,
-    StatusCheck,
 )
-from bot.services.authenticity import Authenticity
+from bot.domain.authenticity import Authenticity, Verdict, shown_date
+from bot.domain.status import BusinessStatus, StatusCheck
+from bot.errors import BotError, UpstreamError
+from bot.i18n import Language, Text
 
 LOW_RESOLUTION = Text(
     ko="해상도가 낮아 인식이 부정확할 수 있습니다. 더 선명한 사진을 올려 주세요.",

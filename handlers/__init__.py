@@ -7,7 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from handlers import actions, commands, events, views
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 
 def register(app: AsyncApp, services: "Services") -> None:

@@ -20,7 +20,7 @@ from bot.blocks.elements import (
 )
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import literal, mention, plain
-from bot.domain.authenticity import Details, Verdict, shown_date
+from bot.domain.authenticity import Authenticity, Details, Verdict, shown_date
 from bot.domain.bizno import format as format_number
 from bot.domain.certificate import Certificate, CertificateField
 from bot.errors import (
@@ -33,7 +33,6 @@ from bot.errors import (
     Unavailable,
 )
 from bot.i18n import Language, Text
-from bot.services.authenticity import Authenticity
 
 LABEL = Text(ko="진위확인", en="Authenticity")
 _MATCH = Text(

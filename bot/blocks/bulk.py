@@ -20,13 +20,11 @@ from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import escape, literal
 from bot.blocks.status import badge
 from bot.domain import bizno
-from bot.domain.authenticity import Verdict
+from bot.domain.authenticity import Authenticity, Verdict
 from bot.domain.number_csv import NumberCsv
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import BotError
 from bot.i18n import Language, Text
-from bot.services.authenticity import Authenticity
-from bot.services.status import StatusCheck
 
 BulkResult = StatusCheck | BotError
 

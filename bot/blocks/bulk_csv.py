@@ -8,10 +8,10 @@ from bot.blocks.authenticity import short_verdict
 from bot.blocks.bulk import BulkResult
 from bot.blocks.errors import explain
 from bot.domain import bizno
+from bot.domain.authenticity import Authenticity
 from bot.domain.number_csv import NumberCsv, write_csv
+from bot.domain.status import StatusCheck
 from bot.i18n import Language, Text
-from bot.services.authenticity import Authenticity
-from bot.services.status import StatusCheck
 
 _KST = timezone(timedelta(hours=9), "KST")
 _CSV_HEADER = {

@@ -30,10 +30,10 @@ from bot.blocks.limits import BLOCKS_JSON_CHARS, MAX_BLOCKS, json_chars
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import date, escape, literal, plain
 from bot.blocks.status import CHECKED_AT, status_line, watch_button
+from bot.domain.analysis import BusinessAnalysis, CertificateResult, RecognisedNumber
+from bot.domain.authenticity import Authenticity
 from bot.domain.certificate import CertificateField, FieldReading
 from bot.i18n import Language, Text
-from bot.services.analysis import BusinessAnalysis, CertificateResult, RecognisedNumber
-from bot.services.authenticity import Authenticity
 
 _TITLE = Text(ko="사업자등록증 인식 결과", en="Business registration certificate")
 _NUMBER = Text(ko="등록번호", en="Registration number")

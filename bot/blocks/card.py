@@ -10,8 +10,8 @@ from typing import Literal
 from bot.blocks.elements import Block, context, fields, file_line, header, section
 from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import channel_mention
+from bot.domain.analysis import CardAnalysis
 from bot.i18n import Language, Text
-from bot.services.analysis import CardAnalysis
 
 _TITLE = Text(ko="신용카드 인식 결과", en="Credit card")
 OriginalFate = Literal["shown", "deleted", "undeletable"]

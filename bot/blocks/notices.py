@@ -25,11 +25,10 @@ from bot.blocks.mrkdwn import (
 )
 from bot.blocks.status import ALERT_ADVICE, CHECKED_AT, badge, status_emoji
 from bot.domain import bizno
+from bot.domain.authenticity import Authenticity
 from bot.domain.number_list import MAX_NUMBERS
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.i18n import Language, Text
-from bot.services.analysis import StatusCheck
-from bot.services.authenticity import Authenticity
 
 _FILE_FAILED = Text(ko="파일을 처리하지 못했습니다", en="The file could not be processed")
 _UNSUPPORTED = Text(

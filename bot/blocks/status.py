@@ -10,10 +10,9 @@ from bot.blocks.message import Message, compose
 from bot.blocks.mrkdwn import date, escape, literal, mention, plain
 from bot.domain import bizno
 from bot.domain.bizno import InvalidBusinessNumber
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import BotError
 from bot.i18n import Language, Text
-from bot.services.analysis import StatusCheck
 
 StatusEntry = tuple[str, StatusCheck | BotError | InvalidBusinessNumber]
 """What a person typed, and what became of it, in input order."""

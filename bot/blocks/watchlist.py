@@ -18,10 +18,9 @@ from bot.blocks.status import (
     watch_anyway_value,
 )
 from bot.domain import bizno
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import BotError
 from bot.i18n import Language, Text
-from bot.services.status import StatusCheck
 from bot.store.watches import Watch
 
 # A label is shown whole in answers about one watch, shortened in the list.

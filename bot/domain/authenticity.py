@@ -2,7 +2,8 @@
 
 Its 진위확인 (`/validate`) needs the registration number, the opening date as
 YYYYMMDD and the representative; the company name is compared too when given.
-This module turns what OCR read (or a person typed) into those details.
+This module turns what OCR read (or a person typed) into those details, and holds the
+answer about them.
 """
 
 import re
@@ -13,6 +14,8 @@ from enum import StrEnum
 
 from bot.domain import bizno
 from bot.domain.certificate import Certificate, CertificateField
+from bot.domain.status import BusinessStatus
+from bot.errors import BotError
 
 # The fields compared, in the order a reply lists them.
 COMPARED = (
@@ -159,3 +162,27 @@ def typed_number(text: str) -> str | None:
     """
     digits = bizno.compact(text)
     return digits if re.fullmatch(r"[0-9]{10}", digits) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticity:
+    """The answer about one certificate's details.
+
+    `verdict` is None when they were not checked: `missing` names the details that
+    were not read, or `error` says why NTS gave no answer.
+    """
+
+    details: Details
+    verdict: Verdict | None
+    missing: tuple[CertificateField, ...] = ()
+    error: BotError | None = None
+    status: BusinessStatus | None = None  # the status part of a match
+
+    @property
+    def compared(self) -> tuple[CertificateField, ...]:
+        return self.details.compared
+
+    @property
+    def doubtful(self) -> bool:
+        """Whether a person should look again: anything but a match."""
+        return self.verdict is not Verdict.MATCH

@@ -14,7 +14,7 @@ commas is exactly one number written with spaces (`220 81 62517`).
 >>> split_number_and_label("220 81 62517 (주)한빛 본사")
 ('220 81 62517', '(주)한빛 본사')
 >>> parse_command("watch 220-81-62517 본사")
-Watch(number='220-81-62517', label='본사')
+AddWatch(number='220-81-62517', label='본사')
 >>> parse_command("220-81-62517, 124-81-00998")
 LookUp(numbers=('220-81-62517', '124-81-00998'))
 """
@@ -37,7 +37,7 @@ class LookUp:
 
 
 @dataclass(frozen=True, slots=True)
-class Watch:
+class AddWatch:
     number: str  # as typed, not yet validated
     label: str  # as typed, trimmed; "" for none
 
@@ -57,7 +57,7 @@ class Help:
     pass
 
 
-Command = LookUp | Watch | Unwatch | ListWatches | Help
+Command = LookUp | AddWatch | Unwatch | ListWatches | Help
 
 
 def parse_command(text: str) -> Command:
@@ -68,7 +68,7 @@ def parse_command(text: str) -> Command:
     Anything else is numbers to look up; none at all, or a help word first, is help.
 
     >>> parse_command("ＷＡＴＣＨ\\t220 81 62517")
-    Watch(number='220 81 62517', label='')
+    AddWatch(number='220 81 62517', label='')
     >>> parse_command("unwatch 220-81-62517 (주)한빛")
     Unwatch(number='220-81-62517')
     >>> parse_command("watchlist"), parse_command(" HELP "), parse_command("")
@@ -79,7 +79,7 @@ def parse_command(text: str) -> Command:
         rest = text[first.end() :]
         match unicodedata.normalize("NFKC", first[0]).lower():
             case "watch":
-                return Watch(*split_number_and_label(rest))
+                return AddWatch(*split_number_and_label(rest))
             case "unwatch":
                 return Unwatch(split_number_and_label(rest)[0])
             case "list":

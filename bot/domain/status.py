@@ -1,10 +1,13 @@
-"""Business status codes from NHN's business/status API, with Hometax's words.
+"""Business status codes from NHN's business/status API, with Hometax's words, and the
+answer a status check gives.
 
 >>> status = BusinessStatus.from_code("6")
 >>> status.label.ko, status.is_alert
 ('폐업자', True)
 """
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.i18n import Text
@@ -101,3 +104,13 @@ _LABELS = {
     BusinessStatus.CLOSED: Text(ko="폐업자", en="Closed"),
     BusinessStatus.OTHER: Text(ko="기타(확인 불가)", en="Other (unknown)"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCheck:
+    """One business's status as a provider gave it, and when."""
+
+    number: str  # 10 digits
+    status: BusinessStatus
+    checked_at: datetime  # when the provider answered, also for an answer from the cache
+    cached: bool = False  # answered from the store, without a call

@@ -9,8 +9,8 @@ from bot.ocr.models import (
     DocumentKind,
     FileType,
     KeyValue,
+    PreparedFile,
     StatusResult,
-    Upload,
     ValueConf,
 )
 
@@ -23,7 +23,7 @@ __all__ = [
     "FileType",
     "KeyValue",
     "OcrClient",
+    "PreparedFile",
     "StatusResult",
-    "Upload",
     "ValueConf",
 ]

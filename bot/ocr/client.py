@@ -42,10 +42,10 @@ from bot.ocr.models import (
     CardResult,
     DocumentKind,
     FileType,
+    PreparedFile,
     SealedCardResult,
     SealedFieldError,
     StatusResult,
-    Upload,
 )
 from bot.ocr.preflight import prepare
 
@@ -84,7 +84,7 @@ class _Envelope(ApiModel):
 @dataclass(frozen=True, slots=True)
 class _Answer:
     result: dict[str, Any]
-    upload: Upload | None  # as finally sent: a 4131000 may have shrunk it
+    upload: PreparedFile | None  # as finally sent: a 4131000 may have shrunk it
     sealed: CardEnvelope | None  # the key that opens a v2.1 card answer
 
 
@@ -168,7 +168,7 @@ class OcrClient(UpstreamClient):
 
     async def _prepare(
         self, image: bytes, filename: str, kind: DocumentKind, max_bytes: int | None = None
-    ) -> Upload:
+    ) -> PreparedFile:
         limit = self._settings.ocr_max_upload_bytes if max_bytes is None else max_bytes
         return await self.image_work.run(
             prepare, image, filename, kind, limit, self.image_work.budget
@@ -178,7 +178,7 @@ class OcrClient(UpstreamClient):
         self,
         endpoint: Endpoint,
         *,
-        upload: Upload | None = None,
+        upload: PreparedFile | None = None,
         json_body: dict[str, str] | None = None,
     ) -> _Answer:
         """Send with retries, all within the overall deadline."""
@@ -262,7 +262,7 @@ class OcrClient(UpstreamClient):
         if self._card_key is key:
             self._card_key = None
 
-    async def _shrink(self, endpoint: Endpoint, upload: Upload) -> Upload:
+    async def _shrink(self, endpoint: Endpoint, upload: PreparedFile) -> PreparedFile:
         """After a 4131000, well under what was refused and under the guides' limit."""
         target = min(len(upload.data) // 2, GUIDE_UPLOAD_LIMIT_BYTES * 9 // 10)
         logger.info("nhn_ocr %s too large at %d bytes, shrinking", endpoint, len(upload.data))
@@ -272,7 +272,7 @@ class OcrClient(UpstreamClient):
         self,
         endpoint: Endpoint,
         credential: Credential,
-        upload: Upload | None,
+        upload: PreparedFile | None,
         json_body: dict[str, str] | None,
         attempt: int,
         sealed: CardEnvelope | None,

@@ -65,7 +65,7 @@ _EXTENSIONS = {
 
 
 @dataclass(frozen=True, slots=True)
-class Upload:
+class PreparedFile:
     """A file ready to send as the multipart field `image`.
 
     `width` and `height` are the pixels NHN receives, upright (None for a PDF).
@@ -111,9 +111,9 @@ class _ReadFromImage(BaseModel):
     """A result NHN read from an uploaded image, which the client keeps beside it."""
 
     resolution: str | None = None
-    _sent: Upload | None = PrivateAttr(default=None)
+    _sent: PreparedFile | None = PrivateAttr(default=None)
 
-    def keep_sent(self, upload: Upload) -> None:
+    def keep_sent(self, upload: PreparedFile) -> None:
         self._sent = upload
 
     @property

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from bot.errors import EmptyFile, UnsupportedFileType
 from bot.ocr.image_work import MemoryBudget
 from bot.ocr.images import CpuStages, prepare_image, too_large
-from bot.ocr.models import DocumentKind, FileType, Upload
+from bot.ocr.models import DocumentKind, FileType, PreparedFile
 from bot.ocr.pdf import refuse_locked
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def prepare(
     kind: DocumentKind,
     max_bytes: int,
     budget: MemoryBudget | None = None,
-) -> Upload:
+) -> PreparedFile:
     """Check a file for `kind` and make it what NHN takes within `max_bytes`, or raise.
 
     An image decoded on the way waits for its bytes of `budget` (see `prepare_image`).
@@ -138,8 +138,8 @@ def _upload(
     width: int | None,
     height: int | None,
     low_resolution: bool,
-) -> Upload:
-    return Upload(
+) -> PreparedFile:
+    return PreparedFile(
         data=data,
         filename=_safe_stem(filename) + file_type.extension,
         content_type=file_type.content_type,

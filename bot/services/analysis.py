@@ -1,134 +1,33 @@
-"""Document analysis and status lookups, shared by the CLI and the Slack app."""
+"""Document analysis: reads certificates and cards through OCR, and completes each
+certificate with its status and authenticity. Shared by the CLI and the Slack app."""
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from bot.config import Settings, StatusProviderName
-from bot.domain import bizno, certificate
-from bot.domain.authenticity import details_of
-from bot.domain.card import CardNumber, Expiry, parse_expiry
+from bot.domain import certificate
+from bot.domain.analysis import (
+    Analysis,
+    BusinessAnalysis,
+    CardAnalysis,
+    CertificateResult,
+    PageReading,
+    RecognisedNumber,
+    recognise_number,
+)
+from bot.domain.authenticity import Authenticity, details_of
+from bot.domain.card import CardNumber, parse_expiry
 from bot.domain.certificate import Certificate
+from bot.domain.status import StatusCheck
 from bot.errors import BotError, UnreadablePdf
 from bot.ocr import CardResult, DocumentKind, OcrClient
 from bot.ocr.models import FileType
 from bot.ocr.pdf import PdfPages, page_count, pdf_pages
 from bot.ocr.preflight import sniff
-from bot.redaction import redacted_copy
-from bot.services.authenticity import Authenticity, AuthenticityChecker
-from bot.services.status import NhnStatusProvider, RateLimiter, StatusService
-from bot.services.status import StatusCheck as StatusCheck
-
-
-@dataclass(frozen=True, slots=True)
-class RecognisedNumber:
-    """The registration number read from a certificate, as far as it can be trusted."""
-
-    text: str  # as shown: XXX-XX-XXXXX when it has ten digits, else what OCR read
-    digits: str | None  # ten digits when the length is right
-    checksum_ok: bool
-    # Whether a tax office could have issued it (`bizno.possible`): only then is it
-    # looked up, verified or offered to watch.
-    possible: bool = True
-
-    @property
-    def usable(self) -> str | None:
-        """The digits worth a lookup: ten, of a number a tax office could issue."""
-        return self.digits if self.possible else None
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateResult:
-    """One certificate's results: what was read, its status and its authenticity."""
-
-    certificate: Certificate
-    number: RecognisedNumber | None
-    status: StatusCheck | None
-    status_error: BotError | None  # the lookup failed although the document was read
-    low_resolution: bool
-    authenticity: Authenticity | None = None  # None: not checked (no key, or no number)
-    page: int | None = None  # its page in a multi-page PDF
-
-
-@dataclass(frozen=True, slots=True)
-class BusinessAnalysis:
-    """A certificate read, or every certificate of a PDF: the first one's results are
-    the fields here, the others (in page order) are in `more`."""
-
-    certificate: Certificate
-    number: RecognisedNumber | None
-    status: StatusCheck | None
-    status_error: BotError | None  # the lookup failed although the document was read
-    low_resolution: bool
-    # A multi-page PDF: what each page read held, which one is shown, how many there are.
-    pages: tuple["PageReading", ...] = ()
-    shown_page: int | None = None
-    pages_total: int = 0
-    authenticity: Authenticity | None = None
-    more: tuple[CertificateResult, ...] = ()
-    # No NTS_SERVICE_KEY: the reply says once that authenticity was not checked.
-    authenticity_off: bool = False
-
-    @property
-    def results(self) -> tuple[CertificateResult, ...]:
-        """Every certificate's results, the first one included, in page order."""
-        first = CertificateResult(
-            certificate=self.certificate,
-            number=self.number,
-            status=self.status,
-            status_error=self.status_error,
-            low_resolution=self.low_resolution,
-            authenticity=self.authenticity,
-            page=self.shown_page,
-        )
-        return (first, *self.more)
-
-
-@dataclass(frozen=True, slots=True)
-class PageReading:
-    page: int  # from 1
-    fields: int
-    has_number: bool
-    error: BotError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CardAnalysis:
-    number: CardNumber | None
-    expiry: Expiry | None
-    expired: bool | None
-    low_resolution: bool
-    redacted_image: bytes | None = None  # the photo with all but the last four digits covered
-
-
-Analysis = BusinessAnalysis | CardAnalysis
-
-
-def recognise_number(raw: str | None) -> RecognisedNumber | None:
-    """Interpret the 등록번호 value OCR returned.
-
-    >>> recognise_number("220-81-62517")
-    RecognisedNumber(text='220-81-62517', digits='2208162517', checksum_ok=True, possible=True)
-    >>> recognise_number("123-45-67890").checksum_ok
-    False
-    >>> recognise_number("12-345")
-    RecognisedNumber(text='12-345', digits=None, checksum_ok=False, possible=True)
-    >>> recognise_number("101-81-00001").usable is None  # serial 0000: no tax office's
-    True
-    """
-    if raw is None or not raw.strip():
-        return None
-    try:
-        text = bizno.format(raw)
-    except bizno.InvalidBusinessNumber:
-        return RecognisedNumber(text=raw.strip(), digits=None, checksum_ok=False)
-    digits = bizno.compact(raw)
-    try:
-        bizno.possible(digits)
-    except bizno.InvalidBusinessNumber:
-        return RecognisedNumber(text, digits, checksum_ok=False, possible=False)
-    return RecognisedNumber(text=text, digits=digits, checksum_ok=bizno.checksum_ok(digits))
+from bot.ocr.redaction import redacted_copy
+from bot.services.authenticity import AuthenticityChecker
+from bot.services.status import StatusService
 
 
 def read_card(result: CardResult, today: date) -> CardAnalysis:
@@ -151,8 +50,7 @@ class AnalysisService:
     """Reads documents through OCR, looks statuses up through `status` and checks
     certificates' authenticity through `authenticity`.
 
-    Without `status` (a process with no store) lookups go to NHN, uncached; without
-    `authenticity`, certificates are not checked.
+    Without `authenticity`, certificates are not checked.
     """
 
     def __init__(
@@ -160,7 +58,7 @@ class AnalysisService:
         ocr: OcrClient,
         settings: Settings,
         *,
-        status: StatusService | None = None,
+        status: StatusService,
         authenticity: AuthenticityChecker | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -168,13 +66,7 @@ class AnalysisService:
         self._settings = settings
         self._clock = clock
         self._authenticity = authenticity or AuthenticityChecker(None)
-        self._status = status or StatusService(
-            NhnStatusProvider(ocr),
-            None,
-            cache_ttl=timedelta(0),
-            limiter=RateLimiter(settings.status_rate_per_s),
-            clock=clock,
-        )
+        self._status = status
 
     async def analyze(self, kind: DocumentKind, image: bytes, filename: str) -> Analysis:
         if kind is DocumentKind.CARD:
@@ -244,17 +136,16 @@ class AnalysisService:
         from_validate = self._status.provider_name == StatusProviderName.NTS.value
         for index, answer in enumerate(checks):
             if from_validate and answer is not None and answer.status is not None:
-                statuses[index] = await self._status.record(
-                    answer.status.b_no, answer.status.status
-                )
+                matched = answer.details.number  # a match was asked about with its number
+                if matched is not None:
+                    statuses[index] = await self._status.record(matched, answer.status)
         wanted = {
             index: number.usable
             for index, number in enumerate(numbers)
             if number is not None and number.usable is not None and index not in statuses
         }
         if wanted:
-            looked_up = await self.check_statuses(list(dict.fromkeys(wanted.values())))
-            by_number = dict(zip(dict.fromkeys(wanted.values()), looked_up, strict=True))
+            by_number = await self._status.check_many(list(wanted.values()))
             statuses.update({index: by_number[digits] for index, digits in wanted.items()})
         results = []
         for index, (page, cert, low_resolution) in enumerate(read):
@@ -323,22 +214,3 @@ class AnalysisService:
             redacted_copy, result, self._ocr.image_work.budget
         )
         return dataclasses.replace(analysis, redacted_image=redacted)
-
-    async def check_status(self, number: str, *, fresh: bool = False) -> StatusCheck:
-        """Look up one valid ten-digit number; from the cache unless `fresh`.
-
-        Raises the BotError (an upstream failure, a file that cannot be read, ...) that kept it
-        from an answer.
-        """
-        return await self._status.check(number, fresh=fresh)
-
-    async def check_statuses(
-        self, numbers: list[str], *, fresh: bool = False
-    ) -> list[StatusCheck | BotError]:
-        """Look up several numbers at once; each answer or its error, in order."""
-        results = await self._status.check_many(numbers, fresh=fresh)
-        return [results[number] for number in numbers]
-
-    async def last_known_statuses(self, numbers: list[str]) -> dict[str, StatusCheck]:
-        """The last status recorded for each number the store knows, without a lookup."""
-        return await self._status.last_known(numbers)

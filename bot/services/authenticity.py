@@ -13,41 +13,15 @@ from types import TracebackType
 from typing import Self
 
 from bot.config import Settings
-from bot.domain.authenticity import Details, Verdict
-from bot.domain.certificate import CertificateField
+from bot.domain.authenticity import Authenticity, Details, Verdict
 from bot.errors import BotError
 from bot.nts import (
     MAX_NUMBERS_PER_CALL,
-    NtsBusiness,
     NtsClient,
     ValidationItem,
     ValidationRequest,
 )
 from bot.services.status import RateLimiter
-
-
-@dataclass(frozen=True, slots=True)
-class Authenticity:
-    """The answer about one certificate's details.
-
-    `verdict` is None when they were not checked: `missing` names the details that
-    were not read, or `error` says why NTS gave no answer.
-    """
-
-    details: Details
-    verdict: Verdict | None
-    missing: tuple[CertificateField, ...] = ()
-    error: BotError | None = None
-    status: NtsBusiness | None = None  # the status part of a match
-
-    @property
-    def compared(self) -> tuple[CertificateField, ...]:
-        return self.details.compared
-
-    @property
-    def doubtful(self) -> bool:
-        """Whether a person should look again: anything but a match."""
-        return self.verdict is not Verdict.MATCH
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +96,8 @@ class AuthenticityChecker:
                         del plans[attempt.index]
                     elif outcome.matches:
                         verdict = Verdict.MATCH if attempt.with_name else Verdict.NAME_DIFFERS
-                        answers[attempt.index] = Authenticity(
-                            details, verdict, status=outcome.status
-                        )
+                        status = None if outcome.status is None else outcome.status.status
+                        answers[attempt.index] = Authenticity(details, verdict, status=status)
                         del plans[attempt.index]
                     elif not plans[attempt.index]:
                         answers[attempt.index] = Authenticity(details, Verdict.MISMATCH)

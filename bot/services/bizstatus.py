@@ -5,11 +5,9 @@ lookup is audited and the team channel told, so a slow or failing alert never de
 the person's answer.
 """
 
-import logging
-from typing import Any, Literal, assert_never
+from typing import assert_never
 
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks import Message
 from bot.blocks.notices import bizstatus_help, failure
@@ -18,23 +16,22 @@ from bot.config import Settings
 from bot.domain import bizno, pan
 from bot.domain.number_list import (
     MAX_NUMBERS,
+    AddWatch,
     Help,
     ListWatches,
     LookUp,
     Unwatch,
-    Watch,
     parse_command,
 )
+from bot.domain.status import StatusCheck
 from bot.errors import BotError
 from bot.i18n import Text
-from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
+from bot.services.status import StatusService
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import masked, message_place
-from bot.slack.failures import SLACK_FAILURES, describe
-
-log = logging.getLogger(__name__)
+from bot.slack.client import message_place
+from bot.slack.response_url import ResponseUrl
 
 TOO_MANY = Text(
     ko="한 번에 최대 {limit}개까지 조회할 수 있습니다 ({count}개 입력). 나누어 조회해 주세요.",
@@ -48,56 +45,10 @@ NOTHING_TO_SHARE = Text(
 LookupResult = StatusCheck | BotError
 
 
-class ResponseUrl:
-    """Posts answers to a response_url with the retry policy and the connections of the
-    app's Web API client.
-
-    Bolt's `respond` posts once, so a 429 or a 503 from Slack would lose the answer.
-    The URL is a credential for this one conversation: it never reaches a log. Card
-    numbers in the body are masked, as the Web API client masks its calls.
-    """
-
-    def __init__(self, url: str, client: AsyncWebClient) -> None:
-        self._webhook = AsyncWebhookClient(
-            url, retry_handlers=client.retry_handlers, session=client.session
-        )
-
-    async def send(
-        self,
-        message: Message,
-        *,
-        response_type: Literal["ephemeral", "in_channel"],
-        replace_original: bool = False,
-    ) -> None:
-        await self._post(
-            {
-                "response_type": response_type,
-                "replace_original": replace_original,
-                **message.as_kwargs(),
-            }
-        )
-
-    async def delete_original(self) -> None:
-        await self._post({"delete_original": True})
-
-    async def _post(self, body: dict[str, Any]) -> None:
-        try:
-            response = await self._webhook.send_dict(masked(body))
-        except SLACK_FAILURES as error:
-            log.error("Answer through a response_url failed: %s", describe(error))
-            return
-        if response.status_code != 200:
-            log.error(
-                "Answer through a response_url refused: HTTP %s %.100s",
-                response.status_code,
-                response.body,
-            )
-
-
 class BizstatusService:
     def __init__(
         self,
-        analysis: AnalysisService,
+        status: StatusService,
         notifier: TeamNotifier,
         watchlist: WatchlistService,
         settings: Settings,
@@ -107,7 +58,7 @@ class BizstatusService:
     ) -> None:
         """`auditor` records every lookup; `client` asks Slack for the permalink of a
         clicked message, for the team alert."""
-        self._analysis = analysis
+        self._status = status
         self._notifier = notifier
         self._watchlist = watchlist
         self._auditor = auditor
@@ -124,7 +75,7 @@ class BizstatusService:
         each group would be echoed on its own, too short for any exit to recognise."""
         command = parse_command(pan.mask(text))
         match command:
-            case Watch(number, label):
+            case AddWatch(number, label):
                 message = await self._watchlist.watch(
                     team_id, number, label=label or None, user_id=user_id, channel_id=channel_id
                 )
@@ -170,7 +121,7 @@ class BizstatusService:
             return
         result: LookupResult
         try:
-            result = await self._analysis.check_status(digits, fresh=True)
+            result = await self._status.check(digits, fresh=True)
         except BotError as error:
             result = error
         message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
@@ -200,7 +151,7 @@ class BizstatusService:
             return
         result: LookupResult
         try:
-            result = await self._analysis.check_status(digits)
+            result = await self._status.check(digits)
         except BotError as error:
             result = error
         message = status_results([(bizno.format(digits), result)], self._lang, shareable=True)
@@ -219,7 +170,7 @@ class BizstatusService:
         copy stays and the clicker is told privately.
         """
         numbers = shared_numbers(value)
-        known = await self._analysis.last_known_statuses(numbers) if numbers else {}
+        known = await self._status.last_known(numbers) if numbers else {}
         entries: list[StatusEntry] = [(bizno.format(n), known[n]) for n in numbers if n in known]
         if not entries:
             nothing = failure(NOTHING_TO_SHARE, self._lang, file_name=None)
@@ -245,7 +196,7 @@ class BizstatusService:
             if digits not in parsed.values():  # the same number typed twice is looked up once
                 parsed[token] = digits
         numbers = [d for d in parsed.values() if isinstance(d, str)]
-        results = dict(zip(numbers, await self._analysis.check_statuses(numbers), strict=True))
+        results = await self._status.check_many(numbers)  # distinct numbers, in order
         entries: list[StatusEntry] = [
             (raw, results[d] if isinstance(d, str) else d) for raw, d in parsed.items()
         ]

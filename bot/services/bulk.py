@@ -25,18 +25,19 @@ from bot.blocks.bulk_csv import result_csv, result_file_name
 from bot.blocks.errors import explain
 from bot.blocks.notices import failure
 from bot.config import Settings
-from bot.domain.authenticity import Details, opening_date, representative_names
+from bot.domain.authenticity import Authenticity, Details, opening_date, representative_names
 from bot.domain.number_csv import NumberCsv, parse_number_csv
+from bot.domain.status import StatusCheck
 from bot.errors import BotError
 from bot.i18n import Text
 from bot.services.audit import Auditor
-from bot.services.authenticity import Authenticity, AuthenticityChecker
-from bot.services.bizstatus import ResponseUrl
+from bot.services.authenticity import AuthenticityChecker
 from bot.services.notifier import TeamNotifier
-from bot.services.status import StatusCheck, StatusService
+from bot.services.status import StatusService
 from bot.services.watchlist import WatchlistService
 from bot.slack.failures import SLACK_FAILURES, describe
 from bot.slack.files import SlackFileDownloader
+from bot.slack.response_url import ResponseUrl
 from bot.slack.threads import InPlaceMessage
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.message import Message
 from bot.blocks.notices import mismatch_alert, team_alert
 from bot.config import Settings
-from bot.domain.authenticity import Verdict
+from bot.domain.analysis import BusinessAnalysis
+from bot.domain.authenticity import Authenticity, Verdict
 from bot.domain.certificate import CertificateField
-from bot.services.analysis import BusinessAnalysis, StatusCheck
-from bot.services.authenticity import Authenticity
+from bot.domain.status import StatusCheck
 from bot.slack.failures import SLACK_FAILURES, describe, is_retryable
 from bot.store import Store
 

@@ -11,14 +11,13 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, Self
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, StatusProviderName
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import BadResponse, BotError, MalformedBusinessNumber, Service
 from bot.nts import MAX_NUMBERS_PER_CALL, NtsClient
 from bot.ocr import OcrClient
@@ -28,7 +27,7 @@ from bot.store.statuses import StatusHistory
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], Awaitable[None]]
-StatusAnswer = BusinessStatus | BotError
+ProviderAnswer = BusinessStatus | BotError  # one number's, from a StatusProvider
 
 # Provider calls one `check_many` runs at once. A bulk check thus holds only a few
 # places in the rate limiter's queue, and a person's lookup is not kept waiting behind it.
@@ -38,14 +37,6 @@ _TEN_DIGITS = re.compile(r"[0-9]{10}")
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class StatusCheck:
-    number: str  # 10 digits
-    status: BusinessStatus
-    checked_at: datetime  # when the provider answered, also for an answer from the cache
-    cached: bool = False  # answered from the store, without a call
 
 
 class RateLimiter:
@@ -120,7 +111,7 @@ class StatusProvider(Protocol):
     name: str
     batch_size: int  # numbers one `check` call may take
 
-    async def check(self, numbers: Sequence[str]) -> dict[str, StatusAnswer]:
+    async def check(self, numbers: Sequence[str]) -> dict[str, ProviderAnswer]:
         """An answer for every number: its status, or the error that kept it from one."""
         ...
 
@@ -136,8 +127,8 @@ class NhnStatusProvider:
     def __init__(self, ocr: OcrClient) -> None:
         self._ocr = ocr
 
-    async def check(self, numbers: Sequence[str]) -> dict[str, StatusAnswer]:
-        answers: dict[str, StatusAnswer] = {}
+    async def check(self, numbers: Sequence[str]) -> dict[str, ProviderAnswer]:
+        answers: dict[str, ProviderAnswer] = {}
         for number in numbers:
             try:
                 result = await self._ocr.business_status(number)
@@ -160,12 +151,12 @@ class NtsStatusProvider:
     def __init__(self, client: NtsClient) -> None:
         self._client = client
 
-    async def check(self, numbers: Sequence[str]) -> dict[str, StatusAnswer]:
+    async def check(self, numbers: Sequence[str]) -> dict[str, ProviderAnswer]:
         try:
             items = await self._client.status(numbers)
         except BotError as error:
             return dict.fromkeys(numbers, error)
-        answers: dict[str, StatusAnswer] = {}
+        answers: dict[str, ProviderAnswer] = {}
         for number in numbers:
             item = items.get(number)
             answers[number] = (

@@ -35,11 +35,11 @@ from bot.blocks.watchlist import (
 )
 from bot.config import Settings, WatchNotify
 from bot.domain import bizno
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import BotError
 from bot.i18n import Text
 from bot.services.audit import AuditAction, Auditor
-from bot.services.status import StatusCheck, StatusService
+from bot.services.status import StatusService
 from bot.slack.failures import SLACK_FAILURES, describe
 from bot.store import Store
 from bot.store.watches import FirstCheck, Watch

@@ -15,7 +15,7 @@ from handlers.actions import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 
 def register(app: AsyncApp, services: "Services") -> None:

@@ -10,7 +10,7 @@ from bot.blocks.ids import CHOOSE_KIND_BUSINESS, CHOOSE_KIND_CARD, CHOOSE_KIND_I
 from bot.domain.upload_kind import UploadKind
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 # ASCII digits that fit the job id column ("²".isdigit() holds, and int() refuses it).
 _JOB_ID = re.compile(r"[0-9]{1,9}")

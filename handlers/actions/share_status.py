@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.blocks.ids import SHARE_STATUS
-from bot.services.bizstatus import ResponseUrl
+from bot.slack.response_url import ResponseUrl
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 
 def register(app: AsyncApp, services: "Services") -> None:

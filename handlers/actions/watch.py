@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from bot.blocks.ids import WATCH_ANYWAY, WATCH_BUSINESS, matching
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 _ANYWAY = matching(WATCH_ANYWAY)
 

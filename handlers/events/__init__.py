@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncApp
 from handlers.events import app_home_opened, file_share, file_shared, other_messages
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 
 def register(app: AsyncApp, services: "Services") -> None:

@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncApp
 from handlers.views import correct_details
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 
 def register(app: AsyncApp, services: "Services") -> None:

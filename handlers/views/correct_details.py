@@ -8,7 +8,7 @@ from bot.blocks.ids import CORRECT_DETAILS_VIEW
 from bot.services.corrections import Submission
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 
 def register(app: AsyncApp, services: "Services") -> None:

@@ -18,11 +18,10 @@ from bot.blocks.authenticity import (
 from bot.blocks.elements import actions, section
 from bot.blocks.message import compose
 from bot.domain import certificate
-from bot.domain.authenticity import Details, Verdict, details_of
+from bot.domain.authenticity import Authenticity, Details, Verdict, details_of
 from bot.errors import ConnectionFailed, Service, Timeout
 from bot.i18n import Language
 from bot.nts.errors import api_error, gateway_error, http_error
-from bot.services.authenticity import Authenticity
 from fakes.blockkit import modal_rejection
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
 from tests.blocks.test_business import KeyValue

@@ -9,17 +9,11 @@ import pytest
 from bot.blocks import ids
 from bot.blocks.business import business_result
 from bot.domain import certificate
-from bot.domain.authenticity import Details, Verdict
-from bot.domain.status import BusinessStatus
+from bot.domain.analysis import BusinessAnalysis, CertificateResult, recognise_number
+from bot.domain.authenticity import Authenticity, Details, Verdict
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import Service, Unavailable
 from bot.i18n import Language
-from bot.services.analysis import (
-    BusinessAnalysis,
-    CertificateResult,
-    StatusCheck,
-    recognise_number,
-)
-from bot.services.authenticity import Authenticity
 from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
 

@@ -4,9 +4,9 @@ import unicodedata
 import pytest
 
 from bot.blocks.card import card_result
+from bot.domain.analysis import CardAnalysis
 from bot.domain.card import CardNumber, Expiry
 from bot.i18n import Language
-from bot.services.analysis import CardAnalysis
 from tests.blocks.inert import HOSTILE, assert_inert, rendered
 
 PAN = "5555555555554444"

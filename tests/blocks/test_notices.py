@@ -4,9 +4,8 @@ import pytest
 
 from bot.blocks import Message
 from bot.blocks.notices import bizstatus_help, failure, team_alert, unsupported_file
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.i18n import Language, Text
-from bot.services.analysis import StatusCheck
 from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
 

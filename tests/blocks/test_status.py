@@ -15,10 +15,9 @@ from bot.blocks.status import (
 )
 from bot.domain import bizno
 from bot.domain.bizno import InvalidBusinessNumber
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import Service, Unavailable
 from bot.i18n import Language
-from bot.services.analysis import StatusCheck
 from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
 

@@ -15,10 +15,9 @@ from bot.blocks.watchlist import (
     watch_removed,
     watched_many,
 )
-from bot.domain.status import BusinessStatus
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import Service, Unavailable
 from bot.i18n import Language
-from bot.services.status import StatusCheck
 from bot.store.watches import Watch
 from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered

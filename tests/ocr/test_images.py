@@ -8,7 +8,7 @@ from PIL import Image
 from bot.blocks.errors import TOO_MANY_PIXELS, explain
 from bot.config import MB
 from bot.errors import UnreadableImage
-from bot.ocr import DocumentKind, FileType, Upload
+from bot.ocr import DocumentKind, FileType, PreparedFile
 from bot.ocr.images import MAX_IMAGE_PIXELS, MAX_OUTPUT_PIXELS
 from bot.ocr.preflight import WORKING_SIZE, prepare, sniff
 from fakes.nhn import BUSINESS, CARD, NhnFake
@@ -382,7 +382,7 @@ def test_a_shrunk_image_reports_the_pixels_sent() -> None:
 
 def test_upload_repr_leaves_out_the_bytes() -> None:
     upload = prepare(encode(marked(), "PNG"), "card.png", DocumentKind.CARD, MB)
-    assert isinstance(upload, Upload)
+    assert isinstance(upload, PreparedFile)
     assert "data" not in repr(upload)
 
 

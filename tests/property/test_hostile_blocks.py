@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from bot.blocks import Message
 from bot.blocks.business import business_result
 from bot.domain import certificate
+from bot.domain.analysis import BusinessAnalysis, recognise_number
 from bot.i18n import Language
-from bot.services.analysis import BusinessAnalysis, recognise_number
 from fakes.blockkit import limit_violations
 from tests.blocks.inert import BOT_TOKENS, texts
 from tests.property.inert_text import assert_inert, assert_visible

@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from bot.domain import bizno
 from bot.domain.number_list import (
     HELP_WORDS,
+    AddWatch,
     Command,
     Help,
     ListWatches,
     LookUp,
     Unwatch,
-    Watch,
     parse_command,
     split_number_and_label,
     split_numbers,
@@ -141,7 +141,7 @@ def test_any_text_is_split_into_a_number_and_a_label_losing_nothing(text: str) -
 @given(ANY_TEXT)
 def test_any_text_is_one_command(text: str) -> None:
     command = parse_command(text)
-    assert isinstance(command, LookUp | Watch | Unwatch | ListWatches | Help)
+    assert isinstance(command, LookUp | AddWatch | Unwatch | ListWatches | Help)
 
 
 @PROPERTY
@@ -164,7 +164,7 @@ def test_a_label_never_smuggles_a_second_number_or_a_verb(
     typed = data.draw(written(number))
     watch, unwatch = data.draw(spelled("watch")), data.draw(spelled("unwatch"))
 
-    assert parse_command(f"{watch}{gap}{typed}{gap}{label}") == Watch(typed, label.strip())
+    assert parse_command(f"{watch}{gap}{typed}{gap}{label}") == AddWatch(typed, label.strip())
     assert parse_command(f"{gap}{unwatch}{gap}{typed}{gap}{label}") == Unwatch(typed)
 
 
@@ -204,15 +204,15 @@ def test_a_text_that_is_not_a_verb_is_numbers_or_help(text: str) -> None:
         ("220-81-62517", LookUp(("220-81-62517",))),
         ("220-81-62517 watch", LookUp(("220-81-62517", "watch"))),
         ("watchlist 220-81-62517", LookUp(("watchlist", "220-81-62517"))),
-        ("watch 220-81-62517 (주)한빛  본사 ", Watch("220-81-62517", "(주)한빛  본사")),
-        ("Watch\t220 81 62517", Watch("220 81 62517", "")),
-        ("ｗａｔｃｈ ２２０－８１－６２５１７ 본사", Watch("２２０－８１－６２５１７", "본사")),
-        ("watch 220 - 81 - 62517 2층", Watch("220 - 81 - 62517", "2층")),
+        ("watch 220-81-62517 (주)한빛  본사 ", AddWatch("220-81-62517", "(주)한빛  본사")),
+        ("Watch\t220 81 62517", AddWatch("220 81 62517", "")),
+        ("ｗａｔｃｈ ２２０－８１－６２５１７ 본사", AddWatch("２２０－８１－６２５１７", "본사")),
+        ("watch 220 - 81 - 62517 2층", AddWatch("220 - 81 - 62517", "2층")),
         # One number per watch: a second is the label, shown back to the person.
-        ("watch 220-81-62517 124-81-00998", Watch("220-81-62517", "124-81-00998")),
-        ("watch 220-81-62517 unwatch", Watch("220-81-62517", "unwatch")),
-        ("watch", Watch("", "")),  # the watchlist says the number is missing
-        ("watch 한빛", Watch("한빛", "")),  # and here that it is no number
+        ("watch 220-81-62517 124-81-00998", AddWatch("220-81-62517", "124-81-00998")),
+        ("watch 220-81-62517 unwatch", AddWatch("220-81-62517", "unwatch")),
+        ("watch", AddWatch("", "")),  # the watchlist says the number is missing
+        ("watch 한빛", AddWatch("한빛", "")),  # and here that it is no number
         ("unwatch 220-81-62517 (주)한빛", Unwatch("220-81-62517")),
         ("LIST", ListWatches()),
         ("list 220-81-62517", ListWatches()),

@@ -19,13 +19,13 @@ from bot.config import Settings
 from bot.domain import bizno
 from bot.ocr import OcrClient
 from bot.services.audit import Auditor
-from bot.services.bizstatus import ResponseUrl
 from bot.services.bulk import BulkCheckService, ProgressThrottle
 from bot.services.notifier import TeamNotifier
-from bot.services.status import RateLimiter, StatusAnswer, StatusService
+from bot.services.status import ProviderAnswer, RateLimiter, StatusService
 from bot.services.watchlist import WatchlistService
 from bot.slack.client import create_web_client
 from bot.slack.files import SlackFileDownloader
+from bot.slack.response_url import ResponseUrl
 from bot.store import Store
 from fakes import nts
 from fakes.nhn import STATUS, NhnFake, Reply
@@ -522,7 +522,7 @@ class BrokenProvider:
     name = "broken"
     batch_size = 1
 
-    async def check(self, numbers: Sequence[str]) -> dict[str, StatusAnswer]:
+    async def check(self, numbers: Sequence[str]) -> dict[str, ProviderAnswer]:
         raise RuntimeError("a bug in the provider")
 
     async def aclose(self) -> None:

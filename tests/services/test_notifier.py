@@ -10,10 +10,8 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.config import Settings
-from bot.domain.authenticity import Details, Verdict
-from bot.domain.status import BusinessStatus
-from bot.services.analysis import StatusCheck
-from bot.services.authenticity import Authenticity
+from bot.domain.authenticity import Authenticity, Details, Verdict
+from bot.domain.status import BusinessStatus, StatusCheck
 from bot.services.notifier import TeamNotifier
 from bot.slack.client import MAX_RETRIES, create_web_client
 from bot.store import Store

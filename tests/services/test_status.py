@@ -3,7 +3,7 @@ batching, the rate limiter (on a fake clock), progress, and the choice of provid
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,8 +13,8 @@ import pytest
 
 from bot.blocks.errors import explain
 from bot.config import ConfigError, Settings, StatusProviderName
-from bot.domain.status import BusinessStatus
-from bot.errors import AuthenticationFailed, BotError, MalformedBusinessNumber, NumberNotRegistered
+from bot.domain.status import BusinessStatus, StatusCheck
+from bot.errors import AuthenticationFailed, MalformedBusinessNumber, NumberNotRegistered
 from bot.nts import NtsClient
 from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
@@ -23,7 +23,6 @@ from bot.services.status import (
     NhnStatusProvider,
     NtsStatusProvider,
     RateLimiter,
-    StatusCheck,
     StatusProvider,
     StatusService,
     provider_for,
@@ -33,6 +32,7 @@ from bot.store.engine import create_engine
 from bot.store.statuses import StatusHistory
 from fakes.nhn import STATUS, NhnFake, Reply
 from fakes.nts import CLOSED, INACTIVE, NtsFake
+from tests.ocr.images import plain_png
 from tests.support.databases import sqlite_url
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -481,41 +481,37 @@ def test_bad_status_settings_are_refused(values: dict[str, Any]) -> None:
 # Through the analysis service
 
 
-async def test_analysis_lookups_go_through_the_status_service(
+async def test_a_certificate_is_looked_up_through_the_status_service_given(
     make_service: MakeService,
     ocr: OcrClient,
     fake_nhn: NhnFake,
     fake_nts: NtsFake,
     nts_provider: NtsStatusProvider,
 ) -> None:
-    fake_nts.businesses[SHUT] = CLOSED
     analysis = AnalysisService(ocr, fake_nhn.settings(), status=make_service(nts_provider))
 
-    listed = await analysis.check_statuses([SHUT, OPEN, SHUT])
-    cached = await analysis.check_status(SHUT)
-    fresh = await analysis.check_status(SHUT, fresh=True)
+    first = await analysis.analyze_business(plain_png(), "certificate.png")
+    second = await analysis.analyze_business(plain_png(), "certificate.png")
 
-    assert [r.status for r in listed if isinstance(r, StatusCheck)] == [
-        BusinessStatus.CLOSED,
-        BusinessStatus.VAT_GENERAL,
-        BusinessStatus.CLOSED,
-    ]
-    assert cached.cached
-    assert not fresh.cached
-    assert fake_nts.calls == 2
+    assert first.status == StatusCheck(OPEN, BusinessStatus.VAT_GENERAL, START, cached=False)
+    assert second.status == StatusCheck(OPEN, BusinessStatus.VAT_GENERAL, START, cached=True)
+    assert fake_nts.calls == 1
     assert fake_nhn.calls(STATUS) == 0
 
 
-async def test_analysis_without_a_status_service_asks_nhn_every_time(
-    ocr: OcrClient, fake_nhn: NhnFake
+async def test_without_a_store_every_lookup_asks_the_provider(
+    ocr: OcrClient, fake_nhn: NhnFake, fake_time: FakeTime
 ) -> None:
-    analysis = AnalysisService(ocr, fake_nhn.settings())
+    """As `ocrbot status` looks numbers up: NHN, with nowhere to cache."""
+    service = StatusService(
+        NhnStatusProvider(ocr), None, cache_ttl=TTL, limiter=fake_time.limiter()
+    )
 
-    first = await analysis.check_status(OPEN)
-    second = await analysis.check_status(OPEN)
-    errors: Sequence[StatusCheck | BotError] = await analysis.check_statuses(["12345"])
+    first = await service.check(OPEN)
+    second = await service.check(OPEN)
+    errors = await service.check_many(["12345"])
 
     assert not first.cached
     assert not second.cached
     assert fake_nhn.calls(STATUS) == 2
-    assert isinstance(errors[0], MalformedBusinessNumber)
+    assert isinstance(errors["12345"], MalformedBusinessNumber)

@@ -25,11 +25,12 @@ from bot.blocks.card import (
 from bot.blocks.errors import explain
 from bot.blocks.notices import failure
 from bot.config import Settings
+from bot.domain.analysis import Analysis, BusinessAnalysis
 from bot.domain.upload_kind import UploadKind
 from bot.errors import BotError, Service, UpstreamError
 from bot.i18n import Text
 from bot.ocr import DocumentKind
-from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
+from bot.services.analysis import AnalysisService
 from bot.services.audit import AuditAction, Auditor
 from bot.services.bulk import BulkCheckService
 from bot.services.job_runner import retry_delay

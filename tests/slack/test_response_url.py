@@ -15,10 +15,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
 from bot.config import Settings
-from bot.services.bizstatus import ResponseUrl
 from bot.slack.client import create_web_client
+from bot.slack.response_url import ResponseUrl
 
-LOGGER = "bot.services.bizstatus"
+LOGGER = "bot.slack.response_url"
 PATH = "/commands/T0001/1/secret-part-of-the-url"
 MESSAGE = Message(
     text="사업자 상태 조회 결과",

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from bot.ocr.image_work import MemoryBudget
-from bot.ocr.models import Box, CardResult, FileType, Upload
-from bot.redaction import redact_card_image, redacted_copy
+from bot.ocr.models import Box, CardResult, FileType, PreparedFile
+from bot.ocr.redaction import redact_card_image, redacted_copy
 
 INK = (200, 30, 30)
 
@@ -84,7 +84,7 @@ def card_result(groups: list[str], boxes: list[Box], *, sent: bytes | None) -> C
     }
     result = CardResult.model_validate(answer)
     if sent is not None:
-        result.keep_sent(Upload(sent, "card.png", "image/png", FileType.PNG, 800, 500, False))
+        result.keep_sent(PreparedFile(sent, "card.png", "image/png", FileType.PNG, 800, 500, False))
     return result
 
 
