@@ -24,6 +24,7 @@ from bot.app import Services, create_app, utc_now
 from bot.config import ConfigError, Settings
 from bot.slack.listener_tasks import ListenerTasks
 from bot.slack.requests import ReplayGuard, read_request, signature_problem
+from bot.startup import check_startup, log_settings
 
 log = logging.getLogger(__name__)
 
@@ -306,10 +307,39 @@ async def _cancelled(task: asyncio.Task[None]) -> None:
 
 
 async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int | None) -> None:
+    """Check the settings, serve until SIGTERM or SIGINT, then stop within the grace.
+
+    A signal stops the process whatever it is doing: checking the credentials,
+    connecting (or failing to, again and again), or serving.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with BotRuntime(settings, http=http, host=host, port=port):
-        await stop.wait()
+    log_settings(settings, http=http)
+    runtime = BotRuntime(settings, http=http, host=host, port=port)
+    if await _unless_stopped(check_startup(settings, http=http), stop) and await _unless_stopped(
+        runtime.__aenter__(), stop
+    ):
+        try:
+            await stop.wait()
+        finally:
+            await runtime.__aexit__(None, None, None)
     log.info("Stopped")
+
+
+async def _unless_stopped(work: Awaitable[object], stop: asyncio.Event) -> bool:
+    """Run `work` to its end, unless `stop` is set first: then cancel it. Whether it ended
+    (its exception, if any, is raised)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            log.info("Stopping before the bot started")
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return not task.cancelled()

@@ -174,6 +174,13 @@ class OcrClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def check_app_key(self) -> None:
+        """Prove NHN_OCR_APP_KEY (and the credential) with NHN's card public key, a call
+        that reads no document and is not charged. API v1.0 has no such call: nothing is
+        checked. Raises OcrError as the OCR calls do."""
+        if self._seals_cards:
+            await self._card_public_key(await self._auth.credential(), attempt=1)
+
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""
         upload = await self._prepare(image, filename, DocumentKind.BUSINESS)
