@@ -24,7 +24,7 @@ from bot.app import Services, create_app, utc_now
 from bot.config import ConfigError, Settings
 from bot.slack.listener_tasks import ListenerTasks
 from bot.slack.requests import ReplayGuard, read_request, signature_problem
-from bot.startup import check_startup, log_settings
+from bot.startup import check_startup
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +316,6 @@ async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    log_settings(settings, http=http)
     runtime = BotRuntime(settings, http=http, host=host, port=port)
     if await _unless_stopped(check_startup(settings, http=http), stop) and await _unless_stopped(
         runtime.__aenter__(), stop

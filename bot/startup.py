@@ -51,12 +51,12 @@ class StartupFailed(ConfigError):
 
 
 async def check_startup(settings: Settings, *, http: bool) -> None:
-    """Raise StartupFailed when a credential, a service or the database fails its check."""
-    checks: list[Awaitable[str | None]] = [
-        _check_bot_token(settings),
-        _check_nhn(settings),
-        _check_database(settings),
-    ]
+    """The database first, alone: its own one-line ConfigError, before anything goes over
+    the network. Then the effective settings are logged, and every credential is tried at
+    once: StartupFailed lists each one that failed."""
+    await check_database(settings)
+    log_settings(settings, http=http)
+    checks: list[Awaitable[str | None]] = [_check_bot_token(settings), _check_nhn(settings)]
     checks.append(_check_signing_secret(settings) if http else _check_app_token(settings))
     if settings.nts_service_key is not None:
         checks.append(_check_nts(settings))
@@ -64,6 +64,16 @@ async def check_startup(settings: Settings, *, http: bool) -> None:
     if problems:
         raise StartupFailed(say.cannot_start(problems))
     log.info("Start-up checks passed: Slack, NHN Cloud, the database%s", _nts_too(settings))
+
+
+async def check_database(settings: Settings) -> None:
+    """Connect once; raises DatabaseUnreachable or BadDatabaseUrl (ConfigErrors whose one
+    line names the database and what to check, never its password)."""
+    engine = create_engine(settings.database_url)
+    try:
+        await check_reachable(engine)
+    finally:
+        await engine.dispose()
 
 
 def log_settings(settings: Settings, *, http: bool) -> None:
@@ -219,20 +229,6 @@ async def _check_nts(settings: Settings) -> str | None:
             if error.retryable:
                 return say.nts_unreachable(settings.nts_base_url)
             return say.nts_failed(_reason(error))
-    return None
-
-
-async def _check_database(settings: Settings) -> str | None:
-    try:
-        engine = create_engine(settings.database_url)
-    except ConfigError as error:
-        return say.database_problem(str(error))
-    try:
-        await check_reachable(engine)
-    except ConfigError as error:
-        return say.database_problem(str(error))
-    finally:
-        await engine.dispose()
     return None
 
 

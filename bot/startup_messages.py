@@ -99,9 +99,5 @@ def nts_failed(reason: str) -> str:
     return f"NTS_SERVICE_KEY: the NTS API refused the check ({reason}). Check NTS_BASE_URL."
 
 
-def database_problem(detail: str) -> str:
-    return f"DATABASE_URL: {detail}"
-
-
 def cannot_start(problems: list[str]) -> str:
     return "The bot cannot start:\n" + "\n".join(f"  - {problem}" for problem in problems)

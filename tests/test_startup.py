@@ -177,19 +177,23 @@ def test_a_withdrawn_nts_key_is_named(
     assert fake_nts.service_key not in said
 
 
-def test_an_unreachable_database_is_named_without_its_password(
+def test_an_unreachable_database_is_one_line_before_any_call(
     fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path
 ) -> None:
     url = f"postgresql://bot:pa55word@127.0.0.1:{free_port()}/ocrbot"
+    environment = env(fake_slack, fake_nhn, tmp_path, DATABASE_URL=url)
 
-    said = refused_start(tmp_path, env(fake_slack, fake_nhn, tmp_path, DATABASE_URL=url), "--http")
+    done = run_cli(tmp_path, environment, "run", "--http", "--port", str(free_port()))
 
-    assert "DATABASE_URL: " in said
-    assert "127.0.0.1" in said
-    assert "pa55word" not in said
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr  # tests/test_cli_database.py has more
+    assert "127.0.0.1" in done.stderr
+    assert "pa55word" not in done.stderr
+    assert fake_slack.calls == []
+    assert fake_nhn.tokens_issued == 0
 
 
-async def test_every_failing_check_is_reported_at_once(
+async def test_every_failing_credential_is_reported_at_once(
     fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path
 ) -> None:
     wrong = settings(
@@ -197,16 +201,19 @@ async def test_every_failing_check_is_reported_at_once(
         fake_nhn,
         tmp_path,
         slack_bot_token="xapp-swapped",
-        database_url=f"sqlite:///{tmp_path / 'missing' / 'bot.db'}",
+        slack_app_token="xoxb-swapped",
+        nhn_ocr_app_key="appkey-of-another",
     )
 
-    with pytest.raises(StartupFailed) as failed:
-        await check_startup(wrong, http=True)
+    with fake_nhn.expect_violations(), pytest.raises(StartupFailed) as failed:
+        await check_startup(wrong, http=False)
 
     problems = str(failed.value).splitlines()[1:]
-    assert len(problems) == 2
-    assert problems[0].startswith("  - SLACK_BOT_TOKEN")
-    assert problems[1].startswith("  - DATABASE_URL")
+    assert [problem.split()[1] for problem in problems] == [
+        "SLACK_BOT_TOKEN",
+        "NHN_OCR_APP_KEY",
+        "SLACK_APP_TOKEN",
+    ]
 
 
 def test_the_settings_are_logged_once_with_secrets_hidden_and_features_off_warned(
@@ -221,7 +228,7 @@ def test_the_settings_are_logged_once_with_secrets_hidden_and_features_off_warne
     )
     caplog.set_level(logging.INFO, logger="bot.startup")
 
-    log_settings(chosen, http=True)
+    log_settings(chosen, http=True)  # check_startup does, once the database answers
 
     [summary] = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert summary.startswith("Starting in HTTP mode with ")
