@@ -54,11 +54,6 @@ def slack_unreachable(setting: str, url: str) -> str:
     )
 
 
-SIGNING_SECRET_MISSING = (
-    "SLACK_SIGNING_SECRET is not set: HTTP mode cannot tell Slack's requests from forged "
-    f"ones. Copy the Signing Secret from 'Basic Information' of your Slack app ({SLACK_APPS})."
-)
-
 NHN_KEYS_REFUSED = (
     "NHN_USER_ACCESS_KEY_ID / NHN_SECRET_ACCESS_KEY were refused by NHN Cloud ({reason}): "
     "the User Access Key is wrong, disabled or deleted. Create or copy one in the NHN Cloud "
