@@ -13,7 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import httpx
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
@@ -25,7 +24,6 @@ from bot.config import ConfigError, OcrApiVersion, Settings
 from bot.nts.client import NtsClient
 from bot.nts.errors import NtsAuthenticationError, NtsError
 from bot.ocr import OcrClient, OcrError
-from bot.ocr.auth import authenticator_for
 from bot.ocr.errors import AuthenticationError
 from bot.slack.client import MAX_RETRIES, SLACK_API_TIMEOUT_S, SLACK_FAILURES, create_web_client
 from bot.store.engine import check_reachable, create_engine, database_location
@@ -191,21 +189,20 @@ async def _check_app_token(settings: Settings) -> str | None:
 
 
 async def _check_nhn(settings: Settings) -> str | None:
-    """v1.1: a token issued (the User Access Key), then the card public key (the app key).
-    v1.0 has no call that is not charged: its secret key is tried by the first upload."""
+    """v1.1: a token issued (the User Access Key), then with it the card public key (the
+    app key); neither is charged. v1.0 has no call that is not charged: its secret key is
+    tried by the first upload."""
     if settings.ocr_api_version() is OcrApiVersion.V1_0:
         log.warning("NHN_OCR_SECRET_KEY (API v1.0) is not checked at start: no free call")
         return None
-    async with httpx.AsyncClient(timeout=settings.ocr_timeout_s) as http:
-        auth = authenticator_for(settings, http)
-        keys = "NHN_USER_ACCESS_KEY_ID / NHN_SECRET_ACCESS_KEY"
+    async with OcrClient(settings) as ocr:
         try:
-            await _retrying(auth.credential)
+            await _retrying(ocr.authenticate)
         except AuthenticationError as error:
             return say.NHN_KEYS_REFUSED.format(reason=_reason(error))
         except OcrError:
+            keys = "NHN_USER_ACCESS_KEY_ID / NHN_SECRET_ACCESS_KEY"
             return say.nhn_unreachable(keys, settings.nhn_oauth_url)
-    async with OcrClient(settings) as ocr:
         try:
             await _retrying(ocr.check_app_key)
         except AuthenticationError as error:

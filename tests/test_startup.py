@@ -58,7 +58,7 @@ async def test_good_settings_pass_with_one_cheap_call_each(
 
     expected = ["auth.test"] if http else ["apps.connections.open", "auth.test"]
     assert sorted(call.method for call in fake_slack.calls) == expected
-    assert fake_nhn.tokens_issued == 2  # the key pair, then the app key with the card key
+    assert fake_nhn.tokens_issued == 1  # the key pair's, then used for the card key
     assert fake_nhn.calls("business") == fake_nhn.calls("business/status") == 0  # none paid
     assert fake_nts.batches() == [["2208162517"]]
 

@@ -30,7 +30,7 @@ from tests.support.slack_fake import TEAM_ID, FakeSlack
 
 pytestmark = pytest.mark.slow
 
-STARTUP_TOKENS = 2  # the User Access Key's check, then the app key's
+STARTUP_TOKENS = 1  # the start-up check's (bot/startup.py)
 
 CHANNEL = "C_PURCHASING"
 WATCHES = 200
@@ -165,7 +165,7 @@ async def test_two_processes_recheck_each_of_200_watches_once_per_interval(
         if seen != list(range(len(seen))) or len(seen) < ROUNDS
     }
     assert wrong == {}
-    # Each process has its own NHN token for its work (and issued two more checking its
+    # Each process has its own NHN token for its work (and issued one more checking its
     # keys at start-up, bot/startup.py): both took a share of the re-checks.
     assert fake_nhn.tokens_issued == 2 * (1 + STARTUP_TOKENS)
     share = Counter(
