@@ -214,7 +214,7 @@ class BotRuntime:
             # Running analyses, answered listeners and a watchlist pass have been paid for
             # or promised to someone: they may end, before the store closes under them.
             await asyncio.gather(
-                services.uploads.finish(grace_s=left()),
+                services.jobs.stop(grace_s=left()),
                 self._let_scheduler_finish(left()),
                 self._let_listeners_finish(left()),
             )
@@ -256,16 +256,16 @@ class BotRuntime:
     async def _work(self) -> None:
         """Start due jobs and jobs whose worker died: at start-up, whenever a slot frees,
         and every JOB_POLL_INTERVAL (for jobs other processes recorded)."""
-        uploads = self.services.uploads
+        jobs = self.services.jobs
         interval = self.settings.job_poll_interval.total_seconds()
         while True:
             try:
-                started = await uploads.run_pending()
+                started = await jobs.start_due()
             except Exception:
                 log.exception("Job worker pass failed; trying again later")
                 started = 0
             if not started:
-                await uploads.wait_for_slot(interval)
+                await jobs.wait_for_slot(interval)
 
     async def _recheck_watches(self) -> None:
         """A watchlist pass every WATCH_POLL_INTERVAL, and at once again after a full batch,

@@ -25,7 +25,8 @@ from bot.nts.client import NtsClient
 from bot.nts.errors import NtsAuthenticationError, NtsError
 from bot.ocr import OcrClient, OcrError
 from bot.ocr.errors import AuthenticationError
-from bot.slack.client import MAX_RETRIES, SLACK_API_TIMEOUT_S, SLACK_FAILURES, create_web_client
+from bot.slack.client import MAX_RETRIES, SLACK_API_TIMEOUT_S, create_web_client
+from bot.slack.failures import SLACK_FAILURES
 from bot.store.engine import check_reachable, create_engine, database_location
 
 log = logging.getLogger(__name__)
