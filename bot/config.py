@@ -130,6 +130,9 @@ class Settings(BaseSettings):
 
     file_shared_grace_s: float = Field(default=3.0, ge=0)
     socket_ping_interval_s: float = Field(default=10.0, gt=0)
+    # How long a stopping process gives what it has begun (analyses, listeners that have
+    # answered, a watchlist pass); what is still running then is left to another process.
+    shutdown_grace_s: float = Field(default=10.0, gt=0)
 
     # Watchlist: scheduled re-checks
     watch_interval: Duration = Field(default=timedelta(hours=24), gt=timedelta(0))

@@ -23,12 +23,15 @@ from slack_bolt.async_app import AsyncApp
 from bot.app import create_app
 from bot.config import ConfigError, Settings
 from bot.services.container import Services, utc_now
+from bot.slack.listener_tasks import ListenerTasks
 from bot.slack.requests import ReplayGuard, read_request, signature_problem
+from bot.startup import check_startup
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-SHUTDOWN_GRACE_S = 10.0  # running analyses may finish; others resume elsewhere by lease
+# /ready answers a load balancer's probe within its own timeout, database or not.
+READY_DATABASE_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,17 @@ class SlackEndpoint:
 
 
 def create_web_app(
-    slack: SlackEndpoint | None, health: Callable[[], Awaitable[dict[str, Any]]]
+    slack: SlackEndpoint | None,
+    *,
+    health: Callable[[], dict[str, Any]],
+    ready: Callable[[], Awaitable[dict[str, Any]]],
 ) -> web.Application:
-    """GET /health always; POST /slack/events when Slack sends requests over HTTP.
+    """GET /health and GET /ready always; POST /slack/events when Slack sends requests
+    over HTTP.
+
+    /health is liveness: it answers 200 while the process runs its event loop. /ready
+    says whether the process can work (Slack, the database), 503 when it cannot, so a
+    load balancer sends it nothing until it can.
 
     A request Slack did not sign (lately) gets 401, a signed body that is not one Slack
     sends 400, a replay of a request already taken in 200 and nothing done; each with one
@@ -51,11 +62,14 @@ def create_web_app(
     """
 
     async def health_check(_: web.Request) -> web.Response:
-        report = await health()
+        return web.json_response(health())
+
+    async def ready_check(_: web.Request) -> web.Response:
+        report = await ready()
         return web.json_response(report, status=200 if report["ok"] else 503)
 
     web_app = web.Application()
-    web_app.add_routes([web.get("/health", health_check)])
+    web_app.add_routes([web.get("/health", health_check), web.get("/ready", ready_check)])
     if slack is not None:
         endpoint = slack
 
@@ -88,8 +102,14 @@ class BotRuntime:
     """The services, the Bolt app, a transport (HTTP or Socket Mode), the job worker and
     the watchlist scheduler.
 
-    HTTP mode serves Slack and /health on `port`; Socket Mode serves /health on `port`
-    only when one is given, reporting whether the socket is connected.
+    HTTP mode serves Slack, /health and /ready on `port`; Socket Mode serves /health and
+    /ready on `port` only when one is given.
+
+    Stopping (leaving the `async with`, or cancelling its start) takes at most
+    SHUTDOWN_GRACE_S: Slack's requests stop coming first; then running analyses, listeners
+    that have answered Slack and a watchlist pass under way may end; what still runs
+    after the grace is cancelled, and its jobs and watches go to another process when
+    their lease runs out, as after a crash.
     """
 
     def __init__(
@@ -103,6 +123,8 @@ class BotRuntime:
         settings.check_run(http=http)  # every missing setting at once, not one half
         self.settings = settings
         self._http, self._host, self._port = http, host, port
+        self._services: Services | None = None
+        self._listeners: ListenerTasks | None = None
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -111,28 +133,54 @@ class BotRuntime:
         self._replays: ReplayGuard | None = None
         self.url = ""
 
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the runtime has not started")
+        return self._services
+
     async def __aenter__(self) -> Self:
-        self.services = await Services.start(self.settings)
-        self.app = create_app(self.services)
+        try:
+            await self._start()
+        except BaseException:  # a failed or cancelled start leaves nothing open behind
+            await self._stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stop()
+
+    async def _start(self) -> None:
+        self._services = await Services.start(self.settings)
+        self.app = create_app(self._services)
+        self._listeners = ListenerTasks.track(self.app)
         if self._http or self._port is not None:
             slack = None
             if self._http:
-                self._replays = ReplayGuard(self.services.store.seen_requests)
+                self._replays = ReplayGuard(self._services.store.seen_requests)
                 secret = self.settings.slack_signing_secret
                 slack = SlackEndpoint(
                     self.app, secret.get_secret_value() if secret else "", self._replays
                 )
             self._runner = web.AppRunner(
-                create_web_app(slack, self.health),
+                create_web_app(slack, health=self.health, ready=self.readiness),
                 # A line per request is the load balancer's job; here it cost a few per
                 # cent of the CPU under a burst of Slack requests.
                 access_log=None,
+                shutdown_timeout=self.settings.shutdown_grace_s,
             )
             await self._runner.setup()
             await web.TCPSite(self._runner, self._host, self._port).start()
             host, port = self._runner.addresses[0][:2]
             self.url = f"http://{host}:{port}"
-            log.info("Serving %s at %s", "Slack requests" if self._http else "/health", self.url)
+            log.info(
+                "Serving %s at %s", "Slack requests" if self._http else "/health, /ready", self.url
+            )
         if not self._http:
             token = self.settings.slack_app_token
             if token is None:  # check_run already refused this; the test narrows the type
@@ -146,37 +194,65 @@ class BotRuntime:
             log.info("Connected to Slack in Socket Mode")
         self._worker = asyncio.create_task(self._work())
         self._scheduler = asyncio.create_task(self._recheck_watches())
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _stop(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.shutdown_grace_s
+
+        def left() -> float:
+            return max(deadline - loop.time(), 0.0)
+
         self._stopping.set()  # no new watchlist pass, and no new job, from here on
         if self._worker is not None:
             await _cancelled(self._worker)
-        # Running analyses and a watchlist pass under way have been paid for: they may end.
-        await asyncio.gather(
-            self.services.jobs.stop(grace_s=SHUTDOWN_GRACE_S),
-            self._let_scheduler_finish(SHUTDOWN_GRACE_S),
-        )
+        # Slack's events stop first: nothing new starts while the rest ends.
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        services = self._services
+        if services is not None:
+            # Running analyses, answered listeners and a watchlist pass have been paid for
+            # or promised to someone: they may end, before the store closes under them.
+            await asyncio.gather(
+                services.jobs.stop(grace_s=left()),
+                self._let_scheduler_finish(left()),
+                self._let_listeners_finish(left()),
+            )
         if self._replays is not None:
-            await self._replays.aclose(grace_s=SHUTDOWN_GRACE_S)
-        await self.services.aclose()
+            await self._replays.aclose(grace_s=left())
+        if services is not None:
+            await services.aclose()
 
-    async def health(self) -> dict[str, Any]:
-        report: dict[str, Any] = {"ok": True, "mode": "http" if self._http else "socket"}
+    def health(self) -> dict[str, Any]:
+        """Liveness: the event loop answers."""
+        return {"ok": True, "mode": "http" if self._http else "socket"}
+
+    async def readiness(self) -> dict[str, Any]:
+        """Whether the process can work: Slack reachable (the socket connected, in Socket
+        Mode), the database answering, and how many upload jobs wait to start."""
+        slack: dict[str, Any] = {"ok": not self._stopping.is_set()}
         if self._socket is not None:
             # slack_sdk reconnects by itself; until it has, the process is not serving Slack.
             connected = await self._socket.client.is_connected()
-            report.update(ok=connected, socket_connected=connected)
-        return report
+            slack.update(ok=slack["ok"] and connected, socket_connected=connected)
+        database: dict[str, Any]
+        jobs: dict[str, Any]
+        try:
+            async with asyncio.timeout(READY_DATABASE_TIMEOUT_S):
+                backlog = await self.services.store.job_backlog(now=utc_now())
+        except Exception as error:  # whatever it is, the database cannot serve
+            log.warning("Readiness: the database did not answer: %s", type(error).__name__)
+            database, jobs = {"ok": False}, {"backlog": None}
+        else:
+            database, jobs = {"ok": True}, {"backlog": backlog}
+        return {
+            "ok": slack["ok"] and database["ok"],
+            "mode": "http" if self._http else "socket",
+            "slack": slack,
+            "database": database,
+            "jobs": jobs,
+        }
 
     async def _work(self) -> None:
         """Start due jobs and jobs whose worker died: at start-up, whenever a slot frees,
@@ -218,6 +294,12 @@ class BotRuntime:
             log.warning("A watchlist pass was still running at shutdown; cancelled")
             await _cancelled(self._scheduler)
 
+    async def _let_listeners_finish(self, grace_s: float) -> None:
+        """Listeners that have acknowledged Slack end within `grace_s`, or are cancelled
+        (their user got the acknowledgement, perhaps not the answer)."""
+        if self._listeners is not None and (cancelled := await self._listeners.finish(grace_s)):
+            log.warning("%d Slack listener(s) still running at shutdown; cancelled", cancelled)
+
 
 async def _cancelled(task: asyncio.Task[None]) -> None:
     task.cancel()
@@ -226,10 +308,38 @@ async def _cancelled(task: asyncio.Task[None]) -> None:
 
 
 async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int | None) -> None:
+    """Check the settings, serve until SIGTERM or SIGINT, then stop within the grace.
+
+    A signal stops the process whatever it is doing: checking the credentials,
+    connecting (or failing to, again and again), or serving.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with BotRuntime(settings, http=http, host=host, port=port):
-        await stop.wait()
+    runtime = BotRuntime(settings, http=http, host=host, port=port)
+    if await _unless_stopped(check_startup(settings, http=http), stop) and await _unless_stopped(
+        runtime.__aenter__(), stop
+    ):
+        try:
+            await stop.wait()
+        finally:
+            await runtime.__aexit__(None, None, None)
     log.info("Stopped")
+
+
+async def _unless_stopped(work: Awaitable[object], stop: asyncio.Event) -> bool:
+    """Run `work` to its end, unless `stop` is set first: then cancel it. Whether it ended
+    (its exception, if any, is raised)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            log.info("Stopping before the bot started")
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return not task.cancelled()

@@ -326,6 +326,7 @@ class FakeSlack:
         self._latency_s = 0.0
         self._method_latency_s: dict[str, float] = {}
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
+        self._connections_before_outage: int | None = None
         self._download_cuts: deque[int] = deque()  # bytes to send before each cut
         self._holds: dict[str, threading.Event] = {}
         self._held: Counter[str] = Counter()
@@ -518,6 +519,13 @@ class FakeSlack:
         """
         self._add_fault(method, _Fault(error, status, retry_after, reset=False), times)
 
+    def fail_connections_after(self, successes: int) -> None:
+        """apps.connections.open serves `successes` more calls, then answers every later one
+        500 `internal_error`: a Slack outage that begins once the app has connected (or
+        checked its token)."""
+        with self._lock:
+            self._connections_before_outage = successes
+
     def reset_next(self, method: str, *, times: int = 1) -> None:
         """Cut the connection (TCP reset, no answer) on the next `times` calls of `method`."""
         self._add_fault(method, _Fault(CONNECTION_RESET, 0, None, reset=True), times)
@@ -655,10 +663,14 @@ class FakeSlack:
             elif headers.get("Authorization") != f"Bearer {self.app_token}":
                 body, status = Rejection("invalid_auth").answer(), 200
                 self._record_violation("apps.connections.open", Rejection("invalid_auth"))
+            elif self._connections_before_outage == 0:
+                body, status = {"ok": False, "error": "internal_error"}, 500
             else:
                 ticket = secrets.token_hex(8)
                 url = self.base_url.replace("http://", "ws://")
                 body, status = {"ok": True, "url": f"{url}/socket-mode/link?ticket={ticket}"}, 200
+                if self._connections_before_outage is not None:
+                    self._connections_before_outage -= 1
             self.calls.append(ApiCall("apps.connections.open", {}, headers, body.get("error")))
         return web.json_response(body, status=status)
 

@@ -134,6 +134,18 @@ class OcrClient(UpstreamClient):
     def api_version(self) -> OcrApiVersion:
         return self._api_version
 
+    async def authenticate(self) -> None:
+        """Have the credential ready: on v1.1 a token is issued (and kept for the calls to
+        come), which proves the User Access Key. Raises the BotError the OCR calls do."""
+        await self._auth.credential()
+
+    async def check_app_key(self) -> None:
+        """Prove NHN_OCR_APP_KEY with NHN's card public key, a call that reads no document
+        and is not charged. API v1.0 has no such call: nothing is checked. Raises the
+        BotError the OCR calls do."""
+        if self._seals_cards:
+            await self._card_public_key(await self._auth.credential(), attempt=1)
+
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""
         upload = await self._prepare(image, filename, DocumentKind.BUSINESS)

@@ -84,6 +84,13 @@ class Store:
             row = (await connection.execute(statement)).first()
         return None if row is None else int(row.id)
 
+    async def job_backlog(self, *, now: datetime) -> int:
+        """How many upload jobs a worker could start now: due and unstarted, or running
+        under a lease that has run out. A query that fails says the database cannot serve."""
+        count = sa.select(sa.func.count()).select_from(upload_jobs).where(_claimable(now))
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(count)).scalar_one())
+
     async def claim_jobs(
         self, worker_id: str, *, now: datetime, lease: timedelta, limit: int = 1
     ) -> list[ClaimedJob]:
@@ -279,10 +286,7 @@ class Store:
         lease: timedelta,
         limit: int,
     ) -> list[ClaimedJob]:
-        claimable = sa.or_(
-            sa.and_(_jobs.state == JobState.PENDING, _jobs.not_before <= now),
-            sa.and_(_jobs.state == JobState.RUNNING, _jobs.lease_until <= now),
-        )
+        claimable = _claimable(now)
         # PostgreSQL locks the chosen rows and skips rows another worker is
         # claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE already
         # makes this transaction the only writer.
@@ -317,6 +321,13 @@ class Store:
         async with self._engine.begin() as connection:
             row = (await connection.execute(sa.select(upload_jobs).where(where))).first()
         return None if row is None else _job_from_row(row)
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(_jobs.state == JobState.PENDING, _jobs.not_before <= now),
+        sa.and_(_jobs.state == JobState.RUNNING, _jobs.lease_until <= now),
+    )
 
 
 def _held_by(job_id: int, worker_id: str) -> sa.ColumnElement[bool]:

@@ -464,3 +464,22 @@ async def test_a_held_answer_comes_after_the_message_is_posted(
     assert fake_slack.message("C1", response["ts"]) is not None
     assert fake_slack.held("chat.postMessage") == 0
     assert call.error is None
+
+
+async def test_an_outage_of_socket_connections_begins_after_the_successes_allowed(
+    fake_slack: FakeSlack,
+) -> None:
+    client = AsyncWebClient(base_url=fake_slack.api_url)
+    fake_slack.fail_connections_after(1)
+
+    first = await client.apps_connections_open(app_token=fake_slack.app_token)
+    with pytest.raises(SlackApiError) as refused:
+        await client.apps_connections_open(app_token=fake_slack.app_token)
+
+    assert first["url"].startswith("ws://")
+    assert refused.value.response.status_code == 500
+    assert refused.value.response["error"] == "internal_error"
+    assert [call.error for call in fake_slack.calls_to("apps.connections.open")] == [
+        None,
+        "internal_error",
+    ]

@@ -58,6 +58,23 @@ class RunningBot:
         return await rows()
 
 
+def bolt_listeners_running() -> list[asyncio.Task[object]]:
+    """Bolt's listener tasks (those it runs on after `ack()`) not yet ended.
+
+    Found by their coroutine, not through the runtime's own count, so that a runtime which
+    stops without waiting for them fails the tests that started them.
+    """
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and "run_ack_function_asynchronously" in _coroutine_name(task)
+    ]
+
+
+def _coroutine_name(task: asyncio.Task[object]) -> str:
+    return str(getattr(task.get_coro(), "__qualname__", ""))
+
+
 def bot_settings(
     fake_slack: FakeSlack, fake_nhn: NhnFake, database: Path, secret: str, **overrides: Any
 ) -> Any:
@@ -92,6 +109,7 @@ async def running_bot(
         ) as sender,
     ):
         yield sender
+    assert bolt_listeners_running() == [], "the bot stopped under a running listener"
 
 
 @pytest.fixture
@@ -111,3 +129,4 @@ async def bot(
         ) as sender,
     ):
         yield RunningBot(runtime, sender, fake_slack, fake_nhn, database)
+    assert bolt_listeners_running() == [], "the bot stopped under a running listener"

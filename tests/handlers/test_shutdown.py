@@ -1,4 +1,5 @@
-"""Stopping the bot: the job worker ends at once, a watchlist pass under way may finish."""
+"""Stopping the bot: the job worker ends at once; a watchlist pass under way, and Slack
+listeners that have already answered Slack, may finish within the grace."""
 
 import asyncio
 import sqlite3
@@ -9,9 +10,15 @@ import pytest
 
 from bot.runtime import BotRuntime
 from bot.store import Store
-from fakes.nhn import STATUS, NhnFake
+from fakes.nhn import STATUS, NhnFake, Reply
 from fakes.slack import TEAM_ID, FakeSlack
-from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot, bot_settings
+from tests.handlers.conftest import (
+    ALERTS_CHANNEL,
+    RunningBot,
+    bolt_listeners_running,
+    bot_settings,
+    running_bot,
+)
 from tests.support.helpers import eventually
 
 
@@ -70,3 +77,47 @@ async def test_a_watchlist_pass_under_way_ends_before_the_bot_stops(
         ).fetchone()[0]
     assert recorded == set(numbers)
     assert claimed == 0
+
+
+def audit_rows(database: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(database) as connection:
+        return list(connection.execute("SELECT action, subject, outcome FROM audit_log"))
+
+
+async def test_a_command_answered_before_the_stop_still_lands_its_audit_row(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+) -> None:
+    database = tmp_path / "bot.db"
+    settings = bot_settings(fake_slack, fake_nhn, database, slack_signing_secret)
+    fake_nhn.script(STATUS, Reply.delay(0.5))  # the lookup runs on after Slack's ack
+    url = fake_slack.response_url()
+
+    async with running_bot(settings, slack_signing_secret, fake_slack) as send:
+        acknowledged = await send.command("220-81-62517", response_url=url)
+        assert acknowledged.status_code == 200
+        [listener] = bolt_listeners_running()  # mid-work when the stop comes
+
+    assert listener.done()
+    assert not listener.cancelled()
+    [answer] = fake_slack.responses(url)
+    assert "220-81-62517" in answer["text"]
+    assert audit_rows(database) == [("status_lookup", "2208162517", "01")]
+
+
+async def test_a_listener_outlasting_the_grace_is_cancelled_and_the_bot_stops_in_time(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+) -> None:
+    settings = bot_settings(
+        fake_slack, fake_nhn, tmp_path / "bot.db", slack_signing_secret, shutdown_grace_s=0.5
+    )
+    fake_nhn.script(STATUS, Reply.delay(30))
+    loop = asyncio.get_running_loop()
+
+    async with running_bot(settings, slack_signing_secret, fake_slack) as send:
+        acknowledged = await send.command("220-81-62517", response_url=fake_slack.response_url())
+        assert acknowledged.status_code == 200
+        [listener] = bolt_listeners_running()
+        stopping = loop.time()
+
+    assert loop.time() - stopping < 0.5 + 1.0  # the grace, and a little for the rest
+    assert listener.cancelled()

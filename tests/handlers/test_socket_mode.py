@@ -1,5 +1,5 @@
 """Socket Mode: the bot connects with the app token, answers over the socket, and
-reconnects when Slack drops the connection; /health says whether it is connected."""
+reconnects when Slack drops the connection; /ready says whether it is connected."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -33,9 +33,9 @@ async def socket_bot(
         yield runtime
 
 
-async def health(runtime: BotRuntime) -> httpx.Response:
+async def get(runtime: BotRuntime, path: str) -> httpx.Response:
     async with httpx.AsyncClient() as client:
-        return await client.get(runtime.url + "/health")
+        return await client.get(runtime.url + path)
 
 
 def events_api(event: dict[str, object]) -> dict[str, object]:
@@ -64,9 +64,10 @@ async def test_an_upload_over_the_socket_is_acknowledged_and_answered(
     [reply] = fake_slack.calls_to("chat.postMessage")
     assert reply.params["thread_ts"] == event["ts"]
     assert fake_nhn.calls("business") == 1
-    response = await health(socket_bot)
+    assert (await get(socket_bot, "/health")).json() == {"ok": True, "mode": "socket"}
+    response = await get(socket_bot, "/ready")
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "mode": "socket", "socket_connected": True}
+    assert response.json()["slack"] == {"ok": True, "socket_connected": True}
 
 
 async def test_a_dropped_connection_is_reopened(
@@ -76,10 +77,10 @@ async def test_a_dropped_connection_is_reopened(
     await eventually(lambda: fake_slack.socket_connections == 2)
     await eventually(lambda: len(fake_slack.calls_to("apps.connections.open")) == 2)
     await asyncio.sleep(0.1)
-    assert (await health(socket_bot)).json()["socket_connected"] is True
+    assert (await get(socket_bot, "/ready")).json()["slack"]["socket_connected"] is True
 
 
-async def test_health_reports_a_connection_that_cannot_be_reopened(
+async def test_ready_reports_a_connection_that_cannot_be_reopened(
     socket_bot: BotRuntime, fake_slack: FakeSlack
 ) -> None:
     fake_slack.fail_next(
@@ -87,11 +88,14 @@ async def test_health_reports_a_connection_that_cannot_be_reopened(
     )
     fake_slack.drop_socket()
 
-    async def unhealthy() -> bool:
-        return (await health(socket_bot)).status_code == 503
+    async def unready() -> bool:
+        return (await get(socket_bot, "/ready")).status_code == 503
 
     deadline = asyncio.get_running_loop().time() + 10
-    while not await unhealthy():
-        assert asyncio.get_running_loop().time() < deadline, "health never reported the drop"
+    while not await unready():
+        assert asyncio.get_running_loop().time() < deadline, "/ready never reported the drop"
         await asyncio.sleep(0.05)
-    assert (await health(socket_bot)).json()["socket_connected"] is False
+    report = (await get(socket_bot, "/ready")).json()
+    assert report["slack"] == {"ok": False, "socket_connected": False}
+    assert report["database"] == {"ok": True}
+    assert (await get(socket_bot, "/health")).status_code == 200  # alive: it keeps trying

@@ -48,6 +48,12 @@ class BotProcess:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Self:
+        self.launch()
+        self._wait_healthy()
+        return self
+
+    def launch(self) -> Self:
+        """Start the process without waiting for it to serve (to catch it starting up)."""
         with self.log.open("ab") as output:
             self._process = subprocess.Popen(  # noqa: S603
                 self.command(),
@@ -56,7 +62,6 @@ class BotProcess:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        self._wait_healthy()
         return self
 
     @property
@@ -98,6 +103,18 @@ class BotProcess:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"bot never became healthy:\n{self.output()}")
+
+    def terminate(self, timeout_s: float) -> tuple[int, float]:
+        """SIGTERM, then wait up to `timeout_s`: the exit code and how long it took."""
+        assert self._process is not None
+        started = time.monotonic()
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            code = self._process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            output = self.output()
+            raise AssertionError(f"still running {timeout_s} s after SIGTERM:\n{output}") from None
+        return code, time.monotonic() - started
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, as when a machine dies."""
