@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.config import Settings
+from bot.logs import log_context
 from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.audit import Auditor
@@ -159,7 +160,7 @@ def create_app(services: Services) -> AsyncApp:
         context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]
     ) -> None:
         """A listener's `client` (and so `say`), `ack` and `respond` mask card numbers too:
-        Bolt would otherwise hand it a plain client of its own."""
+        Bolt would otherwise hand it a plain client of its own. Its log lines name the team."""
         context["client"] = services.client
         context["ack"] = MaskingAck()
         if context.response_url is not None:
@@ -168,7 +169,8 @@ def create_app(services: Services) -> AsyncApp:
                 proxy=services.client.proxy,
                 ssl=services.client.ssl,
             )
-        await next_()
+        with log_context(team_id=context.team_id):
+            await next_()
 
     app.use(mask_what_listeners_send)
     handlers.register(app, services)

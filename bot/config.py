@@ -91,6 +91,22 @@ class StatusProviderName(StrEnum):
     NTS = "nts"  # the National Tax Service's free API on data.go.kr, 100 numbers per call
 
 
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"  # for a person reading a terminal
+    JSON = "json"  # one object a line, for a log collector
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
 class Settings(BaseSettings):
     # An empty value (as .env.example has) means "not set", so the checks can name it.
     model_config = SettingsConfigDict(
@@ -128,6 +144,10 @@ class Settings(BaseSettings):
 
     file_shared_grace_s: float = Field(default=3.0, ge=0)
     socket_ping_interval_s: float = Field(default=10.0, gt=0)
+
+    # Logging; `ocrbot -v` means DEBUG whatever LOG_LEVEL says
+    log_level: Annotated[LogLevel, BeforeValidator(_upper)] = LogLevel.INFO
+    log_format: LogFormat = LogFormat.TEXT
 
     # Watchlist: scheduled re-checks
     watch_interval: Duration = Field(default=timedelta(hours=24), gt=timedelta(0))

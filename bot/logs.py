@@ -1,14 +1,19 @@
-"""Logging set-up: one format, quiet HTTP libraries, and redaction of every record.
+"""Logging set-up: text or JSON lines, quiet HTTP libraries, redaction of every record,
+and the upload job and team a line belongs to.
 
 The code never logs card numbers or secrets; the redaction here catches what slips through
 (an exception message quoting a URL, a library's debug line with a request body or a
-file's URL), at every level.
+file's URL), at every level and in either format.
 """
 
+import contextlib
+import contextvars
 import functools
+import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -116,10 +121,59 @@ def redact_every_record(secrets: tuple[str, ...] = ()) -> None:
     logging.setLogRecordFactory(make_record)
 
 
-def configure_logging(level: int = logging.INFO, secrets: tuple[str, ...] = ()) -> None:
+# The upload job and the team whose work is under way in this task; asyncio copies the
+# context into the tasks it starts, so the lines of everything a job awaits carry them.
+_job_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("job_id", default=None)
+_team_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("team_id", default=None)
+
+
+@contextlib.contextmanager
+def log_context(*, job_id: int | None = None, team_id: str | None = None) -> Iterator[None]:
+    """Lines logged within name this job and team (JSON format), to follow one upload
+    through processes and retries. Unset values keep what an outer context set."""
+    job_token = _job_id.set(job_id if job_id is not None else _job_id.get())
+    team_token = _team_id.set(team_id if team_id is not None else _team_id.get())
+    try:
+        yield
+    finally:
+        _team_id.reset(team_token)
+        _job_id.reset(job_token)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, the job and
+    team when known, and the traceback. The record is already redacted (see
+    `redact_every_record`), its traceback too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if (job_id := _job_id.get()) is not None:
+            line["job_id"] = job_id
+        if (team_id := _team_id.get()) is not None:
+            line["team_id"] = team_id
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(
+    level: int = logging.INFO, secrets: tuple[str, ...] = (), *, json_lines: bool = False
+) -> None:
     redact_every_record(secrets)
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -19,7 +19,9 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.app import Services, create_app, utc_now
 from bot.config import ConfigError, Settings
 from bot.slack.requests import ReplayGuard, read_request, signature_problem
@@ -40,9 +42,12 @@ class SlackEndpoint:
 
 
 def create_web_app(
-    slack: SlackEndpoint | None, health: Callable[[], Awaitable[dict[str, Any]]]
+    slack: SlackEndpoint | None,
+    health: Callable[[], Awaitable[dict[str, Any]]],
+    measure: Callable[[], Awaitable[None]],
 ) -> web.Application:
-    """GET /health always; POST /slack/events when Slack sends requests over HTTP.
+    """GET /health and GET /metrics always; POST /slack/events when Slack sends requests
+    over HTTP. `measure` updates the series read from the store before each scrape.
 
     A request Slack did not sign (lately) gets 401, a signed body that is not one Slack
     sends 400, a replay of a request already taken in 200 and nothing done; each with one
@@ -53,8 +58,13 @@ def create_web_app(
         report = await health()
         return web.json_response(report, status=200 if report["ok"] else 503)
 
+    async def metrics_page(_: web.Request) -> web.Response:
+        await measure()
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     web_app = web.Application()
-    web_app.add_routes([web.get("/health", health_check)])
+    web_app.add_routes([web.get("/health", health_check), web.get("/metrics", metrics_page)])
     if slack is not None:
         endpoint = slack
 
@@ -87,8 +97,9 @@ class BotRuntime:
     """The services, the Bolt app, a transport (HTTP or Socket Mode), the job worker and
     the watchlist scheduler.
 
-    HTTP mode serves Slack and /health on `port`; Socket Mode serves /health on `port`
-    only when one is given, reporting whether the socket is connected.
+    HTTP mode serves Slack, /health and /metrics on `port`; Socket Mode serves /health
+    (reporting whether the socket is connected) and /metrics on `port` only when one is
+    given.
     """
 
     def __init__(
@@ -122,7 +133,7 @@ class BotRuntime:
                     self.app, secret.get_secret_value() if secret else "", self._replays
                 )
             self._runner = web.AppRunner(
-                create_web_app(slack, self.health),
+                create_web_app(slack, self.health, self._measure_backlog),
                 # A line per request is the load balancer's job; here it cost a few per
                 # cent of the CPU under a burst of Slack requests.
                 access_log=None,
@@ -131,7 +142,8 @@ class BotRuntime:
             await web.TCPSite(self._runner, self._host, self._port).start()
             host, port = self._runner.addresses[0][:2]
             self.url = f"http://{host}:{port}"
-            log.info("Serving %s at %s", "Slack requests" if self._http else "/health", self.url)
+            served = "Slack requests" if self._http else "/health and /metrics"
+            log.info("Serving %s at %s", served, self.url)
         if not self._http:
             token = self.settings.slack_app_token
             if token is None:  # check_run already refused this; the test narrows the type
@@ -176,6 +188,16 @@ class BotRuntime:
             connected = await self._socket.client.is_connected()
             report.update(ok=connected, socket_connected=connected)
         return report
+
+    async def _measure_backlog(self) -> None:
+        now = utc_now()
+        try:
+            count, oldest = await self.services.store.job_backlog(now=now)
+        except (SQLAlchemyError, OSError):
+            log.warning("Could not read the job backlog for /metrics", exc_info=True)
+            metrics.backlog_unknown()
+            return
+        metrics.job_backlog(count, oldest, now=now)
 
     async def _work(self) -> None:
         """Start due jobs and jobs whose worker died: at start-up, whenever a slot frees,

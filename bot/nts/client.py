@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import httpx
 from pydantic import ValidationError
 
+from bot import metrics
 from bot.config import ConfigError, Settings
 from bot.nts.errors import (
     NtsConnectionError,
@@ -193,6 +194,8 @@ class NtsClient:
             outcome = type(error).__name__
             raise failure(f"{endpoint}: {type(error).__name__}") from None
         finally:
+            elapsed_s = time.monotonic() - started
+            metrics.api_call("nts", endpoint, outcome, elapsed_s)
             logger.log(
                 logging.INFO if outcome == "ok" else logging.WARNING,
                 "nts %s numbers=%d http=%s outcome=%s attempt=%d elapsed_ms=%.0f",
@@ -201,7 +204,7 @@ class NtsClient:
                 http_status,
                 outcome,
                 attempt,
-                (time.monotonic() - started) * 1000,
+                elapsed_s * 1000,
             )
 
 

@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from bot import metrics
 from bot.config import MIB, OcrApiVersion, Settings
 from bot.ocr.auth import Credential, authenticator_for, reveal
 from bot.ocr.card_crypto import CardCryptoError, CardEnvelope, PublicKey, load_public_key
@@ -382,6 +383,8 @@ class OcrClient:
         except httpx.RequestError as error:
             raise transport_error(endpoint, error) from None
         finally:
+            elapsed_s = time.monotonic() - started
+            metrics.api_call("nhn", endpoint, code, elapsed_s)
             logger.log(
                 logging.INFO if code == 0 else logging.WARNING,
                 "nhn_ocr %s http=%s code=%s attempt=%d elapsed_ms=%.0f",
@@ -389,7 +392,7 @@ class OcrClient:
                 status,
                 code,
                 attempt,
-                (time.monotonic() - started) * 1000,
+                elapsed_s * 1000,
             )
 
     def _interpret(

@@ -17,6 +17,7 @@ from typing import Protocol, Self
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.config import Settings, StatusProviderName
 from bot.domain.status import BusinessStatus
 from bot.errors import UserFacingError
@@ -286,6 +287,7 @@ class StatusService:
         if not fresh:
             results.update(await self._cached(wanted))
         todo = [n for n in wanted if n not in results]
+        metrics.status_lookups(self._provider.name, cached=len(wanted) - len(todo), asked=len(todo))
         order = list(dict.fromkeys(numbers))
         tracker = _ProgressTracker(progress, done=len(results), total=len(order))
         await tracker.report()

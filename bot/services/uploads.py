@@ -29,6 +29,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.blocks import Message
 from bot.blocks.business import business_result
 from bot.blocks.card import (
@@ -44,6 +45,7 @@ from bot.config import Settings
 from bot.domain.upload_kind import UploadKind, guess_kind
 from bot.errors import UserFacingError
 from bot.i18n import Text
+from bot.logs import log_context
 from bot.ocr import DocumentKind, OcrError
 from bot.services.analysis import Analysis, AnalysisService, BusinessAnalysis
 from bot.services.audit import AuditAction, Auditor
@@ -273,15 +275,17 @@ class UploadService:
         `file` is the file as the event described it; without it files.info says.
         The lease is renewed while the job runs, so a slow analysis is not taken over.
         """
-        async with self._lease_kept(job):
-            try:
-                await self._run(job, file)
-            except Exception:
-                # Failures of the store (or of Slack while telling of a failure): the job
-                # stays held until its lease runs out, and is then run again.
-                log.exception(
-                    "Upload job %s stopped unsettled; it runs again after its lease", job.id
-                )
+        with log_context(job_id=job.id, team_id=job.team_id):
+            async with self._lease_kept(job):
+                try:
+                    await self._run(job, file)
+                except Exception:
+                    # Failures of the store (or of Slack while telling of a failure): the job
+                    # stays held until its lease runs out, and is then run again.
+                    log.exception(
+                        "Upload job %s stopped unsettled; it runs again after its lease", job.id
+                    )
+                    metrics.upload_settled(job.kind, "unsettled")
 
     async def _run(self, job: ClaimedJob, file: SlackFile | None) -> None:
         if job.kind == BULK:
@@ -299,6 +303,7 @@ class UploadService:
                     job, card_declined(self._settings.card_channels, self._lang), private=True
                 )
                 await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+                metrics.upload_settled(job.kind, "declined", self._clock() - job.created_at)
             return
         await self._react(job.channel_id, job.message_ts, add=WORKING)
         try:
@@ -331,6 +336,7 @@ class UploadService:
         # Recorded at once: nothing that follows may lead to a second analysis or answer.
         if not await self._store.complete_job(job.id, self._worker_id, now=self._clock()):
             log.warning("Upload job %s finished after another worker took it over", job.id)
+        metrics.upload_settled(job.kind, "answered", self._clock() - job.created_at)
         await self._follow_up(job, analysed)
 
     async def _analyse(self, job: ClaimedJob, file: SlackFile | None) -> _Analysed:
@@ -368,6 +374,7 @@ class UploadService:
             message_ts=earlier,
         )
         await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+        metrics.upload_settled(job.kind, "answered", self._clock() - job.created_at)
 
     async def _begin_answer(self, job: ClaimedJob) -> bool:
         """Note in the store that the answer is about to be posted; False when another
@@ -697,6 +704,7 @@ class UploadService:
         )
         if state is JobState.PENDING:
             log.info("Upload job %s will be retried: %s", job.id, _error_label(error))
+            metrics.upload_settled(job.kind, "retrying")
             return
         # The class, not the numeric code: the audit log masks long digit runs.
         await self._audit(job, job.file_id, f"failed: {type(error).__name__}")
@@ -710,6 +718,7 @@ class UploadService:
                 _error_label(error),
                 _slack_error(post_error),
             )
+        metrics.upload_settled(job.kind, "failed", self._clock() - job.created_at)
         await self._react(job.channel_id, job.message_ts, remove=WORKING, add=FAILED)
 
     def _retry_delay(self, attempts: int, retry_after_s: float | None) -> timedelta:

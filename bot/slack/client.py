@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook import WebhookResponse
 
+from bot import metrics
 from bot.config import ConfigError, Settings
 from bot.domain import pan
 
@@ -109,13 +110,17 @@ class MaskingWebClient(AsyncWebClient):
         data: Any = None,
         **kwargs: Any,
     ) -> AsyncSlackResponse:
-        return await super().api_call(
-            api_method,
-            params=masked(params),
-            json=masked(json),
-            data=masked(data) if isinstance(data, dict) else data,
-            **kwargs,
-        )
+        try:
+            return await super().api_call(
+                api_method,
+                params=masked(params),
+                json=masked(json),
+                data=masked(data) if isinstance(data, dict) else data,
+                **kwargs,
+            )
+        except SLACK_FAILURES as error:
+            metrics.slack_api_error(api_method, slack_error_code(error))
+            raise
 
     async def files_upload_v2(self, **kwargs: Any) -> AsyncSlackResponse:
         """Masks the content before slack_sdk measures it: the length it announces in
@@ -124,6 +129,16 @@ class MaskingWebClient(AsyncWebClient):
         if kwargs.get("file_uploads") is not None:
             kwargs["file_uploads"] = [_masked_upload(upload) for upload in kwargs["file_uploads"]]
         return await super().files_upload_v2(**kwargs)
+
+
+def slack_error_code(error: BaseException) -> str:
+    """Slack's error code (`channel_not_found`, `ratelimited`), or the kind of failure when
+    no answer came: a bounded set, fit for a metric's label."""
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error")
+        if isinstance(code, str):
+            return code
+    return type(error).__name__
 
 
 class MaskingAck(AsyncAck):
