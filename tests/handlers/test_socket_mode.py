@@ -94,3 +94,10 @@ async def test_health_reports_a_connection_that_cannot_be_reopened(
         assert asyncio.get_running_loop().time() < deadline, "health never reported the drop"
         await asyncio.sleep(0.05)
     assert (await health(socket_bot)).json()["socket_connected"] is False
+
+
+async def test_metrics_are_served_on_the_port_in_socket_mode_too(socket_bot: BotRuntime) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(socket_bot.url + "/metrics")
+    assert response.status_code == 200
+    assert "ocrbot_job_backlog 0.0" in response.text
