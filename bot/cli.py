@@ -115,7 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--http", action="store_true", help="serve HTTP at /slack/events")
     run.add_argument("--host", default="0.0.0.0", help="address to listen on (HTTP mode)")  # noqa: S104
     run.add_argument(
-        "--port", type=int, help="HTTP port (default 3000); in Socket Mode, serves /health there"
+        "--port",
+        type=int,
+        help="HTTP port (default 3000); in Socket Mode, serves /health and /metrics there",
     )
 
     recheck = commands.add_parser(
