@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.config import Settings
-from bot.logs import log_context
+from bot.logs import name_team_for_this_request
 from bot.ocr import OcrClient
 from bot.services.analysis import AnalysisService
 from bot.services.audit import Auditor
@@ -169,8 +169,8 @@ def create_app(services: Services) -> AsyncApp:
                 proxy=services.client.proxy,
                 ssl=services.client.ssl,
             )
-        with log_context(team_id=context.team_id):
-            await next_()
+        name_team_for_this_request(context.team_id)
+        await next_()
 
     app.use(mask_what_listeners_send)
     handlers.register(app, services)

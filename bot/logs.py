@@ -140,6 +140,15 @@ def log_context(*, job_id: int | None = None, team_id: str | None = None) -> Ite
         _job_id.reset(job_token)
 
 
+def name_team_for_this_request(team_id: str | None) -> None:
+    """Lines logged for the rest of this task, and by the tasks it starts, name `team_id`.
+
+    For a Slack request: aiohttp and Socket Mode each handle one in a task of its own, and
+    Bolt runs the listeners after its middleware has returned, so a `with` would end early.
+    """
+    _team_id.set(team_id)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, the job and
     team when known, and the traceback. The record is already redacted (see

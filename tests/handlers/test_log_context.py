@@ -31,3 +31,19 @@ async def test_an_uploads_lines_carry_its_job_and_team(
     calls = [line for line in lines if line["message"].startswith("nhn_ocr ")]
     assert {line["message"].split()[1] for line in calls} == {"business", "business/status"}
     assert all((line["job_id"], line["team_id"]) == (job.id, TEAM_ID) for line in calls)
+
+
+async def test_a_commands_lines_carry_its_team(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    caplog.handler.setFormatter(JsonFormatter())
+    url = bot.slack.response_url()
+
+    await bot.send.command("220-81-62517", response_url=url)
+    await eventually(lambda: len(bot.slack.responses(url)) == 1)
+
+    lines = [json.loads(line) for line in caplog.text.splitlines()]
+    [call] = [line for line in lines if line["message"].startswith("nhn_ocr business/status")]
+    assert call["team_id"] == TEAM_ID
+    assert "job_id" not in call  # no upload job here
