@@ -3,7 +3,7 @@
 Bottom layer: it imports nothing of the bot, so the OCR and NTS clients, the Slack client
 and the services can each record what they alone know. Labels stay bounded (kinds,
 outcomes, endpoints, NHN/NTS result codes, Slack methods and error codes): never a team,
-channel, user or file id. Each process counts its own; see README.md, 'Metrics'.
+channel, user or file id. Each process counts its own; see README.md, 'Metrics and logs'.
 """
 
 from datetime import datetime, timedelta
