@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 import handlers
+from bot.log_context import name_team_for_this_request
 from bot.services.container import Services
 from bot.slack.client import MaskingAck, MaskingRespond
 
@@ -23,7 +24,7 @@ def create_app(services: Services) -> AsyncApp:
         context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]
     ) -> None:
         """A listener's `client` (and so `say`), `ack` and `respond` mask card numbers too:
-        Bolt would otherwise hand it a plain client of its own."""
+        Bolt would otherwise hand it a plain client of its own. Its log lines name the team."""
         context["client"] = services.client
         context["ack"] = MaskingAck()
         if context.response_url is not None:
@@ -32,6 +33,7 @@ def create_app(services: Services) -> AsyncApp:
                 proxy=services.client.proxy,
                 ssl=services.client.ssl,
             )
+        name_team_for_this_request(context.team_id)
         await next_()
 
     app.use(mask_what_listeners_send)

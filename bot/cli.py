@@ -24,7 +24,7 @@ from bot.cli_messages import (
     TRY_ANYWAY,
     operator_note,
 )
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, LogFormat, Settings, load_settings
 from bot.domain import bizno
 from bot.domain.authenticity import (
     Details,
@@ -96,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--http", action="store_true", help="serve HTTP at /slack/events")
     run.add_argument("--host", default="0.0.0.0", help="address to listen on (HTTP mode)")  # noqa: S104
     run.add_argument(
-        "--port", type=int, help="HTTP port (default 3000); in Socket Mode, serves /health there"
+        "--port",
+        type=int,
+        help="HTTP port (default 3000); in Socket Mode, serves /health and /metrics there",
     )
 
     recheck = commands.add_parser(
@@ -286,12 +288,25 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _log_level(args: argparse.Namespace, settings: Settings) -> int:
+    """-v, else LOG_LEVEL when set; unset, the commands that print a result to the terminal
+    log warnings only, so that their output is not buried."""
+    if args.verbose:
+        return logging.DEBUG
+    if "log_level" in settings.model_fields_set:
+        return logging.getLevelNamesMapping()[settings.log_level]
+    return logging.WARNING if args.command in ("analyze", "status", "verify") else logging.INFO
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    quiet = logging.WARNING if args.command in ("analyze", "status", "verify") else logging.INFO
     try:
         settings = load_settings()
-        configure_logging(logging.DEBUG if args.verbose else quiet, secrets=settings.secrets())
+        configure_logging(
+            _log_level(args, settings),
+            secrets=settings.secrets(),
+            json_lines=settings.log_format is LogFormat.JSON,
+        )
         if args.command == "run":
             settings.check_run(http=args.http)  # NHN and Slack together, in one message
         elif args.command not in ("db", "verify"):  # verify asks only the NTS

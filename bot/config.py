@@ -93,6 +93,22 @@ class StatusProviderName(StrEnum):
     NTS = "nts"  # the National Tax Service's free API on data.go.kr, 100 numbers per call
 
 
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"  # for a person reading a terminal
+    JSON = "json"  # one object a line, for a log collector
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
 class Settings(BaseSettings):
     # An empty value (as .env.example has) means "not set", so the checks can name it.
     model_config = SettingsConfigDict(
@@ -133,6 +149,10 @@ class Settings(BaseSettings):
     # How long a stopping process gives what it has begun (analyses, listeners that have
     # answered, a watchlist pass); what is still running then is left to another process.
     shutdown_grace_s: float = Field(default=10.0, gt=0)
+
+    # Logging; `ocrbot -v` means DEBUG whatever LOG_LEVEL says
+    log_level: Annotated[LogLevel, BeforeValidator(_upper)] = LogLevel.INFO
+    log_format: LogFormat = LogFormat.TEXT
 
     # Watchlist: scheduled re-checks
     watch_interval: Duration = Field(default=timedelta(hours=24), gt=timedelta(0))

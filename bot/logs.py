@@ -1,17 +1,21 @@
-"""Logging set-up: one format, quiet HTTP libraries, and redaction of every record.
+"""Logging set-up: text or JSON lines, quiet HTTP libraries, redaction of every record,
+and the upload job and team a line belongs to.
 
 The code never logs card numbers or secrets; the redaction here catches what slips through
 (an exception message quoting a URL, a library's debug line with a request body or a
-file's URL), at every level.
+file's URL), at every level and in either format.
 """
 
 import functools
+import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from bot import log_context
 from bot.domain import pan
 
 REDACTED = "[redacted]"
@@ -142,11 +146,38 @@ def redact_every_record(secrets: tuple[str, ...] = ()) -> None:
     logging.setLogRecordFactory(make_record)
 
 
-def configure_logging(level: int = logging.INFO, secrets: tuple[str, ...] = ()) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, the job and
+    team when known, and the traceback. The record is already redacted (see
+    `redact_every_record`), its traceback too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update(log_context.current())
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(
+    level: int = logging.INFO, secrets: tuple[str, ...] = (), *, json_lines: bool = False
+) -> None:
     redact_every_record(secrets)
     mask_credential_urls()
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

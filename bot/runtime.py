@@ -19,7 +19,9 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.app import create_app
 from bot.config import ConfigError, Settings
 from bot.services.container import Services, utc_now
@@ -48,13 +50,15 @@ def create_web_app(
     *,
     health: Callable[[], dict[str, Any]],
     ready: Callable[[], Awaitable[dict[str, Any]]],
+    measure: Callable[[], Awaitable[None]],
 ) -> web.Application:
-    """GET /health and GET /ready always; POST /slack/events when Slack sends requests
-    over HTTP.
+    """GET /health, GET /ready and GET /metrics always; POST /slack/events when Slack sends
+    requests over HTTP.
 
     /health is liveness: it answers 200 while the process runs its event loop. /ready
     says whether the process can work (Slack, the database), 503 when it cannot, so a
-    load balancer sends it nothing until it can.
+    load balancer sends it nothing until it can. `measure` updates the series read from
+    the store before each scrape of /metrics.
 
     A request Slack did not sign (lately) gets 401, a signed body that is not one Slack
     sends 400, a replay of a request already taken in 200 and nothing done; each with one
@@ -68,8 +72,19 @@ def create_web_app(
         report = await ready()
         return web.json_response(report, status=200 if report["ok"] else 503)
 
+    async def metrics_page(_: web.Request) -> web.Response:
+        await measure()
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     web_app = web.Application()
-    web_app.add_routes([web.get("/health", health_check), web.get("/ready", ready_check)])
+    web_app.add_routes(
+        [
+            web.get("/health", health_check),
+            web.get("/ready", ready_check),
+            web.get("/metrics", metrics_page),
+        ]
+    )
     if slack is not None:
         endpoint = slack
 
@@ -102,8 +117,8 @@ class BotRuntime:
     """The services, the Bolt app, a transport (HTTP or Socket Mode), the job worker and
     the watchlist scheduler.
 
-    HTTP mode serves Slack, /health and /ready on `port`; Socket Mode serves /health and
-    /ready on `port` only when one is given.
+    HTTP mode serves Slack, /health, /ready and /metrics on `port`; Socket Mode serves
+    /health, /ready and /metrics on `port` only when one is given.
 
     Stopping (leaving the `async with`, or cancelling its start) takes at most
     SHUTDOWN_GRACE_S: Slack's requests stop coming first; then running analyses, listeners
@@ -168,7 +183,9 @@ class BotRuntime:
                     self.app, secret.get_secret_value() if secret else "", self._replays
                 )
             self._runner = web.AppRunner(
-                create_web_app(slack, health=self.health, ready=self.readiness),
+                create_web_app(
+                    slack, health=self.health, ready=self.readiness, measure=self._measure_backlog
+                ),
                 # A line per request is the load balancer's job; here it cost a few per
                 # cent of the CPU under a burst of Slack requests.
                 access_log=None,
@@ -178,9 +195,8 @@ class BotRuntime:
             await web.TCPSite(self._runner, self._host, self._port).start()
             host, port = self._runner.addresses[0][:2]
             self.url = f"http://{host}:{port}"
-            log.info(
-                "Serving %s at %s", "Slack requests" if self._http else "/health, /ready", self.url
-            )
+            served = "Slack requests" if self._http else "/health, /ready and /metrics"
+            log.info("Serving %s at %s", served, self.url)
         if not self._http:
             token = self.settings.slack_app_token
             if token is None:  # check_run already refused this; the test narrows the type
@@ -240,7 +256,7 @@ class BotRuntime:
         jobs: dict[str, Any]
         try:
             async with asyncio.timeout(READY_DATABASE_TIMEOUT_S):
-                backlog = await self.services.store.job_backlog(now=utc_now())
+                backlog, _ = await self.services.store.job_backlog(now=utc_now())
         except Exception as error:  # whatever it is, the database cannot serve
             log.warning("Readiness: the database did not answer: %s", type(error).__name__)
             database, jobs = {"ok": False}, {"backlog": None}
@@ -253,6 +269,16 @@ class BotRuntime:
             "database": database,
             "jobs": jobs,
         }
+
+    async def _measure_backlog(self) -> None:
+        now = utc_now()
+        try:
+            count, oldest = await self.services.store.job_backlog(now=now)
+        except (SQLAlchemyError, OSError):
+            log.warning("Could not read the job backlog for /metrics", exc_info=True)
+            metrics.backlog_unknown()
+            return
+        metrics.job_backlog(count, oldest, now=now)
 
     async def _work(self) -> None:
         """Start due jobs and jobs whose worker died: at start-up, whenever a slot frees,

@@ -270,3 +270,42 @@ def test_db_upgrade_creates_the_tables_and_can_run_again(tmp_path: Path) -> None
         assert set(metadata.tables) <= tables
         assert "alembic_version" in tables
         assert revisions == 1
+
+
+# LOG_LEVEL and LOG_FORMAT: the operator's choice, in every command.
+
+
+def test_status_logs_warnings_only_unless_log_level_says_otherwise(
+    tmp_path: Path, fake_nhn: NhnFake
+) -> None:
+    quiet = run_cli(tmp_path, fake_nhn.env(), "status", "2208162517")
+    told = run_cli(tmp_path, {**fake_nhn.env(), "LOG_LEVEL": "info"}, "status", "2208162517")
+
+    assert quiet.returncode == told.returncode == 0, quiet.stderr + told.stderr
+    assert "nhn_ocr business/status" not in quiet.stderr
+    assert "INFO bot.ocr.client: nhn_ocr business/status http=200 code=0" in told.stderr
+    assert told.stdout == quiet.stdout
+
+
+def test_log_format_json_writes_one_object_a_line(tmp_path: Path, fake_nhn: NhnFake) -> None:
+    env = {**fake_nhn.env(), "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json"}
+    done = run_cli(tmp_path, env, "status", "2208162517")
+
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert {line["level"] for line in lines} >= {"DEBUG", "INFO"}
+    [call] = [line for line in lines if line["message"].startswith("nhn_ocr business/status")]
+    assert call["logger"] == "bot.ocr.client"
+    assert done.stdout.startswith("220-81-62517  01")
+    assert fake_nhn.app_key not in done.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [("LOG_LEVEL", "loud"), ("LOG_FORMAT", "xml")])
+def test_an_unknown_log_setting_exits_2_naming_it(
+    tmp_path: Path, fake_nhn: NhnFake, name: str, value: str
+) -> None:
+    done = run_cli(tmp_path, {**fake_nhn.env(), name: value}, "status", "2208162517")
+    assert done.returncode == 2
+    assert name in done.stderr
+    assert "Traceback" not in done.stderr
+    assert fake_nhn.calls("business/status") == 0

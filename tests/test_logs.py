@@ -1,6 +1,7 @@
 """The log filter: a second line of defence that masks card numbers and secrets."""
 
 import io
+import json
 import logging
 from collections.abc import Callable, Iterator
 from urllib.parse import quote, quote_plus
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.domain.card import CardNumber
+from bot.log_context import log_context
 from bot.logs import (
     CredentialUrlFilter,
     RedactingFilter,
@@ -415,3 +417,81 @@ def test_the_url_mask_is_installed_once_however_often_it_is_asked_for() -> None:
         f for f in logging.getLogger("httpx").filters if isinstance(f, CredentialUrlFilter)
     ]
     assert len(installed) == 1
+
+
+# LOG_FORMAT=json: one object a line, as redacted as the text format, naming the job and team.
+
+
+@pytest.fixture
+def json_logging() -> Iterator[Callable[[], list[str]]]:
+    """Logging as `LOG_FORMAT=json` sets it up, undone afterwards; call for the lines."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogRecordFactory()
+    configure_logging(logging.DEBUG, secrets=("nhn-app-key-0123",), json_lines=True)
+    stream = io.StringIO()
+    [handler] = root.handlers
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)  # its stream, stderr, is pytest's, which each phase replaces
+    try:
+        yield lambda: stream.getvalue().splitlines()
+    finally:
+        root.handlers[:], level, factory = saved
+        root.setLevel(level)
+        logging.setLogRecordFactory(factory)
+
+
+def test_json_lines_carry_time_level_logger_message_and_the_job(
+    json_logging: Callable[[], list[str]],
+) -> None:
+    log = logging.getLogger("tests.logs.json")
+    log.info("before any job")
+    with log_context(team_id="T0001"), log_context(job_id=42):
+        log.warning("analysing %s", "scan.png")
+        with log_context(job_id=43):
+            log.info("a nested job")
+        log.info("back in job 42")
+    log.info("after the job")
+
+    lines = [json.loads(line) for line in json_logging()]
+
+    assert [line["message"] for line in lines] == [
+        "before any job",
+        "analysing scan.png",
+        "a nested job",
+        "back in job 42",
+        "after the job",
+    ]
+    first, job = lines[0], lines[1]
+    assert "job_id" not in first
+    assert "team_id" not in first
+    assert job["level"] == "WARNING"
+    assert job["logger"] == "tests.logs.json"
+    assert job["time"].endswith("+00:00")
+    assert (job["job_id"], job["team_id"]) == (42, "T0001")
+    assert (lines[2]["job_id"], lines[3]["job_id"]) == (43, 42)
+    assert "job_id" not in lines[4]
+
+
+def test_json_lines_hold_no_card_number_token_secret_or_response_url(
+    json_logging: Callable[[], list[str]],
+) -> None:
+    log = logging.getLogger("tests.logs.json")
+    with log_context(job_id=7, team_id="T0001"):
+        log.info("card %s posted with %s", "4556 0767 6001 6584", "xoxb-1234-5678-abcdefgh")
+        log.debug("key nhn-app-key-0123 answered %s", RESPONSE_URL)
+        try:
+            raise ValueError("bad number 4556076760016584 for xoxb-1234-5678-abcdefgh")
+        except ValueError:
+            log.exception("failed on 4556-0767-6001-6584")
+
+    lines = json_logging()
+
+    assert len(lines) == 3
+    parsed = [json.loads(line) for line in lines]  # each line one object, tracebacks too
+    assert "ValueError" in parsed[2]["exception"]
+    output = "\n".join(lines)
+    assert card_number_runs(output, "4556076760016584") == [], output
+    assert "6584" in output
+    assert "xoxb-1234" not in output
+    assert "nhn-app-key-0123" not in output
+    assert "AbCdEf0123456789abcd" not in output

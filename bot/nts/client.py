@@ -17,6 +17,7 @@ from urllib.parse import unquote
 import httpx
 from pydantic import ValidationError
 
+from bot import metrics
 from bot.config import ConfigError, Settings
 from bot.errors import BotError, Service
 from bot.http import UpstreamClient, transport_error, with_retries
@@ -140,6 +141,8 @@ class NtsClient(UpstreamClient):
             outcome = type(error).__name__
             raise transport_error(Service.NTS, endpoint, error) from None
         finally:
+            elapsed_s = time.monotonic() - started
+            metrics.api_call("nts", endpoint, outcome, elapsed_s)
             logger.log(
                 logging.INFO if outcome == "ok" else logging.WARNING,
                 "nts %s numbers=%d http=%s outcome=%s attempt=%d elapsed_ms=%.0f",
@@ -148,7 +151,7 @@ class NtsClient(UpstreamClient):
                 http_status,
                 outcome,
                 attempt,
-                (time.monotonic() - started) * 1000,
+                elapsed_s * 1000,
             )
 
 

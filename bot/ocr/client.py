@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from bot import metrics
 from bot.config import MB, OcrApiVersion, Settings
 from bot.errors import BotError, MalformedBusinessNumber, Service
 from bot.http import UpstreamClient, retry_after, transport_error, with_retries
@@ -332,6 +333,8 @@ class OcrClient(UpstreamClient):
         except httpx.RequestError as error:
             raise transport_error(Service.NHN, endpoint, error) from None
         finally:
+            elapsed_s = time.monotonic() - started
+            metrics.api_call("nhn", endpoint, code, elapsed_s)
             logger.log(
                 logging.INFO if code == 0 else logging.WARNING,
                 "nhn_ocr %s http=%s code=%s attempt=%d elapsed_ms=%.0f",
@@ -339,7 +342,7 @@ class OcrClient(UpstreamClient):
                 status,
                 code,
                 attempt,
-                (time.monotonic() - started) * 1000,
+                elapsed_s * 1000,
             )
 
     def _interpret(

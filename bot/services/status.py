@@ -16,6 +16,7 @@ from typing import Protocol, Self
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.config import Settings, StatusProviderName
 from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import BadResponse, BotError, MalformedBusinessNumber, Service
@@ -272,6 +273,7 @@ class StatusService:
         if not fresh:
             results.update(await self._cached(wanted))
         todo = [n for n in wanted if n not in results]
+        metrics.status_lookups(self._provider.name, cached=len(wanted) - len(todo), asked=len(todo))
         order = list(dict.fromkeys(numbers))
         tracker = _ProgressTracker(progress, done=len(results), total=len(order))
         await tracker.report()

@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook import WebhookResponse
 
+from bot import metrics
 from bot.config import ConfigError, Settings
 from bot.domain import pan
 from bot.slack.failures import SLACK_FAILURES, describe
@@ -107,13 +108,17 @@ class MaskingWebClient(AsyncWebClient):
         data: Any = None,
         **kwargs: Any,
     ) -> AsyncSlackResponse:
-        return await super().api_call(
-            api_method,
-            params=masked(params),
-            json=masked(json),
-            data=masked(data) if isinstance(data, dict) else data,
-            **kwargs,
-        )
+        try:
+            return await super().api_call(
+                api_method,
+                params=masked(params),
+                json=masked(json),
+                data=masked(data) if isinstance(data, dict) else data,
+                **kwargs,
+            )
+        except SLACK_FAILURES as error:
+            metrics.slack_api_error(api_method, describe(error))
+            raise
 
     async def files_upload_v2(self, **kwargs: Any) -> AsyncSlackResponse:
         """Masks the content before slack_sdk measures it: the length it announces in

@@ -84,13 +84,6 @@ class Store:
             row = (await connection.execute(statement)).first()
         return None if row is None else int(row.id)
 
-    async def job_backlog(self, *, now: datetime) -> int:
-        """How many upload jobs a worker could start now: due and unstarted, or running
-        under a lease that has run out. A query that fails says the database cannot serve."""
-        count = sa.select(sa.func.count()).select_from(upload_jobs).where(_claimable(now))
-        async with self._engine.connect() as connection:
-            return int((await connection.execute(count)).scalar_one())
-
     async def claim_jobs(
         self, worker_id: str, *, now: datetime, lease: timedelta, limit: int = 1
     ) -> list[ClaimedJob]:
@@ -108,6 +101,14 @@ class Store:
         """Claim one job if it is claimable (as in `claim_jobs`); None otherwise."""
         claimed = await self._claim(_jobs.id == job_id, worker_id, now=now, lease=lease, limit=1)
         return claimed[0] if claimed else None
+
+    async def job_backlog(self, *, now: datetime) -> tuple[int, datetime | None]:
+        """How many jobs are claimable now (as in `claim_jobs`), and when the oldest of
+        them was uploaded (None when there is none)."""
+        query = sa.select(sa.func.count(), sa.func.min(_jobs.created_at)).where(_claimable(now))
+        async with self._engine.connect() as connection:
+            count, oldest = (await connection.execute(query)).one()
+        return int(count), oldest
 
     async def complete_job(self, job_id: int, worker_id: str, *, now: datetime) -> bool:
         """Mark a job done; False if `worker_id` no longer holds it (its lease went to another)."""
@@ -286,13 +287,12 @@ class Store:
         lease: timedelta,
         limit: int,
     ) -> list[ClaimedJob]:
-        claimable = _claimable(now)
         # PostgreSQL locks the chosen rows and skips rows another worker is
         # claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE already
         # makes this transaction the only writer.
         candidates = (
             sa.select(_jobs.id)
-            .where(which, claimable)
+            .where(which, _claimable(now))
             .order_by(_jobs.not_before, _jobs.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -324,6 +324,7 @@ class Store:
 
 
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    """Pending and due, or running for a worker whose lease ran out."""
     return sa.or_(
         sa.and_(_jobs.state == JobState.PENDING, _jobs.not_before <= now),
         sa.and_(_jobs.state == JobState.RUNNING, _jobs.lease_until <= now),

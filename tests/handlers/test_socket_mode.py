@@ -99,3 +99,9 @@ async def test_ready_reports_a_connection_that_cannot_be_reopened(
     assert report["slack"] == {"ok": False, "socket_connected": False}
     assert report["database"] == {"ok": True}
     assert (await get(socket_bot, "/health")).status_code == 200  # alive: it keeps trying
+
+
+async def test_metrics_are_served_on_the_port_in_socket_mode_too(socket_bot: BotRuntime) -> None:
+    response = await get(socket_bot, "/metrics")
+    assert response.status_code == 200
+    assert "ocrbot_job_backlog 0.0" in response.text

@@ -321,3 +321,22 @@ async def test_only_the_holder_may_begin_to_answer(store: Store) -> None:
     job = await store.get_job(job_id)
     assert job is not None
     assert job.answering_at is None
+
+
+async def test_the_backlog_counts_what_a_worker_could_claim_now(store: Store) -> None:
+    assert await store.job_backlog(now=T0) == (0, None)
+    await _enqueue(store, "F_WAITING", kind=None)  # the user has not chosen a kind yet
+    first = await _enqueue(store, "F1")
+    assert await store.enqueue_upload(upload("F2"), now=T0 + timedelta(minutes=1))
+    held = await _enqueue(store, "F_HELD")
+    assert await store.claim_job(held, "w1", now=T0, lease=LEASE) is not None
+    done = await _enqueue(store, "F_DONE")
+    assert await store.claim_job(done, "w1", now=T0, lease=LEASE) is not None
+    assert await store.complete_job(done, "w1", now=T0)
+
+    # Uploaded at T0 and T0 + 1 min: F1 and F2; F_HELD is held, F_WAITING waits for its kind.
+    assert await store.job_backlog(now=T0 + timedelta(minutes=2)) == (2, T0)
+    # Once the lease has run out, the held job is claimable again too.
+    assert await store.job_backlog(now=T0 + LEASE) == (3, T0)
+    assert await store.claim_job(first, "w2", now=T0 + LEASE, lease=LEASE) is not None
+    assert await store.job_backlog(now=T0 + LEASE) == (2, T0)

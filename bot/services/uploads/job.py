@@ -13,6 +13,7 @@ from typing import Literal
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.blocks import Message
 from bot.blocks.business import business_result
 from bot.blocks.card import (
@@ -29,6 +30,7 @@ from bot.domain.analysis import Analysis, BusinessAnalysis
 from bot.domain.upload_kind import UploadKind
 from bot.errors import BotError, Service, UpstreamError
 from bot.i18n import Text
+from bot.log_context import log_context
 from bot.ocr import DocumentKind
 from bot.services.analysis import AnalysisService
 from bot.services.audit import AuditAction, Auditor
@@ -112,6 +114,14 @@ class UploadJobPerformer:
         `file` is the file as the event described it; without it files.info says. What
         this raises (the store failing) leaves the job to be claimed again.
         """
+        with log_context(job_id=job.id, team_id=job.team_id):
+            try:
+                await self._perform(job, file)
+            except Exception:
+                metrics.upload_settled(job.kind, "unsettled")
+                raise
+
+    async def _perform(self, job: ClaimedJob, file: SlackFile | None) -> None:
         if job.kind == BULK:
             await self._check_bulk(job)
             return
@@ -128,6 +138,7 @@ class UploadJobPerformer:
                 declined = card_declined(self._settings.card_channels, self._lang)
                 await self._answers.post(job, declined, private=True)
                 await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+                metrics.upload_settled(job.kind, "declined", self._clock() - job.created_at)
             return
         await self._answers.react(job, add=WORKING)
         try:
@@ -160,6 +171,7 @@ class UploadJobPerformer:
         # Recorded at once: nothing that follows may lead to a second analysis or answer.
         if not await self._store.complete_job(job.id, self._worker_id, now=self._clock()):
             log.warning("Upload job %s finished after another worker took it over", job.id)
+        metrics.upload_settled(job.kind, "answered", self._clock() - job.created_at)
         await self._follow_up(job, analysed)
 
     async def _analyse(self, job: ClaimedJob, file: SlackFile | None) -> _Analysed:
@@ -197,6 +209,8 @@ class UploadJobPerformer:
             message_ts=earlier,
         )
         await self._store.complete_job(job.id, self._worker_id, now=self._clock())
+        # Answered, also when rows failed: the message reported each of them.
+        metrics.upload_settled(job.kind, "answered", self._clock() - job.created_at)
 
     def _answered_privately(self, job: ClaimedJob) -> bool:
         """Whether the job's answer went to the uploader alone, where Slack keeps no copy:
@@ -258,6 +272,7 @@ class UploadJobPerformer:
         )
         if state is JobState.PENDING:
             log.info("Upload job %s will be retried: %s", job.id, _error_label(error))
+            metrics.upload_settled(job.kind, "retrying")
             return
         # The class, not the numeric code: the audit log masks long digit runs.
         await self._audit(job, job.file_id, f"failed: {type(error).__name__}")
@@ -272,6 +287,7 @@ class UploadJobPerformer:
                 describe(post_error),
             )
         await self._answers.react(job, remove=WORKING, add=FAILED)
+        metrics.upload_settled(job.kind, "failed", self._clock() - job.created_at)
 
     async def _post_redacted_copy(self, job: ClaimedJob, image: bytes | None) -> None:
         """The card photo with the number covered but for its last four digits, so the
