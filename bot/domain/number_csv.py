@@ -38,6 +38,7 @@ import io
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain import bizno
@@ -71,6 +72,9 @@ DETAIL_HEADER_NAMES = {
         {"상호", "상호명", "법인명", "회사명", "companyname", "tradename", "name", "bnm"}
     ),
 }
+_UTF8_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
+# Cells Excel would run as a formula; such a cell is written with a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_SEARCH_ROWS = 5  # a title or a note may sit above the header
 _SNIFF_LINES = 20
 _DELIMITERS = (",", ";", "\t")  # in order of preference when the sample cannot tell
@@ -346,3 +350,23 @@ def _has_ten_digits(cell: str) -> bool:
 
 def _cell(row: list[str], column: int) -> str:
     return row[column].strip() if column < len(row) else ""
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """A CSV file Excel opens as it is and `parse_number_csv` reads back: UTF-8 with a
+    byte-order mark, CRLF lines, and every cell inert.
+
+    >>> write_csv(["b_no"], [["=1+2"], ["220-81-62517"]])
+    b"\\xef\\xbb\\xbfb_no\\r\\n'=1+2\\r\\n220-81-62517\\r\\n"
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_inert(cell) for cell in row])
+    return (_UTF8_BOM + buffer.getvalue()).encode("utf-8")
+
+
+def _inert(cell: str) -> str:
+    """A cell Excel shows as text and never runs as a formula (`=HYPERLINK(...)`)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell

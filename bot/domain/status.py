@@ -5,9 +5,14 @@
 ('폐업자', True)
 """
 
+from datetime import timedelta
 from enum import StrEnum
 
 from bot.i18n import Text
+
+# A watched business whose status changed within this long is listed among those that
+# need attention: a week covers a team that looks at its watchlist once a week.
+RECENT_CHANGE = timedelta(days=7)
 
 
 class BusinessStatus(StrEnum):

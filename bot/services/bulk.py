@@ -11,8 +11,6 @@ Rows whose number fails only the check digit are reported, not looked up: the
 summary's "Look up anyway" button checks the file again with them included.
 """
 
-import csv
-import io
 import logging
 import re
 import time
@@ -30,7 +28,7 @@ from bot.blocks.notices import failure
 from bot.config import Settings
 from bot.domain import bizno
 from bot.domain.authenticity import Details, opening_date, representative_names
-from bot.domain.number_csv import NumberCsv, parse_number_csv
+from bot.domain.number_csv import NumberCsv, parse_number_csv, write_csv
 from bot.errors import UserFacingError
 from bot.i18n import Language, Text
 from bot.services.audit import Auditor
@@ -45,9 +43,6 @@ from bot.slack.files import SlackFileDownloader
 log = logging.getLogger(__name__)
 
 _KST = timezone(timedelta(hours=9), "KST")
-_UTF8_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
-# Cells Excel would run as a formula; such a cell is written with a leading quote.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FILE_ID = re.compile(r"F[A-Z0-9]{2,20}")
 
 UNEXPECTED = Text(
@@ -419,14 +414,14 @@ def result_csv(
         note = _SAME_AS_ROW.format(row=duplicate.first_row)(lang)
         cells[-1] = f"{cells[-1]}; {note}" if cells[-1] else note
         rows.append((duplicate.row, [duplicate.text, *cells]))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
     width = len(header) - 1
-    for row, cells in sorted(rows, key=lambda item: item[0]):
-        padded = cells + [""] * (width - len(cells))
-        writer.writerow([str(row), *map(_inert, padded)])
-    return (_UTF8_BOM + buffer.getvalue()).encode("utf-8")
+    return write_csv(
+        header,
+        (
+            [str(row), *cells, *[""] * (width - len(cells))]
+            for row, cells in sorted(rows, key=lambda item: item[0])
+        ),
+    )
 
 
 def _result_cells(digits: str, results: Mapping[str, BulkResult], lang: Language) -> list[str]:
@@ -446,8 +441,3 @@ def _describe(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         return str(error.response.get("error"))
     return type(error).__name__
-
-
-def _inert(cell: str) -> str:
-    """A cell Excel shows as text and never runs as a formula (`=HYPERLINK(...)`)."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
