@@ -65,7 +65,7 @@ _SEARCH = Text(
     ko="폐업·휴업·최근 변경된 거래처가 먼저 나옵니다. 검색: `/bizstatus list 이름 또는 번호` · "
     "CSV로 받기: `/bizstatus export`",
     en="Closed, inactive and recently changed businesses come first. Search: "
-    "`/bizstatus list <name or number>` · as CSV: `/bizstatus export`",
+    "`/bizstatus list &lt;name or number&gt;` · as CSV: `/bizstatus export`",
 )
 _PAGE = Text(
     ko="{page}/{pages}쪽 · {first}–{last}번째 (전체 {total}곳)",

@@ -31,8 +31,8 @@ CONTEXT_ELEMENTS = 10
 # A safe bound under msg_blocks_too_long, measured as compact JSON.
 BLOCKS_JSON_CHARS = 12_000
 # Slack publishes no size for a view's blocks. The bot's own bound, well above what a
-# Home tab page needs (a page of 20 watches with the longest labels escaped is near
-# 30,000) and a fraction of what views.publish takes in practice.
+# Home tab page needs (a page of 20 watches with the longest labels escaped, and ten
+# changes, is near 24,000) and a fraction of what views.publish takes in practice.
 VIEW_JSON_CHARS = 48_000
 # The message's `text`: a notification, not a document.
 FALLBACK_CHARS = 3000

@@ -110,7 +110,7 @@ _LIST_NEXT = Text(ko="다음 쪽: {command}", en="next: {command}")
 _LIST_PREVIOUS = Text(ko="이전 쪽: {command}", en="previous: {command}")
 _LIST_HOW = Text(
     ko="검색: `/bizstatus list 이름 또는 번호` · CSV로 받기: `/bizstatus export`",
-    en="Search: `/bizstatus list <name or number>` · as CSV: `/bizstatus export`",
+    en="Search: `/bizstatus list &lt;name or number&gt;` · as CSV: `/bizstatus export`",
 )
 _EXPORTED = Text(
     ko="📄 관심 거래처 {count}곳을 CSV 파일로 올렸습니다. 같은 파일을 `bizstatus`와 함께 "
