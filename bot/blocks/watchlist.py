@@ -98,8 +98,8 @@ _LIST_NO_MATCH = Text(
 )
 _LIST_MATCHING = Text(ko="'{search}' 검색 결과", en="matching '{search}'")
 _ATTENTION = Text(
-    ko="🔴 폐업 {closed} · 🟠 휴업 {inactive} · 🔔 최근 {days}일 내 상태 변경 {changed}",
-    en="🔴 closed {closed} · 🟠 inactive {inactive} · 🔔 changed in the last {days} days {changed}",
+    ko="🔴 폐업 {closed} · 🟡 휴업 {inactive} · 🔔 최근 {days}일 내 상태 변경 {changed}",
+    en="🔴 closed {closed} · 🟡 inactive {inactive} · 🔔 changed in the last {days} days {changed}",
 )
 _ATTENTION_FIRST = Text(
     ko="폐업·휴업·최근 변경된 거래처가 먼저 나옵니다.",

@@ -159,7 +159,7 @@ def test_a_page_of_the_list_shows_status_times_counts_and_the_next_command() -> 
     assert_inert(message)
     text = rendered(message)
     assert "(65)" in text
-    assert "🔴 closed 15 · 🟠 inactive 0 · 🔔 changed in the last 7 days 0" in text
+    assert "🔴 closed 15 · 🟡 inactive 0 · 🔔 changed in the last 7 days 0" in text
     assert "🔴 Closed" in text
     assert "Not checked yet" in text
     assert "Page 1 of 3 · next: `/bizstatus list 2`" in text
