@@ -18,13 +18,15 @@ from bot.services.bizstatus import BizstatusService
 from bot.services.bulk import BulkCheckService
 from bot.services.corrections import CorrectionService
 from bot.services.home import HomeService
+from bot.services.job_runner import JobRunner, worker_name
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusService
-from bot.services.uploads import UploadService, worker_name
+from bot.services.uploads.intake import UploadIntake
+from bot.services.uploads.job import UploadJobPerformer
 from bot.services.watchlist import WatchlistService
 from bot.slack.client import MaskingAck, MaskingRespond, create_web_client, open_http_session
 from bot.slack.files import SlackFileDownloader
-from bot.store import Store
+from bot.store import ClaimedJob, Store
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,8 @@ class Services:
     analysis: AnalysisService
     auditor: Auditor
     notifier: TeamNotifier
-    uploads: UploadService
+    uploads: UploadIntake
+    jobs: JobRunner[ClaimedJob]  # upload jobs: the runtime's worker starts and stops them
     bizstatus: BizstatusService
     watchlist: WatchlistService
     home: HomeService
@@ -94,7 +97,7 @@ class Services:
             clock=clock,
             authenticity=authenticity,
         )
-        uploads = UploadService(
+        performer = UploadJobPerformer(
             client=client,
             store=store,
             analysis=analysis,
@@ -105,6 +108,23 @@ class Services:
             settings=settings,
             clock=clock,
             worker_id=worker_id,
+        )
+        jobs = JobRunner[ClaimedJob](
+            store,
+            performer.perform,
+            worker_id=worker_id,
+            slots=settings.job_concurrency,
+            lease=settings.job_lease,
+            clock=clock,
+        )
+        uploads = UploadIntake(
+            client=client,
+            store=store,
+            downloader=downloader,
+            runner=jobs,
+            performer=performer,
+            settings=settings,
+            clock=clock,
         )
         return cls(
             settings=settings,
@@ -118,6 +138,7 @@ class Services:
             auditor=auditor,
             notifier=notifier,
             uploads=uploads,
+            jobs=jobs,
             bizstatus=BizstatusService(
                 analysis, notifier, watchlist, settings, auditor=auditor, client=client
             ),

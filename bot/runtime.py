@@ -158,7 +158,7 @@ class BotRuntime:
             await _cancelled(self._worker)
         # Running analyses and a watchlist pass under way have been paid for: they may end.
         await asyncio.gather(
-            self.services.uploads.finish(grace_s=SHUTDOWN_GRACE_S),
+            self.services.jobs.stop(grace_s=SHUTDOWN_GRACE_S),
             self._let_scheduler_finish(SHUTDOWN_GRACE_S),
         )
         if self._socket is not None:
@@ -180,16 +180,16 @@ class BotRuntime:
     async def _work(self) -> None:
         """Start due jobs and jobs whose worker died: at start-up, whenever a slot frees,
         and every JOB_POLL_INTERVAL (for jobs other processes recorded)."""
-        uploads = self.services.uploads
+        jobs = self.services.jobs
         interval = self.settings.job_poll_interval.total_seconds()
         while True:
             try:
-                started = await uploads.run_pending()
+                started = await jobs.start_due()
             except Exception:
                 log.exception("Job worker pass failed; trying again later")
                 started = 0
             if not started:
-                await uploads.wait_for_slot(interval)
+                await jobs.wait_for_slot(interval)
 
     async def _recheck_watches(self) -> None:
         """A watchlist pass every WATCH_POLL_INTERVAL, and at once again after a full batch,

@@ -1,4 +1,5 @@
-"""Read business numbers from a CSV file as people save it from Excel or Google Sheets.
+"""Read business numbers from a CSV file as people save it from Excel or Google Sheets,
+and write the CSV files the bot gives out.
 
 Encodings: UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
 mark (Excel's "Unicode text"), and CP949/EUC-KR, which Korean Excel uses for
@@ -26,6 +27,11 @@ person asks for it.
 [(4, 'office')]
 >>> [n.digits for n in listed.anyway().numbers]
 ['2208162517', '1234567890']
+>>> written = write_csv(["b_no", "note"], [["2208162517", "=HYPERLINK(1)"]])
+>>> written.decode("utf-8-sig").splitlines()
+['b_no,note', "2208162517,'=HYPERLINK(1)"]
+>>> parse_number_csv(written).digits
+['2208162517']
 >>> parse_number_csv(b"")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
@@ -72,13 +78,13 @@ DETAIL_HEADER_NAMES = {
         {"상호", "상호명", "법인명", "회사명", "companyname", "tradename", "name", "bnm"}
     ),
 }
-_UTF8_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
-# Cells Excel would run as a formula; such a cell is written with a leading quote.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_SEARCH_ROWS = 5  # a title or a note may sit above the header
 _SNIFF_LINES = 20
 _DELIMITERS = (",", ";", "\t")  # in order of preference when the sample cannot tell
-_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (zip), .xls (OLE)
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+_UTF8_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
+# Cells Excel would run as a formula; such a cell is written with a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # .xlsx (zip), .xls (OLE)
 # Control characters no text file has; tab, line feed and carriage return are fine.
 _BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IN_BRACKETS = re.compile(r"\(.*?\)|\[.*?\]")
@@ -236,6 +242,22 @@ def parse_number_csv(data: bytes) -> NumberCsv:
     return NumberCsv(tuple(numbers), tuple(invalid), tuple(duplicates), header, tuple(differs))
 
 
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """A CSV file the bot gives out, as Excel opens it: UTF-8 with a byte-order mark, CRLF
+    line ends, and every cell inert (shown as text, never run as a formula). This module
+    reads such a file back."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_inert(cell) for cell in row] for row in rows)
+    return (_UTF8_BOM + buffer.getvalue()).encode("utf-8")
+
+
+def _inert(cell: str) -> str:
+    """A cell Excel shows as text and never runs as a formula (`=HYPERLINK(...)`)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
 def _detail_columns(header: list[str], number_column: int) -> dict[str, int]:
     """The optional detail columns a header row names, the first of each kind.
 
@@ -350,23 +372,3 @@ def _has_ten_digits(cell: str) -> bool:
 
 def _cell(row: list[str], column: int) -> str:
     return row[column].strip() if column < len(row) else ""
-
-
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """A CSV file Excel opens as it is and `parse_number_csv` reads back: UTF-8 with a
-    byte-order mark, CRLF lines, and every cell inert.
-
-    >>> write_csv(["b_no"], [["=1+2"], ["220-81-62517"]])
-    b"\\xef\\xbb\\xbfb_no\\r\\n'=1+2\\r\\n220-81-62517\\r\\n"
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_inert(cell) for cell in row])
-    return (_UTF8_BOM + buffer.getvalue()).encode("utf-8")
-
-
-def _inert(cell: str) -> str:
-    """A cell Excel shows as text and never runs as a formula (`=HYPERLINK(...)`)."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell

@@ -32,7 +32,8 @@ from bot.services.analysis import AnalysisService, StatusCheck
 from bot.services.audit import AuditAction, Auditor
 from bot.services.notifier import TeamNotifier
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import SLACK_FAILURES, masked, message_place
+from bot.slack.client import masked, message_place
+from bot.slack.failures import SLACK_FAILURES, describe
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class ResponseUrl:
         try:
             response = await self._webhook.send_dict(masked(body))
         except SLACK_FAILURES as error:
-            log.error("Answer through a response_url failed: %s", type(error).__name__)
+            log.error("Answer through a response_url failed: %s", describe(error))
             return
         if response.status_code != 200:
             log.error(

@@ -15,34 +15,31 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import Message
-from bot.blocks.authenticity import short_verdict
 from bot.blocks.bulk import ANYWAY_MARK, BulkResult, bulk_progress, bulk_summary
+from bot.blocks.bulk_csv import result_csv, result_file_name
 from bot.blocks.notices import failure
 from bot.config import Settings
-from bot.domain import bizno
 from bot.domain.authenticity import Details, opening_date, representative_names
-from bot.domain.number_csv import NumberCsv, parse_number_csv, write_csv
+from bot.domain.number_csv import NumberCsv, parse_number_csv
 from bot.errors import UserFacingError
-from bot.i18n import Language, Text
+from bot.i18n import Text
 from bot.services.audit import Auditor
 from bot.services.authenticity import Authenticity, AuthenticityChecker
 from bot.services.bizstatus import ResponseUrl
 from bot.services.notifier import TeamNotifier
 from bot.services.status import StatusCheck, StatusService
 from bot.services.watchlist import WatchlistService
-from bot.slack.client import SLACK_FAILURES, message_place
+from bot.slack.failures import SLACK_FAILURES, describe
 from bot.slack.files import SlackFileDownloader
+from bot.slack.threads import InPlaceMessage
 
 log = logging.getLogger(__name__)
 
-_KST = timezone(timedelta(hours=9), "KST")
 _FILE_ID = re.compile(r"F[A-Z0-9]{2,20}")
 
 UNEXPECTED = Text(
@@ -55,20 +52,6 @@ NOT_A_FILE = Text(
     ko="이 버튼으로는 감시 목록에 추가할 수 없습니다. 파일을 다시 올려 주세요.",
     en="This button cannot add anything to the watchlist. Upload the file again.",
 )
-_CSV_HEADER = {
-    Language.KO: ("행", "입력값", "사업자등록번호", "상태코드", "상태", "조회 시각(KST)", "오류"),
-    Language.EN: ("row", "input", "number", "status code", "status", "checked at (KST)", "error"),
-}
-_AUTHENTICITY_HEADER = Text(ko="진위확인", en="authenticity")
-_SAME_AS_ROW = Text(ko="{row}행과 같은 번호", en="same number as row {row}")
-_DIFFERS_NOT_LOOKED_UP = Text(
-    ko="검증번호 불일치: 조회하지 않음 (요약의 '그래도 조회'로 조회)",
-    en="check digit differs: not looked up (use 'Look up anyway' on the summary)",
-)
-_DIFFERS_LOOKED_UP = Text(
-    ko="검증번호 불일치: 요청에 따라 조회함", en="check digit differs: looked up on request"
-)
-_RESULT_FILE = Text(ko="사업자상태_조회결과_{date}.csv", en="business_status_{date}.csv")
 
 
 class ProgressThrottle:
@@ -104,68 +87,6 @@ class ProgressThrottle:
         await self._show(done, total)
 
 
-class _Thread:
-    """The bot's one message in a thread: posted once, then updated in place."""
-
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        channel_id: str,
-        thread_ts: str,
-        *,
-        ts: str | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        """`ts`: a message posted before, by an earlier run, to take up again; `metadata`:
-        Slack message metadata for the message when it is first posted."""
-        self._client = client
-        self.channel_id = channel_id
-        self.thread_ts = thread_ts
-        self._ts = ts
-        self._metadata = metadata
-
-    async def show(self, message: Message) -> None:
-        """Post the message, or replace the one posted before.
-
-        A Slack error is logged: a reply that cannot be posted has nowhere else to go.
-        """
-        if self._ts is not None:
-            await self.update(message)
-            return
-        try:
-            response = await self._client.chat_postMessage(
-                channel=self.channel_id,
-                thread_ts=self.thread_ts,
-                unfurl_links=False,
-                metadata=self._metadata,
-                **message.as_kwargs(),
-            )
-        except SLACK_FAILURES as error:
-            self._log_failure(error)
-            return
-        self._ts = str(response["ts"])
-
-    async def update(self, message: Message) -> None:
-        """Replace the message posted before; nothing when none was posted."""
-        if self._ts is None:
-            return
-        try:
-            await self._client.chat_update(
-                channel=self.channel_id, ts=self._ts, **message.as_kwargs()
-            )
-        except SLACK_FAILURES as error:
-            self._log_failure(error)
-
-    async def place(self) -> str:
-        """For a team alert: the progress message's permalink, else the channel."""
-        return await message_place(self._client, self.channel_id, self._ts)
-
-    def _log_failure(self, error: Exception) -> None:
-        log.warning(
-            "Bulk check message in channel %s not shown: %s", self.channel_id, _describe(error)
-        )
-
-
 class BulkCheckService:
     def __init__(
         self,
@@ -194,7 +115,7 @@ class BulkCheckService:
         self._progress_interval_s = progress_interval_s
         self._lang = settings.language
 
-    async def run(
+    async def check_file(
         self,
         *,
         team_id: str,
@@ -213,7 +134,9 @@ class BulkCheckService:
         message in the thread is posted with `metadata`, or is `message_ts`, posted by an
         earlier run, updated in place. Never raises: every failure ends in a reply that
         says what happened and what to do."""
-        thread = _Thread(self._client, channel_id, thread_ts, ts=message_ts, metadata=metadata)
+        thread = InPlaceMessage(
+            self._client, channel_id, thread_ts, ts=message_ts, metadata=metadata
+        )
         file_name = str(file.get("name") or "")
         try:
             slack_file = await self._downloader.resolve(file)
@@ -267,10 +190,10 @@ class BulkCheckService:
         cache when their lookup is recent, so only the new ones cost a call.
         """
         if not _FILE_ID.fullmatch(file_id):
-            thread = _Thread(self._client, channel_id, thread_ts)
+            thread = InPlaceMessage(self._client, channel_id, thread_ts)
             await thread.show(failure(NOT_A_FILE, self._lang, file_name=None))
             return
-        await self.run(
+        await self.check_file(
             team_id=team_id,
             user_id=user_id,
             channel_id=channel_id,
@@ -314,7 +237,7 @@ class BulkCheckService:
         await reply.send(message, response_type="ephemeral")
 
     async def _check(
-        self, listed: NumberCsv, thread: _Thread, file_name: str
+        self, listed: NumberCsv, thread: InPlaceMessage, file_name: str
     ) -> dict[str, BulkResult]:
         if not listed.numbers:
             return {}
@@ -352,27 +275,31 @@ class BulkCheckService:
         self,
         listed: NumberCsv,
         results: Mapping[str, BulkResult],
-        thread: _Thread,
+        thread: InPlaceMessage,
         verdicts: Mapping[int, Authenticity],
     ) -> bool:
         """Upload the result CSV in the thread; False when Slack refused it."""
-        today = self._clock().astimezone(_KST).strftime("%Y%m%d")
         try:
             await self._client.files_upload_v2(
                 channel=thread.channel_id,
                 thread_ts=thread.thread_ts,
                 content=result_csv(listed, results, self._lang, verdicts),
-                filename=_RESULT_FILE.format(date=today)(self._lang),
+                filename=result_file_name(self._clock(), self._lang),
             )
         except SLACK_FAILURES as error:
             log.warning(
-                "Result CSV not attached in channel %s: %s", thread.channel_id, _describe(error)
+                "Result CSV not attached in channel %s: %s", thread.channel_id, describe(error)
             )
             return False
         return True
 
     async def _announce(
-        self, results: Mapping[str, BulkResult], thread: _Thread, *, team_id: str, user_id: str
+        self,
+        results: Mapping[str, BulkResult],
+        thread: InPlaceMessage,
+        *,
+        team_id: str,
+        user_id: str,
     ) -> None:
         alerts = [
             result
@@ -384,60 +311,3 @@ class BulkCheckService:
         where = await thread.place()
         for check in alerts:
             await self._notifier.announce(check, team_id=team_id, checked_by=user_id, where=where)
-
-
-def result_csv(
-    listed: NumberCsv,
-    results: Mapping[str, BulkResult],
-    lang: Language,
-    verdicts: Mapping[int, Authenticity] | None = None,
-) -> bytes:
-    """Every data row of the file with its result, in row order, as UTF-8 with a BOM.
-
-    A repeated number shows the result of its first row; an invalid one, why. When
-    rows were checked for authenticity, a last column gives each one's verdict.
-    """
-    rows: list[tuple[int, list[str]]] = []
-    for number in (*listed.numbers, *listed.check_digit_differs):
-        rows.append((number.row, [number.text, *_result_cells(number.digits, results, lang)]))
-    header = list(_CSV_HEADER[lang])
-    if verdicts:
-        header.append(_AUTHENTICITY_HEADER(lang))
-        for row, cells in rows:
-            check = verdicts.get(row)
-            cells.append(short_verdict(check, lang) if check is not None else "")
-    for invalid in listed.invalid:
-        rows.append((invalid.row, [invalid.text, "", "", "", "", invalid.error.message(lang)]))
-    first_rows = {n.row: n.digits for n in (*listed.numbers, *listed.check_digit_differs)}
-    for duplicate in listed.duplicates:
-        cells = _result_cells(first_rows[duplicate.first_row], results, lang)
-        note = _SAME_AS_ROW.format(row=duplicate.first_row)(lang)
-        cells[-1] = f"{cells[-1]}; {note}" if cells[-1] else note
-        rows.append((duplicate.row, [duplicate.text, *cells]))
-    width = len(header) - 1
-    return write_csv(
-        header,
-        (
-            [str(row), *cells, *[""] * (width - len(cells))]
-            for row, cells in sorted(rows, key=lambda item: item[0])
-        ),
-    )
-
-
-def _result_cells(digits: str, results: Mapping[str, BulkResult], lang: Language) -> list[str]:
-    """number, status code, status, checked at, error (or a note on the check digit)."""
-    number = bizno.format(digits)
-    result = results.get(digits)
-    if result is None:  # its check digit differs, and it was not looked up anyway
-        return [number, "", "", "", _DIFFERS_NOT_LOOKED_UP(lang)]
-    note = "" if bizno.checksum_ok(digits) else _DIFFERS_LOOKED_UP(lang)
-    if isinstance(result, StatusCheck):
-        checked_at = result.checked_at.astimezone(_KST).strftime("%Y-%m-%d %H:%M:%S")
-        return [number, result.status.value, result.status.label(lang), checked_at, note]
-    return [number, "", "", "", "; ".join(filter(None, (result.user_message(lang), note)))]
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return type(error).__name__

@@ -30,7 +30,8 @@ from bot.config import Settings
 from bot.domain.authenticity import Details, opening_date, representative_names, typed_number
 from bot.services.authenticity import AuthenticityChecker
 from bot.services.notifier import TeamNotifier
-from bot.slack.client import SLACK_FAILURES, message_place
+from bot.slack.client import message_place
+from bot.slack.failures import SLACK_FAILURES, describe
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class CorrectionService:
             await self._client.views_open(trigger_id=trigger_id, view=view)
         except SLACK_FAILURES as error:
             # The trigger lasts three seconds; the person can click again.
-            log.warning("views.open failed: %s", type(error).__name__)
+            log.warning("views.open failed: %s", describe(error))
 
     def read(self, view: dict[str, Any], *, user_id: str) -> Submission | dict[str, str] | None:
         """The submitted details, or the inline errors to show, or None for a submission
@@ -158,7 +159,7 @@ class CorrectionService:
                 **message.as_kwargs(),
             )
         except SLACK_FAILURES as error:
-            log.warning("A correction's answer was not posted: %s", type(error).__name__)
+            log.warning("A correction's answer was not posted: %s", describe(error))
             return
         await self._notifier.announce_mismatch(
             check,

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
@@ -16,20 +15,11 @@ from bot.domain.authenticity import Verdict
 from bot.domain.certificate import CertificateField
 from bot.services.analysis import BusinessAnalysis, StatusCheck
 from bot.services.authenticity import Authenticity
-from bot.slack.client import SLACK_FAILURES
+from bot.slack.failures import SLACK_FAILURES, describe, is_retryable
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-# Slack errors another try may fix. Anything else (not_in_channel, channel_not_found,
-# invalid_blocks...) fails the same way every time, so it is not retried.
-_TRANSIENT = {
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-    "ratelimited",
-}
 # The cooldown key of a mismatch, beside the status codes (at most 8 characters, as they).
 MISMATCH = "mismatch"
 
@@ -146,7 +136,7 @@ class TeamNotifier:
             team_id, number, key, now=claimed_at, cooldown=self._settings.notify_cooldown
         ):
             return False
-        error: Exception | None = None
+        reason = "no attempt"
         for attempt in range(1, self._attempts + 1):
             if attempt > 1:
                 await asyncio.sleep(self._retry_delay_s * (attempt - 1))
@@ -154,8 +144,8 @@ class TeamNotifier:
                 await self._client.chat_postMessage(channel=channel, **message.as_kwargs())
                 return True
             except SLACK_FAILURES as failure:
-                error = failure
-                if not _transient(failure):
+                reason = describe(failure)
+                if not is_retryable(failure):
                     break
         # Not announced: forget the claim so the next lookup tries again.
         await self._store.release_notification(team_id, number, key, claimed_at=claimed_at)
@@ -165,18 +155,6 @@ class TeamNotifier:
             number,
             key,
             channel,
-            _describe(error),
+            reason,
         )
         return False
-
-
-def _transient(error: Exception) -> bool:
-    if isinstance(error, SlackApiError):
-        return error.response.status_code >= 500 or error.response.get("error") in _TRANSIENT
-    return not isinstance(error, SlackClientError)  # network errors pass; misuse does not
-
-
-def _describe(error: Exception | None) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or f"HTTP {error.response.status_code}")
-    return type(error).__name__ if error else "unknown"

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
@@ -47,7 +46,7 @@ from bot.errors import UserFacingError
 from bot.i18n import Text
 from bot.services.audit import AuditAction, Auditor
 from bot.services.status import StatusCheck, StatusService
-from bot.slack.client import SLACK_FAILURES
+from bot.slack.failures import SLACK_FAILURES, describe
 from bot.store import Store
 from bot.store.watches import FirstCheck, Watch, WatchPage
 
@@ -378,24 +377,15 @@ class WatchlistService:
             await self._client.chat_postMessage(
                 channel=watch.channel_id, unfurl_links=False, **message.as_kwargs()
             )
-        except SlackApiError as error:
-            self._announcement_failed(watch, str(error.response.get("error")))
         except SLACK_FAILURES as error:
-            self._announcement_failed(watch, type(error).__name__)
-
-    def _announcement_failed(self, watch: Watch, reason: str) -> None:
-        # The check stays recorded: one lost notice is better than a pass that stops here.
-        log.error(
-            "Could not post the status change of watched business %s to channel %s: %s. "
-            "Check that the bot is in that channel.",
-            watch.business_number,
-            watch.channel_id,
-            reason,
-        )
-
-    def _export_failed(self, channel_id: str, reason: str) -> Message:
-        log.warning("Watchlist CSV not uploaded in channel %s: %s", channel_id, reason)
-        return failure(EXPORT_FAILED, self._lang, file_name=None)
+            # The check stays recorded: one lost notice is better than a pass that stops here.
+            log.error(
+                "Could not post the status change of watched business %s to channel %s: %s. "
+                "Check that the bot is in that channel.",
+                watch.business_number,
+                watch.channel_id,
+                describe(error),
+            )
 
     def _first_check(self, team_id: str, number: str, now: datetime) -> datetime:
         return scheduled_check(team_id, number, after=now, interval=self._settings.watch_interval)
@@ -432,10 +422,9 @@ class WatchlistService:
                 content=watchlist_csv(watches, self._lang),
                 filename=watchlist_file_name(self._clock(), self._lang),
             )
-        except SlackApiError as error:
-            return self._export_failed(channel_id, str(error.response.get("error")))
         except SLACK_FAILURES as error:
-            return self._export_failed(channel_id, type(error).__name__)
+            log.warning("Watchlist CSV not uploaded in channel %s: %s", channel_id, describe(error))
+            return failure(EXPORT_FAILED, self._lang, file_name=None)
         await self._audit(team_id, user_id, "export", f"{len(watches):,} watches", "uploaded")
         return exported(len(watches), self._lang)
 

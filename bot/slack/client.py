@@ -16,7 +16,6 @@ import aiohttp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -31,12 +30,11 @@ from slack_sdk.webhook import WebhookResponse
 
 from bot.config import ConfigError, Settings
 from bot.domain import pan
+from bot.slack.failures import SLACK_FAILURES, describe
 
 log = logging.getLogger(__name__)
 
 SLACK_API_TIMEOUT_S = 30
-# What a Web API call can fail with once the client's own retries are spent.
-SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 # slack_sdk counts attempts across all handlers of one call, so this bounds the
 # retries of a call whatever mix of 429s, 5xx and dropped connections it meets.
 MAX_RETRIES = 2
@@ -204,8 +202,7 @@ async def message_place(client: AsyncWebClient, channel_id: str, message_ts: str
     try:
         response = await client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
     except SLACK_FAILURES as error:
-        reason = error.response.get("error") if isinstance(error, SlackApiError) else None
-        log.info("No permalink for a message in %s: %s", channel_id, reason or type(error).__name__)
+        log.info("No permalink for a message in %s: %s", channel_id, describe(error))
         return channel_id
     permalink = response.get("permalink")
     return permalink if isinstance(permalink, str) else channel_id

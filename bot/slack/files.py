@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import UserFacingError
 from bot.i18n import Text
-from bot.slack.client import SLACK_FAILURES
+from bot.slack.failures import SLACK_FAILURES, describe
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ class SlackFileDownloader:
                 raise FilesReadScopeMissing() from None
             raise DownloadFailed(_FILE_INFO_FAILED.format(error=code)) from None
         except SLACK_FAILURES as error:
-            log.warning("files.info for file %s failed: %s", file_id, type(error).__name__)
+            log.warning("files.info for file %s failed: %s", file_id, describe(error))
             raise DownloadFailed(_NETWORK, retryable=True) from None
         return SlackFile.from_api(response["file"])
 

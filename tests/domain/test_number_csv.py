@@ -14,6 +14,7 @@ from bot.domain.number_csv import (
     NumberCsvError,
     header_key,
     parse_number_csv,
+    write_csv,
 )
 from bot.i18n import Language
 
@@ -415,3 +416,14 @@ def test_any_saved_list_reads_back(
     assert parsed.digits == first_seen
     assert parsed.rows == len(listed)
     assert parsed.invalid == ()
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_written_cell_excel_would_run_is_kept_as_text(start: str) -> None:
+    cell = f'{start}HYPERLINK("https://evil.example")'
+
+    written = write_csv(["사업자등록번호", "상호"], [["2208162517", cell], ["1248100998", "x"]])
+
+    assert written.startswith(codecs.BOM_UTF8)
+    assert f"'{start}HYPERLINK" in written.decode("utf-8-sig")
+    assert parse_number_csv(written).digits == ["2208162517", "1248100998"]

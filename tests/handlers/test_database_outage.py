@@ -133,5 +133,5 @@ def _recorded(bot: RunningBot, event: dict[str, Any]) -> bool:
 
 def _wake_worker(bot: RunningBot) -> bool:
     """Have the worker look for jobs now, as when a slot frees, rather than at its next poll."""
-    bot.runtime.services.uploads._slot_freed.set()
+    bot.runtime.services.jobs._slot_freed.set()
     return True

@@ -12,7 +12,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.services.uploads import ANSWER_EVENT
+from bot.services.uploads.answer import ANSWER_EVENT
 from bot.store import JobState, Store
 from tests.handlers.conftest import RunningBot, bot_settings, eventually, running_bot
 from tests.handlers.images import png

@@ -18,12 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.ids import BULK_LOOK_UP_ANYWAY, BULK_WATCH_ALL
 from bot.config import Settings
 from bot.domain import bizno
-from bot.domain.number_csv import parse_number_csv
-from bot.i18n import Language
 from bot.ocr import OcrClient
 from bot.services.audit import Auditor
 from bot.services.bizstatus import ResponseUrl
-from bot.services.bulk import BulkCheckService, ProgressThrottle, result_csv
+from bot.services.bulk import BulkCheckService, ProgressThrottle
 from bot.services.notifier import TeamNotifier
 from bot.services.status import RateLimiter, StatusAnswer, StatusService
 from bot.services.watchlist import WatchlistService
@@ -96,7 +94,7 @@ class Bench:
         return self.slack.add_file(name, content, "text/csv", "csv", channel=CHANNEL, user=USER)
 
     async def run(self, file: dict[str, Any], service: BulkCheckService | None = None) -> None:
-        await (service or self.bulk).run(
+        await (service or self.bulk).check_file(
             team_id=TEAM, user_id=USER, channel_id=CHANNEL, thread_ts=THREAD, file=file
         )
 
@@ -621,17 +619,6 @@ async def test_watch_all_of_a_deleted_file_explains(bench: Bench) -> None:
 
     assert "파일이 삭제되었거나" in shown(answer)
     assert await bench.store.watches.list(TEAM) == []
-
-
-# The result file, directly
-
-
-def test_result_csv_of_nothing_is_a_header() -> None:
-    listed = parse_number_csv("사업자등록번호\n".encode())
-
-    data = result_csv(listed, {}, Language.KO)
-
-    assert data == "\ufeff행,입력값,사업자등록번호,상태코드,상태,조회 시각(KST),오류\r\n".encode()
 
 
 async def test_five_thousand_rows_in_batches_of_the_nts_provider(
