@@ -10,6 +10,7 @@ from bot.blocks.elements import (
     Block,
     actions,
     button,
+    confirm,
     context,
     fields,
     file_line,
@@ -100,6 +101,14 @@ _VERIFIED = Text(
     "⚪ not checked {unchecked:,}",
 )
 _WATCH_ALL = Text(ko="모두 감시 목록에 추가", en="Watch all")
+_WATCH_ALL_TITLE = Text(ko="모두 감시할까요?", en="Watch them all?")
+_WATCH_ALL_TEXT = Text(
+    ko="이 파일의 사업자 {count:,}곳을 관심 거래처로 등록합니다. 이미 등록된 곳은 그대로 둡니다. "
+    "각 거래처는 정기적으로 조회되고, 상태가 바뀌면 채널에 알립니다.",
+    en="This watches the {count:,} businesses in this file (those already watched stay as "
+    "they are). Each is checked regularly, and changes are posted in the channel.",
+)
+_CANCEL = Text(ko="취소", en="Cancel")
 _DIFFERS_COUNT = Text(ko="⚠️ 검증번호 불일치", en="⚠️ Check digit differs")
 _DIFFERS = Text(
     ko="*검증번호가 흔히 쓰는 규칙과 다른 번호* ({count:,}개, 조회하지 않음)",
@@ -214,14 +223,21 @@ def bulk_summary(
     blocks.append(context(*notes, file_line(file_name)))
     buttons = []
     if listed.numbers:
-        buttons.append(
-            button(
-                f"{_WATCH_ALL(lang)} ({len(listed.numbers):,})",
-                action_id=ids.BULK_WATCH_ALL,
-                value=file_id + ANYWAY_MARK if anyway else file_id,
-                style="primary",
-            )
+        watch_all = button(
+            f"{_WATCH_ALL(lang)} ({len(listed.numbers):,})",
+            action_id=ids.BULK_WATCH_ALL,
+            value=file_id + ANYWAY_MARK if anyway else file_id,
+            style="primary",
         )
+        # One click adds hundreds: Slack asks first, with the count. The count is only
+        # shown; the click reads the file again and watches what it lists.
+        watch_all["confirm"] = confirm(
+            _WATCH_ALL_TITLE(lang),
+            _WATCH_ALL_TEXT.format(count=len(listed.numbers))(lang),
+            yes=_WATCH_ALL(lang),
+            no=_CANCEL(lang),
+        )
+        buttons.append(watch_all)
     if differs:
         buttons.append(
             button(

@@ -2,18 +2,18 @@
 in their language. The file format (and its inert cells) is bot.domain.number_csv's."""
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from bot.blocks.authenticity import short_verdict
 from bot.blocks.bulk import BulkResult
 from bot.blocks.errors import explain
+from bot.blocks.mrkdwn import KST
 from bot.domain import bizno
 from bot.domain.authenticity import Authenticity
 from bot.domain.number_csv import NumberCsv, write_csv
 from bot.domain.status import StatusCheck
 from bot.i18n import Language, Text
 
-_KST = timezone(timedelta(hours=9), "KST")
 _CSV_HEADER = {
     Language.KO: ("행", "입력값", "사업자등록번호", "상태코드", "상태", "조회 시각(KST)", "오류"),
     Language.EN: ("row", "input", "number", "status code", "status", "checked at (KST)", "error"),
@@ -32,7 +32,7 @@ _RESULT_FILE = Text(ko="사업자상태_조회결과_{date}.csv", en="business_s
 
 def result_file_name(now: datetime, lang: Language) -> str:
     """The result CSV's name, dated in KST."""
-    return _RESULT_FILE.format(date=now.astimezone(_KST).strftime("%Y%m%d"))(lang)
+    return _RESULT_FILE.format(date=now.astimezone(KST).strftime("%Y%m%d"))(lang)
 
 
 def result_csv(
@@ -81,6 +81,6 @@ def _result_cells(digits: str, results: Mapping[str, BulkResult], lang: Language
         return [number, "", "", "", _DIFFERS_NOT_LOOKED_UP(lang)]
     note = "" if bizno.checksum_ok(digits) else _DIFFERS_LOOKED_UP(lang)
     if isinstance(result, StatusCheck):
-        checked_at = result.checked_at.astimezone(_KST).strftime("%Y-%m-%d %H:%M:%S")
+        checked_at = result.checked_at.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S")
         return [number, result.status.value, result.status.label(lang), checked_at, note]
     return [number, "", "", "", "; ".join(filter(None, (explain(result)(lang), note)))]

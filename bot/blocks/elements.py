@@ -32,6 +32,26 @@ def plain_text(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
+def confirm(
+    title: str,
+    text: str,
+    *,
+    yes: str,
+    no: str,
+    style: Literal["primary", "danger"] | None = None,
+) -> dict[str, Any]:
+    """A button's confirmation dialog; Slack shows it before the click is sent."""
+    dialog: dict[str, Any] = {
+        "title": plain_text(title),
+        "text": plain_text(text),
+        "confirm": plain_text(yes),
+        "deny": plain_text(no),
+    }
+    if style is not None:
+        dialog["style"] = style
+    return dialog
+
+
 def header(text: str) -> Block:
     return {"type": "header", "text": plain_text(text)}
 

@@ -11,28 +11,32 @@ from bot.blocks.elements import (
     Block,
     actions,
     button,
+    confirm,
     context,
     divider,
     header,
-    plain_text,
     section,
 )
 from bot.blocks.errors import explain
-from bot.blocks.limits import MAX_VIEW_BLOCKS
+from bot.blocks.limits import fit
 from bot.blocks.mrkdwn import date, escape, literal, plain
 from bot.blocks.status import CHECKED_AT, badge
+from bot.blocks.watchlist import attention_line, page_count
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
 from bot.errors import BotError
 from bot.i18n import Language, Text
-from bot.store.watches import StatusChange, Watch
+from bot.store.watches import StatusChange, Watch, WatchPage
 
 RECENT_CHANGES = 10
+# Watches on one page of the tab: two blocks each, so a page with its head and the
+# recent changes stays well within a view's 100 blocks and the bot's JSON bound.
+HOME_PAGE = 20
+_PAGE_DIGITS = 4  # a page value longer than this is not one the bot made
 # Labels in the list of changes are cut shorter, so ten lines stay far below a
 # section's 3,000 characters.
 _CHANGE_LABEL_CHARS = 40
 _CONFIRM_LABEL_CHARS = 60  # the dialog's text holds at most 300 characters
-_BLOCKS_PER_WATCH = 2  # its section and its buttons
 
 _TITLE = Text(ko="📋 감시 중인 거래처 ({count})", en="📋 Watched businesses ({count})")
 _INTRO = Text(
@@ -58,10 +62,18 @@ _CONFIRM_TEXT = Text(
     en="{business} will no longer be checked, and no change will be announced.",
 )
 _CANCEL = Text(ko="취소", en="Cancel")
-_MORE = Text(
-    ko="… 외 {count}곳은 여기에 보이지 않습니다. 전체 목록은 `/bizstatus list`로 볼 수 있습니다.",
-    en="… and {count} more not shown here: `/bizstatus list` shows them all.",
+_SEARCH = Text(
+    ko="폐업·휴업·최근 변경된 거래처가 먼저 나옵니다. 검색: `/bizstatus list 이름 또는 번호` · "
+    "CSV로 받기: `/bizstatus export`",
+    en="Closed, inactive and recently changed businesses come first. Search: "
+    "`/bizstatus list &lt;name or number&gt;` · as CSV: `/bizstatus export`",
 )
+_PAGE = Text(
+    ko="{page}/{pages}쪽 · {first}–{last}번째 (전체 {total}곳)",
+    en="Page {page} of {pages} · {first}–{last} of {total}",
+)
+_PREVIOUS = Text(ko="◀ 이전", en="◀ Previous")
+_NEXT = Text(ko="다음 ▶", en="Next ▶")
 _RECHECK_FAILED = Text(
     ko="⚠️ *{number}* 다시 조회하지 못했습니다.", en="⚠️ *{number}* could not be re-checked."
 )
@@ -69,40 +81,80 @@ _CHANGES_TITLE = Text(ko="🔔 최근 상태 변경", en="🔔 Recent changes")
 _NO_CHANGES = Text(ko="아직 바뀐 상태가 없습니다.", en="No status has changed yet.")
 
 
+def page_number(value: str) -> int:
+    """The page a HOME_PAGE value (or the view's private_metadata) names; 1 for anything
+    the bot did not write. Not clamped: the service knows how many pages there are.
+
+    >>> page_number("3"), page_number("-1"), page_number("99999"), page_number("")
+    (3, 1, 1, 1)
+    """
+    if value.isascii() and value.isdigit() and len(value) <= _PAGE_DIGITS:
+        return max(1, int(value))
+    return 1
+
+
 def home_view(
-    watches: Sequence[Watch],
+    page: WatchPage,
     changes: Sequence[StatusChange],
     lang: Language,
     *,
     failed_recheck: tuple[str, BotError] | None = None,
 ) -> dict[str, Any]:
-    """The view for views.publish, within the Home tab's 100 blocks.
+    """The view for views.publish: one page of the watchlist, those needing attention
+    first, with Previous and Next buttons, fitted to a view's limits.
 
     Each watch shows its last known status (`last_status_code`, `last_checked_at`).
-    When the watches do not all fit, the first ones are shown with a note of how
-    many more there are. Only the first RECENT_CHANGES changes are listed.
-    `failed_recheck` (the number and why) puts a notice at the top.
+    Only the first RECENT_CHANGES changes are listed. `failed_recheck` (the number
+    and why) puts a notice at the top. The page shown is the view's private_metadata,
+    so a Re-check or Unwatch on it shows the same page again.
     """
-    head = [header(_TITLE.format(count=len(watches))(lang))]
+    number = page.offset // HOME_PAGE + 1
+    blocks = [header(_TITLE.format(count=page.total)(lang))]
     if failed_recheck is not None:
-        number, error = failed_recheck
-        failed = _RECHECK_FAILED.format(number=bizno.format(number))(lang)
-        head.append(section(f"{failed}\n{escape(explain(error)(lang))}"))
-    head.append(section((_INTRO if watches else _NOTHING_WATCHED)(lang)))
-    labels = {watch.business_number: watch.label for watch in watches}
-    tail = [
-        divider(),
+        failed_number, error = failed_recheck
+        failed = _RECHECK_FAILED.format(number=bizno.format(failed_number))(lang)
+        blocks.append(section(f"{failed}\n{escape(explain(error)(lang))}"))
+    blocks.append(section((_INTRO if page.total else _NOTHING_WATCHED)(lang)))
+    if page.total:
+        blocks.append(context(attention_line(page, lang), _SEARCH(lang)))
+    labels = {watch.business_number: watch.label for watch in page.watches}
+    blocks += [
         header(_CHANGES_TITLE(lang)),
         section(_changes_text(changes[:RECENT_CHANGES], labels, lang)),
     ]
-    room = MAX_VIEW_BLOCKS - len(head) - len(tail)
-    if len(watches) * _BLOCKS_PER_WATCH > room:
-        room -= 1  # for the note saying how many more
-    shown = watches[: room // _BLOCKS_PER_WATCH]
-    body = [block for watch in shown for block in _watch_blocks(watch, lang)]
-    if len(shown) < len(watches):
-        body.append(context(_MORE.format(count=len(watches) - len(shown))(lang)))
-    return {"type": "home", "blocks": head + body + tail}
+    if page.watches:
+        blocks.append(divider())
+        blocks += [block for watch in page.watches for block in _watch_blocks(watch, lang)]
+        blocks += _pager(page, number, lang)
+    return {
+        "type": "home",
+        "private_metadata": str(number),
+        "blocks": fit(blocks, lang, view=True),
+    }
+
+
+def _pager(page: WatchPage, number: int, lang: Language) -> list[Block]:
+    pages = page_count(page.total, HOME_PAGE)
+    where = _PAGE.format(
+        page=number,
+        pages=pages,
+        first=page.offset + 1,
+        last=page.offset + len(page.watches),
+        total=page.total,
+    )
+    buttons = []
+    if number > 1:
+        buttons.append(_page_button(_PREVIOUS(lang), number - 1))
+    if number < pages:
+        buttons.append(_page_button(_NEXT(lang), number + 1))
+    pager = [context(where(lang))]
+    if buttons:
+        pager.append(actions(ids.HOME_PAGER_BLOCK, *buttons))
+    return pager
+
+
+def _page_button(text: str, number: int) -> dict[str, Any]:
+    return button(text, action_id=ids.per_number(ids.HOME_PAGE, str(number)), value=str(number))
 
 
 def _watch_blocks(watch: Watch, lang: Language) -> list[Block]:
@@ -128,13 +180,13 @@ def _watch_blocks(watch: Watch, lang: Language) -> list[Block]:
     business = number
     if watch.label and (plain_label := plain(watch.label, _CONFIRM_LABEL_CHARS).strip()):
         business += f" ({plain_label})"
-    unwatch["confirm"] = {
-        "title": plain_text(_CONFIRM_TITLE(lang)),
-        "text": plain_text(_CONFIRM_TEXT.format(business=business)(lang)),
-        "confirm": plain_text(_UNWATCH(lang)),
-        "deny": plain_text(_CANCEL(lang)),
-        "style": "danger",
-    }
+    unwatch["confirm"] = confirm(
+        _CONFIRM_TITLE(lang),
+        _CONFIRM_TEXT.format(business=business)(lang),
+        yes=_UNWATCH(lang),
+        no=_CANCEL(lang),
+        style="danger",
+    )
     return [
         section(f"{title}\n{state}"),
         actions(

@@ -15,7 +15,10 @@ The scheme:
   never a status, see there);
   CHOOSE_KIND_*: the upload job's id as a decimal string ("42"), decided only
   for a click from the team and channel of that job;
-  HOME_RECHECK, HOME_UNWATCH: the ten digits of a watched number.
+  HOME_RECHECK, HOME_UNWATCH: the ten digits of a watched number;
+  HOME_PAGE: the page of the watchlist to show, from 1, as a decimal string ("2";
+  see `bot.blocks.home.page_number`), read back with the view's private_metadata,
+  the page shown, which the Re-check and Unwatch buttons republish;
   Where a message or view shows the same button once per number (the Home tab,
   status results of several numbers), its action_id is `per_number(constant,
   digits)`, since action_ids must be unique there; handlers register
@@ -49,6 +52,7 @@ CHOOSE_KIND_CARD = "choose_kind_card"
 CHOOSE_KIND_IGNORE = "choose_kind_ignore"
 HOME_RECHECK = "home_recheck"
 HOME_UNWATCH = "home_unwatch"
+HOME_PAGE = "home_page"  # per_number(HOME_PAGE, page): Previous and Next
 BULK_WATCH_ALL = "bulk_watch_all"
 CORRECT_DETAILS = "correct_details"
 CORRECT_DETAILS_VIEW = "correct_details_view"
@@ -62,6 +66,7 @@ KIND_PROMPT_BLOCK = "kind_prompt"
 KIND_CHOICE_BLOCK = "kind_choice"
 MORE_BLOCK = "fit_more"
 HOME_WATCH_BLOCK = "home_watch"  # + "." and the digits: one actions block per watch
+HOME_PAGER_BLOCK = "home_pager"
 BULK_ACTIONS_BLOCK = "bulk_actions"
 CERTIFICATE_ACTIONS_BLOCK = "certificate_actions"  # + "." and the position: one per later page
 

@@ -8,6 +8,7 @@ never arrives, so every builder's blocks go through `fit` before they are sent.
 
 import copy
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks import ids
@@ -29,6 +30,10 @@ ACTIONS_ELEMENTS = 25
 CONTEXT_ELEMENTS = 10
 # A safe bound under msg_blocks_too_long, measured as compact JSON.
 BLOCKS_JSON_CHARS = 12_000
+# Slack publishes no size for a view's blocks. The bot's own bound, well above what a
+# Home tab page needs (a page of 20 watches with the longest labels escaped, and ten
+# changes, is near 24,000) and a fraction of what views.publish takes in practice.
+VIEW_JSON_CHARS = 48_000
 # The message's `text`: a notification, not a document.
 FALLBACK_CHARS = 3000
 
@@ -42,13 +47,27 @@ _MORE = Text(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    blocks: int
+    json_chars: int
+
+    def hold(self, blocks: list[Block]) -> bool:
+        return len(blocks) <= self.blocks and json_chars(blocks) <= self.json_chars
+
+
+_MESSAGE = _Bounds(MAX_BLOCKS, BLOCKS_JSON_CHARS)
+_VIEW = _Bounds(MAX_VIEW_BLOCKS, VIEW_JSON_CHARS)
+
+
 def json_chars(blocks: list[Block]) -> int:
     """The size Slack's msg_blocks_too_long is about, as compact JSON characters."""
     return len(json.dumps(blocks, ensure_ascii=False, separators=(",", ":")))
 
 
-def fit(blocks: list[Block], lang: Language) -> list[Block]:
-    """A copy of `blocks` within every limit above.
+def fit(blocks: list[Block], lang: Language, *, view: bool = False) -> list[Block]:
+    """A copy of `blocks` within every limit above: a message's, or with `view` a Home
+    tab's (MAX_VIEW_BLOCKS, VIEW_JSON_CHARS).
 
         Text too long for its place is cut with …; a section with more than ten
         fields continues in further sections; buttons whose value is too long are
@@ -58,9 +77,10 @@ def fit(blocks: list[Block], lang: Language) -> list[Block]:
         tail is replaced by one "… and N more" context block (N counts fields and
         blocks hidden). A closing actions block is kept: its buttons are the next step.
     """
+    bounds = _VIEW if view else _MESSAGE
     fitted = [part for block in blocks for part in _each_within_limits(copy.deepcopy(block))]
-    _shrink_long_texts(fitted)
-    return _drop_tail(fitted, lang)
+    _shrink_long_texts(fitted, bounds)
+    return _drop_tail(fitted, lang, bounds)
 
 
 def _each_within_limits(block: Block) -> list[Block]:
@@ -121,9 +141,9 @@ def _texts(block: Block) -> list[dict[str, Any]]:
     return []
 
 
-def _shrink_long_texts(blocks: list[Block]) -> None:
+def _shrink_long_texts(blocks: list[Block], bounds: _Bounds) -> None:
     """Cap every text at the largest length that fits, but never below SHRUNK_TEXT_CHARS."""
-    if json_chars(blocks) <= BLOCKS_JSON_CHARS:
+    if json_chars(blocks) <= bounds.json_chars:
         return
     texts = [text for block in blocks for text in _texts(block)]
     originals = [text["text"] for text in texts]
@@ -136,7 +156,7 @@ def _shrink_long_texts(blocks: list[Block]) -> None:
     while low < high:  # binary search for the largest cap that fits
         middle = (low + high + 1) // 2
         cap_at(middle)
-        if json_chars(blocks) <= BLOCKS_JSON_CHARS:
+        if json_chars(blocks) <= bounds.json_chars:
             low = middle
         else:
             high = middle - 1
@@ -149,11 +169,7 @@ def _hidden_items(block: Block) -> int:
     return len(block.get("fields", ())) or 1
 
 
-def _within_message_bounds(blocks: list[Block]) -> bool:
-    return len(blocks) <= MAX_BLOCKS and json_chars(blocks) <= BLOCKS_JSON_CHARS
-
-
-def _drop_tail(blocks: list[Block], lang: Language) -> list[Block]:
+def _drop_tail(blocks: list[Block], lang: Language, bounds: _Bounds) -> list[Block]:
     closing_actions = bool(blocks) and blocks[-1].get("type") == "actions"
     body, tail = (blocks[:-1], blocks[-1:]) if closing_actions else (blocks, [])
     hidden = 0
@@ -162,7 +178,7 @@ def _drop_tail(blocks: list[Block], lang: Language) -> list[Block]:
         notice = [_more_notice(hidden, lang)] if hidden else []
         return body + notice + tail
 
-    while not _within_message_bounds(assembled()):
+    while not bounds.hold(assembled()):
         if len(body) > 1:
             hidden += _hidden_items(body.pop())
         elif tail:

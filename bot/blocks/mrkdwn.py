@@ -38,7 +38,7 @@ _LONGEST_ENTITY = len("&amp;")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 # Conversation ids as Slack writes them: nothing that could close <#…> or add a label to it.
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{2,}")
-_KST = timezone(timedelta(hours=9), "KST")
+KST = timezone(timedelta(hours=9), "KST")
 
 
 def clean(text: str) -> str:
@@ -165,5 +165,5 @@ def date(moment: datetime) -> str:
     '<!date^1714539780^{date_short_pretty} {time}|2024-05-01 14:03 KST>'
     """
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    fallback = aware.astimezone(_KST).strftime("%Y-%m-%d %H:%M KST")
+    fallback = aware.astimezone(KST).strftime("%Y-%m-%d %H:%M KST")
     return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"

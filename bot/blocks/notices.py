@@ -50,7 +50,10 @@ _HELP = Text(
     "• `/bizstatus 220-81-62517, 124-81-00998`: 띄어쓰기나 쉼표로 구분해 "
     "최대 {limit}개까지 한 번에 조회합니다.\n"
     "• `/bizstatus watch 220-81-62517 [이름]`: 관심 거래처로 등록해 상태가 바뀌면 알립니다.\n"
-    "• `/bizstatus unwatch 220-81-62517`, `/bizstatus list`: 등록 해제, 목록 보기.\n"
+    "• `/bizstatus unwatch 220-81-62517`: 등록을 해제합니다.\n"
+    "• `/bizstatus list [이름 또는 번호] [쪽]`: 목록을 봅니다. 폐업·휴업·최근 변경이 먼저 "
+    "나옵니다.\n"
+    "• `/bizstatus export`: 목록을 CSV 파일로 받습니다(일괄 조회로 다시 올릴 수 있습니다).\n"
     "• 사업자등록번호 CSV 파일을 `bizstatus`라는 말과 함께 올리면 모두 조회합니다.\n"
     "• `/bizstatus help`: 이 도움말을 봅니다.",
     en="*How to use `/bizstatus`*\n"
@@ -58,7 +61,10 @@ _HELP = Text(
     "• `/bizstatus 220-81-62517, 124-81-00998`: check up to {limit} at once, "
     "separated by spaces or commas.\n"
     "• `/bizstatus watch 220-81-62517 [label]`: watch a business and hear when it changes.\n"
-    "• `/bizstatus unwatch 220-81-62517`, `/bizstatus list`: stop watching, see the list.\n"
+    "• `/bizstatus unwatch 220-81-62517`: stop watching.\n"
+    "• `/bizstatus list [name or number] [page]`: the watchlist, closed, inactive and "
+    "recently changed first.\n"
+    "• `/bizstatus export`: the watchlist as a CSV file (a bulk check reads it back).\n"
     "• Upload a CSV of business numbers with the word `bizstatus` to check them all.\n"
     "• `/bizstatus help`: show this help.",
 )

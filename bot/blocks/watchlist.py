@@ -1,13 +1,13 @@
 """The watchlist: answers to watch, unwatch and list, the Watch button, and change notices."""
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.blocks import ids
 from bot.blocks.elements import EMPTY, Block, button, context, fields, header, section
 from bot.blocks.errors import explain
 from bot.blocks.message import Message, compose
-from bot.blocks.mrkdwn import channel_mention, date, escape, literal, mention, plain
+from bot.blocks.mrkdwn import KST, channel_mention, date, escape, literal, mention, plain
 from bot.blocks.status import (
     ALERT_ADVICE,
     CHECK_DIGIT_NOTE,
@@ -18,16 +18,18 @@ from bot.blocks.status import (
     watch_anyway_value,
 )
 from bot.domain import bizno
-from bot.domain.status import BusinessStatus, StatusCheck
+from bot.domain.number_csv import write_csv
+from bot.domain.status import RECENT_CHANGE, BusinessStatus, StatusCheck
 from bot.errors import BotError
 from bot.i18n import Language, Text
-from bot.store.watches import Watch
+from bot.store.watches import Watch, WatchPage
 
 # A label is shown whole in answers about one watch, shortened in the list.
 LABEL_CHARS = 100
 LIST_LABEL_CHARS = 40
-# The list shows this many watches (ten per section): enough to scan, within Slack's limits.
-LIST_SHOWN = 50
+# A page of the list holds this many watches (ten per section): enough to scan, and with
+# hostile labels escaped at their longest still within a message's JSON bound.
+LIST_PAGE = 30
 _LIST_SECTION_LINES = 10
 
 _ADDED = Text(
@@ -91,9 +93,40 @@ _LIST_EMPTY = Text(
     ko="관심 거래처가 없습니다. `/bizstatus watch 220-81-62517 [이름]`으로 등록하세요.",
     en="Nothing is watched yet. Add a business with `/bizstatus watch 220-81-62517 [name]`.",
 )
-_LIST_MORE = Text(
-    ko="… 외 {count}곳은 목록이 길어 표시하지 않았습니다.",
-    en="… and {count} more not shown: the list is too long for one message.",
+_LIST_NO_MATCH = Text(
+    ko="'{search}'에 맞는 관심 거래처가 없습니다.", en="No watched business matches '{search}'."
+)
+_LIST_MATCHING = Text(ko="'{search}' 검색 결과", en="matching '{search}'")
+_ATTENTION = Text(
+    ko="🔴 폐업 {closed} · 🟡 휴업 {inactive} · 🔔 최근 {days}일 내 상태 변경 {changed}",
+    en="🔴 closed {closed} · 🟡 inactive {inactive} · 🔔 changed in the last {days} days {changed}",
+)
+_ATTENTION_FIRST = Text(
+    ko="폐업·휴업·최근 변경된 거래처가 먼저 나옵니다.",
+    en="Closed, inactive and recently changed businesses come first.",
+)
+_LIST_PAGE = Text(ko="{page}/{pages}쪽", en="Page {page} of {pages}")
+_LIST_NEXT = Text(ko="다음 쪽: {command}", en="next: {command}")
+_LIST_PREVIOUS = Text(ko="이전 쪽: {command}", en="previous: {command}")
+_LIST_HOW = Text(
+    ko="검색: `/bizstatus list 이름 또는 번호` · CSV로 받기: `/bizstatus export`",
+    en="Search: `/bizstatus list &lt;name or number&gt;` · as CSV: `/bizstatus export`",
+)
+_EXPORTED = Text(
+    ko="📄 관심 거래처 {count}곳을 CSV 파일로 올렸습니다. 같은 파일을 `bizstatus`와 함께 "
+    "올리면 일괄 조회 후 '모두 감시 목록에 추가'로 다시 등록할 수 있습니다.",
+    en="📄 Uploaded the {count} watched businesses as a CSV file. Share the same file with "
+    "the word `bizstatus` to check them all, and 'Watch all' watches them again.",
+)
+_CSV_HEADER = {
+    Language.KO: ("사업자등록번호", "이름", "상태", "조회 시각(KST)"),
+    Language.EN: ("business number", "label", "status", "checked at (KST)"),
+}
+_CSV_FILE = Text(ko="관심거래처_{date}.csv", en="watchlist_{date}.csv")
+_EXPORTED_FALLBACK = Text(ko="관심 거래처 CSV ({count}곳)", en="Watchlist CSV ({count})")
+EXPORT_FAILED = Text(
+    ko="CSV 파일을 올리지 못했습니다. 봇이 이 대화에 초대되어 있는지 확인하세요.",
+    en="The CSV file could not be uploaded. Check that the bot is in this conversation.",
 )
 _NOT_CHECKED = Text(ko="⏳ 조회 전 · 첫 조회 {when}", en="⏳ Not checked yet · first check {when}")
 _LIST_FALLBACK = Text(ko="관심 거래처 {count}곳", en="{count} watched businesses")
@@ -205,17 +238,82 @@ def not_watched(number: str, lang: Language) -> Message:
     return compose(_NOT_WATCHED_FALLBACK.format(number=shown)(lang), [section(text)], lang)
 
 
-def watch_list(watches: Sequence[Watch], lang: Language) -> Message:
-    """Number, label, last status and when it was checked, for up to LIST_SHOWN watches."""
-    blocks: list[Block] = [section(_LIST_TITLE.format(count=len(watches))(lang))]
-    if not watches:
-        blocks.append(context(_LIST_EMPTY(lang)))
-    lines = [_list_line(watch, lang) for watch in watches[:LIST_SHOWN]]
+def page_count(total: int, size: int) -> int:
+    """How many pages of `size` hold `total` items; an empty list still has its one page."""
+    return max(1, -(-total // size))
+
+
+def attention_line(page: WatchPage, lang: Language) -> str:
+    """How many of the matching watches need attention, whatever page is shown."""
+    return _ATTENTION.format(
+        closed=page.closed,
+        inactive=page.inactive,
+        changed=page.changed,
+        days=RECENT_CHANGE.days,
+    )(lang)
+
+
+def watch_list(page: WatchPage, search: str, lang: Language) -> Message:
+    """One page of `/bizstatus list [search] [page]`: number, label, last status and when
+    it was checked, those needing attention first, and the commands for the pages around.
+    """
+    title = _LIST_TITLE.format(count=page.total)(lang)
+    shown_search = literal(search, LIST_LABEL_CHARS)
+    if search:
+        title += " · " + _LIST_MATCHING.format(search=shown_search)(lang)
+    blocks: list[Block] = [section(title)]
+    if not page.total:
+        empty = _LIST_NO_MATCH.format(search=shown_search) if search else _LIST_EMPTY
+        blocks.append(context(empty(lang)))
+        return compose(_LIST_FALLBACK.format(count=0)(lang), blocks, lang)
+    blocks.append(context(attention_line(page, lang), _ATTENTION_FIRST(lang)))
+    lines = [_list_line(watch, lang) for watch in page.watches]
     for start in range(0, len(lines), _LIST_SECTION_LINES):
         blocks.append(section("\n".join(lines[start : start + _LIST_SECTION_LINES])))
-    if len(watches) > LIST_SHOWN:
-        blocks.append(context(_LIST_MORE.format(count=len(watches) - LIST_SHOWN)(lang)))
-    return compose(_LIST_FALLBACK.format(count=len(watches))(lang), blocks, lang)
+    number = page.offset // LIST_PAGE + 1
+    pages = page_count(page.total, LIST_PAGE)
+    where = [_LIST_PAGE.format(page=number, pages=pages)(lang)]
+    if number > 1:
+        where.append(_LIST_PREVIOUS.format(command=_list_command(search, number - 1))(lang))
+    if number < pages:
+        where.append(_LIST_NEXT.format(command=_list_command(search, number + 1))(lang))
+    blocks.append(context(" · ".join(where), _LIST_HOW(lang)))
+    return compose(_LIST_FALLBACK.format(count=page.total)(lang), blocks, lang)
+
+
+def _list_command(search: str, page: int) -> str:
+    # The search as typed, inside code: shown, never parsed as mrkdwn.
+    words = " ".join(search.replace("`", "'").split())
+    return f"`/bizstatus list {literal(words, LIST_LABEL_CHARS) + ' ' if words else ''}{page}`"
+
+
+def exported(count: int, lang: Language) -> Message:
+    """The answer to `/bizstatus export` once the file is up."""
+    text = _EXPORTED.format(count=count)(lang)
+    return compose(_EXPORTED_FALLBACK.format(count=count)(lang), [section(text)], lang)
+
+
+def watchlist_csv(watches: Sequence[Watch], lang: Language) -> bytes:
+    """The watches as a CSV file the bulk check reads back: the number column under a
+    header it knows, then the label, the last status and when it was checked (KST)."""
+    rows = (
+        [
+            bizno.format(watch.business_number),
+            watch.label or "",
+            ""
+            if watch.last_status_code is None
+            else BusinessStatus.from_code(watch.last_status_code).label(lang),
+            ""
+            if watch.last_checked_at is None
+            else watch.last_checked_at.astimezone(KST).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for watch in watches
+    )
+    return write_csv(_CSV_HEADER[lang], rows)
+
+
+def watchlist_file_name(now: datetime, lang: Language) -> str:
+    return _CSV_FILE.format(date=now.astimezone(KST).strftime("%Y%m%d"))(lang)
 
 
 def status_change(

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from bot.domain import bizno
 
 MAX_NUMBERS = 10  # most numbers one /bizstatus looks up
+# A page number is a last word of at most this many digits: a search by number needs more.
+_PAGE_DIGITS = 3
 HELP_WORDS = ("help", "도움말", "?")
 
 _WORD = re.compile(r"\S+")  # \s is exactly str.isspace, as str.split() splits
@@ -49,6 +51,12 @@ class Unwatch:
 
 @dataclass(frozen=True, slots=True)
 class ListWatches:
+    search: str = ""  # as typed, trimmed; "" lists every watch
+    page: int = 1  # from 1; past the last page means the last
+
+
+@dataclass(frozen=True, slots=True)
+class ExportWatches:
     pass
 
 
@@ -57,15 +65,16 @@ class Help:
     pass
 
 
-Command = LookUp | AddWatch | Unwatch | ListWatches | Help
+Command = LookUp | AddWatch | Unwatch | ListWatches | ExportWatches | Help
 
 
 def parse_command(text: str) -> Command:
     """What `/bizstatus <text>` asks for.
 
     The first word names a subcommand in any case, full width too (as a Korean
-    keyboard may type it): `watch <number> [label]`, `unwatch <number>`, `list`.
-    Anything else is numbers to look up; none at all, or a help word first, is help.
+    keyboard may type it): `watch <number> [label]`, `unwatch <number>`,
+    `list [search] [page]`, `export`. Anything else is numbers to look up; none at
+    all, or a help word first, is help.
 
     >>> parse_command("ＷＡＴＣＨ\\t220 81 62517")
     AddWatch(number='220 81 62517', label='')
@@ -73,6 +82,10 @@ def parse_command(text: str) -> Command:
     Unwatch(number='220-81-62517')
     >>> parse_command("watchlist"), parse_command(" HELP "), parse_command("")
     (LookUp(numbers=('watchlist',)), Help(), Help())
+    >>> parse_command("list 한빛 3")
+    ListWatches(search='한빛', page=3)
+    >>> parse_command("export")
+    ExportWatches()
     """
     first = _WORD.search(text)
     if first is not None:
@@ -83,11 +96,31 @@ def parse_command(text: str) -> Command:
             case "unwatch":
                 return Unwatch(split_number_and_label(rest)[0])
             case "list":
-                return ListWatches()
+                return list_watches(rest)
+            case "export":
+                return ExportWatches()
     numbers = split_numbers(text)
     if not numbers or numbers[0].lower() in HELP_WORDS:
         return Help()
     return LookUp(tuple(numbers))
+
+
+def list_watches(text: str) -> ListWatches:
+    """`list [search] [page]`: a last word of one to three digits is the page (from 1).
+
+    >>> list_watches("  "), list_watches("0")
+    (ListWatches(search='', page=1), ListWatches(search='', page=1))
+    >>> list_watches("１２"), list_watches("220-81")
+    (ListWatches(search='', page=12), ListWatches(search='220-81', page=1))
+    """
+    words = text.split()
+    page = 1
+    if words:
+        last = unicodedata.normalize("NFKC", words[-1])
+        if last.isascii() and last.isdigit() and len(last) <= _PAGE_DIGITS:
+            page = max(1, int(last))
+            words.pop()
+    return ListWatches(" ".join(words), page)
 
 
 def split_numbers(text: str) -> list[str]:

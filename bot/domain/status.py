@@ -7,10 +7,14 @@ answer a status check gives.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.i18n import Text
+
+# A watched business whose status changed within this long is listed among those that
+# need attention: a week covers a team that looks at its watchlist once a week.
+RECENT_CHANGE = timedelta(days=7)
 
 
 class BusinessStatus(StrEnum):

@@ -17,6 +17,7 @@ from bot.domain import bizno, pan
 from bot.domain.number_list import (
     MAX_NUMBERS,
     AddWatch,
+    ExportWatches,
     Help,
     ListWatches,
     LookUp,
@@ -81,8 +82,12 @@ class BizstatusService:
                 )
             case Unwatch(number):
                 message = await self._watchlist.unwatch(team_id, number, user_id=user_id)
-            case ListWatches():
-                message = await self._watchlist.list(team_id)
+            case ListWatches(search, page):
+                message = await self._watchlist.list(team_id, search=search, page=page)
+            case ExportWatches():
+                message = await self._watchlist.export(
+                    team_id, user_id=user_id, channel_id=channel_id
+                )
             case Help():
                 message = bizstatus_help(self._lang)
             case LookUp(numbers):

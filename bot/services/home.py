@@ -7,7 +7,7 @@ from dataclasses import replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.home import RECENT_CHANGES, home_view
+from bot.blocks.home import HOME_PAGE, RECENT_CHANGES, home_view, page_number
 from bot.config import Settings
 from bot.domain import bizno
 from bot.errors import BotError
@@ -38,12 +38,18 @@ class HomeService:
         self._auditor = auditor
         self._lang = settings.language
 
-    async def publish(self, team_id: str, user_id: str) -> None:
-        """Show `user_id` the workspace's Home tab as it is now (views.publish)."""
-        await self._publish(team_id, user_id, failed_recheck=None)
+    async def publish(self, team_id: str, user_id: str, page: str = "1") -> None:
+        """Show `user_id` page `page` of the workspace's Home tab as it is now
+        (views.publish): the tab opened, or the Previous and Next buttons.
 
-    async def recheck(self, team_id: str, user_id: str, number_text: str) -> None:
-        """The Re-check button: a fresh lookup of a watched number, then the tab again.
+        `page` is a button's value, which the clicker can forge: anything but a page
+        number shows the first page, a number past the last the last page.
+        """
+        await self._publish(team_id, user_id, page, failed_recheck=None)
+
+    async def recheck(self, team_id: str, user_id: str, number_text: str, page: str) -> None:
+        """The Re-check button: a fresh lookup of a watched number, then the tab again,
+        at the `page` it was clicked on.
 
         A number the team does not watch (the tab was stale, or the button's
         value forged) is not looked up: each lookup may be paid for.
@@ -60,20 +66,30 @@ class HomeService:
             await self._auditor.record(
                 team_id=team_id, user_id=user_id, action="recheck", subject=number, outcome=outcome
             )
-        await self._publish(team_id, user_id, failed_recheck=failed)
+        await self._publish(team_id, user_id, page, failed_recheck=failed)
 
-    async def unwatch(self, team_id: str, user_id: str, number_text: str) -> None:
-        """The Unwatch button (after its confirmation): stop watching, then the tab again."""
+    async def unwatch(self, team_id: str, user_id: str, number_text: str, page: str) -> None:
+        """The Unwatch button (after its confirmation): stop watching, then the tab again,
+        at the `page` it was clicked on."""
         # The watchlist's answer is for a chat reply; here the tab itself shows the result.
         await self._watchlist.unwatch(team_id, number_text, user_id=user_id)
-        await self._publish(team_id, user_id, failed_recheck=None)
+        await self._publish(team_id, user_id, page, failed_recheck=None)
 
     async def _publish(
-        self, team_id: str, user_id: str, *, failed_recheck: tuple[str, BotError] | None
+        self,
+        team_id: str,
+        user_id: str,
+        page: str,
+        *,
+        failed_recheck: tuple[str, BotError] | None,
     ) -> None:
-        watches = await self._with_latest_status(await self._store.watches.list(team_id))
+        found = await self._watchlist.page(
+            team_id, search="", number=page_number(page), size=HOME_PAGE
+        )
+        # Ordered by the status the watch holds; the newer one from the history is shown.
+        found = replace(found, watches=await self._with_latest_status(found.watches))
         changes = await self._store.watches.recent_changes(team_id, limit=RECENT_CHANGES)
-        view = home_view(watches, changes, self._lang, failed_recheck=failed_recheck)
+        view = home_view(found, changes, self._lang, failed_recheck=failed_recheck)
         try:
             await self._client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:

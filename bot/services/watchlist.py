@@ -23,26 +23,32 @@ from bot.blocks import Message
 from bot.blocks.notices import failure
 from bot.blocks.status import watch_anyway_request
 from bot.blocks.watchlist import (
+    EXPORT_FAILED,
     LABEL_CHARS,
+    LIST_PAGE,
     already_watched,
+    exported,
     not_watched,
+    page_count,
     status_change,
     watch_added,
     watch_check_digit_differs,
     watch_list,
     watch_removed,
     watched_many,
+    watchlist_csv,
+    watchlist_file_name,
 )
 from bot.config import Settings, WatchNotify
 from bot.domain import bizno
-from bot.domain.status import BusinessStatus, StatusCheck
+from bot.domain.status import RECENT_CHANGE, BusinessStatus, StatusCheck
 from bot.errors import BotError
 from bot.i18n import Text
 from bot.services.audit import AuditAction, Auditor
 from bot.services.status import StatusService
 from bot.slack.failures import SLACK_FAILURES, describe
 from bot.store import Store
-from bot.store.watches import FirstCheck, Watch
+from bot.store.watches import FirstCheck, Watch, WatchPage
 
 log = logging.getLogger(__name__)
 
@@ -200,11 +206,7 @@ class WatchlistService:
         added = await self._watches.add_many(
             team_id, first_checks, channel_id=channel, created_by=user_id, now=now
         )
-        unchecked = [
-            watch
-            for watch in await self._watches.list(team_id)
-            if watch.business_number in first_checks and watch.last_checked_at is None
-        ]
+        unchecked = await self._watches.unchecked(team_id, list(first_checks))
         _, failures = await self._check_new(unchecked, now)
         await self._audit(
             team_id,
@@ -395,10 +397,42 @@ class WatchlistService:
             team_id=team_id, user_id=user_id, action=action, subject=subject, outcome=outcome
         )
 
+    async def page(self, team_id: str, *, search: str, number: int, size: int) -> WatchPage:
+        """Page `number` (from 1) of the watches matching `search`, those needing attention
+        first. A number past the last page (a stale or forged one) shows the last page."""
+        since = self._clock() - RECENT_CHANGE
+        number = max(1, number)
+        found = await self._watches.page(
+            team_id, search=search, changed_since=since, offset=(number - 1) * size, limit=size
+        )
+        if found.watches or not found.total:
+            return found
+        last = page_count(found.total, size)
+        return await self._watches.page(
+            team_id, search=search, changed_since=since, offset=(last - 1) * size, limit=size
+        )
+
+    async def export(self, team_id: str, *, user_id: str, channel_id: str) -> Message:
+        """`/bizstatus export`: upload the whole watchlist as CSV where the command was typed;
+        the bulk check reads the file back (its "Watch all" watches the same numbers)."""
+        watches = await self._watches.list(team_id)
+        try:
+            await self._client.files_upload_v2(
+                channel=channel_id,
+                content=watchlist_csv(watches, self._lang),
+                filename=watchlist_file_name(self._clock(), self._lang),
+            )
+        except SLACK_FAILURES as error:
+            log.warning("Watchlist CSV not uploaded in channel %s: %s", channel_id, describe(error))
+            return failure(EXPORT_FAILED, self._lang, file_name=None)
+        await self._audit(team_id, user_id, "export", f"{len(watches):,} watches", "uploaded")
+        return exported(len(watches), self._lang)
+
     # Last: inside the class body, `list` names this method from here on.
-    async def list(self, team_id: str) -> Message:
-        """`/bizstatus list`."""
-        return watch_list(await self._watches.list(team_id), self._lang)
+    async def list(self, team_id: str, *, search: str = "", page: int = 1) -> Message:
+        """`/bizstatus list [search] [page]`."""
+        found = await self.page(team_id, search=search, number=page, size=LIST_PAGE)
+        return watch_list(found, search, self._lang)
 
 
 def _outcome(watch: Watch, failure: BotError | None) -> str:

@@ -23,6 +23,7 @@ AuditAction = Literal[
     "watch",
     "unwatch",
     "recheck",
+    "export",
 ]
 
 # The column widths of audit_log: longer text is cut (PostgreSQL refuses it).

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain import bizno
+from bot.domain.status import BusinessStatus
 from bot.store.tables import status_changes, watches
 
 # Rows per INSERT in add_many: well under both databases' limits on bound parameters.
@@ -52,6 +54,19 @@ class Watch:
     last_status_code: str | None  # None until the first check
     last_checked_at: datetime | None
     next_check_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WatchPage:
+    """One page of a team's watches, those needing attention first, and counts over all
+    the watches the search matched (not only this page)."""
+
+    watches: list[Watch]
+    offset: int  # how many matching watches come before this page
+    total: int
+    closed: int
+    inactive: int
+    changed: int  # changed status since the page's `changed_since`, neither closed nor inactive
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +308,71 @@ class Watchlist:
             rows = (await connection.execute(statement)).all()
         return [StatusChange(**row._mapping) for row in rows]
 
+    async def page(
+        self, team_id: str, *, search: str, changed_since: datetime, offset: int, limit: int
+    ) -> WatchPage:
+        """Up to `limit` of the team's watches after the first `offset`: closed ones first,
+        then inactive ones, then those whose status changed since `changed_since`, then the
+        rest; oldest first within each. `search` keeps the watches whose number holds its
+        digits or whose label holds it ("" keeps all).
+
+        Sorted, counted and paged in SQL: a page of 20 never reads the other 980 rows.
+        """
+        changed = sa.exists().where(
+            _changes.team_id == _w.team_id,
+            _changes.business_number == _w.business_number,
+            _changes.changed_at >= changed_since,
+        )
+        closed = _w.last_status_code == BusinessStatus.CLOSED.value
+        inactive = _w.last_status_code == BusinessStatus.INACTIVE.value
+        attention = sa.case((closed, 0), (inactive, 1), (changed, 2), else_=3)
+        matching = sa.and_(_w.team_id == team_id, _matches(search))
+        rows = (
+            sa.select(*_WATCH_COLUMNS)
+            .where(matching)
+            .order_by(attention, _w.created_at, _w.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        recent_only = sa.and_(changed, sa.not_(closed), sa.not_(inactive))
+        counts = sa.select(
+            sa.func.count(),
+            sa.func.count().filter(closed),
+            sa.func.count().filter(inactive),
+            sa.func.count().filter(recent_only),
+        ).where(matching)
+        async with self._engine.begin() as connection:
+            total, closed_count, inactive_count, changed_count = (
+                await connection.execute(counts)
+            ).one()
+            found = (await connection.execute(rows)).all()
+        return WatchPage(
+            [_watch(row._mapping) for row in found],
+            offset=offset,
+            total=total,
+            closed=closed_count,
+            inactive=inactive_count,
+            changed=changed_count,
+        )
+
+    async def unchecked(self, team_id: str, numbers: Sequence[str]) -> list[Watch]:
+        """The team's watches of `numbers` never checked yet, oldest first."""
+        found: list[Watch] = []
+        async with self._engine.begin() as connection:
+            for start in range(0, len(numbers), _INSERT_CHUNK):
+                statement = (
+                    sa.select(*_WATCH_COLUMNS)
+                    .where(
+                        _w.team_id == team_id,
+                        _w.business_number.in_(numbers[start : start + _INSERT_CHUNK]),
+                        _w.last_checked_at.is_(None),
+                    )
+                    .order_by(_w.created_at, _w.id)
+                )
+                rows = (await connection.execute(statement)).all()
+                found.extend(_watch(row._mapping) for row in rows)
+        return found
+
     async def _claim(
         self, candidates: sa.Select[Any], worker_id: str, *, until: datetime
     ) -> list[Watch]:
@@ -344,6 +424,18 @@ def _new_watch(
         "created_at": now,
         "next_check_at": first_check_at,
     }
+
+
+def _matches(search: str) -> sa.ColumnElement[bool]:
+    """Watches whose number holds the digits of `search`, or whose label holds `search`."""
+    search = " ".join(search.split())
+    if not search:
+        return sa.true()
+    by_label = sa.func.lower(_w.label).contains(search.lower(), autoescape=True)
+    digits = bizno.compact(search)
+    if digits.isdigit():
+        return sa.or_(_w.business_number.contains(digits, autoescape=True), by_label)
+    return by_label
 
 
 def _watch(values: sa.RowMapping) -> Watch:

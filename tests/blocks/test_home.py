@@ -4,11 +4,11 @@ from typing import Any
 import pytest
 
 from bot.blocks import Message, ids
-from bot.blocks.home import RECENT_CHANGES, home_view
+from bot.blocks.home import HOME_PAGE, RECENT_CHANGES, home_view, page_number
 from bot.domain import bizno
 from bot.errors import Refused, Service, Unavailable
 from bot.i18n import Language
-from bot.store.watches import StatusChange, Watch
+from bot.store.watches import StatusChange, Watch, WatchPage
 from fakes.blockkit import limit_violations, view_rejection
 from tests.blocks.inert import HOSTILE, LONG, assert_inert
 
@@ -34,6 +34,19 @@ def watch(
         last_status_code=status,
         last_checked_at=None if status is None else T0 + timedelta(hours=1),
         next_check_at=T0 + timedelta(days=1),
+    )
+
+
+def page_of(watches: list[Watch], *, offset: int = 0, total: int | None = None) -> WatchPage:
+    """A page as the store gives it: the watches on it, counts over all that matched."""
+    shown = [w.last_status_code for w in watches]
+    return WatchPage(
+        watches,
+        offset=offset,
+        total=len(watches) if total is None else total,
+        closed=shown.count("06"),
+        inactive=shown.count("05"),
+        changed=0,
     )
 
 
@@ -73,7 +86,7 @@ def assert_valid_view(view: dict[str, Any]) -> None:
 
 
 def test_an_empty_watchlist_explains_how_to_watch() -> None:
-    view = home_view([], [], Language.KO)
+    view = home_view(page_of([]), [], Language.KO)
     assert view["type"] == "home"
     assert view["blocks"][0]["text"]["text"] == "📋 감시 중인 거래처 (0)"
     explanation, no_changes = section_texts(view)
@@ -85,7 +98,7 @@ def test_an_empty_watchlist_explains_how_to_watch() -> None:
 
 
 def test_an_empty_watchlist_in_english() -> None:
-    view = home_view([], [], Language.EN)
+    view = home_view(page_of([]), [], Language.EN)
     assert "`/bizstatus watch 220-81-62517 Supplier name`" in section_texts(view)[0]
     assert section_texts(view)[1] == "No status has changed yet."
 
@@ -96,9 +109,9 @@ def test_each_watch_shows_number_label_status_and_time_of_last_check() -> None:
         watch(CLOSED_NUMBER, status="06", watch_id=2),
         watch(NEW_NUMBER, status=None, watch_id=3),
     ]
-    view = home_view(watches, [], Language.KO)
+    view = home_view(page_of(watches), [], Language.KO)
     assert view["blocks"][0]["text"]["text"] == "📋 감시 중인 거래처 (3)"
-    _, acme, closed, new, _ = section_texts(view)
+    _, _, acme, closed, new = section_texts(view)
     checked = "조회 <!date^1772413200^{date_short_pretty} {time}|2026-03-02 10:00 KST>"
     assert acme == f"*220-81-62517*   ACME 상사\n🟢 계속사업자(일반과세자) · {checked}"
     assert closed == f"*124-81-00998*\n*🔴 폐업자* · {checked}"
@@ -110,7 +123,9 @@ def test_each_watch_shows_number_label_status_and_time_of_last_check() -> None:
 
 
 def test_each_watch_has_re_check_and_unwatch_buttons_carrying_its_number() -> None:
-    view = home_view([watch(OPEN_NUMBER), watch(CLOSED_NUMBER, watch_id=2)], [], Language.EN)
+    view = home_view(
+        page_of([watch(OPEN_NUMBER), watch(CLOSED_NUMBER, watch_id=2)]), [], Language.EN
+    )
     actions = [b for b in view["blocks"] if b["type"] == "actions"]
     assert [a["block_id"] for a in actions] == [
         f"{ids.HOME_WATCH_BLOCK}.{OPEN_NUMBER}",
@@ -152,7 +167,7 @@ def test_each_watch_has_re_check_and_unwatch_buttons_carrying_its_number() -> No
 def test_unwatching_asks_for_confirmation(
     lang: Language, title: str, text: str, confirm: str, deny: str
 ) -> None:
-    view = home_view([watch(OPEN_NUMBER, label="ACME")], [], lang)
+    view = home_view(page_of([watch(OPEN_NUMBER, label="ACME")]), [], lang)
     dialog = buttons(view)[1]["confirm"]
     assert dialog["title"] == {"type": "plain_text", "text": title, "emoji": True}
     assert dialog["text"]["text"] == text
@@ -178,21 +193,23 @@ def test_unwatching_asks_for_confirmation(
 )
 def test_a_failed_re_check_is_explained_at_the_top(lang: Language, expected: str) -> None:
     failure = (OPEN_NUMBER, Unavailable("business/status answered 503", service=Service.NHN))
-    view = home_view([watch(OPEN_NUMBER)], [], lang, failed_recheck=failure)
+    view = home_view(page_of([watch(OPEN_NUMBER)]), [], lang, failed_recheck=failure)
     assert section_texts(view)[0] == expected
     assert view["blocks"][0]["type"] == "header"
     assert_valid_view(view)
 
 
-def test_a_failure_message_is_escaped_and_the_notice_counts_against_the_limit() -> None:
+def test_a_failure_message_is_escaped_and_a_full_page_stays_within_limits() -> None:
     # Slack's own error code is quoted in the explanation: server text, to be escaped.
     error = Refused("files.info failed", service=Service.SLACK, code="<!channel>")
-    many = [watch(number, watch_id=n) for n, number in enumerate(numbers(60))]
-    view = home_view(many, [], Language.KO, failed_recheck=(OPEN_NUMBER, error))
+    many = [watch(number, watch_id=n) for n, number in enumerate(numbers(HOME_PAGE))]
+    view = home_view(page_of(many, total=60), [], Language.KO, failed_recheck=(OPEN_NUMBER, error))
     assert "(&lt;!channel&gt;)" in section_texts(view)[0]
     assert "<!channel>" not in section_texts(view)[0]
-    # 3 blocks above, 3 below, the note, and two per watch: 47 would make 101.
-    assert len(buttons(view)) == 2 * 46
+    # Every watch of the page with its two buttons, and Next.
+    assert len([b for b in buttons(view) if b["value"].isdigit() and len(b["value"]) == 10]) == (
+        2 * HOME_PAGE
+    )
     assert_valid_view(view)
 
 
@@ -201,49 +218,70 @@ def test_recent_changes_show_old_and_new_status_with_the_label() -> None:
         change(CLOSED_NUMBER, "01", "06", hours=5),
         change(OPEN_NUMBER, "05", "01", hours=3),
     ]
-    view = home_view([watch(CLOSED_NUMBER, label="부산 지점", status="06")], changes, Language.KO)
-    listed = section_texts(view)[-1]
+    closed = watch(CLOSED_NUMBER, label="부산 지점", status="06")
+    view = home_view(page_of([closed]), changes, Language.KO)
+    [listed] = [text for text in section_texts(view) if text.startswith("•")]
     assert listed == (
         "• *124-81-00998* 부산 지점: 🟢 계속사업자(일반과세자) → *🔴 폐업자* · "
         "<!date^1772427600^{date_short_pretty} {time}|2026-03-02 14:00 KST>\n"
         "• *220-81-62517*: 🟡 휴업자 → 🟢 계속사업자(일반과세자) · "
         "<!date^1772420400^{date_short_pretty} {time}|2026-03-02 12:00 KST>"
     )
-    assert [b["type"] for b in view["blocks"][-3:]] == ["divider", "header", "section"]
-    assert view["blocks"][-2]["text"]["text"] == "🔔 최근 상태 변경"
+    headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+    assert headers[-1] == "🔔 최근 상태 변경"
 
 
 def test_only_the_latest_changes_are_listed() -> None:
     changes = [change(OPEN_NUMBER, "01", "05", hours=-n) for n in range(RECENT_CHANGES + 5)]
-    view = home_view([], changes, Language.EN)
-    assert section_texts(view)[-1].count("\n") == RECENT_CHANGES - 1
+    view = home_view(page_of([]), changes, Language.EN)
+    [listed] = [text for text in section_texts(view) if text.startswith("•")]
+    assert listed.count("\n") == RECENT_CHANGES - 1
 
 
-def test_as_many_watches_as_fit_are_shown_all_without_a_note() -> None:
-    many = [watch(number, label="거래처 " * 20, watch_id=n) for n, number in enumerate(numbers(47))]
-    view = home_view(many, [], Language.KO)
-    assert len(buttons(view)) == 2 * 47
-    assert "/bizstatus list" not in str(view)
-    assert len(view["blocks"]) == 99
+def test_one_page_shows_no_pager_buttons() -> None:
+    many = [watch(number, label="거래처 " * 20, watch_id=n) for n, number in enumerate(numbers(5))]
+    view = home_view(page_of(many), [], Language.KO)
+    assert [b for b in buttons(view) if b["action_id"].startswith(ids.HOME_PAGE)] == []
+    assert "1/1쪽 · 1–5번째 (전체 5곳)" in str(view)
+    assert view["private_metadata"] == "1"
     assert_valid_view(view)
 
 
-@pytest.mark.parametrize(("count", "shown"), [(48, 47), (200, 47), (5000, 47)])
-def test_a_long_watchlist_shows_the_first_ones_and_says_how_many_more(
-    count: int, shown: int
+@pytest.mark.parametrize(
+    ("offset", "previous", "next_page"), [(0, None, 2), (20, 1, 3), (40, 2, None)]
+)
+def test_the_pager_offers_the_pages_around_the_one_shown(
+    offset: int, previous: int | None, next_page: int | None
 ) -> None:
-    many = [watch(number, watch_id=n) for n, number in enumerate(numbers(count))]
-    changes = [change(many[n].business_number, "01", "06", hours=n) for n in range(10)]
-    view = home_view(many, changes, Language.EN)
-    assert len(view["blocks"]) == 100
-    assert view["blocks"][0]["text"]["text"] == f"📋 Watched businesses ({count})"
-    values = [b["value"] for b in buttons(view)]
-    assert values[::2] == [w.business_number for w in many[:shown]]
-    [note] = [b for b in view["blocks"] if b["type"] == "context"]
-    assert note["elements"][0]["text"] == (
-        f"… and {count - shown} more not shown here: `/bizstatus list` shows them all."
-    )
+    many = [watch(number, watch_id=n) for n, number in enumerate(numbers(HOME_PAGE))]
+    view = home_view(page_of(many, offset=offset, total=55), [], Language.EN)
+    pager = {b["value"] for b in buttons(view) if b["action_id"].startswith(ids.HOME_PAGE)}
+    assert pager == {str(n) for n in (previous, next_page) if n is not None}
+    page = offset // HOME_PAGE + 1
+    assert view["private_metadata"] == str(page)
+    assert f"Page {page} of 3 · {offset + 1}–{offset + HOME_PAGE} of 55" in str(view)
     assert_valid_view(view)
+
+
+def test_a_page_of_the_longest_hostile_labels_fits_a_view_whole() -> None:
+    many = [
+        watch(number, label="<&>" * 40, status="06", watch_id=n)
+        for n, number in enumerate(numbers(HOME_PAGE))
+    ]
+    changes = [change(many[n].business_number, "01", "06", hours=n) for n in range(10)]
+    view = home_view(page_of(many, offset=20, total=1000), changes, Language.KO)
+    values = [b["value"] for b in buttons(view)]
+    assert values[:-2:2] == [w.business_number for w in many]  # nothing fitted away
+    assert values[-2:] == ["1", "3"]
+    assert ids.MORE_BLOCK not in str(view)
+    assert_valid_view(view)
+
+
+@pytest.mark.parametrize(
+    ("value", "page"), [("2", 2), ("0", 1), ("-3", 1), ("1e3", 1), ("２", 1), ("12345", 1)]
+)
+def test_a_forged_page_value_reads_as_a_page_or_the_first(value: str, page: int) -> None:
+    assert page_number(value) == page
 
 
 @pytest.mark.parametrize("lang", list(Language))
@@ -251,7 +289,7 @@ def test_a_long_watchlist_shows_the_first_ones_and_says_how_many_more(
 def test_hostile_labels_render_inert_and_within_limits(lang: Language, label: str) -> None:
     watches = [watch(OPEN_NUMBER, label=label), watch(CLOSED_NUMBER, label=label, status="05")]
     changes = [change(OPEN_NUMBER, "01", "05")]
-    view = home_view(watches, changes, lang)
+    view = home_view(page_of(watches), changes, lang)
     assert_valid_view(view)
     # The message checks hold for a view too (it has fewer than 50 blocks here).
     assert_inert(Message(text="home", blocks=view["blocks"]))

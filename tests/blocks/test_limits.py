@@ -8,7 +8,9 @@ from bot.blocks.elements import actions, button, context, divider, fields, heade
 from bot.blocks.limits import (
     BLOCKS_JSON_CHARS,
     MAX_BLOCKS,
+    MAX_VIEW_BLOCKS,
     SHRUNK_TEXT_CHARS,
+    VIEW_JSON_CHARS,
     fit,
     json_chars,
 )
@@ -145,3 +147,24 @@ def test_buttons_too_big_for_any_message_give_way_to_the_text() -> None:
     huge = actions("b", *(button(f"b{n}", action_id=f"a{n}", value="7" * 1900) for n in range(25)))
     fitted = fit([section("본문"), huge], Language.KO)
     assert fitted == [section("본문")]
+
+
+def test_a_view_takes_a_hundred_blocks_and_more_json_than_a_message() -> None:
+    blocks = [section(f"{n} " + "가" * 300) for n in range(99)]
+    assert json_chars(blocks) > BLOCKS_JSON_CHARS
+    assert json_chars(blocks) < VIEW_JSON_CHARS
+    assert fit(blocks, Language.KO, view=True) == blocks
+    as_message = fit(blocks, Language.KO)
+    assert len(as_message) <= MAX_BLOCKS
+    assert _more_notice(as_message) is not None
+
+
+def test_a_view_over_its_bounds_keeps_its_closing_buttons_after_the_notice() -> None:
+    pager = actions("pager", button("Next", action_id="next", value="2"))
+    blocks = [section("x" * 2000) for _ in range(120)] + [pager]
+    fitted = fit(blocks, Language.EN, view=True)
+    assert len(fitted) <= MAX_VIEW_BLOCKS
+    assert json_chars(fitted) <= VIEW_JSON_CHARS
+    assert fitted[-1] == pager
+    assert _more_notice(fitted) is not None
+    assert limit_violations(fitted, view=True) == []

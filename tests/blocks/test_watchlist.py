@@ -5,7 +5,7 @@ import pytest
 
 from bot.blocks.watchlist import (
     LABEL_CHARS,
-    LIST_SHOWN,
+    LIST_PAGE,
     already_watched,
     not_watched,
     status_change,
@@ -14,11 +14,13 @@ from bot.blocks.watchlist import (
     watch_list,
     watch_removed,
     watched_many,
+    watchlist_csv,
 )
+from bot.domain.number_csv import parse_number_csv
 from bot.domain.status import BusinessStatus, StatusCheck
 from bot.errors import Service, Unavailable
 from bot.i18n import Language
-from bot.store.watches import Watch
+from bot.store.watches import Watch, WatchPage
 from fakes.blockkit import limit_violations
 from tests.blocks.inert import HOSTILE, LONG, assert_inert, rendered
 
@@ -46,6 +48,18 @@ def watch(
     )
 
 
+def page_of(watches: list[Watch], *, offset: int = 0, total: int | None = None) -> WatchPage:
+    codes = [w.last_status_code for w in watches]
+    return WatchPage(
+        watches,
+        offset=offset,
+        total=len(watches) if total is None else total,
+        closed=codes.count("06"),
+        inactive=codes.count("05"),
+        changed=0,
+    )
+
+
 def closed_check() -> StatusCheck:
     return StatusCheck("2208162517", BusinessStatus.CLOSED, AT + timedelta(days=1))
 
@@ -60,7 +74,8 @@ def test_every_message_keeps_a_label_inert_and_within_limits(
     for message in (
         watch_added(watched, lang, interval=timedelta(hours=24)),
         already_watched(watched, lang),
-        watch_list([watched], lang),
+        watch_list(page_of([watched]), "", lang),
+        watch_list(page_of([watched]), label or "", lang),
         status_change(watched, BusinessStatus.VAT_GENERAL, closed_check(), lang),
         status_change(watched, None, closed_check(), lang),
         # The watch service trims a typed label to LABEL_CHARS before it asks this; the
@@ -140,17 +155,60 @@ def test_watched_many_counts_both() -> None:
     assert "already" not in text
 
 
-def test_the_list_shows_status_and_times_and_cuts_a_long_list() -> None:
-    watches = [watch(number=f"{n:010d}", code="06" if n % 2 else None) for n in range(60)]
-    message = watch_list(watches, Language.EN)
+def test_a_page_of_the_list_shows_status_times_counts_and_the_next_command() -> None:
+    watches = [watch(number=f"{n:010d}", code="06" if n % 2 else None) for n in range(LIST_PAGE)]
+    message = watch_list(page_of(watches, total=65), "", Language.EN)
     assert_inert(message)
     text = rendered(message)
-    assert "(60)" in text
+    assert "(65)" in text
+    assert "🔴 closed 15 · 🟡 inactive 0 · 🔔 changed in the last 7 days 0" in text
     assert "🔴 Closed" in text
     assert "Not checked yet" in text
-    assert f"{len(watches) - LIST_SHOWN} more" in text
-    assert "000-00-00049" in text
-    assert "000-00-00050" not in text
+    assert "Page 1 of 3 · next: `/bizstatus list 2`" in text
+    assert "previous" not in text
+    assert f"000-00-000{LIST_PAGE - 1}" in text
+
+
+def test_the_last_page_of_a_search_offers_the_previous_with_the_search() -> None:
+    watches = [watch(number=f"{n:010d}") for n in range(5)]
+    message = watch_list(
+        page_of(watches, offset=LIST_PAGE, total=LIST_PAGE + 5), "한빛", Language.KO
+    )
+    text = rendered(message)
+    assert "'한빛' 검색 결과" in text
+    assert "2/2쪽 · 이전 쪽: `/bizstatus list 한빛 1`" in text
+    assert "다음 쪽" not in text
+
+
+@pytest.mark.parametrize("lang", list(Language))
+def test_a_full_page_of_the_longest_hostile_labels_is_shown_whole(lang: Language) -> None:
+    watches = [watch("<&>" * 40, number=f"{n:010d}", code="05") for n in range(LIST_PAGE)]
+    message = watch_list(page_of(watches, offset=LIST_PAGE, total=1000), "<!here>", lang)
+    assert_inert(message)
+    assert limit_violations(message.blocks) == []
+    text = rendered(message)
+    assert all(f"000-00-{n:05d}" in text for n in range(LIST_PAGE))
+    assert "fit_more" not in json.dumps(message.blocks)
+
+
+def test_a_search_that_matches_nothing_says_so() -> None:
+    text = rendered(watch_list(page_of([]), "<@U1>", Language.EN))
+    assert "No watched business matches '&lt;@U1&gt;'." in text
+
+
+def test_the_csv_reads_back_as_the_same_numbers_with_hostile_labels_inert() -> None:
+    watches = [
+        watch('=HYPERLINK("x")', number="2208162517"),
+        watch(None, number="1248100998", code=None),
+        watch('한빛, "본사"', number="1234567890", code="06"),  # its check digit differs
+    ]
+    for lang in Language:
+        data = watchlist_csv(watches, lang)
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert b"'=HYPERLINK" in data
+        listed = parse_number_csv(data).anyway()
+        assert listed.digits == ["2208162517", "1248100998", "1234567890"]
+        assert [n.name for n in listed.numbers] == ["", "", ""]  # the label is not a 상호
 
 
 def test_change_titles_say_what_happened() -> None:

@@ -1,14 +1,15 @@
 """The App Home tab: the watchlist on opening it, and its Re-check and Unwatch buttons."""
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot.domain import bizno
 from bot.store import Store
 from bot.store.audit import AuditEntry
+from bot.store.watches import FirstCheck
 from fakes.blockkit import limit_violations
 from fakes.nhn import STATUS, Reply
 from fakes.slack import TEAM_ID
@@ -16,6 +17,7 @@ from fakes.slack_requests import new_ts
 from tests.blocks.inert import HOSTILE
 from tests.handlers.conftest import RunningBot
 from tests.support.helpers import shown
+from tests.support.numbers import valid_business_numbers
 
 OPEN, CLOSING, OTHER = "2208162517", "1248100998", "1018112341"
 VIEWER = "U0VIEWER"
@@ -60,6 +62,16 @@ async def published(bot: RunningBot, count: int = 1, *, user: str = VIEWER) -> d
     view = bot.slack.home_view(user)
     assert view is not None
     return view
+
+
+def mrkdwn_texts(view: dict[str, Any]) -> list[str]:
+    """The texts Slack parses as mrkdwn (a confirm dialog's plain_text is shown as is)."""
+    found = []
+    for block in view["blocks"]:
+        for text in [block.get("text"), *block.get("elements", []), *block.get("fields", [])]:
+            if isinstance(text, dict) and text.get("type") == "mrkdwn":
+                found.append(str(text["text"]))
+    return found
 
 
 def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -179,7 +191,11 @@ async def test_scheduled_checks_show_as_the_status_and_the_recent_changes(bot: R
     view = await published(bot)
     text = shown(view)
     assert "*220-81-62517*   ACME\\n*🔴 폐업자* · 조회 <!date^" in text
-    changes = view["blocks"][-1]["text"]["text"]
+    [changes] = [
+        b["text"]["text"]
+        for b in view["blocks"]
+        if b["type"] == "section" and b["text"]["text"].startswith("•")
+    ]
     assert changes.startswith("• *220-81-62517* ACME: 🟢 계속사업자(일반과세자) → *🔴 폐업자* · ")
 
 
@@ -307,25 +323,82 @@ async def test_each_viewer_gets_their_own_view(bot: RunningBot) -> None:
     ]
 
 
-async def test_a_long_watchlist_and_hostile_labels_stay_within_slacks_limits(
+async def test_a_thousand_watches_page_closed_ones_first_within_slacks_limits(
     bot: RunningBot,
 ) -> None:
-    candidates = (f"{n}{d}" for n in range(100_000_000, 100_001_000) for d in range(10))
-    numbers = [number for number in candidates if bizno.checksum_ok(number)][:200]
+    numbers = valid_business_numbers(1000)
     now = datetime.now(UTC)
-    await store_of(bot).watches.add_many(
-        TEAM_ID,
-        dict.fromkeys(numbers, now),
-        channel_id=CHANNEL,
-        created_by=WATCHER,
-        now=now,
+    store = store_of(bot)
+    await store.watches.add_many(
+        TEAM_ID, dict.fromkeys(numbers, now), channel_id=CHANNEL, created_by=WATCHER, now=now
+    )
+    watches = await store.watches.list(TEAM_ID)
+    closed = {w.business_number for w in watches[7::50]}  # 20 closed, spread over the list
+    await store.watches.record_first_checks(
+        [FirstCheck(w.id, "06" if w.business_number in closed else "01", now, now) for w in watches]
     )
     await watch(bot, OPEN, label=HOSTILE)
 
     await open_home(bot)
-
     view = await published(bot)
-    assert len(view["blocks"]) <= 100
-    assert "`/bizstatus list`" in shown(view)
-    assert "<!channel>" not in shown(view)
-    assert limit_violations(view["blocks"], view=True) == []
+    assert view["private_metadata"] == "1"
+    assert "1/51쪽 · 1–20번째 (전체 1001곳)" in shown(view)
+    assert "🔴 폐업 20" in shown(view)
+    first = [b["value"] for b in home_buttons(view).values() if len(b["value"]) == 10][::2]
+    assert set(first) == closed  # the whole first page is the closed ones
+    seen = set(first)
+    for page in range(2, 52):
+        await click(bot, f"home_page.{page}", str(page))
+        view = await published(bot, page)
+        assert view["private_metadata"] == str(page)
+        assert len(view["blocks"]) <= 100
+        assert limit_violations(view["blocks"], view=True) == []
+        assert "<!channel>" not in json.dumps(mrkdwn_texts(view), ensure_ascii=False)
+        seen |= {b["value"] for b in home_buttons(view).values() if len(b["value"]) == 10}
+    assert seen == {*numbers, OPEN}  # every watch reachable, page by page
+    assert "&lt;!channel&gt;" in json.dumps(mrkdwn_texts(view), ensure_ascii=False)
+    assert set(home_buttons(view)) >= {"home_page.50"}
+    assert "home_page.52" not in home_buttons(view)
+
+
+@pytest.mark.parametrize(("value", "page"), [("999", 3), ("-1", 1), ("x", 1), ("0", 1)])
+async def test_a_forged_page_shows_the_first_or_the_last_page(
+    bot: RunningBot, value: str, page: int
+) -> None:
+    now = datetime.now(UTC)
+    await store_of(bot).watches.add_many(
+        TEAM_ID,
+        dict.fromkeys(valid_business_numbers(45), now),
+        channel_id=CHANNEL,
+        created_by=WATCHER,
+        now=now,
+    )
+    await open_home(bot)
+    await published(bot)
+
+    await click(bot, "home_page.2", value)
+
+    view = await published(bot, 2)
+    assert view["private_metadata"] == str(page)
+    assert len([b for b in home_buttons(view) if b.startswith("home_recheck")]) == (
+        5 if page == 3 else 20
+    )
+
+
+async def test_unwatch_on_a_later_page_shows_that_page_again(bot: RunningBot) -> None:
+    now = datetime.now(UTC)
+    numbers = valid_business_numbers(45)
+    await store_of(bot).watches.add_many(
+        TEAM_ID, dict.fromkeys(numbers, now), channel_id=CHANNEL, created_by=WATCHER, now=now
+    )
+    await open_home(bot)
+    await published(bot)
+    await click(bot, "home_page.2", "2")
+    await published(bot, 2)
+
+    await click(bot, f"home_unwatch.{numbers[25]}", numbers[25])
+
+    view = await published(bot, 3)
+    assert view["private_metadata"] == "2"
+    shown_numbers = [b["value"] for b in home_buttons(view).values() if len(b["value"]) == 10]
+    assert shown_numbers[::2] == numbers[20:25] + numbers[26:41]

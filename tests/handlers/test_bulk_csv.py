@@ -135,8 +135,26 @@ async def test_a_csv_shared_with_bizstatus_is_checked_row_by_row(bot: RunningBot
         if block["type"] == "actions"
         for element in block["elements"]
     ]
+    # One click adds them all: Slack asks first, naming how many.
+    assert watch_all["confirm"]["title"]["text"] == "모두 감시할까요?"
+    assert "3곳을 관심 거래처로 등록합니다" in watch_all["confirm"]["text"]["text"]
     answer = await click_watch_all(bot, watch_all["value"])
     assert "3곳을 관심 거래처로 등록했습니다" in shown(answer)
+
+
+async def test_watch_all_from_a_forged_file_id_adds_nothing_from_elsewhere(
+    bot: RunningBot,
+) -> None:
+    elsewhere = bot.slack.add_file(
+        "남의 목록.csv", csv_bytes([[OPEN], [CLOSED]]), "text/csv", "csv", channel="C_OTHER"
+    )
+
+    answer = await click_watch_all(bot, elsewhere["id"])
+    forged = await click_watch_all(bot, elsewhere["id"] + "+, F0123")
+
+    assert "감시 목록에 추가할 수 없습니다" in shown(answer)
+    assert "감시 목록에 추가할 수 없습니다" in shown(forged)
+    assert await bot.runtime.services.store.watches.list(TEAM_ID) == []
 
 
 def summary_buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:

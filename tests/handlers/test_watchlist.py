@@ -6,11 +6,14 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.ids import WATCH_BUSINESS
+from bot.blocks.ids import BULK_WATCH_ALL, WATCH_BUSINESS
+from bot.domain import bizno
+from bot.domain.number_csv import parse_number_csv
 from bot.store.watches import Watch
 from fakes.slack_requests import new_ts
 from tests.handlers.conftest import ALERTS_CHANNEL, RunningBot
 from tests.support.helpers import eventually, shown
+from tests.support.numbers import valid_business_numbers
 
 NUMBER = "2208162517"
 CHANNEL = "C_PURCHASING"
@@ -206,3 +209,86 @@ async def test_a_status_result_offers_a_watch_button_per_number(bot: RunningBot)
     [answer] = bot.slack.responses(url)
     values = [b["accessory"]["value"] for b in answer["blocks"] if "accessory" in b]
     assert values == ["2208162517", "1248100998"]
+
+
+async def test_list_pages_and_searches_through_the_slash_command(bot: RunningBot) -> None:
+    now = datetime.now(UTC)
+    numbers = valid_business_numbers(70)
+    store = bot.runtime.services.store
+    await store.watches.add_many(
+        bot.send.team_id, dict.fromkeys(numbers, now), channel_id=CHANNEL, created_by=BUYER, now=now
+    )
+    await command(bot, "watch 220-81-62517 한빛 <!here>")
+
+    first = await command(bot, "list")
+    assert "(71곳)" in first
+    assert "1/3쪽" in first
+    assert "`/bizstatus list 2`" in first
+    last = await command(bot, "list 3")
+    assert "3/3쪽" in last
+    assert "220-81-62517" in last  # added last, nothing to notice: on the last page
+    assert "`/bizstatus list 2`" in last
+    assert await command(bot, "list 99") == last  # past the end: the last page
+    found = await command(bot, "list 한빛")
+    assert "(1곳)" in found
+    assert "220-81-62517" in found
+    assert "&lt;!here&gt;" in found
+    assert "<!here>" not in found
+    assert "(1곳)" in await command(bot, f"list {bizno.format(numbers[5])}")
+    assert "맞는 관심 거래처가 없습니다" in await command(bot, "list 없는거래처")
+
+
+class TestExportRoundTrip:
+    @pytest.fixture
+    def bot_overrides(self) -> dict[str, Any]:
+        return {"status_rate_per_s": 200.0}  # Watch all looks each new watch up
+
+    async def test_the_exported_csv_watches_the_same_list_again(self, bot: RunningBot) -> None:
+        now = datetime.now(UTC)
+        numbers = valid_business_numbers(300)
+        store = bot.runtime.services.store
+        team = bot.send.team_id
+        await store.watches.add_many(
+            team, dict.fromkeys(numbers, now), channel_id=CHANNEL, created_by=BUYER, now=now
+        )
+        await command(bot, 'watch 220-81-62517 =HYPERLINK("x") 4556 0767 6001 6584')
+        watched = sorted(w.business_number for w in await store.watches.list(team))
+
+        answer = await command(bot, "export")
+
+        assert "301곳" in answer
+        [upload] = bot.slack.uploads
+        assert upload.channels == (CHANNEL,)
+        assert upload.filename.endswith(".csv")
+        assert b"'=HYPERLINK" in upload.content  # inert in Excel
+        assert b"6001" not in upload.content  # the card in the label was masked as typed
+        assert sorted(parse_number_csv(upload.content).digits) == watched
+        [entry] = [e for e in await store.audit.recent(team, limit=5) if e.action == "export"]
+        assert entry.user_id == BUYER
+
+        for number in watched:
+            assert await store.watches.remove(team, number)
+        url = bot.slack.response_url()
+        payload = bot.send.block_action(
+            BULK_WATCH_ALL,
+            upload.file_id,
+            user=BUYER,
+            channel=CHANNEL,
+            message_ts=new_ts(),
+            response_url=url,
+            block_id="bulk_actions",
+        )
+        assert (await bot.send.action(payload)).status_code == 200
+        await eventually(lambda: len(bot.slack.responses(url)) == 1, timeout_s=30)
+        assert "301곳을 관심 거래처로 등록했습니다" in shown(bot.slack.responses(url)[0])
+        assert sorted(w.business_number for w in await store.watches.list(team)) == watched
+
+
+async def test_an_export_slack_refuses_is_explained(bot: RunningBot) -> None:
+    await command(bot, "watch 220-81-62517")
+    bot.slack.fail_next("files.getUploadURLExternal", error="not_in_channel", status=200)
+
+    answer = await command(bot, "export")
+
+    assert "CSV 파일을 올리지 못했습니다" in answer
+    assert bot.slack.uploads == []

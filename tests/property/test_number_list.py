@@ -11,6 +11,7 @@ from bot.domain.number_list import (
     HELP_WORDS,
     AddWatch,
     Command,
+    ExportWatches,
     Help,
     ListWatches,
     LookUp,
@@ -171,7 +172,14 @@ def test_a_label_never_smuggles_a_second_number_or_a_verb(
 @PROPERTY
 @given(st.data(), GAPS, ANY_TEXT)
 def test_list_is_the_list_whatever_follows(data: st.DataObject, gap: str, rest: str) -> None:
-    assert parse_command(f"{data.draw(spelled('list'))}{gap}{rest}") == ListWatches()
+    command = parse_command(f"{data.draw(spelled('list'))}{gap}{rest}")
+    assert isinstance(command, ListWatches)
+    assert command.page >= 1
+    # The search is what follows, words as typed, less a last word taken as the page.
+    words = rest.split()
+    assert command.search in (" ".join(words), " ".join(words[:-1]))
+    if command.page > 1:
+        assert command.search == " ".join(words[:-1])
 
 
 @PROPERTY
@@ -215,7 +223,9 @@ def test_a_text_that_is_not_a_verb_is_numbers_or_help(text: str) -> None:
         ("watch 한빛", AddWatch("한빛", "")),  # and here that it is no number
         ("unwatch 220-81-62517 (주)한빛", Unwatch("220-81-62517")),
         ("LIST", ListWatches()),
-        ("list 220-81-62517", ListWatches()),
+        ("list 220-81-62517", ListWatches("220-81-62517")),
+        ("list 한빛 본사 12", ListWatches("한빛 본사", 12)),
+        ("export", ExportWatches()),
         ("", Help()),
         (" HELP ", Help()),
         ("?", Help()),

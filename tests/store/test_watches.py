@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from bot.store import Store
-from bot.store.watches import Watch
+from bot.store.watches import FirstCheck, Watch
 from tests.store.jobs import T0
 
 LEASE = timedelta(minutes=5)
@@ -226,3 +226,109 @@ async def test_two_stores_on_one_database_never_claim_the_same_watch(
         await other.close()
     everything = [watch_id for run in runs for watch_id in run]
     assert len(everything) == len(set(everything)) == 200
+
+
+async def _thousand_watches(store: Store) -> tuple[list[Watch], dict[str, set[int]]]:
+    """1,000 watches of team T1 (and one of T2), with statuses: every 37th closed, every
+    53rd (not closed) inactive, every 101st (neither) changed two days before T0, every
+    91st (none of those) changed thirty days before; the rest open. Their ids by kind."""
+    numbers = [f"{n:010d}" for n in range(1, 1001)]
+    await store.watches.add_many(
+        "T1", dict.fromkeys(numbers, T0), channel_id="C1", created_by="U1", now=T0
+    )
+    await _add(store, "9999999999", team_id="T2", label="closed elsewhere")
+    watches = await store.watches.list("T1")
+    kinds: dict[str, set[int]] = {"closed": set(), "inactive": set(), "recent": set()}
+    first: list[FirstCheck] = []
+    for index, watch in enumerate(watches, start=1):
+        code = "01"
+        if index % 37 == 0:
+            code, kind = "06", "closed"
+            kinds[kind].add(watch.id)
+        elif index % 53 == 0:
+            code, kind = "05", "inactive"
+            kinds[kind].add(watch.id)
+        first.append(FirstCheck(watch.id, code, T0 - timedelta(days=40), T0))
+    await store.watches.record_first_checks(first)
+    await store.watches.record_first_checks([FirstCheck(0, "06", T0, T0)])  # no such watch
+    changed = [
+        (index, watch)
+        for index, watch in enumerate(await store.watches.list("T1"), start=1)
+        if watch.last_status_code == "01" and (index % 101 == 0 or index % 91 == 0)
+    ]
+    for index, watch in changed:
+        [claimed] = await store.watches.claim_all(
+            "w", now=T0, lease=LEASE, limit=1, after_id=watch.id - 1
+        )
+        assert claimed.id == watch.id
+        days = 2 if index % 101 == 0 else 30
+        if days == 2:
+            kinds["recent"].add(watch.id)
+        assert await store.watches.record_check(
+            claimed, "w", status_code="02", checked_at=T0 - timedelta(days=days), next_check_at=T0
+        )
+    return watches, kinds
+
+
+async def test_a_thousand_watches_page_attention_first_and_every_one_is_reachable(
+    store: Store,
+) -> None:
+    watches, kinds = await _thousand_watches(store)
+    since = T0 - timedelta(days=7)
+    seen: list[Watch] = []
+    for offset in range(0, 1000, 20):
+        page = await store.watches.page(
+            "T1", search="", changed_since=since, offset=offset, limit=20
+        )
+        assert page.offset == offset
+        assert len(page.watches) == 20
+        assert (page.total, page.closed, page.inactive, page.changed) == (
+            1000,
+            len(kinds["closed"]),
+            len(kinds["inactive"]),
+            len(kinds["recent"]),
+        )
+        seen.extend(page.watches)
+    assert sorted(w.id for w in seen) == sorted(w.id for w in watches)  # each once
+    order = [w.id for w in seen]
+    closed, inactive, recent = (len(kinds[k]) for k in ("closed", "inactive", "recent"))
+    assert set(order[:closed]) == kinds["closed"]
+    assert set(order[closed : closed + inactive]) == kinds["inactive"]
+    assert set(order[closed + inactive : closed + inactive + recent]) == kinds["recent"]
+    rest = order[closed + inactive + recent :]
+    assert rest == sorted(rest)  # the others in the order they were added
+    assert (closed, inactive, recent) == (27, 18, 9)
+    past = await store.watches.page("T1", search="", changed_since=since, offset=1000, limit=20)
+    assert (past.watches, past.total) == ([], 1000)
+
+
+async def test_a_page_searches_numbers_by_their_digits_and_labels_by_text(store: Store) -> None:
+    await _add(store, NUMBER, label="한빛테크 본사")
+    await _add(store, OTHER, label="ACME_100%")
+    await _add(store, "1018112341", label=None)
+    await _add(store, "2208100001", team_id="T2", label="한빛")
+
+    async def found(search: str) -> list[str]:
+        page = await store.watches.page("T1", search=search, changed_since=T0, offset=0, limit=20)
+        assert page.total == len(page.watches)
+        return [w.business_number for w in page.watches]
+
+    assert await found("220-81") == [NUMBER]
+    assert await found("  한빛 ") == [NUMBER]
+    assert await found("acme") == [OTHER]
+    assert await found("a_m") == []  # LIKE's wildcards are searched as written
+    assert await found("e_1") == [OTHER]
+    assert await found("%") == [OTHER]
+    assert await found("81") == [NUMBER, OTHER, "1018112341"]
+    assert await found("없는 이름") == []
+    assert len(await found("")) == 3
+
+
+async def test_unchecked_gives_the_named_watches_never_checked(store: Store) -> None:
+    await _add(store, NUMBER)
+    await _add(store, OTHER)
+    await _add(store, NUMBER, team_id="T2")
+    checked = await _watched(store, OTHER)
+    await store.watches.record_first_checks([FirstCheck(checked.id, "01", T0, T0)])
+    unchecked = await store.watches.unchecked("T1", [NUMBER, OTHER, "1018112341"])
+    assert [(w.team_id, w.business_number) for w in unchecked] == [("T1", NUMBER)]
