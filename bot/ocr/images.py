@@ -24,6 +24,7 @@ from bot.ocr.errors import (
     ImageUnreadable,
     format_size,
 )
+from bot.ocr.exif import jpeg_orientation, png_orientation
 from bot.ocr.image_work import MemoryBudget, pixel_bytes
 from bot.ocr.models import FileType
 
@@ -136,7 +137,7 @@ def prepare_image(
         width, height = opened.size
         if width * height > MAX_IMAGE_PIXELS:
             raise too_many_pixels(f"{width}x{height} pixels declared")
-        orientation = _orientation(opened)
+        orientation = _orientation(data, file_type, opened)
         if orientation in _AXES_SWAPPING_ORIENTATIONS:
             width, height = height, width
         turn = landscape and height > width
@@ -267,12 +268,14 @@ def _reading_image() -> Iterator[None]:
         raise ImageUnreadable(f"preflight: undecodable image ({type(error).__name__})") from None
 
 
-def _orientation(opened: Image.Image) -> int:
-    """The EXIF orientation, read without decoding the pixels."""
-    if opened.format == "PNG" and "exif" not in opened.info:
-        # Pillow would decode the whole image, outside any budget, to look for an eXIf
-        # chunk after the pixels; phones and Pillow write it before them.
-        return 1
+def _orientation(data: bytes, file_type: FileType, opened: Image.Image) -> int:
+    """The EXIF orientation, read without decoding the pixels: from the bytes for JPEG and
+    PNG (Pillow decodes a whole PNG to look for an eXIf chunk after the pixels), from
+    what Pillow read on opening for the rest."""
+    if file_type is FileType.JPEG:
+        return jpeg_orientation(data)
+    if file_type is FileType.PNG:
+        return png_orientation(data)
     orientation: int = opened.getexif().get(ExifTags.Base.Orientation, 1)
     return orientation
 
