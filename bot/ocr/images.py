@@ -11,9 +11,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from io import BytesIO
 
-import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from bot.ocr.errors import (
@@ -27,10 +27,6 @@ from bot.ocr.errors import (
 from bot.ocr.exif import jpeg_orientation, png_orientation
 from bot.ocr.image_work import MemoryBudget, pixel_bytes
 from bot.ocr.models import FileType
-
-# Once per process. Thumbnails, depth maps and auxiliary images are never used: not decoding
-# them saves memory.
-pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 # Checked against the size a file declares, before decoding: a small file can declare
 # billions of pixels (a decompression bomb). 80 MP is past any phone's default photo.
@@ -132,6 +128,8 @@ def prepare_image(
     each stage is added to `cpu`.
     """
     budget = budget or MemoryBudget()
+    if file_type is FileType.HEIF:
+        _open_heif_too()
     with _reading_image():
         opened = Image.open(BytesIO(data), formats=[_PILLOW_FORMATS[file_type]])
         width, height = opened.size
@@ -247,6 +245,16 @@ def too_many_pixels(detail: str) -> ImageUnreadable:
         f"preflight: {detail}, over the {MAX_IMAGE_PIXELS}-pixel limit",
         user_message=TOO_MANY_PIXELS.format(megapixels=MAX_IMAGE_PIXELS // 1_000_000),
     )
+
+
+@cache
+def _open_heif_too() -> None:
+    """Teach Pillow HEIF, once per process, on the first HEIF: libheif costs some 10 MB
+    that a process reading only JPEG and PNG never needs. Thumbnails, depth maps and
+    auxiliary images are never used: not decoding them saves memory."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 
 @contextmanager
