@@ -75,12 +75,7 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
             "the store needs a SQLite file (e.g. sqlite:///ocrbot.db): "
             "an in-memory database is not shared between connections"
         )
-    # One connection: every transaction begins IMMEDIATE (below), so SQLite runs them one
-    # at a time whatever the pool. With more connections the ones that lose the race
-    # sleep in SQLite's busy handler (1 ms growing to 100 ms a retry) and the request
-    # path's replay check waited behind them; with one they wait their turn in order, and
-    # the process keeps one aiosqlite thread and one page cache instead of fifteen.
-    engine = create_async_engine(url, pool_size=1, max_overflow=0)
+    engine = create_async_engine(url)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
