@@ -284,6 +284,12 @@ def _ack_against_baseline(
         f"< {ACK_P99_TARGET_13_MS} ms, at most baseline + {ACK_P99_OVER_BASELINE_MS} ms",
         p99 < ACK_P99_TARGET_13_MS and p99 <= baseline_p99 + ACK_P99_OVER_BASELINE_MS,
     )
+    failed = sum(d.resent for d in deliveries), sum(d.resent for d in baseline)
+    if any(failed):
+        section.add(
+            "  connections that failed (resent; counted as a 3 s ack): bot / baseline",
+            f"{failed[0]} / {failed[1]}",
+        )
 
 
 def _weight_figures(section: Section, run: BurstRun, baseline: BurstRun) -> None:

@@ -22,20 +22,20 @@ import binascii
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import padding, serialization
-from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+# cryptography (some 8 MB) is imported where a v2.1 card is first handled: a bot on
+# card API v1.0, or reading only certificates, never loads it.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 KEY_BYTES = 32
 IV_BYTES = 16
 SYMMETRIC_KEY_HEADER = "Symmetric-Key"
 KEY_VERSION_HEADER = "X-Key-Version"
 
-_BLOCK_BITS = algorithms.AES.block_size
+_BLOCK_BITS = 128  # AES's block
 _SLICE_BYTES = 256 * 1024
 _WHITESPACE = re.compile(r"\s+")
 
@@ -49,7 +49,7 @@ class PublicKey:
     """NHN's public key for the card API, with the version that names it in requests."""
 
     version: str
-    key: RSAPublicKey = field(repr=False)
+    key: "RSAPublicKey" = field(repr=False)
 
 
 def load_public_key(key: Any, version: Any) -> PublicKey:
@@ -62,6 +62,10 @@ def load_public_key(key: Any, version: Any) -> PublicKey:
     # It goes back in a header: printable ASCII only.
     if not (version and version.isascii() and version.isprintable() and len(version) <= 64):
         raise CardCryptoError("public key: no version usable in a header")
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
     text = key.strip()
     try:
         if text.startswith("-----BEGIN"):
@@ -81,6 +85,8 @@ class CardEnvelope:
     __slots__ = ("__key", "headers")
 
     def __init__(self, public_key: PublicKey) -> None:
+        from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
+
         key = secrets.token_bytes(KEY_BYTES)
         wrapped = public_key.key.encrypt(key, rsa_padding.PKCS1v15())
         self.__key = key
@@ -94,6 +100,8 @@ class CardEnvelope:
 
         In slices, so that a worker thread sealing a 5 MB photo (about 30 ms) lets the
         event loop run between them."""
+        from cryptography.hazmat.primitives import padding
+
         padder = padding.PKCS7(_BLOCK_BITS).padder()
         encryptor = self._cipher().encryptor()
         view = memoryview(data)
@@ -109,6 +117,8 @@ class CardEnvelope:
         ciphertext = _from_base64(sealed)
         if not ciphertext or len(ciphertext) % (_BLOCK_BITS // 8):
             raise CardCryptoError("not whole AES blocks")
+        from cryptography.hazmat.primitives import padding
+
         decryptor = self._cipher().decryptor()
         unpadder = padding.PKCS7(_BLOCK_BITS).unpadder()
         try:
@@ -118,7 +128,9 @@ class CardEnvelope:
             raise CardCryptoError("does not decrypt under this request's key") from None
         return text
 
-    def _cipher(self) -> Cipher[modes.CBC]:
+    def _cipher(self) -> "Cipher[modes.CBC]":
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
         return Cipher(algorithms.AES(self.__key), modes.CBC(self.__key[:IV_BYTES]))
 
     def __repr__(self) -> str:

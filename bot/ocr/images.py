@@ -11,19 +11,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from io import BytesIO
 
-import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from bot.config import MB
 from bot.errors import FileTooLarge, TooManyPixels, UnreadableImage
+from bot.ocr.exif import jpeg_orientation, png_orientation
 from bot.ocr.image_work import MemoryBudget, pixel_bytes
 from bot.ocr.models import FileType
-
-# Once per process. Thumbnails, depth maps and auxiliary images are never used: not decoding
-# them saves memory.
-pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 # Checked against the size a file declares, before decoding: a small file can declare
 # billions of pixels (a decompression bomb). 80 MP is past any phone's default photo.
@@ -125,12 +122,14 @@ def prepare_image(
     each stage is added to `cpu`.
     """
     budget = budget or MemoryBudget()
+    if file_type is FileType.HEIF:
+        _open_heif_too()
     with _reading_image():
         opened = Image.open(BytesIO(data), formats=[_PILLOW_FORMATS[file_type]])
         width, height = opened.size
         if width * height > MAX_IMAGE_PIXELS:
             raise too_many_pixels(f"{width}x{height} pixels declared")
-        orientation = _orientation(opened)
+        orientation = _orientation(data, file_type, opened)
         if orientation in _AXES_SWAPPING_ORIENTATIONS:
             width, height = height, width
         turn = landscape and height > width
@@ -240,6 +239,16 @@ def too_many_pixels(detail: str) -> TooManyPixels:
     )
 
 
+@cache
+def _open_heif_too() -> None:
+    """Teach Pillow HEIF, once per process, on the first HEIF: libheif costs some 10 MB
+    that a process reading only JPEG and PNG never needs. Thumbnails, depth maps and
+    auxiliary images are never used: not decoding them saves memory."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+
 @contextmanager
 def _reading_image() -> Iterator[None]:
     """Pillow's and pillow-heif's many ways of saying "cannot decode" become UnreadableImage."""
@@ -259,12 +268,14 @@ def _reading_image() -> Iterator[None]:
         raise UnreadableImage(f"preflight: undecodable image ({type(error).__name__})") from None
 
 
-def _orientation(opened: Image.Image) -> int:
-    """The EXIF orientation, read without decoding the pixels."""
-    if opened.format == "PNG" and "exif" not in opened.info:
-        # Pillow would decode the whole image, outside any budget, to look for an eXIf
-        # chunk after the pixels; phones and Pillow write it before them.
-        return 1
+def _orientation(data: bytes, file_type: FileType, opened: Image.Image) -> int:
+    """The EXIF orientation, read without decoding the pixels: from the bytes for JPEG and
+    PNG (Pillow decodes a whole PNG to look for an eXIf chunk after the pixels), from
+    what Pillow read on opening for the rest."""
+    if file_type is FileType.JPEG:
+        return jpeg_orientation(data)
+    if file_type is FileType.PNG:
+        return png_orientation(data)
     orientation: int = opened.getexif().get(ExifTags.Base.Orientation, 1)
     return orientation
 

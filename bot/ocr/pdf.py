@@ -9,9 +9,9 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from PIL import Image
 
 from bot.errors import PasswordProtectedPdf, UnreadablePdf
@@ -28,7 +28,6 @@ _POINTS_PER_INCH = 72
 # PDFium is not thread-safe, not even across documents, and preflight runs in worker threads:
 # every PDFium call happens under this lock.
 _PDFIUM = threading.Lock()
-_LOCKED_ERRORS = frozenset({pdfium.raw.FPDF_ERR_PASSWORD, pdfium.raw.FPDF_ERR_SECURITY})
 # A trailer's /Encrypt entry: an encrypted document, even when PDFium cannot parse the rest.
 _ENCRYPT_ENTRY = re.compile(rb"/Encrypt\s*(?:\d+\s+\d+\s+R|<<)")
 
@@ -97,12 +96,23 @@ def pdf_pages(
     return PdfPages(pages=tuple(pages), total=total)
 
 
+@cache
+def _pdfium() -> Any:
+    """pypdfium2, imported on the first PDF: PDFium costs some 9 MB that a process reading
+    only images never needs."""
+    import pypdfium2  # type: ignore[import-untyped]
+
+    return pypdfium2
+
+
 def _open(data: bytes) -> Any:
     """A pdfium.PdfDocument; call with _PDFIUM held."""
+    pdfium = _pdfium()
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
-        if error.err_code in _LOCKED_ERRORS or _ENCRYPT_ENTRY.search(data):
+        locked = {pdfium.raw.FPDF_ERR_PASSWORD, pdfium.raw.FPDF_ERR_SECURITY}
+        if error.err_code in locked or _ENCRYPT_ENTRY.search(data):
             raise PasswordProtectedPdf("pdf: a password is needed to open it") from None
         raise UnreadablePdf(f"pdf: PDFium cannot open it (error {error.err_code})") from None
 

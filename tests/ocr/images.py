@@ -13,6 +13,11 @@ MINIMAL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 
 
 
 def encode(image: Image.Image, format: str, **options: object) -> bytes:
+    if format == "HEIF":
+        # The bot teaches Pillow HEIF on the first one it reads; writing one needs it first.
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
     buffer = BytesIO()
     image.save(buffer, format=format, **options)
     return buffer.getvalue()

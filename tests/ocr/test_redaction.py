@@ -8,7 +8,7 @@ from PIL import Image
 
 from bot.ocr.image_work import MemoryBudget
 from bot.ocr.models import Box, CardResult, FileType, PreparedFile
-from bot.ocr.redaction import redact_card_image, redacted_copy
+from bot.ocr.redaction import SHOWN_LONG_SIDE, redact_card_image, redacted_copy
 
 INK = (200, 30, 30)
 
@@ -124,3 +124,25 @@ def test_no_copy_of_a_photo_that_alone_needs_more_than_the_memory_budget() -> No
     # 800 x 500 decoded and its RGB copy: 3.2 MB.
     assert redacted_copy(result, MemoryBudget(3_000_000)) is None
     assert redacted_copy(result, MemoryBudget(3_200_000)) is not None
+
+
+def test_a_phone_photo_is_copied_at_the_size_shown_with_its_boxes_scaled() -> None:
+    # A 12 MP JPEG: decoded in draft mode, not at full size, and its boxes scaled to the copy.
+    scale = 4032 / 800
+    groups = [box(*(round(v * scale) for v in (b.x1, b.y1, b.x3, b.y3))) for b in GROUPS]
+    image = Image.new("RGB", (4032, 2520), "white")
+    for b in groups:
+        image.paste(INK, (int(b.x1), int(b.y1), int(b.x3), int(b.y3)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    redacted = redact_card_image(buffer.getvalue(), groups, None, last_group_digits=4)
+    with Image.open(io.BytesIO(redacted)) as copy:
+        assert copy.size == (SHOWN_LONG_SIDE, 640)
+    shown = SHOWN_LONG_SIDE / 4032
+    for group in groups[:3]:
+        centre = ((group.x1 + group.x3) / 2 * shown, (group.y1 + group.y3) / 2 * shown)
+        assert not is_ink(colour_at(redacted, round(centre[0]), round(centre[1])))
+    last = groups[-1]
+    assert is_ink(
+        colour_at(redacted, round((last.x1 + last.x3) / 2 * shown), round(275 * scale * shown))
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from bot.store import Store, upgrade
 from bot.store.engine import create_engine
-from bot.store.migrate import MIGRATIONS_DIR, alembic_config
+from bot.store.migrate import MIGRATIONS_DIR, alembic_config, head_revision, stored_revision
 from bot.store.tables import metadata
 from tests.store.jobs import T0, upload
 from tests.support.databases import sqlite_url
@@ -152,3 +152,49 @@ async def test_postgresql_tables_live_in_the_schema_the_url_names(postgres_url: 
     finally:
         await engine.dispose()
     assert schemas == [schema]
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    assert head_revision() == HEAD
+
+
+async def test_a_schema_behind_the_head_is_upgraded_on_open(database_url: str) -> None:
+    await upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0004"))
+        assert await stored_revision(engine) == "0004"
+    finally:
+        await engine.dispose()
+    store = await Store.open(database_url)
+    await store.close()
+    assert await _schema_state(database_url) == (STORE_TABLES, HEAD)
+
+
+# Opens the store on a current schema and says whether Alembic was imported to do it.
+_OPENING_PROCESS = """
+import asyncio, sys
+from bot.store import Store
+async def main():
+    store = await Store.open(sys.argv[1])
+    await store.close()
+asyncio.run(main())
+print("alembic" in sys.modules)
+"""
+
+
+async def test_a_current_schema_is_checked_without_loading_alembic(database_url: str) -> None:
+    await upgrade(database_url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _OPENING_PROCESS,
+        database_url,
+        cwd=REPOSITORY,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    assert stdout == b"False\n"
