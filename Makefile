@@ -18,7 +18,7 @@ ifneq ($(WANT_PYTHON),$(HAVE_PYTHON))
 .PHONY: $(VENV_PYTHON)
 endif
 
-.PHONY: setup run test quick lint typecheck unit bench lock clean
+.PHONY: setup run demo test quick lint typecheck unit bench lock clean
 
 $(VENV_PYTHON):
 	@if [ -z "$(PYTHON)" ]; then \
@@ -65,6 +65,11 @@ test: lint typecheck unit
 quick: $(DEV_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -m 'not slow' -x -q
+
+# The real bot against the project's fakes of Slack, NHN and the NTS: no credentials needed,
+# nothing leaves the machine; prints what the bot answered in each thread.
+demo: $(RUN_INSTALLED)
+	$(BIN)/python -m demo
 
 # Not part of `test`: a few minutes of load against the fakes; writes bench/results.md.
 bench: $(DEV_INSTALLED)

@@ -17,10 +17,10 @@ import httpx
 
 from bench.naive import NaiveBotProcess
 from bench.procfs import Usage, usage
+from fakes.bot_process import BotProcess, fakes_env
 from fakes.nhn import NhnFake
 from fakes.slack import FakeSlack
 from fakes.slack_requests import SlackRequestSender
-from tests.support.processes import BotProcess, fakes_env
 
 EVENTS_PATH = "/slack/events"
 POLL_S = 0.02

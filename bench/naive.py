@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import BotProcess
+from fakes.bot_process import BotProcess
 
 
 class NaiveBotProcess(BotProcess):

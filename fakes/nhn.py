@@ -595,13 +595,8 @@ class NhnFake:
         )
 
     def _card(self, part: _ImagePart) -> _Answer:
-        groups = _card_groups(self.card_number)
-        x = 62
-        boxes = []
-        for group in groups:
-            width = 32 * len(group)
-            boxes.append(nhn_box(x, 256, width, 45))
-            x += width + 24
+        groups = card_groups(self.card_number)
+        boxes = [nhn_box(*where) for where in card_group_places(self.card_number)]
         return _success(
             {
                 "fileType": _sniff(part.data),
@@ -850,10 +845,29 @@ def _sniff(data: bytes) -> str | None:
     return next((kind for magic, kind, _ in _MAGIC if data.startswith(magic)), None)
 
 
-def _card_groups(number: str) -> list[str]:
+def card_groups(number: str) -> list[str]:
+    """The digit groups as the card prints them.
+
+    >>> card_groups("378282246310005")
+    ['3782', '822463', '10005']
+    """
     if len(number) == 15:  # American Express prints 4-6-5
         return [number[:4], number[4:10], number[10:]]
     return [number[start : start + 4] for start in range(0, len(number), 4)]
+
+
+def card_group_places(number: str) -> list[tuple[int, int, int, int]]:
+    """Where the fake says each digit group is on a card photo: x, y, width, height.
+
+    >>> card_group_places("4111111111111111")[:2]
+    [(62, 256, 128, 45), (214, 256, 128, 45)]
+    """
+    places, x = [], 62
+    for group in card_groups(number):
+        width = 32 * len(group)
+        places.append((x, 256, width, 45))
+        x += width + 24
+    return places
 
 
 def nhn_box(x: int, y: int, width: int, height: int) -> dict[str, int]:

@@ -589,6 +589,16 @@ class FakeSlack:
             message = self._messages.get((channel, ts))
             return None if message is None else dict(message)
 
+    def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The bot's replies in a thread, oldest first, as they stand after updates."""
+        with self._lock:
+            replies = [
+                dict(message)
+                for (where, ts), message in self._messages.items()
+                if where == channel and ts != thread_ts and message.get("thread_ts") == thread_ts
+            ]
+        return sorted(replies, key=lambda message: str(message["ts"]))
+
     def reactions_on(self, channel: str, ts: str) -> list[str]:
         """The bot's reactions on a message, in the order added."""
         with self._lock:

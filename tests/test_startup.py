@@ -8,10 +8,10 @@ import pytest
 
 from bot.config import Settings
 from bot.startup import StartupFailed, check_startup, log_settings
+from fakes.bot_process import free_port
 from fakes.nhn import NhnFake
 from fakes.nts import NtsFake
 from fakes.slack import FakeSlack
-from tests.support.processes import free_port
 from tests.test_cli import run_cli
 
 SECRET = "a-signing-secret"

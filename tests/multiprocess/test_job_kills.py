@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.store import JobState
+from fakes.bot_process import BotProcess, fakes_env
 from fakes.nhn import CARD, NhnFake
 from fakes.slack import FakeSlack
 from fakes.slack_requests import file_share_message
@@ -17,7 +18,6 @@ from tests.handlers.images import jpeg, png
 from tests.multiprocess.test_durable_uploads import CHANNEL, bot_env, thread_replies
 from tests.support.databases import upload_state
 from tests.support.helpers import eventually
-from tests.support.processes import BotProcess, fakes_env
 
 pytestmark = pytest.mark.slow
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from fakes.bot_process import BotProcess, fakes_env
 from fakes.nhn import STATUS, NhnFake
 from fakes.slack import FakeSlack
 from fakes.slack_requests import new_ts
 from tests.support.helpers import eventually
 from tests.support.numbers import valid_business_numbers
-from tests.support.processes import BotProcess, fakes_env
 
 pytestmark = pytest.mark.slow
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from fakes.bot_process import OCRBOT, BotProcess, fakes_env
 from fakes.nhn import NhnFake
 from fakes.slack import FakeSlack
 from fakes.slack_requests import file_share_message
 from tests.handlers.images import png
 from tests.support.helpers import eventually
-from tests.support.processes import OCRBOT, BotProcess, fakes_env
 
 pytestmark = pytest.mark.slow
 

@@ -23,11 +23,11 @@ from bot.services.watchlist import scheduled_check
 from bot.store import Store
 from bot.store.engine import create_engine
 from bot.store.tables import status_checks, watches
+from fakes.bot_process import BotProcess, fakes_env
 from fakes.nhn import STATUS, NhnFake
 from fakes.slack import TEAM_ID, FakeSlack
 from tests.support.helpers import eventually
 from tests.support.numbers import valid_business_numbers
-from tests.support.processes import BotProcess, fakes_env
 
 pytestmark = pytest.mark.slow
 

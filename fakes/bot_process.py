@@ -1,4 +1,5 @@
-"""Real `ocrbot run --http` processes for multi-process tests."""
+"""Real `ocrbot run --http` processes pointed at the fakes: for the multi-process tests,
+the benchmark and the demo."""
 
 import os
 import signal
@@ -66,9 +67,12 @@ class BotProcess:
 
     @property
     def pid(self) -> int:
+        return self._started().pid
+
+    def _started(self) -> subprocess.Popen[bytes]:
         if self._process is None:
             raise RuntimeError("not started")
-        return self._process.pid
+        return self._process
 
     def sender(self, slack: FakeSlack, secret: str) -> SlackRequestSender:
         """Signed requests to this process's Slack endpoint, response_urls on the fake."""
@@ -79,7 +83,9 @@ class BotProcess:
     async def deliver(self, slack: FakeSlack, secret: str, event: dict[str, Any]) -> None:
         """One event delivered and acknowledged."""
         async with self.sender(slack, secret) as sender:
-            assert (await sender.event(event)).status_code == 200
+            status = (await sender.event(event)).status_code
+        if status != 200:
+            raise AssertionError(f"the bot answered the event with HTTP {status}")
 
     def command(self) -> list[str]:
         return [OCRBOT, "run", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -93,8 +99,7 @@ class BotProcess:
     def _wait_healthy(self, timeout_s: float = 30) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
+            if self._started().poll() is not None:
                 raise AssertionError(f"bot exited early:\n{self.output()}")
             try:
                 if self.healthy():
@@ -106,11 +111,11 @@ class BotProcess:
 
     def terminate(self, timeout_s: float) -> tuple[int, float]:
         """SIGTERM, then wait up to `timeout_s`: the exit code and how long it took."""
-        assert self._process is not None
+        process = self._started()
         started = time.monotonic()
-        self._process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
         try:
-            code = self._process.wait(timeout=timeout_s)
+            code = process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             output = self.output()
             raise AssertionError(f"still running {timeout_s} s after SIGTERM:\n{output}") from None
