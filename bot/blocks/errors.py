@@ -1,7 +1,8 @@
 """What the bot tells a person about a failure, in Korean and English: one place for it all.
 
 Adapters raise errors with codes and facts (`bot.errors`); `explain` turns one into words.
-A megabyte here is 10^6 bytes, as in the settings and NHN's guides.
+A megabyte here is 10^6 bytes, as in the settings and NHN's guides. Long on purpose: one
+cohesive table of every failure's words, so a translator or a reviewer reads them in one file.
 """
 
 from collections.abc import Mapping

@@ -9,6 +9,10 @@ store, so with several processes each watch is still checked once per interval.
 
 A new watch is looked up at once (from the status cache when that is fresh), so it
 shows a status from the start; its schedule continues from that check.
+
+Over 400 lines as one cohesive thing: adding, listing, exporting and re-checking watches
+share the schedule and the audit, and are what `/bizstatus`, the Home tab and the
+scheduler ask of a watchlist.
 """
 
 import hashlib

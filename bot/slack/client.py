@@ -172,7 +172,7 @@ def create_web_client(
     session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
     """A client for the bot token, on SLACK_API_URL, that masks card numbers in what it sends
-    and retries transient failures.
+    and retries the failures that are retryable.
 
     Rate-limited calls wait for Slack's Retry-After; server and connection errors back off
     by `retry_interval` (exponential with jitter unless a test injects a shorter one).

@@ -217,7 +217,7 @@ class SlackFileDownloader:
                     return await self._read_body(file, response, sent_token=send_token)
             except httpx.HTTPError as error:
                 # A body cut short despite its Content-Length lands here too
-                # (RemoteProtocolError): passing, so the job is tried again.
+                # (RemoteProtocolError): retryable, so the job is tried again.
                 log.warning(
                     "file %s: download from host %r failed: %s",
                     file.id,

@@ -6,6 +6,9 @@ LOCKED`), SQLite lets one writer at a time in (`BEGIN IMMEDIATE`). A claim lasts
 until `claim_until`, so a process that dies mid-check leaves the watch to
 another once the lease runs out, and a result is recorded only by the process
 that still holds the claim.
+
+Over 400 lines as one cohesive thing: the watch table's queries (claims, pages in attention
+order, searches) and the status changes they order by.
 """
 
 from collections.abc import Mapping, Sequence
