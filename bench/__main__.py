@@ -23,9 +23,10 @@ from bench.scenarios import (
     pixel_heavy,
     upload_burst,
 )
+from bench.shared_rate import shared_rate
 
 RESULTS = Path(__file__).with_name("results.md")
-SCENARIOS = ("1", "2", "3", "4", "5")
+SCENARIOS = ("1", "2", "3", "4", "5", "6")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,6 +75,7 @@ async def _run(args: argparse.Namespace, settings: BenchSettings, workdir: Path)
         "3": lambda: command_burst(settings, workdir, commands=args.commands),
         "4": lambda: duplicates(settings, workdir, uploads=args.duplicates),
         "5": lambda: pixel_heavy(settings, workdir),
+        "6": lambda: shared_rate(settings, workdir),
     }
     sections = []
     for name in chosen:

@@ -154,6 +154,7 @@ class RecordedRequest:
     path: str
     headers: Mapping[str, str]
     body: Mapping[str, Any] | None  # JSON, form fields, or the image part's name/type/size
+    at: float = field(default_factory=time.monotonic)  # when it came in
 
 
 @dataclass(frozen=True)
