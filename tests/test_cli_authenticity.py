@@ -193,3 +193,29 @@ def test_verify_exit_codes_for_input_configuration_and_outage(
     assert refused.returncode == 1
     assert "did not accept the service key" in refused.stdout
     assert fake_nts.service_key not in refused.stdout + refused.stderr
+
+
+def test_status_asks_the_provider_status_provider_names(
+    tmp_path: Path, fake_nhn: NhnFake, fake_nts: NtsFake
+) -> None:
+    fake_nts.businesses["1248100998"] = CLOSED
+    env = {**fake_nhn.env(), **nts_env(fake_nts), "LANGUAGE": "en"}
+    done = run_cli(tmp_path, env, "status", "--json", "220-81-62517", "124-81-00998")
+
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [answer["number"] for answer in answers] == ["2208162517", "1248100998"]
+    assert fake_nts.batches() == [["2208162517", "1248100998"]]  # one call for both
+    assert fake_nhn.calls("business/status") == 0  # nothing paid to NHN
+
+
+def test_status_with_the_nts_and_no_key_names_the_setting(
+    tmp_path: Path, fake_nhn: NhnFake
+) -> None:
+    env = {**fake_nhn.env(), "STATUS_PROVIDER": "nts", "LANGUAGE": "en"}
+    done = run_cli(tmp_path, env, "status", "220-81-62517")
+
+    assert done.returncode == 2
+    assert "NTS_SERVICE_KEY" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert fake_nhn.calls("business/status") == 0
