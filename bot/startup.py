@@ -11,7 +11,6 @@ stops the start too: a bot that cannot reach its services serves nobody.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
@@ -21,9 +20,11 @@ from sqlalchemy.engine import make_url
 
 from bot import cli_messages as say
 from bot.config import ConfigError, OcrApiVersion, Settings
-from bot.errors import AuthenticationFailed, BotError
+from bot.errors import AuthenticationFailed, BotError, Service
+from bot.http import with_retries
 from bot.nts.client import NtsClient
 from bot.ocr import OcrClient
+from bot.ocr.client import Endpoint
 from bot.slack.client import MAX_RETRIES, SLACK_API_TIMEOUT_S, create_web_client
 from bot.slack.failures import SLACK_FAILURES
 from bot.store.engine import check_reachable, create_engine, database_location
@@ -33,15 +34,13 @@ log = logging.getLogger(__name__)
 # A number the NTS API knows (its guides' example): the check asks about nothing real.
 _NTS_PROBE_NUMBER = "2208162517"
 # NHN's token and public-key calls are not retried by their clients; the checks retry
-# what may succeed later this many times in all, this far apart.
+# what is retryable this many times in all, backing off from this base.
 _ATTEMPTS = 3
 _RETRY_DELAY_S = 1.0
 # Slack's answers to a token it does not accept.
 _SLACK_REFUSALS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
-
-Result = TypeVar("Result")
 
 
 class StartupFailed(ConfigError):
@@ -212,14 +211,14 @@ async def _check_nhn(settings: Settings) -> str | None:
         return None
     async with OcrClient(settings) as ocr:
         try:
-            await _retrying(ocr.authenticate)
+            await _retrying(ocr.authenticate, "token")
         except AuthenticationFailed as error:
             return say.NHN_KEYS_REFUSED.format(reason=_reason(error))
         except BotError:
             keys = "NHN_USER_ACCESS_KEY_ID / NHN_SECRET_ACCESS_KEY"
             return say.unreachable(keys, "NHN Cloud", "NHN_OAUTH_URL", settings.nhn_oauth_url)
         try:
-            await _retrying(ocr.check_app_key)
+            await _retrying(ocr.check_app_key, Endpoint.CARD_PUBLIC_KEY)
         except AuthenticationFailed as error:
             return say.NHN_APP_KEY_REFUSED.format(reason=_reason(error))
         except BotError:
@@ -244,16 +243,15 @@ async def _check_nts(settings: Settings) -> str | None:
     return None
 
 
-async def _retrying(call: Callable[[], Awaitable[Result]]) -> Result:
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            return await call()
-        except BotError as error:
-            if not error.retryable or attempt == _ATTEMPTS:
-                raise
-            log.info("Start-up check: %s; trying again", error)
-            await asyncio.sleep(_RETRY_DELAY_S * attempt)
-    raise AssertionError("unreachable")  # the loop returns or raises
+async def _retrying(call: Callable[[], Awaitable[None]], endpoint: str) -> None:
+    """`call` again while it fails retryably, with the clients' own backoff and Retry-After."""
+    await with_retries(
+        lambda _attempt: call(),
+        service=Service.NHN,
+        endpoint=endpoint,
+        max_attempts=_ATTEMPTS,
+        backoff_base_s=_RETRY_DELAY_S,
+    )
 
 
 def _reason(error: BotError) -> str:
