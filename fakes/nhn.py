@@ -31,8 +31,8 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field, replace
 from email.message import Message
 from typing import Any
@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import Settings
-from fakes.server import KeepAliveHandler, ThreadedServer
+from fakes.server import KeepAliveHandler, ThreadedServer, expect_violations
 
 BUSINESS = "business"
 STATUS = "business/status"
@@ -358,20 +358,9 @@ class NhnFake:
         with self._lock:
             return [request for request in self.requests if request.endpoint == endpoint]
 
-    @contextmanager
-    def expect_violations(self) -> Iterator[list[str]]:
+    def expect_violations(self) -> AbstractContextManager[list[str]]:
         """Collect the violations provoked inside the block; fail if there were none."""
-        seen: list[str] = []
-        with self._lock:
-            start = len(self.violations)
-        yield seen
-        with self._lock:
-            seen.extend(self.violations[start:])
-            del self.violations[start:]
-        if not seen:
-            raise AssertionError(
-                "expected a breach of the NHN contract, but every request was valid"
-            )
+        return expect_violations(self.violations, self._lock, "NHN")
 
     # Request handling (called from the server's threads)
 

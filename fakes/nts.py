@@ -24,13 +24,13 @@ import re
 import secrets
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from fakes.server import KeepAliveHandler, ThreadedServer
+from fakes.server import KeepAliveHandler, ThreadedServer, expect_violations
 
 BASE_PATH = "/api/nts-businessman/v1"
 STATUS_PATH = f"{BASE_PATH}/status"
@@ -222,20 +222,9 @@ class NtsFake:
         with self._lock:
             return [list(r.businesses) for r in self.requests if r.businesses is not None]
 
-    @contextmanager
-    def expect_violations(self) -> Iterator[list[str]]:
+    def expect_violations(self) -> AbstractContextManager[list[str]]:
         """Collect the violations provoked inside the block; fail if there were none."""
-        seen: list[str] = []
-        with self._lock:
-            start = len(self.violations)
-        yield seen
-        with self._lock:
-            seen.extend(self.violations[start:])
-            del self.violations[start:]
-        if not seen:
-            raise AssertionError(
-                "expected a breach of the NTS contract, but every request was valid"
-            )
+        return expect_violations(self.violations, self._lock, "NTS")
 
     # Request handling (called from the server's threads)
 

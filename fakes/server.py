@@ -3,15 +3,16 @@
 `BackgroundServer` runs an aiohttp application on its own event loop: it serves an app
 under test in the test's event loop, in a subprocess or in a benchmark alike, and many
 concurrent requests cost no threads. `ThreadedServer` and `KeepAliveHandler` are the
-stdlib server of the NHN and NTS fakes, a thread per connection.
+stdlib server of the NHN and NTS fakes, a thread per connection; `expect_violations`
+is how a test of either provokes a breach of its contract on purpose.
 """
 
 import asyncio
 import socket
 import struct
 import threading
-from collections.abc import Coroutine
-from contextlib import suppress
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -166,3 +167,21 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read the fake's `requests` instead."""
+
+
+@contextmanager
+def expect_violations(
+    violations: list[str], lock: threading.Lock, service: str
+) -> Iterator[list[str]]:
+    """Collect the `violations` recorded inside the block; fail if there were none."""
+    seen: list[str] = []
+    with lock:
+        start = len(violations)
+    yield seen
+    with lock:
+        seen.extend(violations[start:])
+        del violations[start:]
+    if not seen:
+        raise AssertionError(
+            f"expected a breach of the {service} contract, but every request was valid"
+        )
