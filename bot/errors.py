@@ -29,7 +29,8 @@ The tree::
         ├── CardNotFound
         └── NotRecognised         document
 
-The upstream is a field, not a class: a timeout is a `Timeout` whether NHN or NTS
+`document` (on UnsupportedFileType and NotRecognised) is one field mixed into both
+kinds. The upstream is a field, not a class: a timeout is a `Timeout` whether NHN or NTS
 was slow. Errors carry codes and facts, never prose: `str(error)` is for logs (it
 never holds credentials, URLs or card digits), and what a person reads comes from
 `bot.blocks.errors.explain`.
@@ -69,6 +70,25 @@ class BotError(Exception):
         if self.http_status is not None:
             facts.append(f"http={self.http_status}")
         return f"{self.detail} [{', '.join(facts)}]" if facts else self.detail
+
+
+class _AboutADocument(BotError):
+    """A failure whose explanation depends on what the file was uploaded as.
+
+    Mixed in before the kind's own base, so the tree above stays the one by kind.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        document: str | None = None,
+        code: int | str | None = None,
+        http_status: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(detail, code=code, http_status=http_status, retryable=retryable)
+        self.document = document  # "business" or "card", if known
 
 
 class UpstreamError(BotError):
@@ -125,18 +145,8 @@ class EmptyFile(InputError):
     pass
 
 
-class UnsupportedFileType(InputError):
-    def __init__(
-        self,
-        detail: str,
-        *,
-        document: str | None = None,
-        code: int | str | None = None,
-        http_status: int | None = None,
-        retryable: bool | None = None,
-    ) -> None:
-        super().__init__(detail, code=code, http_status=http_status, retryable=retryable)
-        self.document = document  # "business" or "card": what the file was uploaded as
+class UnsupportedFileType(_AboutADocument, InputError):
+    pass
 
 
 class FileTooLarge(InputError):
@@ -234,15 +244,5 @@ class CardNotFound(RecognitionError):
     pass
 
 
-class NotRecognised(RecognitionError):
-    def __init__(
-        self,
-        detail: str,
-        *,
-        document: str | None = None,
-        code: int | str | None = None,
-        http_status: int | None = None,
-        retryable: bool | None = None,
-    ) -> None:
-        super().__init__(detail, code=code, http_status=http_status, retryable=retryable)
-        self.document = document
+class NotRecognised(_AboutADocument, RecognitionError):
+    pass

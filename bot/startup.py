@@ -4,14 +4,13 @@ call, before the bot serves anyone.
 Without them a wrong bot token looked healthy until uploads went unanswered, a wrong
 app token retried forever, and wrong NHN keys were first tried by a user's upload.
 Every check runs (at the same time); every failure is one message naming the setting
-(bot/startup_messages), and the bot does not start. An outage that outlasts the retries
+(bot/cli_messages), and the bot does not start. An outage that outlasts the retries
 stops the start too: a bot that cannot reach its services serves nobody.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
@@ -19,11 +18,13 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
-from bot import startup_messages as say
+from bot import cli_messages as say
 from bot.config import ConfigError, OcrApiVersion, Settings
-from bot.errors import AuthenticationFailed, BotError
+from bot.errors import AuthenticationFailed, BotError, Service
+from bot.http import with_retries
 from bot.nts.client import NtsClient
 from bot.ocr import OcrClient
+from bot.ocr.client import Endpoint
 from bot.slack.client import MAX_RETRIES, SLACK_API_TIMEOUT_S, create_web_client
 from bot.slack.failures import SLACK_FAILURES
 from bot.store.engine import check_reachable, create_engine, database_location
@@ -33,15 +34,13 @@ log = logging.getLogger(__name__)
 # A number the NTS API knows (its guides' example): the check asks about nothing real.
 _NTS_PROBE_NUMBER = "2208162517"
 # NHN's token and public-key calls are not retried by their clients; the checks retry
-# what may succeed later this many times in all, this far apart.
+# what is retryable this many times in all, backing off from this base.
 _ATTEMPTS = 3
 _RETRY_DELAY_S = 1.0
 # Slack's answers to a token it does not accept.
 _SLACK_REFUSALS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
-
-Result = TypeVar("Result")
 
 
 class StartupFailed(ConfigError):
@@ -141,20 +140,14 @@ def _nts_too(settings: Settings) -> str:
 async def _check_bot_token(settings: Settings) -> str | None:
     setting = "SLACK_BOT_TOKEN"
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    if token.startswith("xapp-"):
-        return say.swapped_token(setting, "xapp-", "SLACK_APP_TOKEN", "xoxb-")
-    if not token.startswith("xoxb-"):
-        return say.wrong_token_kind(setting, "xoxb-", say.BOT_OAUTH_PAGE)
+    wrong = _token_kind_problem(setting, token, "SLACK_APP_TOKEN", say.BOT_OAUTH_PAGE)
+    if wrong is not None:
+        return wrong
     client = create_web_client(settings)
     try:
         answer = await client.auth_test()
-    except SlackApiError as error:
-        code = str(error.response.get("error"))
-        if code in _SLACK_REFUSALS:
-            return say.slack_refused(setting, code, say.BOT_OAUTH_PAGE)
-        return say.slack_failed(setting, "auth.test", code)
-    except SLACK_FAILURES:
-        return say.slack_unreachable(setting, settings.slack_api_url)
+    except (SlackApiError, *SLACK_FAILURES) as error:
+        return _slack_problem(setting, "auth.test", error, say.BOT_OAUTH_PAGE, settings)
     finally:
         if client.session is not None:
             await client.session.close()
@@ -167,10 +160,9 @@ async def _check_app_token(settings: Settings) -> str | None:
     """One apps.connections.open: the URL it gives is left to expire unused."""
     setting = "SLACK_APP_TOKEN"
     token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-    if token.startswith("xoxb-"):
-        return say.swapped_token(setting, "xoxb-", "SLACK_BOT_TOKEN", "xapp-")
-    if not token.startswith("xapp-"):
-        return say.wrong_token_kind(setting, "xapp-", say.APP_LEVEL_PAGE)
+    wrong = _token_kind_problem(setting, token, "SLACK_BOT_TOKEN", say.APP_LEVEL_PAGE)
+    if wrong is not None:
+        return wrong
     client = AsyncWebClient(
         base_url=settings.slack_api_url,
         timeout=SLACK_API_TIMEOUT_S,
@@ -178,14 +170,36 @@ async def _check_app_token(settings: Settings) -> str | None:
     )
     try:
         await client.apps_connections_open(app_token=token)
-    except SlackApiError as error:
-        code = str(error.response.get("error"))
-        if code in _SLACK_REFUSALS or code == "not_allowed_token_type":
-            return say.slack_refused(setting, code, say.APP_LEVEL_PAGE)
-        return say.slack_failed(setting, "apps.connections.open", code)
-    except SLACK_FAILURES:
-        return say.slack_unreachable(setting, settings.slack_api_url)
+    except (SlackApiError, *SLACK_FAILURES) as error:
+        return _slack_problem(setting, "apps.connections.open", error, say.APP_LEVEL_PAGE, settings)
     return None
+
+
+# The prefix each Slack token setting holds: a bot token, or an app-level token.
+_TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+
+
+def _token_kind_problem(setting: str, token: str, other: str, where: str) -> str | None:
+    """The message when `token` is not the kind `setting` holds (perhaps `other`'s)."""
+    wanted, others = _TOKEN_PREFIXES[setting], _TOKEN_PREFIXES[other]
+    if token.startswith(others):
+        return say.swapped_token(setting, others, other, wanted)
+    if not token.startswith(wanted):
+        return say.wrong_token_kind(setting, wanted, where)
+    return None
+
+
+def _slack_problem(
+    setting: str, method: str, error: Exception, where: str, settings: Settings
+) -> str:
+    """The message when Slack refused `method` with `setting`, or never answered."""
+    if not isinstance(error, SlackApiError):
+        return say.unreachable(setting, "Slack", "SLACK_API_URL", settings.slack_api_url)
+    code = str(error.response.get("error"))
+    # An app-level token given to a bot method, or the other way round.
+    if code in _SLACK_REFUSALS or code == "not_allowed_token_type":
+        return say.slack_refused(setting, code, where)
+    return say.slack_failed(setting, method, code)
 
 
 async def _check_nhn(settings: Settings) -> str | None:
@@ -197,18 +211,19 @@ async def _check_nhn(settings: Settings) -> str | None:
         return None
     async with OcrClient(settings) as ocr:
         try:
-            await _retrying(ocr.authenticate)
+            await _retrying(ocr.authenticate, "token")
         except AuthenticationFailed as error:
             return say.NHN_KEYS_REFUSED.format(reason=_reason(error))
         except BotError:
             keys = "NHN_USER_ACCESS_KEY_ID / NHN_SECRET_ACCESS_KEY"
-            return say.nhn_unreachable(keys, settings.nhn_oauth_url)
+            return say.unreachable(keys, "NHN Cloud", "NHN_OAUTH_URL", settings.nhn_oauth_url)
         try:
-            await _retrying(ocr.check_app_key)
+            await _retrying(ocr.check_app_key, Endpoint.CARD_PUBLIC_KEY)
         except AuthenticationFailed as error:
             return say.NHN_APP_KEY_REFUSED.format(reason=_reason(error))
         except BotError:
-            return say.nhn_unreachable("NHN_OCR_APP_KEY", settings.nhn_ocr_base_url)
+            url = settings.nhn_ocr_base_url
+            return say.unreachable("NHN_OCR_APP_KEY", "NHN Cloud", "NHN_OCR_BASE_URL", url)
     return None
 
 
@@ -222,21 +237,21 @@ async def _check_nts(settings: Settings) -> str | None:
             return say.NTS_KEY_REFUSED.format(reason=_reason(error))
         except BotError as error:
             if error.retryable:
-                return say.nts_unreachable(settings.nts_base_url)
+                url = settings.nts_base_url
+                return say.unreachable("NTS_SERVICE_KEY", "the NTS API", "NTS_BASE_URL", url)
             return say.nts_failed(_reason(error))
     return None
 
 
-async def _retrying(call: Callable[[], Awaitable[Result]]) -> Result:
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            return await call()
-        except BotError as error:
-            if not error.retryable or attempt == _ATTEMPTS:
-                raise
-            log.info("Start-up check: %s; trying again", error)
-            await asyncio.sleep(_RETRY_DELAY_S * attempt)
-    raise AssertionError("unreachable")  # the loop returns or raises
+async def _retrying(call: Callable[[], Awaitable[None]], endpoint: str) -> None:
+    """`call` again while it fails retryably, with the clients' own backoff and Retry-After."""
+    await with_retries(
+        lambda _attempt: call(),
+        service=Service.NHN,
+        endpoint=endpoint,
+        max_attempts=_ATTEMPTS,
+        backoff_base_s=_RETRY_DELAY_S,
+    )
 
 
 def _reason(error: BotError) -> str:

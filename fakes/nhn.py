@@ -28,15 +28,13 @@ import binascii
 import json
 import re
 import secrets
-import socket
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field, replace
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -46,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import Settings
+from fakes.server import KeepAliveHandler, ThreadedServer, expect_violations
 
 BUSINESS = "business"
 STATUS = "business/status"
@@ -249,41 +248,26 @@ class NhnFake:
         self._card_key_version: str | None = None
         self._in_flight = 0
         self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: _Server | None = None
 
     # Lifecycle
 
     def start(self) -> "NhnFake":
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
+        self._server = _Server(_Handler)
+        self._server.fake = self
+        self._server.start()
         return self
 
     def stop(self) -> None:
         self._stopping.set()  # wakes handlers sleeping on latency or a delay
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:  # idle keep-alive connections block a thread each
-            with suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join()
+            self._server.stop()
 
     @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the fake is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url
 
     # Configuration for the code under test
 
@@ -375,20 +359,9 @@ class NhnFake:
         with self._lock:
             return [request for request in self.requests if request.endpoint == endpoint]
 
-    @contextmanager
-    def expect_violations(self) -> Iterator[list[str]]:
+    def expect_violations(self) -> AbstractContextManager[list[str]]:
         """Collect the violations provoked inside the block; fail if there were none."""
-        seen: list[str] = []
-        with self._lock:
-            start = len(self.violations)
-        yield seen
-        with self._lock:
-            seen.extend(self.violations[start:])
-            del self.violations[start:]
-        if not seen:
-            raise AssertionError(
-                "expected a breach of the NHN contract, but every request was valid"
-            )
+        return expect_violations(self.violations, self._lock, "NHN")
 
     # Request handling (called from the server's threads)
 
@@ -620,34 +593,17 @@ class NhnFake:
             self._in_flight -= 1
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512  # a benchmark opens hundreds of connections at once
+class _Server(ThreadedServer):
     fake: NhnFake
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the client pools connections
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
+class _Handler(KeepAliveHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.fake._lock:
-            self.server.fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.fake._lock:
-            self.server.fake._connections.discard(self.connection)
-        super().finish()
 
     def do_POST(self) -> None:
         self._handle()
 
     do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests read `fake.requests` instead."""
 
     def _handle(self) -> None:
         fake = self.server.fake

@@ -22,15 +22,15 @@ import base64
 import json
 import re
 import secrets
-import socket
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.server import KeepAliveHandler, ThreadedServer, expect_violations
 
 BASE_PATH = "/api/nts-businessman/v1"
 STATUS_PATH = f"{BASE_PATH}/status"
@@ -167,41 +167,26 @@ class NtsFake:
         self._lock = threading.Lock()
         self._script: deque[Reply] = deque()
         self._key_revoked = False
-        self._connections: set[socket.socket] = set()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: _Server | None = None
 
     # Lifecycle
 
     def start(self) -> "NtsFake":
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
+        self._server = _Server(_Handler)
+        self._server.fake = self
+        self._server.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:  # idle keep-alive connections block a thread each
-            with suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join()
+            self._server.stop()
 
     @property
     def base_url(self) -> str:
         """What NTS_BASE_URL is set to."""
         if self._server is None:
             raise RuntimeError("the fake is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{BASE_PATH}"
+        return f"{self._server.url}{BASE_PATH}"
 
     def overrides(self) -> dict[str, Any]:
         """Settings values that make the bot use this fake as its status provider."""
@@ -237,20 +222,9 @@ class NtsFake:
         with self._lock:
             return [list(r.businesses) for r in self.requests if r.businesses is not None]
 
-    @contextmanager
-    def expect_violations(self) -> Iterator[list[str]]:
+    def expect_violations(self) -> AbstractContextManager[list[str]]:
         """Collect the violations provoked inside the block; fail if there were none."""
-        seen: list[str] = []
-        with self._lock:
-            start = len(self.violations)
-        yield seen
-        with self._lock:
-            seen.extend(self.violations[start:])
-            del self.violations[start:]
-        if not seen:
-            raise AssertionError(
-                "expected a breach of the NTS contract, but every request was valid"
-            )
+        return expect_violations(self.violations, self._lock, "NTS")
 
     # Request handling (called from the server's threads)
 
@@ -418,25 +392,12 @@ def _item(number: str, **fields: str) -> dict[str, str]:
     return item
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(ThreadedServer):
     fake: NtsFake
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the client pools connections
-    disable_nagle_algorithm = True
+class _Handler(KeepAliveHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.fake._lock:
-            self.server.fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.fake._lock:
-            self.server.fake._connections.discard(self.connection)
-        super().finish()
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -453,9 +414,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests read `fake.requests` instead."""
 
 
 def _business_problem(business: object) -> str | None:

@@ -1,14 +1,19 @@
-"""Run an aiohttp application on its own event loop in a background thread.
+"""The fakes' servers: each listens on 127.0.0.1 from a background thread.
 
-A server on its own loop serves an app under test in the test's event loop, in a
-subprocess or in a benchmark alike, and many concurrent requests cost no threads.
+`BackgroundServer` runs an aiohttp application on its own event loop: it serves an app
+under test in the test's event loop, in a subprocess or in a benchmark alike, and many
+concurrent requests cost no threads. `ThreadedServer` and `KeepAliveHandler` are the
+stdlib server of the NHN and NTS fakes, a thread per connection; `expect_violations`
+is how a test of either provokes a breach of its contract on purpose.
 """
 
 import asyncio
 import socket
 import struct
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -101,3 +106,82 @@ def reset_connection(request: web.Request) -> None:
     # Linger on with a zero timeout makes close() send RST instead of FIN.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
+
+
+class ThreadedServer(ThreadingHTTPServer):
+    """A stdlib HTTP server on 127.0.0.1 at a free port, a thread per connection."""
+
+    daemon_threads = True
+    request_queue_size = 512  # a benchmark opens hundreds of connections at once
+
+    def __init__(self, handler: type["KeepAliveHandler"]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self._connections_lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """`http://host:port`, without a trailing slash."""
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:  # idle keep-alive connections block a thread each
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        self._thread.join()
+
+    def _opened(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.add(connection)
+
+    def _closed(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(connection)
+
+
+class KeepAliveHandler(BaseHTTPRequestHandler):
+    """A handler that keeps connections alive, as the clients pool them, and stays quiet."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    server: ThreadedServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server._opened(self.connection)
+
+    def finish(self) -> None:
+        self.server._closed(self.connection)
+        super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read the fake's `requests` instead."""
+
+
+@contextmanager
+def expect_violations(
+    violations: list[str], lock: threading.Lock, service: str
+) -> Iterator[list[str]]:
+    """Collect the `violations` recorded inside the block; fail if there were none."""
+    seen: list[str] = []
+    with lock:
+        start = len(violations)
+    yield seen
+    with lock:
+        seen.extend(violations[start:])
+        del violations[start:]
+    if not seen:
+        raise AssertionError(
+            f"expected a breach of the {service} contract, but every request was valid"
+        )

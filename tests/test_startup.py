@@ -9,7 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.startup import StartupFailed, check_startup, log_settings
 from fakes.bot_process import free_port
-from fakes.nhn import NhnFake
+from fakes.nhn import PUBLIC_KEY, NhnFake, Reply
 from fakes.nts import NtsFake
 from fakes.slack import FakeSlack
 from tests.test_cli import run_cli
@@ -134,6 +134,29 @@ def test_an_unreachable_slack_is_an_outage_not_a_bad_token(
     assert "SLACK_BOT_TOKEN could not be checked" in said
     assert "SLACK_APP_TOKEN could not be checked" in said
     assert "did not answer after retries" in said
+
+
+async def test_a_passing_nhn_outage_is_retried_at_start(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path
+) -> None:
+    fake_nhn.script(PUBLIC_KEY, Reply.error(5030001))
+
+    await check_startup(settings(fake_slack, fake_nhn, tmp_path), http=True)
+
+    assert fake_nhn.calls(PUBLIC_KEY) == 2
+
+
+async def test_an_nhn_outage_that_outlasts_the_retries_names_the_url_setting(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path
+) -> None:
+    fake_nhn.script(PUBLIC_KEY, *[Reply.error(5030001)] * 3)
+
+    with pytest.raises(StartupFailed) as failed:
+        await check_startup(settings(fake_slack, fake_nhn, tmp_path), http=True)
+
+    assert "NHN_OCR_APP_KEY could not be checked" in str(failed.value)
+    assert "Check NHN_OCR_BASE_URL" in str(failed.value)
+    assert fake_nhn.calls(PUBLIC_KEY) == 3  # then no more: the start stops
 
 
 def test_wrong_nhn_keys_are_named(fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """What reading a document found: a certificate's number, status and authenticity per
 page, or a card's number and expiry."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import bizno
@@ -59,6 +60,24 @@ class BusinessAnalysis:
     more: tuple[CertificateResult, ...] = ()
     # No NTS_SERVICE_KEY: the reply says once that authenticity was not checked.
     authenticity_off: bool = False
+
+    @classmethod
+    def of(
+        cls, results: Sequence[CertificateResult], *, authenticity_off: bool
+    ) -> "BusinessAnalysis":
+        """The analysis whose `results` are `results`: the inverse of that property."""
+        first, *more = results
+        return cls(
+            certificate=first.certificate,
+            number=first.number,
+            status=first.status,
+            status_error=first.status_error,
+            low_resolution=first.low_resolution,
+            shown_page=first.page,
+            authenticity=first.authenticity,
+            more=tuple(more),
+            authenticity_off=authenticity_off,
+        )
 
     @property
     def results(self) -> tuple[CertificateResult, ...]:

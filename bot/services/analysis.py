@@ -108,18 +108,7 @@ class AnalysisService:
         )
 
     def _analysis(self, results: list[CertificateResult]) -> BusinessAnalysis:
-        first, *more = results
-        return BusinessAnalysis(
-            certificate=first.certificate,
-            number=first.number,
-            status=first.status,
-            status_error=first.status_error,
-            low_resolution=first.low_resolution,
-            shown_page=first.page,
-            authenticity=first.authenticity,
-            more=tuple(more),
-            authenticity_off=not self._authenticity.enabled,
-        )
+        return BusinessAnalysis.of(results, authenticity_off=not self._authenticity.enabled)
 
     async def _complete(
         self, read: list[tuple[int | None, Certificate, bool]]
