@@ -195,3 +195,15 @@ def nts_failed(reason: str) -> str:
 
 def cannot_start(problems: list[str]) -> str:
     return "The bot cannot start:\n" + "\n".join(f"  - {problem}" for problem in problems)
+
+
+def cannot_listen(where: str, reason: str) -> str:
+    """The HTTP port is taken or not ours to open.
+
+    >>> cannot_listen("0.0.0.0:3000", "Address already in use")[:56]
+    'The bot cannot listen on 0.0.0.0:3000: Address already i'
+    """
+    return (
+        f"The bot cannot listen on {where}: {reason}. Choose another port with --port "
+        "(or --host), or stop the process that is using it."
+    )

@@ -8,6 +8,7 @@ tests exercise the same wiring as production.
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import cli_messages as say
 from bot import metrics
 from bot.app import create_app
 from bot.config import ConfigError, Settings
@@ -192,7 +194,12 @@ class BotRuntime:
                 shutdown_timeout=self.settings.shutdown_grace_s,
             )
             await self._runner.setup()
-            await web.TCPSite(self._runner, self._host, self._port).start()
+            try:
+                await web.TCPSite(self._runner, self._host, self._port).start()
+            except OSError as error:  # in use, or a privileged port: the operator's to choose
+                reason = os.strerror(error.errno) if error.errno else type(error).__name__
+                where = f"{self._host}:{self._port}"
+                raise ConfigError(say.cannot_listen(where, reason)) from None
             host, port = self._runner.addresses[0][:2]
             self.url = f"http://{host}:{port}"
             served = "Slack requests" if self._http else "/health, /ready and /metrics"

@@ -2,6 +2,7 @@
 naming the setting and what to do, and exit 2, without a traceback."""
 
 import logging
+import socket
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,26 @@ def test_the_settings_are_logged_once_with_secrets_hidden_and_features_off_warne
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(w.startswith("NOTIFY_CHANNEL is not set") for w in warnings)
     assert any(w.startswith("NTS_SERVICE_KEY is not set") for w in warnings)
+
+
+def test_a_port_in_use_is_one_line_naming_it_and_exit_2(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli(
+            tmp_path,
+            env(fake_slack, fake_nhn, tmp_path),
+            "run",
+            "--http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        )
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"The bot cannot listen on 127.0.0.1:{port}: Address already in use." in done.stderr
