@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 
 from bot.blocks import Message, ids
-from bot.blocks.home import HOME_PAGE, RECENT_CHANGES, home_view, page_number
+from bot.blocks.home import HOME_PAGE, RECENT_CHANGES, home_view, page_number, shown_view
 from bot.domain import bizno
 from bot.errors import Refused, Service, Unavailable
 from bot.i18n import Language
@@ -62,7 +62,7 @@ def change(number: str, old: str, new: str, *, hours: int = 0) -> StatusChange:
 
 def numbers(count: int) -> list[str]:
     """`count` distinct valid business numbers."""
-    found = []
+    found: list[str] = []
     candidate = 100_000_000
     while len(found) < count:
         candidate += 1
@@ -243,7 +243,7 @@ def test_one_page_shows_no_pager_buttons() -> None:
     view = home_view(page_of(many), [], Language.KO)
     assert [b for b in buttons(view) if b["action_id"].startswith(ids.HOME_PAGE)] == []
     assert "1/1쪽 · 1–5번째 (전체 5곳)" in str(view)
-    assert view["private_metadata"] == "1"
+    assert shown_view(view["private_metadata"]) == (1, "")
     assert_valid_view(view)
 
 
@@ -258,7 +258,7 @@ def test_the_pager_offers_the_pages_around_the_one_shown(
     pager = {b["value"] for b in buttons(view) if b["action_id"].startswith(ids.HOME_PAGE)}
     assert pager == {str(n) for n in (previous, next_page) if n is not None}
     page = offset // HOME_PAGE + 1
-    assert view["private_metadata"] == str(page)
+    assert shown_view(view["private_metadata"]) == (page, "")
     assert f"Page {page} of 3 · {offset + 1}–{offset + HOME_PAGE} of 55" in str(view)
     assert_valid_view(view)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.blocks.home import shown_view
 from bot.store import Store
 from bot.store.audit import AuditEntry
 from bot.store.watches import FirstCheck
@@ -341,7 +342,7 @@ async def test_a_thousand_watches_page_closed_ones_first_within_slacks_limits(
 
     await open_home(bot)
     view = await published(bot)
-    assert view["private_metadata"] == "1"
+    assert shown_view(view["private_metadata"]) == (1, "")
     assert "1/51쪽 · 1–20번째 (전체 1001곳)" in shown(view)
     assert "🔴 폐업 20" in shown(view)
     first = [b["value"] for b in home_buttons(view).values() if len(b["value"]) == 10][::2]
@@ -350,7 +351,7 @@ async def test_a_thousand_watches_page_closed_ones_first_within_slacks_limits(
     for page in range(2, 52):
         await click(bot, f"home_page.{page}", str(page))
         view = await published(bot, page)
-        assert view["private_metadata"] == str(page)
+        assert shown_view(view["private_metadata"]) == (page, "")
         assert len(view["blocks"]) <= 100
         assert limit_violations(view["blocks"], view=True) == []
         assert "<!channel>" not in json.dumps(mrkdwn_texts(view), ensure_ascii=False)
@@ -379,7 +380,7 @@ async def test_a_forged_page_shows_the_first_or_the_last_page(
     await click(bot, "home_page.2", value)
 
     view = await published(bot, 2)
-    assert view["private_metadata"] == str(page)
+    assert shown_view(view["private_metadata"]) == (page, "")
     assert len([b for b in home_buttons(view) if b.startswith("home_recheck")]) == (
         5 if page == 3 else 20
     )
@@ -399,6 +400,6 @@ async def test_unwatch_on_a_later_page_shows_that_page_again(bot: RunningBot) ->
     await click(bot, f"home_unwatch.{numbers[25]}", numbers[25])
 
     view = await published(bot, 3)
-    assert view["private_metadata"] == "2"
+    assert shown_view(view["private_metadata"]) == (2, "")
     shown_numbers = [b["value"] for b in home_buttons(view).values() if len(b["value"]) == 10]
     assert shown_numbers[::2] == numbers[20:25] + numbers[26:41]
