@@ -37,8 +37,9 @@ HOME_PAGE = 20
 _PAGE_DIGITS = 4  # a page value longer than this is not one the bot made
 # The filter is as long as `/bizstatus list` shows a search: more finds nothing more.
 SEARCH_CHARS = LIST_LABEL_CHARS
-# private_metadata longer than the bot writes (page and a bounded search) is forged.
-_METADATA_CHARS = 4 * SEARCH_CHARS + 40
+# private_metadata longer than the bot writes (a page and a search, each character of
+# which JSON writes in at most six, as \u0001) is forged.
+_METADATA_CHARS = 6 * SEARCH_CHARS + 40
 # Labels in the list of changes are cut shorter, so ten lines stay far below a
 # section's 3,000 characters.
 _CHANGE_LABEL_CHARS = 40
