@@ -98,7 +98,9 @@ def view_rejection(view: object) -> Rejection | None:
         return Rejection(
             "invalid_arguments", ("[ERROR] must be an array [json-pointer:/view/blocks]",)
         )
-    problems = block_problems(blocks, pointer="/view/blocks", max_blocks=MAX_VIEW_BLOCKS)
+    # Input blocks are allowed in a Home tab without a submit button: they dispatch
+    # their actions instead (the submit rule is a modal's, below).
+    problems = _view_problems(view, blocks)
     if problems:
         return Rejection("invalid_arguments", tuple(problems))
     return None
@@ -142,19 +144,26 @@ def modal_rejection(view: object) -> Rejection | None:
         return Rejection(
             "invalid_arguments", ("[ERROR] must be an array [json-pointer:/view/blocks]",)
         )
-    problems += block_problems(blocks, pointer="/view/blocks", max_blocks=MAX_VIEW_BLOCKS)
-    inputs = [index for index, block in enumerate(blocks) if block.get("type") == "input"]
-    for index in inputs:
-        problems += _input_problems(blocks[index], f"/view/blocks/{index}")
-    if inputs and view.get("submit") is None:
+    problems += _view_problems(view, blocks)
+    has_inputs = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+    if has_inputs and view.get("submit") is None:
         problems.append(_error("submit is required when a view has input blocks", "/view/submit"))
+    if problems:
+        return Rejection("invalid_arguments", tuple(problems))
+    return None
+
+
+def _view_problems(view: dict[str, Any], blocks: list[Any]) -> list[str]:
+    """What a Home tab and a modal share: their blocks, inputs among them, and metadata."""
+    problems = block_problems(blocks, pointer="/view/blocks", max_blocks=MAX_VIEW_BLOCKS)
+    for index, block in enumerate(blocks):
+        if isinstance(block, dict) and block.get("type") == "input":
+            problems += _input_problems(block, f"/view/blocks/{index}")
     problems += _too_long(
         view.get("private_metadata"), MAX_PRIVATE_METADATA, "/view/private_metadata"
     )
     problems += _too_long(view.get("callback_id"), MAX_ID_LENGTH, "/view/callback_id")
-    if problems:
-        return Rejection("invalid_arguments", tuple(problems))
-    return None
+    return problems
 
 
 def _input_problems(block: dict[str, Any], pointer: str) -> list[str]:

@@ -2,6 +2,7 @@
 its recent status changes.
 """
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,13 +16,14 @@ from bot.blocks.elements import (
     context,
     divider,
     header,
+    plain_text,
     section,
 )
 from bot.blocks.errors import explain
 from bot.blocks.limits import fit
 from bot.blocks.mrkdwn import date, escape, literal, plain
 from bot.blocks.status import CHECKED_AT, badge
-from bot.blocks.watchlist import attention_line, page_count
+from bot.blocks.watchlist import LIST_LABEL_CHARS, attention_line, page_count
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
 from bot.errors import BotError
@@ -33,6 +35,11 @@ RECENT_CHANGES = 10
 # recent changes stays well within a view's 100 blocks and the bot's JSON bound.
 HOME_PAGE = 20
 _PAGE_DIGITS = 4  # a page value longer than this is not one the bot made
+# The filter is as long as `/bizstatus list` shows a search: more finds nothing more.
+SEARCH_CHARS = LIST_LABEL_CHARS
+# private_metadata longer than the bot writes (a page and a search, each character of
+# which JSON writes in at most six, as \u0001) is forged.
+_METADATA_CHARS = 6 * SEARCH_CHARS + 40
 # Labels in the list of changes are cut shorter, so ten lines stay far below a
 # section's 3,000 characters.
 _CHANGE_LABEL_CHARS = 40
@@ -62,12 +69,22 @@ _CONFIRM_TEXT = Text(
     en="{business} will no longer be checked, and no change will be announced.",
 )
 _CANCEL = Text(ko="취소", en="Cancel")
-_SEARCH = Text(
-    ko="폐업·휴업·최근 변경된 거래처가 먼저 나옵니다. 검색: `/bizstatus list 이름 또는 번호` · "
-    "CSV로 받기: `/bizstatus export`",
-    en="Closed, inactive and recently changed businesses come first. Search: "
-    "`/bizstatus list &lt;name or number&gt;` · as CSV: `/bizstatus export`",
+_ORDER = Text(
+    ko="폐업·휴업·최근 변경된 거래처가 먼저 나옵니다. CSV로 받기: `/bizstatus export`",
+    en="Closed, inactive and recently changed businesses come first. As CSV: `/bizstatus export`",
 )
+_FILTER_LABEL = Text(ko="번호나 이름으로 찾기", en="Filter by number or name")
+_FILTER_PLACEHOLDER = Text(
+    ko="예: 220-81 또는 한빛 (Enter로 찾기)", en="e.g. 220-81 or Acme (press Enter)"
+)
+_MATCHES = Text(
+    ko="🔎 '{search}': 전체 {total}곳 중 {count}곳", en="🔎 '{search}': {count} of {total} match"
+)
+_NO_MATCH = Text(
+    ko="🔎 '{search}'에 맞는 거래처가 없습니다 (전체 {total}곳).",
+    en="🔎 Nothing matches '{search}' (of {total}).",
+)
+_CLEAR = Text(ko="검색 지우기", en="Clear filter")
 _PAGE = Text(
     ko="{page}/{pages}쪽 · {first}–{last}번째 (전체 {total}곳)",
     en="Page {page} of {pages} · {first}–{last} of {total}",
@@ -93,30 +110,73 @@ def page_number(value: str) -> int:
     return 1
 
 
+def search_text(value: object) -> str:
+    """The filter a HOME_SEARCH value (or the view's private_metadata) holds: one line of
+    at most SEARCH_CHARS; "" for anything that is not text. The clicker can forge it.
+
+    >>> search_text("  한빛   상사 "), search_text(None), len(search_text("9" * 500))
+    ('한빛 상사', '', 40)
+    """
+    if not isinstance(value, str):
+        return ""
+    return " ".join(value.split())[:SEARCH_CHARS].strip()
+
+
+def shown_view(metadata: str) -> tuple[int, str]:
+    """The page and filter a view's private_metadata names, as `home_view` writes it;
+    page 1 and no filter for anything the bot did not write (it can be forged).
+    A bare page number is what views published before the filter carry.
+
+    >>> shown_view('{"page": 3, "search": "한빛"}'), shown_view("2"), shown_view("[1]")
+    ((3, '한빛'), (2, ''), (1, ''))
+    """
+    if len(metadata) > _METADATA_CHARS:
+        return 1, ""
+    try:
+        state = json.loads(metadata)
+    except ValueError:
+        return page_number(metadata), ""
+    if isinstance(state, int) and not isinstance(state, bool):
+        return page_number(str(state)), ""
+    if not isinstance(state, dict):
+        return 1, ""
+    return page_number(str(state.get("page"))), search_text(state.get("search"))
+
+
 def home_view(
     page: WatchPage,
     changes: Sequence[StatusChange],
     lang: Language,
     *,
+    search: str = "",
+    watched: int | None = None,
     failed_recheck: tuple[str, BotError] | None = None,
 ) -> dict[str, Any]:
     """The view for views.publish: one page of the watchlist, those needing attention
-    first, with Previous and Next buttons, fitted to a view's limits.
+    first, with a filter and Previous and Next buttons, fitted to a view's limits.
 
-    Each watch shows its last known status (`last_status_code`, `last_checked_at`).
-    Only the first RECENT_CHANGES changes are listed. `failed_recheck` (the number
-    and why) puts a notice at the top. The page shown is the view's private_metadata,
-    so a Re-check or Unwatch on it shows the same page again.
+    With a `search` (a `search_text`), `page` holds the watches it matched, counted
+    against the `watched` the team has, with a button that clears the filter. Each
+    watch shows its last known status (`last_status_code`, `last_checked_at`). Only the
+    first RECENT_CHANGES changes are listed. `failed_recheck` (the number and why) puts
+    a notice at the top. The page and filter shown are the view's private_metadata, so
+    a Re-check, Unwatch or Next on it keeps them.
     """
     number = page.offset // HOME_PAGE + 1
-    blocks = [header(_TITLE.format(count=page.total)(lang))]
+    if watched is None or not search:
+        watched = page.total
+    blocks = [header(_TITLE.format(count=watched)(lang))]
     if failed_recheck is not None:
         failed_number, error = failed_recheck
         failed = _RECHECK_FAILED.format(number=bizno.format(failed_number))(lang)
         blocks.append(section(f"{failed}\n{escape(explain(error)(lang))}"))
-    blocks.append(section((_INTRO if page.total else _NOTHING_WATCHED)(lang)))
+    blocks.append(section((_INTRO if watched else _NOTHING_WATCHED)(lang)))
+    if watched:
+        blocks.append(_filter_input(search, lang))
+    if search:
+        blocks += _filter_state(page, search, watched, lang)
     if page.total:
-        blocks.append(context(attention_line(page, lang), _SEARCH(lang)))
+        blocks.append(context(attention_line(page, lang), _ORDER(lang)))
     labels = {watch.business_number: watch.label for watch in page.watches}
     blocks += [
         header(_CHANGES_TITLE(lang)),
@@ -128,9 +188,42 @@ def home_view(
         blocks += _pager(page, number, lang)
     return {
         "type": "home",
-        "private_metadata": str(number),
+        "private_metadata": json.dumps({"page": number, "search": search}, ensure_ascii=False),
         "blocks": fit(blocks, lang, view=True),
     }
+
+
+def _filter_input(search: str, lang: Language) -> Block:
+    # Dispatched on Enter: a Home tab has no submit button.
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.HOME_SEARCH,
+        "max_length": SEARCH_CHARS,
+        "placeholder": plain_text(_FILTER_PLACEHOLDER(lang)),
+        "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+    }
+    if search:
+        element["initial_value"] = search
+    return {
+        "type": "input",
+        # A new block_id when the filter is set or cleared: Slack keeps what was typed in
+        # an input whose block_id stays, so Clear would leave the old text in the box.
+        "block_id": f"{ids.HOME_SEARCH_BLOCK}.filtered" if search else ids.HOME_SEARCH_BLOCK,
+        "dispatch_action": True,
+        "label": plain_text(_FILTER_LABEL(lang)),
+        "element": element,
+    }
+
+
+def _filter_state(page: WatchPage, search: str, watched: int, lang: Language) -> list[Block]:
+    shown = literal(search, SEARCH_CHARS)
+    counts = (
+        _MATCHES.format(search=shown, count=page.total, total=watched)
+        if page.total
+        else _NO_MATCH.format(search=shown, total=watched)
+    )
+    clear = button(_CLEAR(lang), action_id=ids.HOME_CLEAR_SEARCH, value="clear")
+    return [context(counts(lang)), actions(ids.HOME_FILTER_BLOCK, clear)]
 
 
 def _pager(page: WatchPage, number: int, lang: Language) -> list[Block]:

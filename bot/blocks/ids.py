@@ -17,8 +17,12 @@ The scheme:
   for a click from the team and channel of that job;
   HOME_RECHECK, HOME_UNWATCH: the ten digits of a watched number;
   HOME_PAGE: the page of the watchlist to show, from 1, as a decimal string ("2";
-  see `bot.blocks.home.page_number`), read back with the view's private_metadata,
-  the page shown, which the Re-check and Unwatch buttons republish;
+  see `bot.blocks.home.page_number`); the filter shown is kept from the view's
+  private_metadata (JSON page and filter, see `bot.blocks.home.shown_view`), which
+  the Re-check and Unwatch buttons republish too;
+  HOME_SEARCH: not a button but the Home tab's filter input (dispatched on Enter):
+  its action carries the typed text as `value`, bounded and never trusted (see
+  `bot.blocks.home.search_text`); HOME_CLEAR_SEARCH carries nothing the handler reads;
   Where a message or view shows the same button once per number (the Home tab,
   status results of several numbers), its action_id is `per_number(constant,
   digits)`, since action_ids must be unique there; handlers register
@@ -53,6 +57,8 @@ CHOOSE_KIND_IGNORE = "choose_kind_ignore"
 HOME_RECHECK = "home_recheck"
 HOME_UNWATCH = "home_unwatch"
 HOME_PAGE = "home_page"  # per_number(HOME_PAGE, page): Previous and Next
+HOME_SEARCH = "home_search"
+HOME_CLEAR_SEARCH = "home_clear_search"
 BULK_WATCH_ALL = "bulk_watch_all"
 CORRECT_DETAILS = "correct_details"
 CORRECT_DETAILS_VIEW = "correct_details_view"
@@ -67,6 +73,8 @@ KIND_CHOICE_BLOCK = "kind_choice"
 MORE_BLOCK = "fit_more"
 HOME_WATCH_BLOCK = "home_watch"  # + "." and the digits: one actions block per watch
 HOME_PAGER_BLOCK = "home_pager"
+HOME_SEARCH_BLOCK = "home_search"  # + ".filtered" while a filter is shown
+HOME_FILTER_BLOCK = "home_filter"  # the filter's counts and its Clear button
 BULK_ACTIONS_BLOCK = "bulk_actions"
 CERTIFICATE_ACTIONS_BLOCK = "certificate_actions"  # + "." and the position: one per later page
 

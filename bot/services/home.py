@@ -7,7 +7,14 @@ from dataclasses import replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.home import HOME_PAGE, RECENT_CHANGES, home_view, page_number
+from bot.blocks.home import (
+    HOME_PAGE,
+    RECENT_CHANGES,
+    home_view,
+    page_number,
+    search_text,
+    shown_view,
+)
 from bot.config import Settings
 from bot.domain import bizno
 from bot.errors import BotError
@@ -38,18 +45,29 @@ class HomeService:
         self._auditor = auditor
         self._lang = settings.language
 
-    async def publish(self, team_id: str, user_id: str, page: str = "1") -> None:
-        """Show `user_id` page `page` of the workspace's Home tab as it is now
-        (views.publish): the tab opened, or the Previous and Next buttons.
+    async def publish(self, team_id: str, user_id: str) -> None:
+        """Show `user_id` the first page of the workspace's Home tab as it is now
+        (views.publish), unfiltered: the tab opened, or its filter cleared."""
+        await self._publish(team_id, user_id, 1, "", failed_recheck=None)
 
-        `page` is a button's value, which the clicker can forge: anything but a page
-        number shows the first page, a number past the last the last page.
+    async def turn_page(self, team_id: str, user_id: str, page: str, shown: str) -> None:
+        """The Previous and Next buttons: page `page` of the tab, keeping the filter of
+        the view clicked in (`shown`, its private_metadata).
+
+        Both can be forged: anything but a page number shows the first page, a number
+        past the last the last page; a filter the bot did not write, none.
         """
-        await self._publish(team_id, user_id, page, failed_recheck=None)
+        _, search = shown_view(shown)
+        await self._publish(team_id, user_id, page_number(page), search, failed_recheck=None)
 
-    async def recheck(self, team_id: str, user_id: str, number_text: str, page: str) -> None:
+    async def search(self, team_id: str, user_id: str, text: str) -> None:
+        """The filter, on Enter: the first page of the watches whose number holds the
+        digits of `text`, or whose label holds it (as `/bizstatus list <search>`)."""
+        await self._publish(team_id, user_id, 1, search_text(text), failed_recheck=None)
+
+    async def recheck(self, team_id: str, user_id: str, number_text: str, shown: str) -> None:
         """The Re-check button: a fresh lookup of a watched number, then the tab again,
-        at the `page` it was clicked on.
+        at the page and filter it was clicked on (`shown`, the view's private_metadata).
 
         A number the team does not watch (the tab was stale, or the button's
         value forged) is not looked up: each lookup may be paid for.
@@ -66,30 +84,38 @@ class HomeService:
             await self._auditor.record(
                 team_id=team_id, user_id=user_id, action="recheck", subject=number, outcome=outcome
             )
-        await self._publish(team_id, user_id, page, failed_recheck=failed)
+        await self._publish(team_id, user_id, *shown_view(shown), failed_recheck=failed)
 
-    async def unwatch(self, team_id: str, user_id: str, number_text: str, page: str) -> None:
+    async def unwatch(self, team_id: str, user_id: str, number_text: str, shown: str) -> None:
         """The Unwatch button (after its confirmation): stop watching, then the tab again,
-        at the `page` it was clicked on."""
+        at the page and filter it was clicked on."""
         # The watchlist's answer is for a chat reply; here the tab itself shows the result.
         await self._watchlist.unwatch(team_id, number_text, user_id=user_id)
-        await self._publish(team_id, user_id, page, failed_recheck=None)
+        await self._publish(team_id, user_id, *shown_view(shown), failed_recheck=None)
 
     async def _publish(
         self,
         team_id: str,
         user_id: str,
-        page: str,
+        page: int,
+        search: str,
         *,
         failed_recheck: tuple[str, BotError] | None,
     ) -> None:
-        found = await self._watchlist.page(
-            team_id, search="", number=page_number(page), size=HOME_PAGE
-        )
+        # The filter is the one `/bizstatus list <search>` uses: the same store query.
+        found = await self._watchlist.page(team_id, search=search, number=page, size=HOME_PAGE)
         # Ordered by the status the watch holds; the newer one from the history is shown.
         found = replace(found, watches=await self._with_latest_status(found.watches))
+        watched = await self._store.watches.count(team_id) if search else None
         changes = await self._store.watches.recent_changes(team_id, limit=RECENT_CHANGES)
-        view = home_view(found, changes, self._lang, failed_recheck=failed_recheck)
+        view = home_view(
+            found,
+            changes,
+            self._lang,
+            search=search,
+            watched=watched,
+            failed_recheck=failed_recheck,
+        )
         try:
             await self._client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:

@@ -393,6 +393,12 @@ class Watchlist:
         return sorted((_watch(row._mapping) for row in rows), key=lambda w: w.id)
 
     # Last: inside the class body, `list` names this method from here on.
+    async def count(self, team_id: str) -> int:
+        """How many watches the team has, whatever a search matches."""
+        statement = sa.select(sa.func.count()).where(_w.team_id == team_id)
+        async with self._engine.begin() as connection:
+            return int((await connection.execute(statement)).scalar_one())
+
     async def list(self, team_id: str) -> list[Watch]:
         """The team's watches, oldest first."""
         statement = (

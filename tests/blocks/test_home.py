@@ -4,7 +4,15 @@ from typing import Any
 import pytest
 
 from bot.blocks import Message, ids
-from bot.blocks.home import HOME_PAGE, RECENT_CHANGES, home_view, page_number
+from bot.blocks.home import (
+    HOME_PAGE,
+    RECENT_CHANGES,
+    SEARCH_CHARS,
+    home_view,
+    page_number,
+    search_text,
+    shown_view,
+)
 from bot.domain import bizno
 from bot.errors import Refused, Service, Unavailable
 from bot.i18n import Language
@@ -62,7 +70,7 @@ def change(number: str, old: str, new: str, *, hours: int = 0) -> StatusChange:
 
 def numbers(count: int) -> list[str]:
     """`count` distinct valid business numbers."""
-    found = []
+    found: list[str] = []
     candidate = 100_000_000
     while len(found) < count:
         candidate += 1
@@ -243,7 +251,7 @@ def test_one_page_shows_no_pager_buttons() -> None:
     view = home_view(page_of(many), [], Language.KO)
     assert [b for b in buttons(view) if b["action_id"].startswith(ids.HOME_PAGE)] == []
     assert "1/1쪽 · 1–5번째 (전체 5곳)" in str(view)
-    assert view["private_metadata"] == "1"
+    assert shown_view(view["private_metadata"]) == (1, "")
     assert_valid_view(view)
 
 
@@ -258,7 +266,7 @@ def test_the_pager_offers_the_pages_around_the_one_shown(
     pager = {b["value"] for b in buttons(view) if b["action_id"].startswith(ids.HOME_PAGE)}
     assert pager == {str(n) for n in (previous, next_page) if n is not None}
     page = offset // HOME_PAGE + 1
-    assert view["private_metadata"] == str(page)
+    assert shown_view(view["private_metadata"]) == (page, "")
     assert f"Page {page} of 3 · {offset + 1}–{offset + HOME_PAGE} of 55" in str(view)
     assert_valid_view(view)
 
@@ -296,3 +304,99 @@ def test_hostile_labels_render_inert_and_within_limits(lang: Language, label: st
     for dialog in (b["confirm"] for b in buttons(view) if "confirm" in b):
         assert 0 < len(dialog["text"]["text"]) <= 300
         assert "\u202e" not in dialog["text"]["text"]
+
+
+def filter_blocks(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in view["blocks"] if b["type"] == "input"]
+
+
+@pytest.mark.parametrize("lang", list(Language))
+def test_a_watchlist_has_a_filter_box_dispatched_on_enter(lang: Language) -> None:
+    view = home_view(page_of([watch(OPEN_NUMBER)]), [], lang)
+    [box] = filter_blocks(view)
+    assert box["dispatch_action"] is True
+    assert (
+        box["label"]["text"]
+        == {"ko": "번호나 이름으로 찾기", "en": "Filter by number or name"}[lang.value]
+    )
+    element = box["element"]
+    assert (element["type"], element["action_id"]) == ("plain_text_input", ids.HOME_SEARCH)
+    assert element["max_length"] == SEARCH_CHARS
+    assert "initial_value" not in element
+    assert ids.HOME_CLEAR_SEARCH not in [b["action_id"] for b in buttons(view)]
+    assert "/bizstatus list" not in str(view)  # the box searches; export is still named
+    assert "/bizstatus export" in str(view)
+    assert_valid_view(view)
+
+
+def test_nothing_watched_has_no_filter_box() -> None:
+    assert filter_blocks(home_view(page_of([]), [], Language.KO)) == []
+
+
+def test_a_filtered_page_counts_matches_against_all_and_offers_clear() -> None:
+    page = page_of([watch(OPEN_NUMBER, label="한빛")], total=1)
+    view = home_view(page, [], Language.EN, search="한빛", watched=1000)
+    assert "🔎 '한빛': 1 of 1000 match" in str(view)
+    assert "📋 Watched businesses (1000)" in str(view)
+    assert filter_blocks(view)[0]["element"]["initial_value"] == "한빛"
+    assert filter_blocks(view)[0]["block_id"] == f"{ids.HOME_SEARCH_BLOCK}.filtered"
+    assert buttons(view)[0]["action_id"] == ids.HOME_CLEAR_SEARCH
+    assert shown_view(view["private_metadata"]) == (1, "한빛")
+    assert_valid_view(view)
+
+
+def test_a_filter_matching_nothing_says_so() -> None:
+    view = home_view(page_of([], total=0), [], Language.KO, search="<!here>", watched=3)
+    assert "🔎 '&lt;!here&gt;'에 맞는 거래처가 없습니다 (전체 3곳)." in section_or_context(view)
+    assert "<!here>" not in section_or_context(view)
+    assert_valid_view(view)
+
+
+def section_or_context(view: dict[str, Any]) -> str:
+    return " ".join(
+        str(element.get("text"))
+        for block in view["blocks"]
+        for element in [block.get("text") or {}, *block.get("elements", [])]
+        if isinstance(element, dict) and element.get("type") == "mrkdwn"
+    )
+
+
+def test_a_full_filtered_page_of_the_longest_hostile_labels_fits_a_view_whole() -> None:
+    many = [
+        watch(number, label="<&>" * 40, status="06", watch_id=n)
+        for n, number in enumerate(numbers(HOME_PAGE))
+    ]
+    changes = [change(many[n].business_number, "01", "06", hours=n) for n in range(10)]
+    search = search_text("<&>" * 40)
+    view = home_view(
+        page_of(many, offset=20, total=900), changes, Language.KO, search=search, watched=1000
+    )
+    values = [b["value"] for b in buttons(view)]
+    assert values[1 : HOME_PAGE * 2 : 2] == [w.business_number for w in many]  # none fitted away
+    assert ids.MORE_BLOCK not in str(view)
+    assert_valid_view(view)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "shown"),
+    [
+        ('{"page": 2, "search": " 한빛  상사 "}', (2, "한빛 상사")),
+        ('{"page": 2, "search": "' + "x" * 100 + '"}', (2, "x" * SEARCH_CHARS)),
+        ('{"page": true, "search": null}', (1, "")),
+        ("true", (1, "")),
+        ('"2"', (1, "")),
+        ("7", (7, "")),
+        ("{", (1, "")),
+        ("x" * 100_000, (1, "")),
+    ],
+)
+def test_a_forged_private_metadata_reads_as_a_page_and_a_bounded_filter_or_none(
+    metadata: str, shown: tuple[int, str]
+) -> None:
+    assert shown_view(metadata) == shown
+
+
+def test_the_bot_reads_back_the_longest_metadata_it_writes() -> None:
+    search = search_text('\x01"' * SEARCH_CHARS)
+    view = home_view(page_of([watch(OPEN_NUMBER)]), [], Language.KO, search=search, watched=5)
+    assert shown_view(view["private_metadata"]) == (1, search)

@@ -3,7 +3,13 @@ from typing import Any
 import pytest
 
 from bot.blocks import elements
-from fakes.blockkit import Rejection, limit_violations, message_rejection, view_rejection
+from fakes.blockkit import (
+    Rejection,
+    limit_violations,
+    message_rejection,
+    modal_rejection,
+    view_rejection,
+)
 
 
 def section(text: str) -> dict[str, Any]:
@@ -107,6 +113,45 @@ def test_home_tab_views_take_100_blocks_but_not_101() -> None:
     assert rejection is not None
     assert rejection.error == "invalid_arguments"
     assert rejection.details[0].endswith("[json-pointer:/view/blocks]")
+
+
+def text_input(**element: Any) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "dispatch_action": True,
+        "label": {"type": "plain_text", "text": "Filter"},
+        "element": {"type": "plain_text_input", "action_id": "filter", **element},
+    }
+
+
+def test_a_home_tab_takes_input_blocks_without_submit_but_a_modal_does_not() -> None:
+    # Slack: input blocks are available in modals, messages and Home tabs; submit is a
+    # modal's button, required there when it has inputs, and a Home tab has none.
+    assert view_rejection({"type": "home", "blocks": [text_input()]}) is None
+    title = {"type": "plain_text", "text": "Fix"}
+    rejection = modal_rejection({"type": "modal", "title": title, "blocks": [text_input()]})
+
+    assert rejection is not None
+    assert rejection.details == (
+        "[ERROR] submit is required when a view has input blocks [json-pointer:/view/submit]",
+    )
+    submit = {"type": "plain_text", "text": "Save"}
+    modal = {"type": "modal", "title": title, "submit": submit, "blocks": [text_input()]}
+    assert modal_rejection(modal) is None
+
+
+def test_a_home_tab_input_and_metadata_are_checked_like_a_modals() -> None:
+    too_long = text_input(max_length=10, initial_value="x" * 11)
+    rejection = view_rejection(
+        {"type": "home", "private_metadata": "m" * 3001, "blocks": [too_long]}
+    )
+
+    assert rejection is not None
+    assert rejection.details == (
+        "[ERROR] must be less than 11 characters "
+        "[json-pointer:/view/blocks/0/element/initial_value]",
+        "[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]",
+    )
 
 
 def test_a_rejection_answers_like_the_web_api() -> None:

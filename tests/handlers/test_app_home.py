@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.blocks.home import shown_view
 from bot.store import Store
 from bot.store.audit import AuditEntry
 from bot.store.watches import FirstCheck
@@ -83,13 +84,39 @@ def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-async def click(bot: RunningBot, action_id: str, value: str, *, user: str = VIEWER) -> None:
-    """Click a button in the Home tab `user` sees: the payload comes from a view."""
-    view = bot.slack.home_view(user)
-    assert view is not None
+async def click(
+    bot: RunningBot, action_id: str, value: str, *, user: str = VIEWER, metadata: str | None = None
+) -> None:
+    """Click a button in the Home tab `user` sees: the payload comes from a view (whose
+    private_metadata a forger may have replaced with `metadata`)."""
     payload = bot.send.block_action(
         action_id, value, user=user, channel="D0HOME", message_ts=new_ts(), block_id="home"
     )
+    await act_in_view(bot, payload, user=user, metadata=metadata)
+
+
+async def type_filter(bot: RunningBot, text: str | None, *, user: str = VIEWER) -> None:
+    """Type `text` in the Home tab's filter and press Enter (None: an emptied input)."""
+    payload = bot.send.block_action(
+        "home_search", "", user=user, channel="D0HOME", message_ts=new_ts(), block_id="home"
+    )
+    payload["actions"] = [
+        {
+            "type": "plain_text_input",
+            "action_id": "home_search",
+            "block_id": "home_search",
+            "value": text,
+            "action_ts": new_ts(),
+        }
+    ]
+    await act_in_view(bot, payload, user=user, metadata=None)
+
+
+async def act_in_view(
+    bot: RunningBot, payload: dict[str, Any], *, user: str, metadata: str | None
+) -> None:
+    view = bot.slack.home_view(user)
+    assert view is not None
     for message_only in ("channel", "message", "response_url"):
         del payload[message_only]
     payload["container"] = {"type": "view", "view_id": view["id"]}
@@ -99,8 +126,20 @@ async def click(bot: RunningBot, action_id: str, value: str, *, user: str = VIEW
         "team_id": bot.send.team_id,
         "app_installed_team_id": bot.send.team_id,
     }
+    if metadata is not None:
+        payload["view"]["private_metadata"] = metadata
     response = await bot.send.action(payload)
     assert response.status_code == 200
+
+
+def shown_numbers(view: dict[str, Any]) -> list[str]:
+    """The watched numbers on the page, in order (each has a Re-check button)."""
+    return [b["value"] for a, b in home_buttons(view).items() if a.startswith("home_recheck.")]
+
+
+def filter_input(view: dict[str, Any]) -> dict[str, Any]:
+    [block] = [b for b in view["blocks"] if b["type"] == "input"]
+    return dict(block)
 
 
 async def audit(bot: RunningBot) -> list[AuditEntry]:
@@ -341,7 +380,7 @@ async def test_a_thousand_watches_page_closed_ones_first_within_slacks_limits(
 
     await open_home(bot)
     view = await published(bot)
-    assert view["private_metadata"] == "1"
+    assert shown_view(view["private_metadata"]) == (1, "")
     assert "1/51쪽 · 1–20번째 (전체 1001곳)" in shown(view)
     assert "🔴 폐업 20" in shown(view)
     first = [b["value"] for b in home_buttons(view).values() if len(b["value"]) == 10][::2]
@@ -350,7 +389,7 @@ async def test_a_thousand_watches_page_closed_ones_first_within_slacks_limits(
     for page in range(2, 52):
         await click(bot, f"home_page.{page}", str(page))
         view = await published(bot, page)
-        assert view["private_metadata"] == str(page)
+        assert shown_view(view["private_metadata"]) == (page, "")
         assert len(view["blocks"]) <= 100
         assert limit_violations(view["blocks"], view=True) == []
         assert "<!channel>" not in json.dumps(mrkdwn_texts(view), ensure_ascii=False)
@@ -379,7 +418,7 @@ async def test_a_forged_page_shows_the_first_or_the_last_page(
     await click(bot, "home_page.2", value)
 
     view = await published(bot, 2)
-    assert view["private_metadata"] == str(page)
+    assert shown_view(view["private_metadata"]) == (page, "")
     assert len([b for b in home_buttons(view) if b.startswith("home_recheck")]) == (
         5 if page == 3 else 20
     )
@@ -399,6 +438,185 @@ async def test_unwatch_on_a_later_page_shows_that_page_again(bot: RunningBot) ->
     await click(bot, f"home_unwatch.{numbers[25]}", numbers[25])
 
     view = await published(bot, 3)
-    assert view["private_metadata"] == "2"
+    assert shown_view(view["private_metadata"]) == (2, "")
     shown_numbers = [b["value"] for b in home_buttons(view).values() if len(b["value"]) == 10]
     assert shown_numbers[::2] == numbers[20:25] + numbers[26:41]
+
+
+async def add_watches(bot: RunningBot, numbers: list[str]) -> None:
+    now = datetime.now(UTC)
+    await store_of(bot).watches.add_many(
+        TEAM_ID, dict.fromkeys(numbers, now), channel_id=CHANNEL, created_by=WATCHER, now=now
+    )
+
+
+async def test_typing_a_label_or_number_fragment_filters_a_thousand_watches(
+    bot: RunningBot,
+) -> None:
+    numbers = valid_business_numbers(1000)
+    await add_watches(bot, numbers)
+    await watch(bot, OPEN, label="한빛상사")
+    await watch(bot, CLOSING, label="(주)한빛유통")
+    await watch(bot, OTHER, label="ACME")
+    await open_home(bot)
+    view = await published(bot)
+    assert filter_input(view)["dispatch_action"] is True
+    assert filter_input(view)["element"]["dispatch_action_config"] == {
+        "trigger_actions_on": ["on_enter_pressed"]
+    }
+
+    await type_filter(bot, "  한빛 ")
+
+    view = await published(bot, 2)
+    assert shown_numbers(view) == [OPEN, CLOSING]
+    assert "🔎 '한빛': 전체 1003곳 중 2곳" in shown(view)
+    assert "📋 감시 중인 거래처 (1003)" in shown(view)
+    assert shown_view(view["private_metadata"]) == (1, "한빛")
+    assert filter_input(view)["element"]["initial_value"] == "한빛"
+    assert "home_clear_search" in home_buttons(view)
+    assert limit_violations(view["blocks"], view=True) == []
+
+    fragment = "111-9"  # typed with a dash; its digits are searched
+    expected = [n for n in [*numbers, OPEN, CLOSING, OTHER] if "1119" in n]
+    assert 1 < len(expected) <= 20  # one page of several
+    await type_filter(bot, fragment)
+
+    view = await published(bot, 3)
+    assert sorted(shown_numbers(view)) == sorted(expected)
+    assert f"전체 1003곳 중 {len(expected)}곳" in shown(view)
+    assert shown_view(view["private_metadata"]) == (1, fragment)
+
+    await type_filter(bot, "220-81-62")
+
+    view = await published(bot, 4)
+    assert shown_numbers(view) == [OPEN]
+
+    await type_filter(bot, "acme")  # labels match whatever the case
+
+    view = await published(bot, 5)
+    assert shown_numbers(view) == [OTHER]
+
+
+async def test_paging_and_unwatching_within_a_filter_keep_it(bot: RunningBot) -> None:
+    await add_watches(bot, valid_business_numbers(40))
+    labelled = valid_business_numbers(70)[45:70]
+    for n, number in enumerate(labelled):
+        await watch(bot, number, label=f"한빛 {n}")
+    await open_home(bot)
+    await published(bot)
+    await type_filter(bot, "한빛")
+    first = await published(bot, 2)
+    assert shown_numbers(first) == labelled[:20]
+    assert "1/2쪽" in shown(first)
+
+    await click(bot, "home_page.2", "2")
+
+    view = await published(bot, 3)
+    assert shown_numbers(view) == labelled[20:]
+    assert shown_view(view["private_metadata"]) == (2, "한빛")
+    assert "전체 65곳 중 25곳" in shown(view)
+
+    await click(bot, f"home_unwatch.{labelled[21]}", labelled[21])
+
+    view = await published(bot, 4)
+    assert shown_numbers(view) == [labelled[20], *labelled[22:]]
+    assert shown_view(view["private_metadata"]) == (2, "한빛")
+
+    await click(bot, "home_page.1", "1")
+
+    view = await published(bot, 5)
+    assert shown_numbers(view) == labelled[:20]
+    assert shown_view(view["private_metadata"]) == (1, "한빛")
+
+
+@pytest.mark.parametrize("how", ["clear button", "empty input"])
+async def test_clearing_the_filter_shows_everything(bot: RunningBot, how: str) -> None:
+    await watch(bot, OPEN, label="한빛상사")
+    await watch(bot, CLOSING, label="ACME")
+    await open_home(bot)
+    unfiltered = await published(bot)
+    await type_filter(bot, "없는 이름")
+    view = await published(bot, 2)
+    assert shown_numbers(view) == []
+    assert "🔎 '없는 이름'에 맞는 거래처가 없습니다 (전체 2곳)." in shown(view)
+
+    if how == "clear button":
+        await click(bot, "home_clear_search", "clear")
+    else:
+        await type_filter(bot, None)
+
+    view = await published(bot, 3)
+    assert shown_numbers(view) == [OPEN, CLOSING]
+    assert shown_view(view["private_metadata"]) == (1, "")
+    assert "home_clear_search" not in home_buttons(view)
+    assert "🔎" not in shown(view)
+    # A block_id other than the filtered one's, so Slack empties the box it kept.
+    assert filter_input(view) == filter_input(unfiltered)
+    assert filter_input(view)["block_id"] != filter_input(first_filtered(bot))["block_id"]
+    assert "initial_value" not in filter_input(view)["element"]
+
+
+def first_filtered(bot: RunningBot) -> dict[str, Any]:
+    [_, filtered, *_] = [call.params["view"] for call in bot.slack.calls_to("views.publish")]
+    return dict(json.loads(filtered) if isinstance(filtered, str) else filtered)
+
+
+@pytest.mark.parametrize(
+    "search",
+    [HOSTILE, "<!channel>", "4556 7375 8689 9855", "4556737586899855 한빛", "9" * 500],
+)
+async def test_a_hostile_search_is_escaped_masked_and_bounded(bot: RunningBot, search: str) -> None:
+    await watch(bot, OPEN, label="한빛 <!channel>")
+    await open_home(bot)
+    await published(bot)
+
+    await type_filter(bot, search)
+
+    view = await published(bot, 2)
+    sent = json.dumps(bot.slack.calls_to("views.publish")[-1].params, ensure_ascii=False)
+    for card in ("4556 7375 8689 9855", "4556737586899855"):
+        assert card not in sent
+    texts = json.dumps(mrkdwn_texts(view), ensure_ascii=False)
+    for mention in ("<!channel", "<!here", "<@U123", "<#C123", "<https://evil"):
+        assert mention not in texts
+    _, kept = shown_view(view["private_metadata"])
+    assert 0 < len(kept) <= 40
+    assert len(filter_input(view)["element"].get("initial_value", "")) <= 40
+    assert "🔎" in shown(view)
+    assert limit_violations(view["blocks"], view=True) == []
+    if search == "<!channel>":
+        assert "&lt;!channel&gt;" in texts
+        assert shown_numbers(view) == [OPEN]  # the label holds it: searched as typed
+    if "4556" in search:
+        assert "•••• •••• •••• 9855" in sent
+
+
+@pytest.mark.parametrize(
+    ("metadata", "page", "search"),
+    [
+        ('{"page": 2, "search": "한빛"}', 2, "한빛"),
+        ('{"page": 2, "search": "' + "한" * 5000 + '"}', 1, ""),
+        ('{"page": "2", "search": 7}', 2, ""),
+        ('{"page": 99999, "search": ["한빛"]}', 1, ""),
+        ("[2, 3]", 1, ""),
+        ("{not json", 1, ""),
+        ("2", 2, ""),  # a view published before the filter
+        ("", 1, ""),
+    ],
+)
+async def test_a_forged_private_metadata_is_read_defensively(
+    bot: RunningBot, metadata: str, page: int, search: str
+) -> None:
+    await add_watches(bot, valid_business_numbers(30))
+    labelled = valid_business_numbers(60)[35:60]
+    for number in labelled:
+        await watch(bot, number, label="한빛")
+    await open_home(bot)
+    await published(bot)
+
+    await click(bot, f"home_recheck.{OPEN}", OPEN, metadata=metadata)
+
+    view = await published(bot, 2)
+    assert shown_view(view["private_metadata"]) == (page, search)
+    assert "🔎" in shown(view) if search else "🔎" not in shown(view)
+    assert limit_violations(view["blocks"], view=True) == []

@@ -322,6 +322,8 @@ async def test_a_page_searches_numbers_by_their_digits_and_labels_by_text(store:
     assert await found("81") == [NUMBER, OTHER, "1018112341"]
     assert await found("없는 이름") == []
     assert len(await found("")) == 3
+    assert (await store.watches.count("T1"), await store.watches.count("T2")) == (3, 1)
+    assert await store.watches.count("T_NONE") == 0
 
 
 async def test_unchecked_gives_the_named_watches_never_checked(store: Store) -> None:
