@@ -104,7 +104,7 @@ async def type_filter(bot: RunningBot, text: str | None, *, user: str = VIEWER) 
         {
             "type": "plain_text_input",
             "action_id": "home_search",
-            "block_id": "home_search",
+            "block_id": "home_search_box",
             "value": text,
             "action_ts": new_ts(),
         }

@@ -29,7 +29,11 @@ _SLACK_AND_STORE_NUMBERS = re.compile(
 )
 # Digests and signatures (the replay guard's HMACs, ids in hex): 16 or more hex characters
 # with a letter among them, which no card number has, hold five of its digits by chance.
-_HEX_DIGEST = re.compile(r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{16,}\b")
+# In a binary file (the SQLite database) a digest may touch other bytes that are letters,
+# so a run of 32 or more (an MD5, a SHA) counts without word boundaries too.
+_HEX_DIGEST = re.compile(
+    r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{16,}\b|(?<![0-9a-f])(?=[0-9a-f]*[a-f])[0-9a-f]{32,}"
+)
 # JPEG and PNG start so; either where a multipart part's data starts is an image sent in clear.
 _IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
