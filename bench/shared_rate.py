@@ -6,15 +6,8 @@ where two per-process limiters would send twice as much.
 """
 
 import asyncio
-import os
 import secrets
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-
-import asyncpg
-from sqlalchemy.engine import make_url
 
 from bench.harness import BenchSettings, until
 from bench.scenarios import Section
@@ -22,9 +15,9 @@ from bot.domain import bizno
 from fakes.bot_process import BotProcess, fakes_env
 from fakes.nhn import STATUS, NhnFake
 from fakes.slack import FakeSlack
+from tests.support.databases import fresh_postgres_schema
 from tests.support.numbers import valid_business_numbers
 
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 RATE_PER_S = 5.0
 WINDOW_S = 1.0
 
@@ -44,22 +37,6 @@ def busiest_window(times: list[float], window_s: float = WINDOW_S) -> int:
     return most
 
 
-@asynccontextmanager
-async def _fresh_schema() -> AsyncIterator[str]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(POSTGRES_URL, timeout=5)
-    try:
-        await admin.execute(f'CREATE SCHEMA "{schema}"')
-        yield (
-            make_url(POSTGRES_URL)
-            .update_query_dict({"schema": schema})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await admin.close()
-
-
 async def shared_rate(settings: BenchSettings, workdir: Path, *, commands: int = 60) -> Section:
     section = Section(f"6. Two processes, one NHN status budget ({commands} lookups)")
     secret = secrets.token_hex(16)
@@ -67,7 +44,7 @@ async def shared_rate(settings: BenchSettings, workdir: Path, *, commands: int =
     slack.start()
     numbers = valid_business_numbers(commands, first=206_000_000)
     try:
-        async with _fresh_schema() as database_url:
+        async with fresh_postgres_schema() as database_url:
             env = {
                 **fakes_env(slack, nhn, database_url, secret),
                 "STATUS_RATE_PER_S": str(RATE_PER_S),
