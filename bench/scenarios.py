@@ -16,7 +16,15 @@ from typing import Any
 
 from PIL import Image
 
-from bench.harness import BenchSettings, Delivery, Harness, burst, harness, until
+from bench.harness import (
+    BenchSettings,
+    Delivery,
+    Harness,
+    burst,
+    harness,
+    until,
+    until_or_none,
+)
 from bench.media import PIXEL_HEAVY_SIZE, Photo, certificate_png, phone_photos, pixel_heavy_png
 from bench.stats import Latencies, efficiency, ideal_burst_seconds, percentile
 from bot.domain import bizno
@@ -284,11 +292,12 @@ def _ack_against_baseline(
         f"< {ACK_P99_TARGET_13_MS} ms, at most baseline + {ACK_P99_OVER_BASELINE_MS} ms",
         p99 < ACK_P99_TARGET_13_MS and p99 <= baseline_p99 + ACK_P99_OVER_BASELINE_MS,
     )
-    failed = sum(d.resent for d in deliveries), sum(d.resent for d in baseline)
-    if any(failed):
+    missed = sum(d.missed for d in deliveries), sum(d.missed for d in baseline)
+    if any(missed):
         section.add(
-            "  connections that failed (resent; counted as a 3 s ack): bot / baseline",
-            f"{failed[0]} / {failed[1]}",
+            "  requests Slack would have given up on (no answer within 3 s; counted as 3 s)"
+            ": bot / baseline",
+            f"{missed[0]} / {missed[1]} of {len(deliveries)}",
         )
 
 
@@ -477,7 +486,7 @@ async def phone_photos_scenario(
 @dataclass(frozen=True)
 class CommandRun:
     deliveries: list[Delivery]
-    seconds: float  # until the last answer
+    seconds: float | None  # until the last answer; None: not every command was answered
     paid: list[str]  # numbers sent to business/status during the burst
     answers: list[list[dict[str, Any]]]  # what each command's response_url received
 
@@ -512,19 +521,30 @@ async def _command_run(
                 for n, u in zip(asked, urls, strict=True)
             ],
             window_s,
+            resend=False,  # Slack never sends a slash command again
         )
-        answered = await until(
-            lambda: all(bench.slack.responses(url) for url in urls),
-            timeout_s=60 + len(asked) * settings.ocr_latency_s,
-            what="an answer to every command",
-        )
+
+        def every_answer() -> bool:
+            return all(bench.slack.responses(url) for url in urls)
+
+        if naive:
+            # It answers what it took in, five at a time; what it never took in, never.
+            answered = await until_or_none(
+                every_answer, timeout_s=60 + len(asked) * settings.ocr_latency_s / 5
+            )
+        else:
+            answered = await until(
+                every_answer,
+                timeout_s=60 + len(asked) * settings.ocr_latency_s,
+                what="an answer to every command",
+            )
         await _settle()
         paid = [
             r.body["businessNumber"] for r in bench.nhn.requests_to(STATUS)[paid_before:] if r.body
         ]
         return CommandRun(
             deliveries=deliveries,
-            seconds=answered - started,
+            seconds=None if answered is None else answered - started,
             paid=paid,
             answers=[bench.slack.responses(url) for url in urls],
         )
@@ -580,14 +600,18 @@ async def command_burst(
         "  baseline: answers naming the number (its answers show digits only)",
         f"{sum(len(posts) == 1 for posts in baseline.answers)} of {commands}",
     )
+    if run.seconds is None:  # until() raised for the bot; this narrows the type
+        raise RuntimeError("the bot did not answer every command")
     section.add("time until the last answer", f"{run.seconds:.1f} s")
     section.add(
         "  baseline: time until the last answer",
-        f"{baseline.seconds:.1f} s",
+        "never: some commands were not answered"
+        if baseline.seconds is None
+        else f"{baseline.seconds:.1f} s",
         "the bot's is shorter",
-        run.seconds < baseline.seconds,
+        baseline.seconds is None or run.seconds < baseline.seconds,
     )
-    section.duration_s = run.seconds + baseline.seconds
+    section.duration_s = run.seconds + (baseline.seconds or 0.0)
     return section
 
 
