@@ -1,13 +1,14 @@
 """A copy of a card photo that is safe to keep in the thread: only the last four digits show.
 
 Boxes come from NHN's answer and are in the pixels of the image that was sent, so the
-copy is made from exactly those bytes, at the size Slack shows it: a JPEG is decoded in
-draft mode at the smallest scale that still covers that size, and the boxes are scaled
-to the copy's pixels.
+copy is made from exactly those bytes, no larger than Slack shows it: reduced by whole
+factors only (a JPEG in its decoder, at 1/2, 1/4 or 1/8 scale; anything else by box
+averages), and the boxes scaled to the copy's pixels.
 """
 
 import io
 import logging
+import math
 from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
@@ -22,7 +23,9 @@ Point = tuple[float, float]
 _PAD = 0.15  # of a box's height, so the edges of digits are covered too
 _COVER = (20, 20, 20)
 # Slack's largest inline preview (thumb_1024): more pixels are never seen in the thread,
-# and cost a full-size decode and encode (about 75 ms for a 12 MP photo).
+# and cost a full-size decode and encode (about 75 ms for a 12 MP photo). The copy's long
+# side is at most this and more than half of it: a 12 MP photo's is 1008 px (1/4 scale),
+# since resampling it to exactly 1024 px would cost more than the rest of the copy.
 SHOWN_LONG_SIDE = 1024
 
 
@@ -43,16 +46,19 @@ def redact_card_image(
     budget = budget or MemoryBudget()
     with Image.open(io.BytesIO(image)) as original:
         sent_size = original.size
-        shown = _shown_size(sent_size)
-        original.draft("RGB", shown)  # JPEG only: 1/2, 1/4 or 1/8 scale, still covering `shown`
+        # JPEG only: the decoder reduces by 1/2, 1/4 or 1/8, as far as the factor allows.
+        original.draft("RGB", _reduced_size(sent_size, _shown_factor(sent_size)))
+        factor = _shown_factor(original.size)  # what the decoder left to do
+        shown = _reduced_size(original.size, factor)
         # The decoded photo and its RGB copy at the size shown.
         needed = pixel_bytes(original.mode, original.size) + pixel_bytes("RGB", shown)
         with budget.reserve(needed):
-            copy = original.convert("RGB")
-            original.close()
-            if copy.size != shown:
-                copy = copy.resize(shown, Image.Resampling.BILINEAR, reducing_gap=2.0)
-            scale = (shown[0] / sent_size[0], shown[1] / sent_size[1])
+            copy = original if original.mode == "RGB" else original.convert("RGB")
+            if factor > 1:
+                copy = copy.reduce(factor)
+            if copy is not original:
+                original.close()  # frees the decoded pixels before the copy is encoded
+            scale = (copy.width / sent_size[0], copy.height / sent_size[1])
             return _covered(
                 copy,
                 [_scaled(box, scale) for box in number_boxes],
@@ -61,17 +67,22 @@ def redact_card_image(
             )
 
 
-def _shown_size(size: tuple[int, int]) -> tuple[int, int]:
-    """`size` within SHOWN_LONG_SIDE, keeping its proportions; never enlarged.
+def _shown_factor(size: tuple[int, int]) -> int:
+    """The least whole factor that brings `size` within SHOWN_LONG_SIDE.
 
-    >>> _shown_size((4032, 3024)), _shown_size((800, 500))
-    ((1024, 768), (800, 500))
+    >>> _shown_factor((4032, 3024)), _shown_factor((2016, 1512)), _shown_factor((800, 500))
+    (4, 2, 1)
     """
-    width, height = size
-    factor = SHOWN_LONG_SIDE / max(width, height)
-    if factor >= 1:
-        return size
-    return max(1, round(width * factor)), max(1, round(height * factor))
+    return max(1, math.ceil(max(size) / SHOWN_LONG_SIDE))
+
+
+def _reduced_size(size: tuple[int, int], factor: int) -> tuple[int, int]:
+    """`size` reduced by `factor`, as JPEG's decoder and Image.reduce round it: up.
+
+    >>> _reduced_size((4032, 3024), 4), _reduced_size((1001, 3), 2)
+    ((1008, 756), (501, 2))
+    """
+    return -(-size[0] // factor), -(-size[1] // factor)
 
 
 def _scaled(box: Box, scale: tuple[float, float]) -> Box:

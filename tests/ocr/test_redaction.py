@@ -9,6 +9,7 @@ from PIL import Image
 from bot.ocr.image_work import MemoryBudget
 from bot.ocr.models import Box, CardResult, FileType, PreparedFile
 from bot.ocr.redaction import SHOWN_LONG_SIDE, redact_card_image, redacted_copy
+from tests.ocr.images import counting_decodes, encode
 
 INK = (200, 30, 30)
 
@@ -126,23 +127,69 @@ def test_no_copy_of_a_photo_that_alone_needs_more_than_the_memory_budget() -> No
     assert redacted_copy(result, MemoryBudget(3_200_000)) is not None
 
 
-def test_a_phone_photo_is_copied_at_the_size_shown_with_its_boxes_scaled() -> None:
-    # A 12 MP JPEG: decoded in draft mode, not at full size, and its boxes scaled to the copy.
-    scale = 4032 / 800
-    groups = [box(*(round(v * scale) for v in (b.x1, b.y1, b.x3, b.y3))) for b in GROUPS]
-    image = Image.new("RGB", (4032, 2520), "white")
+def scaled_up(boxes: list[Box], size: tuple[int, int]) -> list[Box]:
+    """GROUPS, drawn on an 800 x 500 card, as they lie on the same card photographed at `size`."""
+    sx, sy = size[0] / 800, size[1] / 500
+    return [
+        box(round(b.x1 * sx), round(b.y1 * sy), round(b.x3 * sx), round(b.y3 * sy)) for b in boxes
+    ]
+
+
+def photo_of(groups: list[Box], size: tuple[int, int], file_format: str) -> bytes:
+    image = Image.new("RGB", size, "white")
     for b in groups:
         image.paste(INK, (int(b.x1), int(b.y1), int(b.x3), int(b.y3)))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=90)
-    redacted = redact_card_image(buffer.getvalue(), groups, None, last_group_digits=4)
-    with Image.open(io.BytesIO(redacted)) as copy:
-        assert copy.size == (SHOWN_LONG_SIDE, 640)
-    shown = SHOWN_LONG_SIDE / 4032
+    return encode(image, file_format, **({"quality": 90} if file_format == "JPEG" else {}))
+
+
+def assert_only_the_last_group_shows(redacted: bytes, groups: list[Box], scale: float) -> None:
+    """`groups` are in the pixels of the photo sent; the copy is `scale` times its size."""
     for group in groups[:3]:
-        centre = ((group.x1 + group.x3) / 2 * shown, (group.y1 + group.y3) / 2 * shown)
+        centre = ((group.x1 + group.x3) / 2 * scale, (group.y1 + group.y3) / 2 * scale)
         assert not is_ink(colour_at(redacted, round(centre[0]), round(centre[1])))
     last = groups[-1]
-    assert is_ink(
-        colour_at(redacted, round((last.x1 + last.x3) / 2 * shown), round(275 * scale * shown))
+    centre = ((last.x1 + last.x3) / 2 * scale, (last.y1 + last.y3) / 2 * scale)
+    assert is_ink(colour_at(redacted, round(centre[0]), round(centre[1])))
+
+
+def test_a_phone_photo_is_decoded_once_at_a_quarter_scale_with_its_boxes_scaled() -> None:
+    # A 12 MP JPEG sent unchanged: JPEG's decoder reduces it to within the size shown,
+    # with nothing resampled after it, and its boxes are scaled to the copy.
+    groups = scaled_up(GROUPS, (4032, 2520))
+    photo = photo_of(groups, (4032, 2520), "JPEG")
+    with counting_decodes() as decodes:
+        redacted = redact_card_image(photo, groups, None, last_group_digits=4)
+    assert decodes == [(1008, 630)]
+    with Image.open(io.BytesIO(redacted)) as copy:
+        assert copy.size == (1008, 630)
+    assert_only_the_last_group_shows(redacted, groups, 1008 / 4032)
+
+
+def test_a_re_encoded_photo_is_decoded_at_half_scale() -> None:
+    # What the preflight sends of a photo it turned or shrank: 2016 x 1512.
+    groups = scaled_up(GROUPS, (2016, 1512))
+    with counting_decodes() as decodes:
+        redacted = redact_card_image(
+            photo_of(groups, (2016, 1512), "JPEG"), groups, None, last_group_digits=4
+        )
+    assert decodes == [(1008, 756)]
+    assert_only_the_last_group_shows(redacted, groups, 1 / 2)
+
+
+def test_a_large_png_is_reduced_to_within_the_size_shown() -> None:
+    # PNG has no reduced decode: the copy is the whole image reduced by box averages, here
+    # by 3 (2 would leave 1250 px), and the boxes land where the digits went.
+    groups = scaled_up(GROUPS, (2500, 1500))
+    redacted = redact_card_image(
+        photo_of(groups, (2500, 1500), "PNG"), groups, None, last_group_digits=4
     )
+    with Image.open(io.BytesIO(redacted)) as copy:
+        assert copy.size == (834, 500)
+        assert SHOWN_LONG_SIDE / 2 < max(copy.size) <= SHOWN_LONG_SIDE
+    assert_only_the_last_group_shows(redacted, groups, 834 / 2500)
+
+
+def test_a_photo_within_the_size_shown_keeps_its_size() -> None:
+    redacted = redact_card_image(card_photo(GROUPS), GROUPS, None, last_group_digits=4)
+    with Image.open(io.BytesIO(redacted)) as copy:
+        assert copy.size == (800, 500)
