@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from bot.domain.card import SHOWN_DIGITS
 from bot.ocr.image_work import BeyondBudget, MemoryBudget, pixel_bytes
-from bot.ocr.models import Box, CardResult
+from bot.ocr.models import Box, CardResult, ShownCopy
 
 log = logging.getLogger(__name__)
 
@@ -47,39 +47,56 @@ def redact_card_image(
     with Image.open(io.BytesIO(image)) as original:
         sent_size = original.size
         # JPEG only: the decoder reduces by 1/2, 1/4 or 1/8, as far as the factor allows.
-        original.draft("RGB", _reduced_size(sent_size, _shown_factor(sent_size)))
-        factor = _shown_factor(original.size)  # what the decoder left to do
-        shown = _reduced_size(original.size, factor)
+        original.draft("RGB", reduced_size(sent_size, shown_factor(sent_size)))
+        factor = shown_factor(original.size)  # what the decoder left to do
+        shown = reduced_size(original.size, factor)
         # The decoded photo and its RGB copy at the size shown.
         needed = pixel_bytes(original.mode, original.size) + pixel_bytes("RGB", shown)
         with budget.reserve(needed):
-            copy = original if original.mode == "RGB" else original.convert("RGB")
-            if factor > 1:
-                copy = copy.reduce(factor)
+            copy = shown_copy(original)
             if copy is not original:
                 original.close()  # frees the decoded pixels before the copy is encoded
-            scale = (copy.width / sent_size[0], copy.height / sent_size[1])
-            return _covered(
-                copy,
-                [_scaled(box, scale) for box in number_boxes],
-                None if expiry_box is None else _scaled(expiry_box, scale),
-                last_group_digits,
-            )
+            return _covered(copy, sent_size, number_boxes, expiry_box, last_group_digits)
 
 
-def _shown_factor(size: tuple[int, int]) -> int:
+def redact_shown_copy(
+    shown: ShownCopy,
+    number_boxes: Sequence[Box],
+    expiry_box: Box | None,
+    *,
+    last_group_digits: int,
+    budget: MemoryBudget | None = None,
+) -> bytes:
+    """`redact_card_image` from the copy the preflight kept: nothing is decoded, and
+    `shown` is left as it was."""
+    budget = budget or MemoryBudget()
+    with budget.reserve(pixel_bytes("RGB", shown.pixels.size)):
+        return _covered(
+            shown.pixels.copy(), shown.sent_size, number_boxes, expiry_box, last_group_digits
+        )
+
+
+def shown_copy(image: Image.Image) -> Image.Image:
+    """`image`, decoded, in RGB and reduced by `shown_factor`: the copy's pixels. `image`
+    itself when it needs neither."""
+    copy = image if image.mode == "RGB" else image.convert("RGB")
+    factor = shown_factor(copy.size)
+    return copy.reduce(factor) if factor > 1 else copy
+
+
+def shown_factor(size: tuple[int, int]) -> int:
     """The least whole factor that brings `size` within SHOWN_LONG_SIDE.
 
-    >>> _shown_factor((4032, 3024)), _shown_factor((2016, 1512)), _shown_factor((800, 500))
+    >>> shown_factor((4032, 3024)), shown_factor((2016, 1512)), shown_factor((800, 500))
     (4, 2, 1)
     """
     return max(1, math.ceil(max(size) / SHOWN_LONG_SIDE))
 
 
-def _reduced_size(size: tuple[int, int], factor: int) -> tuple[int, int]:
+def reduced_size(size: tuple[int, int], factor: int) -> tuple[int, int]:
     """`size` reduced by `factor`, as JPEG's decoder and Image.reduce round it: up.
 
-    >>> _reduced_size((4032, 3024), 4), _reduced_size((1001, 3), 2)
+    >>> reduced_size((4032, 3024), 4), reduced_size((1001, 3), 2)
     ((1008, 756), (501, 2))
     """
     return -(-size[0] // factor), -(-size[1] // factor)
@@ -101,8 +118,16 @@ def _scaled(box: Box, scale: tuple[float, float]) -> Box:
 
 
 def _covered(
-    copy: Image.Image, number_boxes: Sequence[Box], expiry_box: Box | None, last_group_digits: int
+    copy: Image.Image,
+    sent_size: tuple[int, int],
+    sent_number_boxes: Sequence[Box],
+    sent_expiry_box: Box | None,
+    last_group_digits: int,
 ) -> bytes:
+    """Cover `copy` where the boxes, in the pixels of the `sent_size` image, fall on it."""
+    scale = (copy.width / sent_size[0], copy.height / sent_size[1])
+    number_boxes = [_scaled(box, scale) for box in sent_number_boxes]
+    expiry_box = None if sent_expiry_box is None else _scaled(sent_expiry_box, scale)
     draw = ImageDraw.Draw(copy)
     if number_boxes:
         *covered, last = number_boxes
@@ -126,7 +151,16 @@ def redacted_copy(result: CardResult, budget: MemoryBudget | None = None) -> byt
     if image is None or not boxes or len(boxes) != len(groups):
         return None
     last_group_digits = len(groups[-1].value.get_secret_value())
+    shown = result.sent_shown_copy
     try:
+        if shown is not None:
+            return redact_shown_copy(
+                shown,
+                boxes,
+                result.valid_thru_box,
+                last_group_digits=last_group_digits,
+                budget=budget,
+            )
         return redact_card_image(
             image,
             boxes,
