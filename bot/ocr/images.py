@@ -53,6 +53,18 @@ _UPRIGHT = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+# The same followed by the quarter turn counter-clockwise that makes a portrait card
+# landscape, as one transpose: orientation 6, a phone held upright, needs none at all.
+_UPRIGHT_AND_TURNED: dict[int, Image.Transpose | None] = {
+    1: Image.Transpose.ROTATE_90,
+    2: Image.Transpose.TRANSPOSE,
+    3: Image.Transpose.ROTATE_270,
+    4: Image.Transpose.TRANSVERSE,
+    5: Image.Transpose.FLIP_TOP_BOTTOM,
+    6: None,
+    7: Image.Transpose.FLIP_LEFT_RIGHT,
+    8: Image.Transpose.ROTATE_180,
+}
 _AXES_SWAPPING_ORIENTATIONS = range(5, 9)
 _JPEG_QUALITIES = (85, 75, 65)
 _MAX_SHRINK_ROUNDS = 12
@@ -354,16 +366,18 @@ def _decode_upright(
     if image is not opened:
         opened.close()  # frees the decoded pixels before the copies below are made
     cpu.done("shrink" if factor > 1 else "orient")
-    if orientation in _UPRIGHT:
-        # A plain transpose: the EXIF block, which exif_transpose would rewrite, is not
-        # sent on anyway (it may hold where the photo was taken).
-        image = image.transpose(_UPRIGHT[orientation])
+    # A plain transpose: the EXIF block, which exif_transpose would rewrite, is not sent
+    # on anyway (it may hold where the photo was taken). Which way a card's top points is
+    # unknown; counter-clockwise undoes the usual case: a phone turned counter-clockwise
+    # over a desk, where it still reports portrait.
+    transpose = (
+        _UPRIGHT_AND_TURNED.get(orientation, Image.Transpose.ROTATE_90)
+        if turn
+        else _UPRIGHT.get(orientation)
+    )
+    if transpose is not None:
+        image = image.transpose(transpose)
     cpu.done("orient")
-    if turn:
-        # Which way the card's top points is unknown. Counter-clockwise undoes the usual
-        # case: a phone turned counter-clockwise over a desk, where it still reports portrait.
-        image = image.transpose(Image.Transpose.ROTATE_90)
-        cpu.done("orient")
     return image
 
 
