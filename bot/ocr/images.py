@@ -10,7 +10,7 @@ import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from io import BytesIO
 
@@ -20,7 +20,8 @@ from bot.config import MB
 from bot.errors import FileTooLarge, TooManyPixels, UnreadableImage
 from bot.ocr.exif import jpeg_orientation, png_orientation
 from bot.ocr.image_work import MemoryBudget, pixel_bytes
-from bot.ocr.models import FileType
+from bot.ocr.models import FileType, ShownCopy
+from bot.ocr.redaction import reduced_size, shown_copy, shown_factor
 
 # Checked against the size a file declares, before decoding: a small file can declare
 # billions of pixels (a decompression bomb). 80 MP is past any phone's default photo.
@@ -51,6 +52,18 @@ _UPRIGHT = {
     6: Image.Transpose.ROTATE_270,
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
+}
+# The same followed by the quarter turn counter-clockwise that makes a portrait card
+# landscape, as one transpose: orientation 6, a phone held upright, needs none at all.
+_UPRIGHT_AND_TURNED: dict[int, Image.Transpose | None] = {
+    1: Image.Transpose.ROTATE_90,
+    2: Image.Transpose.TRANSPOSE,
+    3: Image.Transpose.ROTATE_270,
+    4: Image.Transpose.TRANSVERSE,
+    5: Image.Transpose.FLIP_TOP_BOTTOM,
+    6: None,
+    7: Image.Transpose.FLIP_LEFT_RIGHT,
+    8: Image.Transpose.ROTATE_180,
 }
 _AXES_SWAPPING_ORIENTATIONS = range(5, 9)
 _JPEG_QUALITIES = (85, 75, 65)
@@ -91,12 +104,14 @@ class CpuStages:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """JPEG or PNG bytes for NHN, and their upright size in pixels."""
+    """JPEG or PNG bytes for NHN, their upright size in pixels, and the copy of their
+    pixels at the size shown when one was asked for and the image was decoded."""
 
     data: bytes = field(repr=False)
     file_type: FileType
     width: int
     height: int
+    shown_copy: ShownCopy | None = None
 
 
 def prepare_image(
@@ -106,6 +121,7 @@ def prepare_image(
     *,
     landscape: bool,
     working_size: tuple[int, int],
+    keep_shown_copy: bool,
     cpu: CpuStages,
     budget: MemoryBudget | None = None,
 ) -> Prepared:
@@ -119,7 +135,8 @@ def prepare_image(
     to a budget of its own of the default size); a JPEG too large for the whole budget
     is decoded smaller, any other image is refused. Raises TooManyPixels for too many
     pixels or an undecodable file, and FileTooLarge when it cannot fit. The CPU time of
-    each stage is added to `cpu`.
+    each stage is added to `cpu`. With `keep_shown_copy`, an image decoded here keeps a
+    copy at the size a redacted copy is shown (cards: the redaction then decodes nothing).
     """
     budget = budget or MemoryBudget()
     if file_type is FileType.HEIF:
@@ -161,6 +178,9 @@ def prepare_image(
             _draft(opened, 1 / _SMALLEST_DRAFT)
             factor = _reduce_factor(opened.size)
         needed = _decode_bytes(opened, factor)
+        if keep_shown_copy:
+            decoded = reduced_size(opened.size, factor)
+            needed += pixel_bytes("RGB", reduced_size(decoded, shown_factor(decoded)))
         if not budget.fits(needed):
             raise beyond_budget(opened.size, needed, budget)
         # Re-encoding a PNG that was already too large as PNG would not make it fit.
@@ -172,7 +192,14 @@ def prepare_image(
             image = _decode_upright(
                 opened, factor=factor, orientation=orientation, turn=turn, cpu=cpu
             )
-            return _encode_within(image, max_bytes, lossless=lossless, cpu=cpu)
+            prepared = _encode_within(image, max_bytes, lossless=lossless, cpu=cpu)
+            if not keep_shown_copy:
+                return prepared
+            shown = shown_copy(image)
+            cpu.done("shown")
+            # The size sent, which a shrink to fit may have made smaller than `image`.
+            sent_size = (prepared.width, prepared.height)
+            return replace(prepared, shown_copy=ShownCopy(shown, sent_size))
 
 
 def encode_within(image: Image.Image, max_bytes: int, *, lossless: bool) -> Prepared:
@@ -339,16 +366,18 @@ def _decode_upright(
     if image is not opened:
         opened.close()  # frees the decoded pixels before the copies below are made
     cpu.done("shrink" if factor > 1 else "orient")
-    if orientation in _UPRIGHT:
-        # A plain transpose: the EXIF block, which exif_transpose would rewrite, is not
-        # sent on anyway (it may hold where the photo was taken).
-        image = image.transpose(_UPRIGHT[orientation])
+    # A plain transpose: the EXIF block, which exif_transpose would rewrite, is not sent
+    # on anyway (it may hold where the photo was taken). Which way a card's top points is
+    # unknown; counter-clockwise undoes the usual case: a phone turned counter-clockwise
+    # over a desk, where it still reports portrait.
+    transpose = (
+        _UPRIGHT_AND_TURNED.get(orientation, Image.Transpose.ROTATE_90)
+        if turn
+        else _UPRIGHT.get(orientation)
+    )
+    if transpose is not None:
+        image = image.transpose(transpose)
     cpu.done("orient")
-    if turn:
-        # Which way the card's top points is unknown. Counter-clockwise undoes the usual
-        # case: a phone turned counter-clockwise over a desk, where it still reports portrait.
-        image = image.transpose(Image.Transpose.ROTATE_90)
-        cpu.done("orient")
     return image
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Self
 
+from PIL import Image
 from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
@@ -65,12 +66,22 @@ _EXTENSIONS = {
 
 
 @dataclass(frozen=True, slots=True)
+class ShownCopy:
+    """The pixels of an image sent to NHN, reduced to the size a redacted copy is shown at,
+    kept from the preflight's decode so that the redaction need not decode it again."""
+
+    pixels: Image.Image = field(repr=False)
+    sent_size: tuple[int, int]  # the image NHN read, whose pixels its boxes are in
+
+
+@dataclass(frozen=True, slots=True)
 class PreparedFile:
     """A file ready to send as the multipart field `image`.
 
     `width` and `height` are the pixels NHN receives, upright (None for a PDF).
     `low_resolution` says they are below NHN's recommendation for the document kind,
-    so a reply can warn even when NHN's own `resolution` says normal.
+    so a reply can warn even when NHN's own `resolution` says normal. `shown_copy`
+    is kept for a card the preflight decoded anyway.
     """
 
     data: bytes = field(repr=False)
@@ -80,6 +91,7 @@ class PreparedFile:
     width: int | None
     height: int | None
     low_resolution: bool
+    shown_copy: ShownCopy | None = None
 
 
 class ApiModel(BaseModel):
@@ -120,6 +132,11 @@ class _ReadFromImage(BaseModel):
     def sent_image(self) -> bytes | None:
         """The image exactly as NHN read it: its boxes are in these pixels."""
         return self._sent.data if self._sent is not None else None
+
+    @property
+    def sent_shown_copy(self) -> ShownCopy | None:
+        """The image as NHN read it, at the size shown, if the preflight kept it."""
+        return self._sent.shown_copy if self._sent is not None else None
 
     @property
     def low_resolution(self) -> bool:

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from bot.errors import EmptyFile, UnsupportedFileType
 from bot.ocr.image_work import MemoryBudget
 from bot.ocr.images import CpuStages, prepare_image, too_large
-from bot.ocr.models import DocumentKind, FileType, PreparedFile
+from bot.ocr.models import DocumentKind, FileType, PreparedFile, ShownCopy
 from bot.ocr.pdf import refuse_locked
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,8 @@ def prepare(
         max_bytes,
         landscape=kind is DocumentKind.CARD,
         working_size=WORKING_SIZE[kind],
+        # The redacted copy of a card is made after NHN's answer from these pixels.
+        keep_shown_copy=kind is DocumentKind.CARD,
         cpu=cpu,
         budget=budget,
     )
@@ -121,6 +123,7 @@ def prepare(
         width=image.width,
         height=image.height,
         low_resolution=below_recommended(image.width, image.height, kind),
+        shown_copy=image.shown_copy,
     )
 
 
@@ -138,6 +141,7 @@ def _upload(
     width: int | None,
     height: int | None,
     low_resolution: bool,
+    shown_copy: ShownCopy | None = None,
 ) -> PreparedFile:
     return PreparedFile(
         data=data,
@@ -147,6 +151,7 @@ def _upload(
         width=width,
         height=height,
         low_resolution=low_resolution,
+        shown_copy=shown_copy,
     )
 
 

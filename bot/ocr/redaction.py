@@ -1,20 +1,21 @@
 """A copy of a card photo that is safe to keep in the thread: only the last four digits show.
 
 Boxes come from NHN's answer and are in the pixels of the image that was sent, so the
-copy is made from exactly those bytes, at the size Slack shows it: a JPEG is decoded in
-draft mode at the smallest scale that still covers that size, and the boxes are scaled
-to the copy's pixels.
+copy is made from exactly those bytes, no larger than Slack shows it: reduced by whole
+factors only (a JPEG in its decoder, at 1/2, 1/4 or 1/8 scale; anything else by box
+averages), and the boxes scaled to the copy's pixels.
 """
 
 import io
 import logging
+import math
 from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
 from bot.domain.card import SHOWN_DIGITS
 from bot.ocr.image_work import BeyondBudget, MemoryBudget, pixel_bytes
-from bot.ocr.models import Box, CardResult
+from bot.ocr.models import Box, CardResult, ShownCopy
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,9 @@ Point = tuple[float, float]
 _PAD = 0.15  # of a box's height, so the edges of digits are covered too
 _COVER = (20, 20, 20)
 # Slack's largest inline preview (thumb_1024): more pixels are never seen in the thread,
-# and cost a full-size decode and encode (about 75 ms for a 12 MP photo).
+# and cost a full-size decode and encode (about 75 ms for a 12 MP photo). The copy's long
+# side is at most this and more than half of it: a 12 MP photo's is 1008 px (1/4 scale),
+# since resampling it to exactly 1024 px would cost more than the rest of the copy.
 SHOWN_LONG_SIDE = 1024
 
 
@@ -43,35 +46,60 @@ def redact_card_image(
     budget = budget or MemoryBudget()
     with Image.open(io.BytesIO(image)) as original:
         sent_size = original.size
-        shown = _shown_size(sent_size)
-        original.draft("RGB", shown)  # JPEG only: 1/2, 1/4 or 1/8 scale, still covering `shown`
+        # JPEG only: the decoder reduces by 1/2, 1/4 or 1/8, as far as the factor allows.
+        original.draft("RGB", reduced_size(sent_size, shown_factor(sent_size)))
+        factor = shown_factor(original.size)  # what the decoder left to do
+        shown = reduced_size(original.size, factor)
         # The decoded photo and its RGB copy at the size shown.
         needed = pixel_bytes(original.mode, original.size) + pixel_bytes("RGB", shown)
         with budget.reserve(needed):
-            copy = original.convert("RGB")
-            original.close()
-            if copy.size != shown:
-                copy = copy.resize(shown, Image.Resampling.BILINEAR, reducing_gap=2.0)
-            scale = (shown[0] / sent_size[0], shown[1] / sent_size[1])
-            return _covered(
-                copy,
-                [_scaled(box, scale) for box in number_boxes],
-                None if expiry_box is None else _scaled(expiry_box, scale),
-                last_group_digits,
-            )
+            copy = shown_copy(original)
+            if copy is not original:
+                original.close()  # frees the decoded pixels before the copy is encoded
+            return _covered(copy, sent_size, number_boxes, expiry_box, last_group_digits)
 
 
-def _shown_size(size: tuple[int, int]) -> tuple[int, int]:
-    """`size` within SHOWN_LONG_SIDE, keeping its proportions; never enlarged.
+def redact_shown_copy(
+    shown: ShownCopy,
+    number_boxes: Sequence[Box],
+    expiry_box: Box | None,
+    *,
+    last_group_digits: int,
+    budget: MemoryBudget | None = None,
+) -> bytes:
+    """`redact_card_image` from the copy the preflight kept: nothing is decoded, and
+    `shown` is left as it was."""
+    budget = budget or MemoryBudget()
+    with budget.reserve(pixel_bytes("RGB", shown.pixels.size)):
+        return _covered(
+            shown.pixels.copy(), shown.sent_size, number_boxes, expiry_box, last_group_digits
+        )
 
-    >>> _shown_size((4032, 3024)), _shown_size((800, 500))
-    ((1024, 768), (800, 500))
+
+def shown_copy(image: Image.Image) -> Image.Image:
+    """`image`, decoded, in RGB and reduced by `shown_factor`: the copy's pixels. `image`
+    itself when it needs neither."""
+    copy = image if image.mode == "RGB" else image.convert("RGB")
+    factor = shown_factor(copy.size)
+    return copy.reduce(factor) if factor > 1 else copy
+
+
+def shown_factor(size: tuple[int, int]) -> int:
+    """The least whole factor that brings `size` within SHOWN_LONG_SIDE.
+
+    >>> shown_factor((4032, 3024)), shown_factor((2016, 1512)), shown_factor((800, 500))
+    (4, 2, 1)
     """
-    width, height = size
-    factor = SHOWN_LONG_SIDE / max(width, height)
-    if factor >= 1:
-        return size
-    return max(1, round(width * factor)), max(1, round(height * factor))
+    return max(1, math.ceil(max(size) / SHOWN_LONG_SIDE))
+
+
+def reduced_size(size: tuple[int, int], factor: int) -> tuple[int, int]:
+    """`size` reduced by `factor`, as JPEG's decoder and Image.reduce round it: up.
+
+    >>> reduced_size((4032, 3024), 4), reduced_size((1001, 3), 2)
+    ((1008, 756), (501, 2))
+    """
+    return -(-size[0] // factor), -(-size[1] // factor)
 
 
 def _scaled(box: Box, scale: tuple[float, float]) -> Box:
@@ -90,8 +118,16 @@ def _scaled(box: Box, scale: tuple[float, float]) -> Box:
 
 
 def _covered(
-    copy: Image.Image, number_boxes: Sequence[Box], expiry_box: Box | None, last_group_digits: int
+    copy: Image.Image,
+    sent_size: tuple[int, int],
+    sent_number_boxes: Sequence[Box],
+    sent_expiry_box: Box | None,
+    last_group_digits: int,
 ) -> bytes:
+    """Cover `copy` where the boxes, in the pixels of the `sent_size` image, fall on it."""
+    scale = (copy.width / sent_size[0], copy.height / sent_size[1])
+    number_boxes = [_scaled(box, scale) for box in sent_number_boxes]
+    expiry_box = None if sent_expiry_box is None else _scaled(sent_expiry_box, scale)
     draw = ImageDraw.Draw(copy)
     if number_boxes:
         *covered, last = number_boxes
@@ -115,7 +151,16 @@ def redacted_copy(result: CardResult, budget: MemoryBudget | None = None) -> byt
     if image is None or not boxes or len(boxes) != len(groups):
         return None
     last_group_digits = len(groups[-1].value.get_secret_value())
+    shown = result.sent_shown_copy
     try:
+        if shown is not None:
+            return redact_shown_copy(
+                shown,
+                boxes,
+                result.valid_thru_box,
+                last_group_digits=last_group_digits,
+                budget=budget,
+            )
         return redact_card_image(
             image,
             boxes,

@@ -255,16 +255,21 @@ class SlackFileDownloader:
             if response.status_code in (httpx.codes.NOT_FOUND, httpx.codes.GONE):
                 raise FileGone("download: file gone", http_status=response.status_code)
             raise _http_failure("download failed", response.status_code)
-        body = bytearray()
+        # Joined once at the end: a growing bytearray is copied as it grows, then again
+        # into bytes.
+        chunks: list[bytes] = []
+        received = 0
         async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > self._max_bytes:
+            chunks.append(chunk)
+            received += len(chunk)
+            if received > self._max_bytes:
                 log.warning(
                     "file %s: body passed the %d-byte limit; download aborted",
                     file.id,
                     self._max_bytes,
                 )
                 raise _too_large(self._max_bytes)
+        body = b"".join(chunks)
         if _is_web_page(file, response, body):
             if sent_token:
                 log.warning("file %s: Slack sent its sign-in page; files:read is missing", file.id)
@@ -284,10 +289,10 @@ class SlackFileDownloader:
             )
             raise _network("download: cut short")
         log.info("file %s: downloaded %d bytes", file.id, len(body))
-        return bytes(body)
+        return body
 
 
-def _is_web_page(file: SlackFile, response: httpx.Response, body: bytes | bytearray) -> bool:
+def _is_web_page(file: SlackFile, response: httpx.Response, body: bytes) -> bool:
     """Whether a page came back instead of the file: HTML served as `text/html` for a file
     Slack does not call HTML (its sign-in page, without files:read).
 

@@ -4,10 +4,11 @@ import hashlib
 import os
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from io import BytesIO
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -21,6 +22,24 @@ def encode(image: Image.Image, format: str, **options: object) -> bytes:
     buffer = BytesIO()
     image.save(buffer, format=format, **options)
     return buffer.getvalue()
+
+
+@contextmanager
+def counting_decodes() -> Iterator[list[tuple[int, int]]]:
+    """Every pixel decode Pillow makes in the block, by the size decoded."""
+    decodes: list[tuple[int, int]] = []
+    load = ImageFile.ImageFile.load
+
+    def counted(image: ImageFile.ImageFile) -> object:
+        if image.tile:  # pixels not yet decoded: this call decodes them
+            decodes.append(image.size)
+        return load(image)
+
+    ImageFile.ImageFile.load = counted  # type: ignore[method-assign,assignment]
+    try:
+        yield decodes
+    finally:
+        ImageFile.ImageFile.load = load  # type: ignore[method-assign]
 
 
 def plain_png(size: tuple[int, int] = (320, 200)) -> bytes:

@@ -1,18 +1,23 @@
 """EXIF orientation read from a file's bytes, as Pillow writes it and as phones do."""
 
 import struct
-from collections.abc import Iterator
-from contextlib import contextmanager
 from io import BytesIO
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image
 
 from bot.config import MB
 from bot.ocr import DocumentKind
 from bot.ocr.exif import jpeg_orientation, png_orientation, tiff_orientation
 from bot.ocr.preflight import prepare
-from tests.ocr.images import _png_chunk, encode, exif_orientation, marked, stored_sideways
+from tests.ocr.images import (
+    _png_chunk,
+    counting_decodes,
+    encode,
+    exif_orientation,
+    marked,
+    stored_sideways,
+)
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
@@ -72,7 +77,7 @@ def test_a_sideways_png_with_eXIf_after_the_pixels_comes_out_upright() -> None:
 @pytest.mark.parametrize("file_format", ["PNG", "JPEG"])
 def test_a_file_sent_unchanged_is_never_decoded(file_format: str) -> None:
     data = encode(marked((1600, 1000)), file_format, exif=exif_orientation(1))
-    with _counting_decodes() as decodes:
+    with counting_decodes() as decodes:
         upload = prepare(data, f"scan.{file_format.lower()}", DocumentKind.BUSINESS, MB)
     assert upload.data == data
     assert decodes == []
@@ -80,27 +85,9 @@ def test_a_file_sent_unchanged_is_never_decoded(file_format: str) -> None:
 
 def test_a_file_that_must_be_turned_is_decoded_once() -> None:
     data = encode(stored_sideways(marked((1600, 1000)), 6), "PNG", exif=exif_orientation(6))
-    with _counting_decodes() as decodes:
+    with counting_decodes() as decodes:
         prepare(data, "scan.png", DocumentKind.BUSINESS, MB)
     assert len(decodes) == 1
-
-
-@contextmanager
-def _counting_decodes() -> Iterator[list[tuple[int, int]]]:
-    """Every pixel decode Pillow makes in the block, by the size decoded."""
-    decodes: list[tuple[int, int]] = []
-    load = ImageFile.ImageFile.load
-
-    def counted(image: ImageFile.ImageFile) -> object:
-        if image.tile:  # pixels not yet decoded: this call decodes them
-            decodes.append(image.size)
-        return load(image)
-
-    ImageFile.ImageFile.load = counted  # type: ignore[method-assign,assignment]
-    try:
-        yield decodes
-    finally:
-        ImageFile.ImageFile.load = load  # type: ignore[method-assign]
 
 
 def _exif_after_pixels(png: bytes, orientation: int) -> bytes:

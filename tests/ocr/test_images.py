@@ -322,6 +322,34 @@ def test_a_portrait_card_is_turned_to_landscape() -> None:
     assert upload.low_resolution is False
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_portrait_card_in_any_orientation_is_turned_with_one_transpose_at_most(
+    orientation: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen portrait (480x760) whatever the stored pixels and their tag; making them upright
+    # and turning them are one transpose, none for orientation 6 (portrait pixels on their side).
+    seen = marked((480, 760))
+    data = encode(
+        stored_sideways(seen, orientation),
+        "JPEG",
+        quality=95,
+        exif=exif_orientation(orientation),
+    )
+    transposes: list[Image.Transpose] = []
+    transpose = Image.Image.transpose
+
+    def counted(image: Image.Image, method: Image.Transpose) -> Image.Image:
+        transposes.append(method)
+        return transpose(image, method)
+
+    monkeypatch.setattr(Image.Image, "transpose", counted)
+    upload = prepare(data, "card.jpg", DocumentKind.CARD, MB)
+    image = decode(upload.data)
+    assert image.size == (760, 480)
+    assert close_to(corners(image), (RED, WHITE, BLACK, BLUE))  # as in the test above
+    assert len(transposes) == (0 if orientation == 6 else 1)
+
+
 def test_a_card_stored_landscape_but_shown_portrait_is_turned_after_its_orientation() -> None:
     # Stored 760x480 with orientation 6: people see it 480x760, so it is turned.
     data = encode(marked((760, 480)), "JPEG", quality=95, exif=exif_orientation(6))
