@@ -26,13 +26,13 @@ class ReceiverFailed(RuntimeError):
 
 
 class MainLoop:
-    """The main loop as the receiver sees it: work handed over to it, from any thread,
-    and kept track of until it ends, so that shutdown can wait for it."""
+    """The main loop as the receiver sees it: work handed over to it from the receiver's
+    thread, each piece a task of the main loop's, kept until it ends so that shutdown
+    can wait for it."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._lock = threading.Lock()  # handed over on the receiver's thread, ended on the main
-        self._handed: set[concurrent.futures.Future[Any]] = set()
+        self._running: set[asyncio.Task[Any]] = set()  # touched on the main loop only
 
     def hand_over(self, work: Coroutine[Any, Any, object]) -> None:
         """Start `work` on the main loop, and log what it raises: nobody awaits it."""
@@ -44,29 +44,49 @@ class MainLoop:
         return await asyncio.wrap_future(self._submit(work))
 
     async def finish(self, grace_s: float) -> int:
-        """On the main loop: wait up to `grace_s` for the work handed over, cancel what
-        still runs then, and return how many that was."""
-        with self._lock:
-            handed = list(self._handed)
-        if not handed:
+        """On the main loop, once the receiver has stopped: wait up to `grace_s` for the
+        work handed over, cancel what still runs then, and return how many that was."""
+        await asyncio.sleep(0)  # work handed over before now gets its task first
+        if not self._running:
             return 0
-        _, pending = await asyncio.wait(
-            [asyncio.wrap_future(future) for future in handed], timeout=max(grace_s, 0)
-        )
-        for waiting in pending:
-            waiting.cancel()  # and so the future, and so the task running the work
+        _, pending = await asyncio.wait(set(self._running), timeout=max(grace_s, 0))
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
         return len(pending)
 
     def _submit(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        future = asyncio.run_coroutine_threadsafe(work, self._loop)
-        with self._lock:
-            self._handed.add(future)
-        future.add_done_callback(self._ended)
-        return future
+        answer: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._loop.call_soon_threadsafe(self._start, work, answer)
+        return answer
 
-    def _ended(self, future: concurrent.futures.Future[Any]) -> None:
-        with self._lock:
-            self._handed.discard(future)
+    def _start(self, work: Coroutine[Any, Any, T], answer: concurrent.futures.Future[T]) -> None:
+        """On the main loop: the task, tracked from the moment it exists; its outcome
+        goes to `answer`, and cancelling `answer` cancels it."""
+        if answer.cancelled():
+            work.close()
+            return
+        task = self._loop.create_task(work)
+        self._running.add(task)
+
+        def ended(task: asyncio.Task[T]) -> None:
+            self._running.discard(task)
+            if task.cancelled():
+                answer.cancel()
+            # (False when the receiver cancelled it meanwhile; from here on it cannot.)
+            elif answer.set_running_or_notify_cancel():
+                if (error := task.exception()) is not None:
+                    answer.set_exception(error)
+                else:
+                    answer.set_result(task.result())
+
+        def cancelled(answer: concurrent.futures.Future[T]) -> None:
+            if answer.cancelled() and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(task.cancel)
+
+        task.add_done_callback(ended)
+        answer.add_done_callback(cancelled)
 
 
 def _log_failure(future: concurrent.futures.Future[object]) -> None:
