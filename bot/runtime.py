@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from collections.abc import Awaitable
 from types import TracebackType
 from typing import Any, Self
@@ -35,6 +36,11 @@ log = logging.getLogger(__name__)
 READY_DATABASE_TIMEOUT_S = 2.0
 # /health (liveness) fails when the main loop has not run a turn in this long.
 MAIN_LOOP_ANSWER_TIMEOUT_S = 5.0
+# How long a thread holds the GIL while another waits for it (Python's default is 5 ms).
+# The receiver waits for it a few times per request while the main loop is busy: in a
+# burst of 200 uploads its ack p99 was 118 ms at 5 ms and 7 ms at 1 ms, for the same CPU
+# per upload (37.6 and 35.1 ms; bench scenario 1, load average 2).
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 class BotRuntime:
@@ -309,8 +315,10 @@ async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: 
 
     A signal stops the process whatever it is doing: checking the credentials,
     connecting (or failing to, again and again), or serving. A receiver that fails stops
-    it too, with its error (bot.receiver).
+    it too, with its error (bot.receiver). The process hands the GIL over sooner than
+    Python's default, so that the receiver gets it while the main loop is busy.
     """
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
