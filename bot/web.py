@@ -37,11 +37,11 @@ class SlackEndpoint:
     bolt: AsyncApp
 
     async def dispatch(
-        self, request: AsyncBoltRequest, signature: str, timestamp: int
+        self, request: AsyncBoltRequest, signature: str, timestamp: int, *, answered: bool
     ) -> BoltResponse:
         """On the main loop: Bolt's answer, unless another process took the request in first
-        (then an empty 200, and nothing done)."""
-        if not await self.replays.first_time(signature, timestamp):
+        (then an empty 200, and nothing done). `answered`: Slack has its answer already."""
+        if not await self.replays.first_time(signature, timestamp, answered=answered):
             log.warning("Ignored a replayed request to %s", EVENTS_PATH)  # taken in elsewhere
             return BoltResponse(status=200, body="")
         return await self.bolt.async_dispatch(request)
@@ -111,8 +111,9 @@ def create_web_app(
             if not endpoint.recent.first_time(signature, int(timestamp)):
                 log.warning("Ignored a replayed request to %s", EVENTS_PATH)
                 return web.Response(status=200)
-            dispatch = endpoint.dispatch(bolt_request, signature, int(timestamp))
-            if answered_empty_at_once(bolt_request.body):
+            answered = answered_empty_at_once(bolt_request.body)
+            dispatch = endpoint.dispatch(bolt_request, signature, int(timestamp), answered=answered)
+            if answered:
                 endpoint.main.hand_over(dispatch)
                 return web.Response(status=200)
             return await to_aiohttp_response(await endpoint.main.run(dispatch))

@@ -138,12 +138,15 @@ class ReplayGuard:
         self._pending: set[asyncio.Task[bool]] = set()
         self._next_purge = 0.0
 
-    async def first_time(self, signature: str, timestamp: int) -> bool:
+    async def first_time(self, signature: str, timestamp: int, *, answered: bool = False) -> bool:
+        """`answered`: Slack has had its answer already, so there is no 3-second ack to
+        protect, and the request waits for the database however long it takes: two
+        processes racing on one request then still dispatch it once."""
         task = asyncio.create_task(self._remember(signature, _forget_at(timestamp)))
         # Kept until done, so that shutdown waits for it even if this request is cancelled.
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
-        done, _ = await asyncio.wait({task}, timeout=self._wait_s)
+        done, _ = await asyncio.wait({task}, timeout=None if answered else self._wait_s)
         if task in done:
             return task.result()
         log.warning("Replay check: the database is slow; this request was checked in memory only")

@@ -201,3 +201,17 @@ def test_memory_forgets_a_signature_once_slack_would_refuse_it_anyway() -> None:
     assert recent.first_time(signature_of(5), NOW) is False
     clock[0] = NOW + 2 * SIGNATURE_MAX_AGE_S  # its timestamp is refused before this check
     assert recent.first_time(signature_of(5), NOW) is True  # forgotten
+
+
+async def test_a_request_slack_has_had_its_answer_for_waits_for_the_database() -> None:
+    records = SlowRecords()
+    guard = ReplayGuard(records, wait_s=0.05)
+    checking = asyncio.create_task(
+        guard.first_time(signature_of(7), int(time.time()), answered=True)
+    )
+
+    await asyncio.sleep(0.2)  # well past wait_s: no ack is at stake, so it waits on
+    assert not checking.done()
+    records.go_on.set()
+    assert await checking is True
+    assert records.remembered == [f"{7:064x}"]
