@@ -10,109 +10,37 @@ import contextlib
 import logging
 import os
 import signal
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import sys
+from collections.abc import Awaitable
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import cli_messages as say
 from bot import metrics
 from bot.app import create_app
 from bot.config import ConfigError, Settings
+from bot.receiver import MainLoop, Receiver, ReceiverFailed
 from bot.services.container import Services, utc_now
 from bot.slack.listener_tasks import ListenerTasks
-from bot.slack.requests import ReplayGuard, read_request, signature_problem
+from bot.slack.requests import RecentSignatures, ReplayGuard
+from bot.socket_mode import SocketModeReceiver
 from bot.startup import check_startup
+from bot.web import SlackEndpoint, create_web_app
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
 # /ready answers a load balancer's probe within its own timeout, database or not.
 READY_DATABASE_TIMEOUT_S = 2.0
-
-
-@dataclass(frozen=True)
-class SlackEndpoint:
-    """What POST /slack/events needs: the Bolt app, the signing secret and the replay guard."""
-
-    bolt: AsyncApp
-    signing_secret: str
-    replays: ReplayGuard
-
-
-def create_web_app(
-    slack: SlackEndpoint | None,
-    *,
-    health: Callable[[], dict[str, Any]],
-    ready: Callable[[], Awaitable[dict[str, Any]]],
-    measure: Callable[[], Awaitable[None]],
-) -> web.Application:
-    """GET /health, GET /ready and GET /metrics always; POST /slack/events when Slack sends
-    requests over HTTP.
-
-    /health is liveness: it answers 200 while the process runs its event loop. /ready
-    says whether the process can work (Slack, the database), 503 when it cannot, so a
-    load balancer sends it nothing until it can. `measure` updates the series read from
-    the store before each scrape of /metrics.
-
-    A request Slack did not sign (lately) gets 401, a signed body that is not one Slack
-    sends 400, a replay of a request already taken in 200 and nothing done; each with one
-    log line that holds nothing of the request. Only then does Bolt read it.
-    """
-
-    async def health_check(_: web.Request) -> web.Response:
-        return web.json_response(health())
-
-    async def ready_check(_: web.Request) -> web.Response:
-        report = await ready()
-        return web.json_response(report, status=200 if report["ok"] else 503)
-
-    async def metrics_page(_: web.Request) -> web.Response:
-        await measure()
-        body, content_type = metrics.exposition()
-        return web.Response(body=body, headers={"Content-Type": content_type})
-
-    web_app = web.Application()
-    web_app.add_routes(
-        [
-            web.get("/health", health_check),
-            web.get("/ready", ready_check),
-            web.get("/metrics", metrics_page),
-        ]
-    )
-    if slack is not None:
-        endpoint = slack
-
-        async def events(request: web.Request) -> web.Response:
-            body = await request.read()
-            timestamp = request.headers.get("X-Slack-Request-Timestamp")
-            signature = request.headers.get("X-Slack-Signature")
-            problem = signature_problem(
-                endpoint.signing_secret, body, timestamp, signature, now=time.time()
-            )
-            # (A missing header is a problem too; the None tests are for the type checker.)
-            if problem is not None or timestamp is None or signature is None:
-                log.warning("Refused a request to %s: %s", EVENTS_PATH, problem)
-                return web.json_response({"error": "invalid request"}, status=401)
-            bolt_request = read_request(body, query=request.query_string, headers=request.headers)
-            if bolt_request is None:
-                log.warning("Refused a signed request to %s: not a body Slack sends", EVENTS_PATH)
-                return web.json_response({"error": "malformed request"}, status=400)
-            if not await endpoint.replays.first_time(signature, int(timestamp)):
-                log.warning("Ignored a replayed request to %s", EVENTS_PATH)
-                return web.Response(status=200)
-            response = await endpoint.bolt.async_dispatch(bolt_request)
-            return await to_aiohttp_response(response)
-
-        web_app.add_routes([web.post(EVENTS_PATH, events)])
-    return web_app
+# /health (liveness) fails when the main loop has not run a turn in this long.
+MAIN_LOOP_ANSWER_TIMEOUT_S = 5.0
+# How long a thread holds the GIL while another waits for it (Python's default is 5 ms).
+# The receiver waits for it a few times per request while the main loop is busy: in a
+# burst of 200 uploads its ack p99 was 118 ms at 5 ms and 7 ms at 1 ms, for the same CPU
+# per upload (37.6 and 35.1 ms; bench scenario 1, load average 2).
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 class BotRuntime:
@@ -120,13 +48,15 @@ class BotRuntime:
     the watchlist scheduler.
 
     HTTP mode serves Slack, /health, /ready and /metrics on `port`; Socket Mode serves
-    /health, /ready and /metrics on `port` only when one is given.
+    /health, /ready and /metrics on `port` only when one is given. The transport runs on
+    a receiver of its own (bot.receiver), so that Slack's acknowledgements never wait
+    behind the work on this loop.
 
     Stopping (leaving the `async with`, or cancelling its start) takes at most
-    SHUTDOWN_GRACE_S: Slack's requests stop coming first; then running analyses, listeners
-    that have answered Slack and a watchlist pass under way may end; what still runs
-    after the grace is cancelled, and its jobs and watches go to another process when
-    their lease runs out, as after a crash.
+    SHUTDOWN_GRACE_S: Slack's requests stop coming first; then the requests already
+    received are dispatched, and running analyses, listeners that have answered Slack and
+    a watchlist pass under way may end; what still runs after the grace is cancelled, and
+    its jobs and watches go to another process when their lease runs out, as after a crash.
     """
 
     def __init__(
@@ -142,8 +72,10 @@ class BotRuntime:
         self._http, self._host, self._port = http, host, port
         self._services: Services | None = None
         self._listeners: ListenerTasks | None = None
+        self._receiver: Receiver | None = None
+        self._main: MainLoop | None = None
         self._runner: web.AppRunner | None = None
-        self._socket: AsyncSocketModeHandler | None = None
+        self._socket: SocketModeReceiver | None = None
         self._worker: asyncio.Task[None] | None = None
         self._scheduler: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -172,51 +104,63 @@ class BotRuntime:
     ) -> None:
         await self._stop()
 
+    async def serving(self) -> None:
+        """Wait while the bot serves; raise ReceiverFailed if its receiver fails, so that
+        the process ends rather than live on deaf to Slack."""
+        if self._receiver is None:
+            raise RuntimeError("the runtime has not started")
+        await self._receiver.failure()
+
     async def _start(self) -> None:
         self._services = await Services.start(self.settings)
         self.app = create_app(self._services)
         self._listeners = ListenerTasks.track(self.app)
+        main = self._main = MainLoop(asyncio.get_running_loop())
+        receiver = self._receiver = Receiver()
+        receiver.start()
         if self._http or self._port is not None:
             slack = None
             if self._http:
                 self._replays = ReplayGuard(self._services.store.seen_requests)
                 secret = self.settings.slack_signing_secret
                 slack = SlackEndpoint(
-                    self.app, secret.get_secret_value() if secret else "", self._replays
+                    secret.get_secret_value() if secret else "",
+                    RecentSignatures(),
+                    main,
+                    self._replays,
+                    self.app,
                 )
-            self._runner = web.AppRunner(
-                create_web_app(
-                    slack, health=self.health, ready=self.readiness, measure=self._measure_backlog
-                ),
-                # A line per request is the load balancer's job; here it cost a few per
-                # cent of the CPU under a burst of Slack requests.
-                access_log=None,
-                shutdown_timeout=self.settings.shutdown_grace_s,
+            web_app = create_web_app(
+                slack, health=self.health, ready=self.readiness, measure=self._measure_backlog
             )
-            await self._runner.setup()
-            try:
-                await web.TCPSite(self._runner, self._host, self._port).start()
-            except OSError as error:  # in use, or a privileged port: the operator's to choose
-                reason = os.strerror(error.errno) if error.errno else type(error).__name__
-                where = f"{self._host}:{self._port}"
-                raise ConfigError(say.cannot_listen(where, reason)) from None
-            host, port = self._runner.addresses[0][:2]
-            self.url = f"http://{host}:{port}"
+            self.url = await receiver.run(self._serve_http(web_app))
             served = "Slack requests" if self._http else "/health, /ready and /metrics"
             log.info("Serving %s at %s", served, self.url)
         if not self._http:
-            token = self.settings.slack_app_token
-            if token is None:  # check_run already refused this; the test narrows the type
-                raise ConfigError("SLACK_APP_TOKEN is not set")
-            self._socket = AsyncSocketModeHandler(
-                self.app,
-                token.get_secret_value(),
-                ping_interval=self.settings.socket_ping_interval_s,
-            )
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            self._socket = SocketModeReceiver(self.settings, self.app, main)
+            await receiver.run(self._socket.connect())
             log.info("Connected to Slack in Socket Mode")
         self._worker = asyncio.create_task(self._work())
         self._scheduler = asyncio.create_task(self._recheck_watches())
+
+    async def _serve_http(self, web_app: web.Application) -> str:
+        """On the receiver's loop: start the HTTP server; its URL."""
+        self._runner = web.AppRunner(
+            web_app,
+            # A line per request is the load balancer's job; here it cost a few per cent
+            # of the CPU under a burst of Slack requests.
+            access_log=None,
+            shutdown_timeout=self.settings.shutdown_grace_s,
+        )
+        await self._runner.setup()
+        try:
+            await web.TCPSite(self._runner, self._host, self._port).start()
+        except OSError as error:  # in use, or a privileged port: the operator's to choose
+            reason = os.strerror(error.errno) if error.errno else type(error).__name__
+            where = f"{self._host}:{self._port}"
+            raise ConfigError(say.cannot_listen(where, reason)) from None
+        host, port = self._runner.addresses[0][:2]
+        return f"http://{host}:{port}"
 
     async def _stop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -228,11 +172,11 @@ class BotRuntime:
         self._stopping.set()  # no new watchlist pass, and no new job, from here on
         if self._worker is not None:
             await _cancelled(self._worker)
-        # Slack's events stop first: nothing new starts while the rest ends.
-        if self._socket is not None:
-            await self._socket.close_async()  # type: ignore[no-untyped-call]
-        if self._runner is not None:
-            await self._runner.cleanup()
+        # Slack's requests stop first: nothing new starts while the rest ends.
+        if self._receiver is not None:
+            await self._stop_receiving(self._receiver)
+        if self._main is not None and (cancelled := await self._main.finish(left())):
+            log.warning("%d Slack request(s) not yet dispatched at shutdown; cancelled", cancelled)
         services = self._services
         if services is not None:
             # Running analyses, answered listeners and a watchlist pass have been paid for
@@ -247,23 +191,43 @@ class BotRuntime:
         if services is not None:
             await services.aclose()
 
-    def health(self) -> dict[str, Any]:
-        """Liveness: the event loop answers."""
-        return {"ok": True, "mode": "http" if self._http else "socket"}
+    async def _stop_receiving(self, receiver: Receiver) -> None:
+        """Close the transports on the receiver's loop (the HTTP server lets the requests
+        it has finish, within the grace), then end that loop and its thread."""
+        with contextlib.suppress(ReceiverFailed):  # its loop is gone, and the transports
+            if self._socket is not None:
+                await receiver.run(self._socket.close())
+            if self._runner is not None:
+                await receiver.run(self._runner.cleanup())
+        await receiver.stop()
+
+    async def health(self) -> dict[str, Any]:
+        """Liveness, on the receiver's loop: the main loop answers (runs a turn) in time."""
+        try:
+            async with asyncio.timeout(MAIN_LOOP_ANSWER_TIMEOUT_S):
+                await self._main_loop().run(asyncio.sleep(0))
+        except TimeoutError:
+            log.warning("Health: the main loop did not answer in %g s", MAIN_LOOP_ANSWER_TIMEOUT_S)
+            answers = False
+        else:
+            answers = True
+        return {"ok": answers, "mode": "http" if self._http else "socket"}
 
     async def readiness(self) -> dict[str, Any]:
-        """Whether the process can work: Slack reachable (the socket connected, in Socket
-        Mode), the database answering, and how many upload jobs wait to start."""
+        """Whether the process can work, on the receiver's loop: Slack reachable (the
+        socket connected, in Socket Mode), the database answering (asked on the main
+        loop), and how many upload jobs wait to start."""
         slack: dict[str, Any] = {"ok": not self._stopping.is_set()}
         if self._socket is not None:
             # slack_sdk reconnects by itself; until it has, the process is not serving Slack.
-            connected = await self._socket.client.is_connected()
+            connected = await self._socket.is_connected()
             slack.update(ok=slack["ok"] and connected, socket_connected=connected)
         database: dict[str, Any]
         jobs: dict[str, Any]
         try:
+            reading = self.services.store.job_backlog(now=utc_now())
             async with asyncio.timeout(READY_DATABASE_TIMEOUT_S):
-                backlog, _ = await self.services.store.job_backlog(now=utc_now())
+                backlog, _ = await self._main_loop().run(reading)
         except Exception as error:  # whatever it is, the database cannot serve
             log.warning("Readiness: the database did not answer: %s", type(error).__name__)
             database, jobs = {"ok": False}, {"backlog": None}
@@ -277,10 +241,16 @@ class BotRuntime:
             "jobs": jobs,
         }
 
+    def _main_loop(self) -> MainLoop:
+        if self._main is None:
+            raise RuntimeError("the runtime has not started")
+        return self._main
+
     async def _measure_backlog(self) -> None:
+        """On the receiver's loop: read the backlog on the main loop, for /metrics."""
         now = utc_now()
         try:
-            count, oldest = await self.services.store.job_backlog(now=now)
+            count, oldest = await self._main_loop().run(self.services.store.job_backlog(now=now))
         except (SQLAlchemyError, OSError):
             log.warning("Could not read the job backlog for /metrics", exc_info=True)
             metrics.backlog_unknown()
@@ -344,8 +314,11 @@ async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: 
     """Check the settings, serve until SIGTERM or SIGINT, then stop within the grace.
 
     A signal stops the process whatever it is doing: checking the credentials,
-    connecting (or failing to, again and again), or serving.
+    connecting (or failing to, again and again), or serving. A receiver that fails stops
+    it too, with its error (bot.receiver). The process hands the GIL over sooner than
+    Python's default, so that the receiver gets it while the main loop is busy.
     """
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -355,9 +328,11 @@ async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: 
         runtime.__aenter__(), stop
     ):
         try:
-            await stop.wait()
+            await _unless_stopped(runtime.serving(), stop)
         finally:
             await runtime.__aexit__(None, None, None)
+    else:
+        log.info("Stopping before the bot started")
     log.info("Stopped")
 
 
@@ -372,7 +347,6 @@ async def _unless_stopped(work: Awaitable[object], stop: asyncio.Event) -> bool:
         stopped.cancel()
         if not task.done():
             task.cancel()
-            log.info("Stopping before the bot started")
         with contextlib.suppress(asyncio.CancelledError):
             await task
     return not task.cancelled()

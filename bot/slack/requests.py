@@ -1,5 +1,5 @@
 """Requests from Slack over HTTP, checked before Bolt reads them: signed by Slack, readable,
-and not seen before.
+and not seen before (in this process's memory, then in the database all processes share).
 
 Bolt parses a body before it checks the signature, and answers a malformed body or
 timestamp with a 500 and a traceback; so whoever can reach the endpoint could fill the
@@ -86,14 +86,43 @@ def read_request(body: bytes, *, query: str, headers: Mapping[str, str]) -> Asyn
     return None
 
 
-class ReplayGuard:
-    """Says whether a signed request is new, across every process on the database.
+class RecentSignatures:
+    """The signatures of the requests this process took in lately, checked in memory where
+    requests are received, before they are answered.
 
     A request's signature covers its timestamp and body, so a replay carries the same
     signature; Slack's own retries are signed afresh and are new requests here. Each
-    signature is kept until Slack's window has closed on it. When the database does not
-    answer within REPLAY_CHECK_WAIT_S, the request goes on (refusing it would lose real
-    work from Slack) and this process's memory still catches replays sent to it.
+    signature is kept until Slack's window has closed on it. Not thread-safe: one thread
+    receives.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._recent: dict[str, float] = {}  # signature -> when it may be forgotten
+
+    def first_time(self, signature: str, timestamp: int) -> bool:
+        self._forget(self._clock())
+        if signature in self._recent:
+            return False
+        self._recent[signature] = _forget_at(timestamp)
+        return True
+
+    def _forget(self, now: float) -> None:
+        # Oldest first: entries are added in about the order they expire.
+        while self._recent:
+            signature, forget_at = next(iter(self._recent.items()))
+            if forget_at > now:
+                break
+            del self._recent[signature]
+
+
+class ReplayGuard:
+    """Says whether a signed request is new across every process on the database; after
+    `RecentSignatures` has passed it in this one, and before it is dispatched.
+
+    When the database does not answer within REPLAY_CHECK_WAIT_S, the request goes on
+    (refusing it would lose real work from Slack): this process's memory has still
+    caught replays sent to it.
     """
 
     def __init__(
@@ -106,22 +135,18 @@ class ReplayGuard:
         self._seen = seen
         self._wait_s = wait_s
         self._clock = clock
-        self._recent: dict[str, float] = {}  # signature -> when it may be forgotten
         self._pending: set[asyncio.Task[bool]] = set()
         self._next_purge = 0.0
 
-    async def first_time(self, signature: str, timestamp: int) -> bool:
-        now = self._clock()
-        self._forget(now)
-        if signature in self._recent:
-            return False
-        forget_at = timestamp + SIGNATURE_MAX_AGE_S + _CLOCK_SKEW_S
-        self._recent[signature] = forget_at
-        task = asyncio.create_task(self._remember(signature, forget_at, now))
+    async def first_time(self, signature: str, timestamp: int, *, answered: bool = False) -> bool:
+        """`answered`: Slack has had its answer already, so there is no 3-second ack to
+        protect, and the request waits for the database however long it takes: two
+        processes racing on one request then still dispatch it once."""
+        task = asyncio.create_task(self._remember(signature, _forget_at(timestamp)))
         # Kept until done, so that shutdown waits for it even if this request is cancelled.
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
-        done, _ = await asyncio.wait({task}, timeout=self._wait_s)
+        done, _ = await asyncio.wait({task}, timeout=None if answered else self._wait_s)
         if task in done:
             return task.result()
         log.warning("Replay check: the database is slow; this request was checked in memory only")
@@ -136,10 +161,11 @@ class ReplayGuard:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
 
-    async def _remember(self, signature: str, forget_at: float, now: float) -> bool:
+    async def _remember(self, signature: str, forget_at: float) -> bool:
         """False when another process took this request in first. A failing database
         lets the request through: the uploads are deduplicated by file, and an outage
         must not silence the bot."""
+        now = self._clock()
         try:
             if now >= self._next_purge:
                 self._next_purge = now + _PURGE_INTERVAL_S
@@ -152,13 +178,10 @@ class ReplayGuard:
             )
             return True
 
-    def _forget(self, now: float) -> None:
-        # Oldest first: entries are added in about the order they expire.
-        while self._recent:
-            signature, forget_at = next(iter(self._recent.items()))
-            if forget_at > now:
-                break
-            del self._recent[signature]
+
+def _forget_at(timestamp: int) -> float:
+    """When a signature made at `timestamp` may be forgotten: Slack's window has closed."""
+    return timestamp + SIGNATURE_MAX_AGE_S + _CLOCK_SKEW_S
 
 
 def _utc(seconds: float) -> datetime:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.runtime import EVENTS_PATH, BotRuntime
+from bot.runtime import BotRuntime
+from bot.web import EVENTS_PATH
 from fakes.nhn import NhnFake
 from fakes.slack import TEAM_ID, ApiCall, FakeSlack
 from fakes.slack_requests import SlackRequestSender

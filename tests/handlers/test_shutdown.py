@@ -95,10 +95,29 @@ async def test_a_command_answered_before_the_stop_still_lands_its_audit_row(
     async with running_bot(settings, slack_signing_secret, fake_slack) as send:
         acknowledged = await send.command("220-81-62517", response_url=url)
         assert acknowledged.status_code == 200
+        await eventually(lambda: len(bolt_listeners_running()) == 1)
         [listener] = bolt_listeners_running()  # mid-work when the stop comes
 
     assert listener.done()
     assert not listener.cancelled()
+    [answer] = fake_slack.responses(url)
+    assert "220-81-62517" in answer["text"]
+    assert audit_rows(database) == [("status_lookup", "2208162517", "01")]
+
+
+async def test_a_command_acknowledged_but_not_yet_dispatched_at_the_stop_is_still_done(
+    fake_slack: FakeSlack, fake_nhn: NhnFake, tmp_path: Path, slack_signing_secret: str
+) -> None:
+    """The receiver answers Slack before Bolt sees the request: the stop that follows at
+    once still dispatches it, and lets its listener finish, within the grace."""
+    database = tmp_path / "bot.db"
+    settings = bot_settings(fake_slack, fake_nhn, database, slack_signing_secret)
+    url = fake_slack.response_url()
+
+    async with running_bot(settings, slack_signing_secret, fake_slack) as send:
+        acknowledged = await send.command("220-81-62517", response_url=url)
+        assert acknowledged.status_code == 200
+
     [answer] = fake_slack.responses(url)
     assert "220-81-62517" in answer["text"]
     assert audit_rows(database) == [("status_lookup", "2208162517", "01")]
@@ -116,6 +135,7 @@ async def test_a_listener_outlasting_the_grace_is_cancelled_and_the_bot_stops_in
     async with running_bot(settings, slack_signing_secret, fake_slack) as send:
         acknowledged = await send.command("220-81-62517", response_url=fake_slack.response_url())
         assert acknowledged.status_code == 200
+        await eventually(lambda: len(bolt_listeners_running()) == 1)
         [listener] = bolt_listeners_running()
         stopping = loop.time()
 

@@ -1,13 +1,18 @@
-"""Socket Mode: the bot connects with the app token, answers over the socket, and
-reconnects when Slack drops the connection; /ready says whether it is connected."""
+"""Socket Mode: the bot connects with the app token, answers over the socket (at once, on
+the receiver's loop, unless Bolt must answer), and reconnects when Slack drops the
+connection; /ready says whether it is connected."""
 
 import asyncio
+import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.blocks.authenticity import NUMBER_INPUT, OPENED_INPUT, REPRESENTATIVE_INPUT
+from bot.blocks.ids import CORRECT_DETAILS_VIEW
 from bot.runtime import BotRuntime
 from fakes.nhn import NhnFake
 from fakes.slack import FakeSlack
@@ -105,3 +110,55 @@ async def test_metrics_are_served_on_the_port_in_socket_mode_too(socket_bot: Bot
     response = await get(socket_bot, "/metrics")
     assert response.status_code == 200
     assert "ocrbot_job_backlog 0.0" in response.text
+
+
+async def test_an_envelope_is_acknowledged_while_the_main_loop_is_busy(
+    socket_bot: BotRuntime, fake_slack: FakeSlack, fake_nhn: NhnFake
+) -> None:
+    file = fake_slack.add_file("사업자등록증.png", png(), "image/png", "png", channel="C_OPS")
+    event = file_share_message(file, channel="C_OPS", user="U_UPLOADER")
+    held: list[bool] = []
+
+    def hold_until_acknowledged(envelope_id: str) -> None:
+        """Blocks the main loop, as a long stretch of job work would."""
+        deadline = time.monotonic() + 10
+        while envelope_id not in fake_slack.socket_acks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        held.append(envelope_id in fake_slack.socket_acks)
+
+    loop = asyncio.get_running_loop()
+    envelope_ids: list[str] = []
+    loop.call_soon(lambda: hold_until_acknowledged(envelope_ids[0]))
+    envelope_ids.append(fake_slack.send_socket_envelope("events_api", events_api(event)))
+    await asyncio.sleep(0)  # the hold starts here
+
+    assert held == [True]
+    assert fake_slack.socket_acks[envelope_ids[0]] == {"envelope_id": envelope_ids[0]}
+    await eventually(lambda: len(fake_slack.calls_to("chat.postMessage")) == 1)
+    assert fake_nhn.calls("business") == 1
+
+
+async def test_a_view_submission_over_the_socket_gets_its_inline_errors(
+    socket_bot: BotRuntime, fake_slack: FakeSlack
+) -> None:
+    thread = json.dumps({"c": "C_OPS", "t": "1700000000.000100", "u": "U0BUYER"})
+    submission = {
+        "type": "view_submission",
+        "team": {"id": "T0001", "domain": "ocrbot"},
+        "user": {"id": "U0BUYER", "team_id": "T0001"},
+        "api_app_id": "A0OCRBOT",
+        "view": {
+            "id": "V0DIALOG",
+            "type": "modal",
+            "callback_id": CORRECT_DETAILS_VIEW,
+            "private_metadata": thread,
+            "state": {"values": {}},  # nothing typed: each required detail is missing
+        },
+    }
+
+    envelope_id = fake_slack.send_socket_envelope("interactive", submission)
+
+    await eventually(lambda: envelope_id in fake_slack.socket_acks)
+    answer = fake_slack.socket_acks[envelope_id]["payload"]
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {NUMBER_INPUT, OPENED_INPUT, REPRESENTATIVE_INPUT}

@@ -56,9 +56,11 @@ async def test_requests_replayed_to_the_other_process_get_no_second_answer(
 
             await eventually(lambda: all(fake_slack.responses(url) for url in urls), timeout_s=60)
             await asyncio.sleep(1.5)  # a second answer would show up here
-        output = second.output()
+        outputs = first.output() + second.output()
 
     assert [len(fake_slack.responses(url)) for url in urls] == [1] * (2 * ROUNDS)
     # One lookup per command and one fresh one per re-check: none for the replays.
     assert fake_nhn.calls(STATUS) == 2 * ROUNDS
-    assert output.count("Ignored a replayed request") == 2 * ROUNDS
+    # Each request was dropped by one process: usually the second, but the first answers
+    # Slack before it records the request, so the replay may reach the record first.
+    assert outputs.count("Ignored a replayed request") == 2 * ROUNDS
