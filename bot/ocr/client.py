@@ -143,9 +143,12 @@ class OcrClient(UpstreamClient):
     async def check_app_key(self) -> None:
         """Prove NHN_OCR_APP_KEY with NHN's card public key, a call that reads no document
         and is not charged. API v1.0 has no such call: nothing is checked. Raises the
-        BotError the OCR calls do."""
+        BotError the OCR calls do. NHN's answer is not read as a key: that would load
+        cryptography (some 8 MB) into a process that may never see a card, and this
+        client's key would not outlive the check anyway."""
         if self._seals_cards:
-            await self._card_public_key(await self._auth.credential(), attempt=1)
+            credential = await self._auth.credential()
+            await self._send(Endpoint.CARD_PUBLIC_KEY, credential, None, None, 1, None)
 
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""
