@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from bot import metrics
 from bot.config import MB, OcrApiVersion, Settings
 from bot.errors import BotError, MalformedBusinessNumber, Service
-from bot.http import UpstreamClient, retry_after, transport_error, with_retries
+from bot.http import UpstreamClient, http_client, retry_after, transport_error, with_retries
 from bot.ocr.auth import Credential, authenticator_for, reveal
 from bot.ocr.card_crypto import CardCryptoError, CardEnvelope, PublicKey, load_public_key
 from bot.ocr.errors import (
@@ -116,7 +116,7 @@ class OcrClient(UpstreamClient):
         self._card_key: PublicKey | None = None
         self._card_key_lock = asyncio.Lock()
         super().__init__(
-            httpx.AsyncClient(
+            http_client(
                 timeout=httpx.Timeout(settings.ocr_timeout_s),
                 limits=httpx.Limits(
                     max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
