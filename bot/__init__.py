@@ -6,4 +6,4 @@ import sys
 # environment: click, rich and pygments, some 5 MB and 50 ms for every process, for a
 # tool the bot never runs. None in sys.modules makes that import fail, as it does where
 # click is missing, and httpx goes on without its tool.
-sys.modules.setdefault("httpx._main", None)
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
