@@ -15,8 +15,17 @@ from tests.test_startup import env
 REPOSITORY = Path(__file__).parents[1]
 # What each costs a process that never uses it (RSS, measured): alembic with its DDL
 # machinery 38 MB, libheif 10 MB, PDFium 9 MB, cryptography 8 MB; and httpx's command-line
-# tool (click, rich, pygments: 5 MB), which the bot never uses at all.
-DEFERRED = ("alembic", "pillow_heif", "pypdfium2", "cryptography", "click", "rich")
+# tool (click, rich, pygments: 5 MB), which the bot never uses at all; SQLAlchemy's
+# PostgreSQL dialect (2 MB), which a bot on SQLite never uses.
+DEFERRED = (
+    "alembic",
+    "pillow_heif",
+    "pypdfium2",
+    "cryptography",
+    "click",
+    "rich",
+    "sqlalchemy.dialects.postgresql",
+)
 
 
 def _loaded_after(code: str, environment: dict[str, str] | None = None) -> set[str]:
