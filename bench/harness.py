@@ -64,7 +64,8 @@ class Harness:
 async def harness(
     settings: BenchSettings, log: Path, *, naive: bool = False
 ) -> AsyncIterator[Harness]:
-    """Fresh fakes, a fresh bot process on a fresh SQLite database, ready for traffic; with
+    """Fresh fakes, a fresh bot process on a fresh SQLite database (migrated before the
+    process starts), ready for traffic; with
     `naive`, the baseline of bench/naive_bot.py instead of the bot."""
     signing_secret = secrets.token_hex(16)
     nhn = NhnFake().start()
@@ -75,12 +76,12 @@ async def harness(
     database_url = f"sqlite+aiosqlite:///{log.with_suffix('.db')}"
     env = {**fakes_env(slack, nhn, database_url, signing_secret), **settings.env()}
     bot = (NaiveBotProcess if naive else BotProcess)(env, log)
-    if not naive:
-        # As for every process that joins a deployment, the schema is there already: a
-        # release step (`ocrbot db upgrade`) or the first process migrated it. A process
-        # that migrates a new database imports Alembic too (some 9 MB and 0.2 s).
-        await upgrade(database_url)
     try:
+        if not naive:
+            # As for every process that joins a deployment, the schema is there already: a
+            # release step (`ocrbot db upgrade`) or the first process migrated it. A process
+            # that migrates a new database imports Alembic too (some 9 MB and 0.2 s).
+            await upgrade(database_url)
         spawned = time.perf_counter()
         await asyncio.to_thread(bot.start)
         spawn_s = time.perf_counter() - spawned
