@@ -65,8 +65,8 @@ async def harness(
     settings: BenchSettings, log: Path, *, naive: bool = False
 ) -> AsyncIterator[Harness]:
     """Fresh fakes, a fresh bot process on a fresh SQLite database (migrated before the
-    process starts), ready for traffic; with
-    `naive`, the baseline of bench/naive_bot.py instead of the bot."""
+    process starts), ready for traffic; with `naive`, the baseline of bench/naive_bot.py
+    instead of the bot."""
     signing_secret = secrets.token_hex(16)
     nhn = NhnFake().start()
     nhn.latency_s = settings.ocr_latency_s
