@@ -27,7 +27,7 @@ from bot.services.container import Services, utc_now
 from bot.slack.listener_tasks import ListenerTasks
 from bot.slack.requests import RecentSignatures, ReplayGuard
 from bot.socket_mode import SocketModeReceiver
-from bot.startup import check_startup
+from bot.startup import check_credentials, check_database
 from bot.web import SlackEndpoint, create_web_app
 
 log = logging.getLogger(__name__)
@@ -349,9 +349,13 @@ async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: 
         http=http,
         host=host,
         port=port,
-        checks=lambda: check_startup(settings, http=http),
+        checks=lambda: check_credentials(settings, http=http),
     )
-    if await _unless_stopped(runtime.__aenter__(), stop):
+    # The database alone first: on a new SQLite file, its check's connection could find
+    # the store's migration holding the lock it needs to turn on WAL.
+    if await _unless_stopped(check_database(settings), stop) and await _unless_stopped(
+        runtime.__aenter__(), stop
+    ):
         try:
             await _unless_stopped(runtime.serving(), stop)
         finally:
