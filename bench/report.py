@@ -43,7 +43,9 @@ METHOD = """\
   decoding each photo of the mix at half scale in JPEG draft mode and encoding it again;
   the least a 12 MP photo costs whatever the bot does around it.
 - **Spawn to ready**: from starting the process until it first answers HTTP (`/health` for
-  the bot; any answer for the baseline, whose server has no health page). **Idle memory**:
+  the bot, which serves nothing before its start-up checks pass; any answer for the
+  baseline, whose server has no health page), polled every 20 ms, the bot on a database
+  migrated beforehand as a release step would. **Idle memory**:
   its VmRSS after one warm-up message, before the scenario's traffic.
 - **Acknowledgement latency**: from sending a request to the bot's HTTP answer, timed by the
   sender. It includes the sender's own time on a machine shared with the bot and both

@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
 
@@ -27,7 +27,7 @@ from bot.services.container import Services, utc_now
 from bot.slack.listener_tasks import ListenerTasks
 from bot.slack.requests import RecentSignatures, ReplayGuard
 from bot.socket_mode import SocketModeReceiver
-from bot.startup import check_startup
+from bot.startup import check_credentials, check_database
 from bot.web import SlackEndpoint, create_web_app
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,11 @@ class BotRuntime:
         http: bool,
         host: str = "0.0.0.0",  # noqa: S104 - a server behind a load balancer listens on all
         port: int | None = 3000,
+        checks: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         settings.check_run(http=http)  # every missing setting at once, not one half
         self.settings = settings
+        self._checks = checks
         self._http, self._host, self._port = http, host, port
         self._services: Services | None = None
         self._listeners: ListenerTasks | None = None
@@ -112,7 +114,7 @@ class BotRuntime:
         await self._receiver.failure()
 
     async def _start(self) -> None:
-        self._services = await Services.start(self.settings)
+        self._services = await self._start_services()
         self.app = create_app(self._services)
         self._listeners = ListenerTasks.track(self.app)
         main = self._main = MainLoop(asyncio.get_running_loop())
@@ -161,6 +163,25 @@ class BotRuntime:
             raise ConfigError(say.cannot_listen(where, reason)) from None
         host, port = self._runner.addresses[0][:2]
         return f"http://{host}:{port}"
+
+    async def _start_services(self) -> Services:
+        """The services, opened (the schema migrated) while the start-up checks wait on the
+        network, where one after the other took the sum of both; nothing serves Slack
+        before the checks pass."""
+        if self._checks is None:
+            return await Services.start(self.settings)
+        checks = asyncio.ensure_future(self._checks())
+        try:
+            services = await Services.start(self.settings)
+        except BaseException:
+            await _cancelled(checks)
+            raise
+        try:
+            await checks
+        except BaseException:
+            await services.aclose()
+            raise
+        return services
 
     async def _stop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -323,8 +344,16 @@ async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    runtime = BotRuntime(settings, http=http, host=host, port=port)
-    if await _unless_stopped(check_startup(settings, http=http), stop) and await _unless_stopped(
+    runtime = BotRuntime(
+        settings,
+        http=http,
+        host=host,
+        port=port,
+        checks=lambda: check_credentials(settings, http=http),
+    )
+    # The database alone first: on a new SQLite file, its check's connection could find
+    # the store's migration holding the lock it needs to turn on WAL.
+    if await _unless_stopped(check_database(settings), stop) and await _unless_stopped(
         runtime.__aenter__(), stop
     ):
         try:

@@ -49,9 +49,15 @@ class StartupFailed(ConfigError):
 
 async def check_startup(settings: Settings, *, http: bool) -> None:
     """The database first, alone: its own one-line ConfigError, before anything goes over
-    the network. Then the effective settings are logged, and every credential is tried at
-    once: StartupFailed lists each one that failed."""
+    the network. Then the credentials (`check_credentials`)."""
     await check_database(settings)
+    await check_credentials(settings, http=http)
+
+
+async def check_credentials(settings: Settings, *, http: bool) -> None:
+    """The effective settings logged, then every credential tried at once: StartupFailed
+    lists each one that failed. Nothing here touches the database, so `ocrbot run` opens
+    its store meanwhile."""
     log_settings(settings, http=http)
     # SLACK_SIGNING_SECRET (HTTP mode) can only be proved by Slack's first request; that
     # it is set, Settings.check_run has seen to with the other missing settings.

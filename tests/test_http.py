@@ -1,11 +1,19 @@
 """The HTTP layer NHN's and NTS's clients share: backoff, Retry-After, retries, deadline."""
 
 import asyncio
+import ssl
+from typing import Any
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import http
 from bot.errors import BadResponse, BotError, Service, Timeout, Unavailable
 from bot.http import BACKOFF_CAP_S, backoff_delay, retry_after, with_retries
+from bot.nts.client import NtsClient
+from bot.ocr import OcrClient
+from bot.slack.files import SlackFileDownloader
+from fakes.nhn import NhnFake
 
 
 @pytest.mark.parametrize(
@@ -122,3 +130,28 @@ async def test_no_wait_runs_past_the_deadline() -> None:
             deadline_s=5,
         )
     assert seen == [1]  # a 60 s Retry-After would end after the 5 s deadline
+
+
+async def test_the_clients_of_a_process_load_the_certificates_once(
+    fake_nhn: NhnFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads: list[ssl.SSLContext] = []
+
+    def create_default_context(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        loads.append(made := create(*args, **kwargs))
+        return made
+
+    create = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", create_default_context)
+    http._tls_context.cache_clear()  # as in a fresh process
+    settings = fake_nhn.settings(nts_service_key="a-key")
+
+    clients = [
+        OcrClient(settings),
+        NtsClient(settings),
+        SlackFileDownloader(AsyncWebClient(token="xoxb-test"), api_url="", max_bytes=1),
+    ]
+    for client in clients:
+        await client.aclose()
+
+    assert len(loads) == 1

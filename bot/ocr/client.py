@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from bot import metrics
 from bot.config import MB, OcrApiVersion, Settings
 from bot.errors import BotError, MalformedBusinessNumber, Service
-from bot.http import UpstreamClient, retry_after, transport_error, with_retries
+from bot.http import UpstreamClient, http_client, retry_after, transport_error, with_retries
 from bot.ocr.auth import Credential, authenticator_for, reveal
 from bot.ocr.card_crypto import CardCryptoError, CardEnvelope, PublicKey, load_public_key
 from bot.ocr.errors import (
@@ -116,7 +116,7 @@ class OcrClient(UpstreamClient):
         self._card_key: PublicKey | None = None
         self._card_key_lock = asyncio.Lock()
         super().__init__(
-            httpx.AsyncClient(
+            http_client(
                 timeout=httpx.Timeout(settings.ocr_timeout_s),
                 limits=httpx.Limits(
                     max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
@@ -143,9 +143,12 @@ class OcrClient(UpstreamClient):
     async def check_app_key(self) -> None:
         """Prove NHN_OCR_APP_KEY with NHN's card public key, a call that reads no document
         and is not charged. API v1.0 has no such call: nothing is checked. Raises the
-        BotError the OCR calls do."""
+        BotError the OCR calls do. NHN's answer is not read as a key: that would load
+        cryptography (some 8 MB) into a process that may never see a card, and this
+        client's key would not outlive the check anyway."""
         if self._seals_cards:
-            await self._card_public_key(await self._auth.credential(), attempt=1)
+            credential = await self._auth.credential()
+            await self._send(Endpoint.CARD_PUBLIC_KEY, credential, None, None, 1, None)
 
     async def business(self, image: bytes, filename: str) -> BusinessResult:
         """Read a business registration certificate (JPEG, PNG or PDF)."""

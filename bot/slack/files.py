@@ -28,6 +28,7 @@ from bot.errors import (
     Unavailable,
     UpstreamError,
 )
+from bot.http import http_client
 from bot.slack.failures import SLACK_FAILURES, describe
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ class SlackFileDownloader:
         self._client = client
         self._api_url = api_url
         self._max_bytes = max_bytes
-        self._http = httpx.AsyncClient(
+        self._http = http_client(
             transport=transport, timeout=httpx.Timeout(timeout_s), follow_redirects=False
         )
 

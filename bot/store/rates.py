@@ -6,9 +6,9 @@ clock, so the processes together keep to the rate one process would.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.engine import upsert
 from bot.store.tables import rate_slots
 
 _columns = rate_slots.c
@@ -27,7 +27,7 @@ class RateSlots:
         """Take the next free slot of `name`, `interval_s` after the last one taken; return
         how many seconds from now it comes (0 when it is free now)."""
         interval = sa.literal(interval_s, sa.Float)
-        insert = postgresql.insert(rate_slots).values(name=name, next_at=_NOW + interval)
+        insert = upsert(self._engine, rate_slots).values(name=name, next_at=_NOW + interval)
         taken = insert.on_conflict_do_update(
             index_elements=[_columns.name],
             set_={"next_at": sa.func.greatest(_columns.next_at, _NOW) + interval},

@@ -4,9 +4,9 @@ import re
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.engine import upsert
 from bot.store.tables import seen_requests
 
 _HEX_SIGNATURE = re.compile(r"[0-9a-f]{64}")
@@ -24,9 +24,8 @@ class SeenRequests:
         """Record a signature (64 hex digits); False when it was already recorded."""
         if not _HEX_SIGNATURE.fullmatch(signature):
             raise ValueError("a request signature is 64 lowercase hex digits")
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
         statement = (
-            insert(seen_requests)
+            upsert(self._engine, seen_requests)
             .values(signature=signature, expires_at=expires_at)
             .on_conflict_do_nothing(index_elements=[_columns.signature])
             .returning(_columns.signature)

@@ -5,11 +5,10 @@ from datetime import datetime, timedelta
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.audit import AuditLog
-from bot.store.engine import create_engine
+from bot.store.engine import create_engine, upsert
 from bot.store.migrate import run_migrations
 from bot.store.models import ClaimedJob, JobState, UploadJob
 from bot.store.rates import RateSlots
@@ -62,7 +61,7 @@ class Store:
         Without a kind the job waits for the user to pick one (see `update_job`).
         """
         state = JobState.WAITING if job.kind is None else JobState.PENDING
-        insert = self._insert(upload_jobs).values(
+        insert = upsert(self._engine, upload_jobs).values(
             team_id=job.team_id,
             file_id=job.file_id,
             channel_id=job.channel_id,
@@ -240,7 +239,7 @@ class Store:
         """
         if cooldown < timedelta(0):
             raise ValueError("cooldown must not be negative")
-        insert = self._insert(notifications).values(
+        insert = upsert(self._engine, notifications).values(
             team_id=team_id,
             business_number=business_number,
             status_code=status_code,
@@ -271,12 +270,6 @@ class Store:
             await connection.execute(statement)
 
     # Helpers
-
-    def _insert(self, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
-        """INSERT with ON CONFLICT, which both databases spell alike."""
-        if self._engine.dialect.name == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
 
     async def _claim(
         self,

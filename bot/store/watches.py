@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
+from bot.store.engine import upsert
 from bot.store.tables import status_changes, watches
 
 # Rows per INSERT in add_many: well under both databases' limits on bound parameters.
@@ -113,7 +113,7 @@ class Watchlist:
         """Watch `number` for the team; None when the team already watches it."""
         values = _new_watch(team_id, number, label, channel_id, created_by, now, first_check_at)
         statement = (
-            self._insert()
+            upsert(self._engine, watches)
             .values(values)
             .on_conflict_do_nothing(index_elements=[_w.team_id, _w.business_number])
             .returning(*_WATCH_COLUMNS)
@@ -142,7 +142,7 @@ class Watchlist:
         async with self._engine.begin() as connection:
             for start in range(0, len(rows), _INSERT_CHUNK):
                 statement = (
-                    self._insert()
+                    upsert(self._engine, watches)
                     .values(rows[start : start + _INSERT_CHUNK])
                     .on_conflict_do_nothing(index_elements=[_w.team_id, _w.business_number])
                     .returning(_w.id)
@@ -407,12 +407,6 @@ class Watchlist:
         async with self._engine.begin() as connection:
             rows = (await connection.execute(statement)).all()
         return [_watch(row._mapping) for row in rows]
-
-    def _insert(self) -> postgresql.Insert | sqlite.Insert:
-        """INSERT with ON CONFLICT, which both databases spell alike."""
-        if self._engine.dialect.name == "postgresql":
-            return postgresql.insert(watches)
-        return sqlite.insert(watches)
 
 
 def _new_watch(
