@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.audit import AuditLog
+from bot.store.audit import INSERT_ENTRY, AuditLog, NewAuditEntry, entry_values
 from bot.store.engine import create_engine
 from bot.store.migrate import run_migrations
-from bot.store.models import ClaimedJob, JobState, UploadJob
+from bot.store.models import ClaimedJob, JobHolder, JobState, UploadJob
 from bot.store.rates import RateSlots
 from bot.store.requests import SeenRequests
 from bot.store.statuses import StatusHistory
@@ -37,6 +37,12 @@ class Store:
         # Several processes share PostgreSQL, and so one call rate; SQLite serves one.
         self.rate_slots = RateSlots(engine) if engine.dialect.name == "postgresql" else None
         self.seen_requests = SeenRequests(engine)
+        # Built once: executed with a dict of values, it is compiled once too.
+        self._enqueue = (
+            self._insert(upload_jobs)
+            .on_conflict_do_nothing(index_elements=[_jobs.team_id, _jobs.file_id])
+            .returning(*upload_jobs.c)
+        )
 
     @classmethod
     async def open(cls, database_url: str, *, migrate: bool = True) -> Self:
@@ -55,34 +61,46 @@ class Store:
 
     # Upload jobs
 
-    async def enqueue_upload(self, job: UploadJob, *, now: datetime) -> int | None:
-        """Record an upload and return its job id; None when this (team, file) was
+    async def enqueue_upload(
+        self, job: UploadJob, *, now: datetime, holder: JobHolder | None = None
+    ) -> ClaimedJob | None:
+        """Record an upload and return it as recorded; None when this (team, file) was
         already recorded, in any state.
 
-        Without a kind the job waits for the user to pick one (see `update_job`).
+        Without a kind the job waits for the user to pick one (see `update_job`). With a
+        `holder` it is recorded claimed by that worker (its first attempt, as `claim_job`
+        would count it), so the process that takes an upload in and performs it at once
+        needs one transaction, not two.
         """
-        state = JobState.WAITING if job.kind is None else JobState.PENDING
-        insert = self._insert(upload_jobs).values(
-            team_id=job.team_id,
-            file_id=job.file_id,
-            channel_id=job.channel_id,
-            user_id=job.user_id,
-            message_ts=job.message_ts,
-            thread_ts=job.thread_ts,
-            channel_type=job.channel_type,
-            kind=job.kind,
-            state=state.value,
-            attempts=0,
-            not_before=now,
-            created_at=now,
-            updated_at=now,
-        )
-        statement = insert.on_conflict_do_nothing(
-            index_elements=[_jobs.team_id, _jobs.file_id]
-        ).returning(_jobs.id)
+        values: dict[str, Any] = {
+            "team_id": job.team_id,
+            "file_id": job.file_id,
+            "channel_id": job.channel_id,
+            "user_id": job.user_id,
+            "message_ts": job.message_ts,
+            "thread_ts": job.thread_ts,
+            "channel_type": job.channel_type,
+            "kind": job.kind,
+            "state": (JobState.WAITING if job.kind is None else JobState.PENDING).value,
+            "attempts": 0,
+            "worker_id": None,
+            "lease_until": None,
+            "not_before": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if holder is not None:
+            if job.kind is None:
+                raise ValueError("a job waiting for its kind cannot be claimed")
+            values.update(
+                state=JobState.RUNNING.value,
+                attempts=1,
+                worker_id=holder.worker_id,
+                lease_until=now + holder.lease,
+            )
         async with self._engine.begin() as connection:
-            row = (await connection.execute(statement)).first()
-        return None if row is None else int(row.id)
+            row = (await connection.execute(self._enqueue, values)).first()
+        return None if row is None else _job_from_row(row)
 
     async def claim_jobs(
         self, worker_id: str, *, now: datetime, lease: timedelta, limit: int = 1
@@ -110,15 +128,24 @@ class Store:
             count, oldest = (await connection.execute(query)).one()
         return int(count), oldest
 
-    async def complete_job(self, job_id: int, worker_id: str, *, now: datetime) -> bool:
-        """Mark a job done; False if `worker_id` no longer holds it (its lease went to another)."""
+    async def complete_job(
+        self, job_id: int, worker_id: str, *, now: datetime, audit: NewAuditEntry | None = None
+    ) -> bool:
+        """Mark a job done; False if `worker_id` no longer holds it (its lease went to another).
+
+        `audit` is added in the same transaction, held or not (it notes what was done):
+        the completion and its entry are kept both or neither.
+        """
         statement = (
             sa.update(upload_jobs)
             .where(_held_by(job_id, worker_id))
             .values(state=JobState.DONE.value, lease_until=None, updated_at=now)
         )
         async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+            done = (await connection.execute(statement)).rowcount == 1
+            if audit is not None:
+                await connection.execute(INSERT_ENTRY, entry_values(audit))
+        return done
 
     async def extend_lease(
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
