@@ -1,6 +1,10 @@
 """What the NHN and NTS clients share: one pooled httpx client and its lifecycle, retries
 with jittered backoff within a deadline, Retry-After, and transport failures as typed errors.
 
+The clients speak httpx's API over aiohttp's connections (`AiohttpTransport`): httpcore's
+pool scans every connection, asking each socket whether it is readable, for every request,
+which cost 1.7 ms of CPU per NHN call against 0.45 ms through aiohttp.
+
 Each client keeps only its contract: URLs, headers, payloads and what its codes mean.
 URLs carry credentials (NHN's app key, NTS's service key), so nothing here logs one:
 log lines name the endpoint, and httpx's own request line is masked by `bot.logs`.
@@ -15,6 +19,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self, TypeVar
 
+import aiohttp
 import httpx
 
 from bot.errors import BotError, ConnectionFailed, Service, Timeout, UpstreamError
@@ -25,6 +30,70 @@ BACKOFF_CAP_S = 8.0
 _jitter = random.Random()  # noqa: S311 - backoff jitter, not security
 
 Answer = TypeVar("Answer")
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """httpx requests sent over one aiohttp connection pool of at most `max_connections`.
+
+    Bodies are read whole both ways: the clients send and receive kilobytes to a few MB,
+    and never stream. httpx's timeouts hold for connecting (`connect`, `pool`) and reading
+    (`read`); aiohttp has no timeout for writing alone, which the callers' deadlines bound.
+    Failures are raised as httpx's, timeouts as `httpx.TimeoutException`s.
+    """
+
+    def __init__(self, *, max_connections: int = 100, keepalive_s: float = 5.0) -> None:
+        """The defaults are httpx's own."""
+        self._max_connections = max_connections
+        self._keepalive_s = keepalive_s
+        self._session: aiohttp.ClientSession | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._session is None:  # made on the loop that uses it
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._max_connections, keepalive_timeout=self._keepalive_s
+                ),
+                # httpx decodes what the server encoded, as the headers say.
+                auto_decompress=False,
+                trust_env=True,  # proxies from the environment, as httpx takes them
+            )
+        timeouts = request.extensions.get("timeout", {})
+        body = await request.aread()
+        try:
+            async with self._session.request(
+                request.method,
+                str(request.url),
+                headers=request.headers.multi_items(),
+                data=body,
+                # httpx's headers are the request's, as it would send them.
+                skip_auto_headers=_AUTO_HEADERS,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeouts.get("pool"),
+                    sock_connect=timeouts.get("connect"),
+                    sock_read=timeouts.get("read"),
+                ),
+                allow_redirects=False,
+            ) as response:
+                content = await response.read()
+        except aiohttp.ConnectionTimeoutError as error:
+            raise httpx.ConnectTimeout(str(error), request=request) from error
+        except (aiohttp.SocketTimeoutError, TimeoutError) as error:
+            raise httpx.ReadTimeout(str(error), request=request) from error
+        except aiohttp.ClientConnectorError as error:
+            raise httpx.ConnectError(str(error), request=request) from error
+        except aiohttp.ClientError as error:
+            raise httpx.ReadError(str(error), request=request) from error
+        return httpx.Response(
+            response.status, headers=response.raw_headers, content=content, request=request
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "Content-Type", "User-Agent"})
 
 
 class UpstreamClient:

@@ -1,11 +1,16 @@
 """The HTTP layer NHN's and NTS's clients share: backoff, Retry-After, retries, deadline."""
 
 import asyncio
+import gzip
+import json
+from collections.abc import AsyncIterator
 
+import httpx
 import pytest
+from aiohttp import web
 
 from bot.errors import BadResponse, BotError, Service, Timeout, Unavailable
-from bot.http import BACKOFF_CAP_S, backoff_delay, retry_after, with_retries
+from bot.http import BACKOFF_CAP_S, AiohttpTransport, backoff_delay, retry_after, with_retries
 
 
 @pytest.mark.parametrize(
@@ -122,3 +127,76 @@ async def test_no_wait_runs_past_the_deadline() -> None:
             deadline_s=5,
         )
     assert seen == [1]  # a 60 s Retry-After would end after the 5 s deadline
+
+
+@pytest.fixture
+async def echo_server() -> AsyncIterator[tuple[str, list[web.Request]]]:
+    """A server on 127.0.0.1 that answers every request with a gzip-encoded JSON object
+    of the request's headers, and keeps the requests it got."""
+    got: list[web.Request] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        got.append(request)
+        body = json.dumps({"headers": [[k, v] for k, v in request.headers.items()]})
+        return web.Response(
+            body=gzip.compress(body.encode()),
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", echo)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}", got
+    finally:
+        await runner.cleanup()
+
+
+async def test_requests_over_aiohttp_carry_httpx_headers_once_and_answers_decode_once(
+    echo_server: tuple[str, list[web.Request]],
+) -> None:
+    url, got = echo_server
+    async with httpx.AsyncClient(transport=AiohttpTransport(max_connections=2)) as client:
+        response = await client.post(
+            f"{url}/x", headers={"X-Key": "k"}, files={"image": ("a.png", b"\x89PNG", "image/png")}
+        )
+
+    headers = [(name.lower(), value) for name, value in response.json()["headers"]]
+    names = [name for name, _ in headers]
+    assert len(names) == len(set(names))  # nothing added twice
+    assert ("x-key", "k") in headers
+    assert dict(headers)["user-agent"].startswith("python-httpx/")
+    assert dict(headers)["content-type"].startswith("multipart/form-data; boundary=")
+    [request] = got
+    assert request.content_length == int(dict(headers)["content-length"])
+
+
+async def test_a_server_that_is_not_there_is_an_httpx_connect_error() -> None:
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get("http://127.0.0.1:9/")
+
+
+async def test_a_server_slower_than_the_read_timeout_is_an_httpx_timeout() -> None:
+    slow = web.Application()
+
+    async def hang(request: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.Response()
+
+    slow.router.add_get("/", hang)
+    runner = web.AppRunner(slow, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        port = runner.addresses[0][1]
+        transport = AiohttpTransport()
+        async with httpx.AsyncClient(transport=transport, timeout=0.2) as client:
+            with pytest.raises(httpx.TimeoutException):
+                await client.get(f"http://127.0.0.1:{port}/")
+    finally:
+        await runner.cleanup()
