@@ -1,6 +1,5 @@
 """The store: upload jobs every process can claim, and team notification cooldowns."""
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Self
 
@@ -314,35 +313,34 @@ class Store:
         lease: timedelta,
         limit: int,
     ) -> list[ClaimedJob]:
-        # PostgreSQL locks the chosen rows and skips rows another worker is
-        # claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE already
-        # makes this transaction the only writer.
-        candidates = (
+        # One statement picks and claims. PostgreSQL locks the chosen rows and skips rows
+        # another worker is claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE
+        # already makes this transaction the only writer.
+        chosen = (
             sa.select(_jobs.id)
             .where(which, _claimable(now))
             .order_by(_jobs.not_before, _jobs.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        async with self._engine.begin() as connection:
-            ids: Sequence[int] = (await connection.execute(candidates)).scalars().all()
-            if not ids:
-                return []
-            claim = (
-                sa.update(upload_jobs)
-                .where(_jobs.id.in_(ids))
-                .values(
-                    state=JobState.RUNNING.value,
-                    worker_id=worker_id,
-                    lease_until=now + lease,
-                    attempts=_jobs.attempts + 1,
-                    updated_at=now,
-                )
-                .returning(*upload_jobs.c)
+        claim = (
+            sa.update(upload_jobs)
+            .where(_jobs.id.in_(chosen.scalar_subquery()))
+            .values(
+                state=JobState.RUNNING.value,
+                worker_id=worker_id,
+                lease_until=now + lease,
+                attempts=_jobs.attempts + 1,
+                updated_at=now,
             )
+            .returning(*upload_jobs.c)
+        )
+        async with self._engine.begin() as connection:
             rows = (await connection.execute(claim)).all()
-        order = {job_id: position for position, job_id in enumerate(ids)}
-        return sorted((_job_from_row(row) for row in rows), key=lambda job: order[job.id])
+        # RETURNING keeps no order: the oldest first, as chosen.
+        return sorted(
+            (_job_from_row(row) for row in rows), key=lambda job: (job.not_before, job.id)
+        )
 
     async def _find_job(self, where: sa.ColumnElement[bool]) -> ClaimedJob | None:
         async with self._engine.begin() as connection:
