@@ -14,6 +14,7 @@ import asyncio
 import email.utils
 import logging
 import random
+import urllib.request
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from types import TracebackType
@@ -46,6 +47,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._max_connections = max_connections
         self._keepalive_s = keepalive_s
         self._session: aiohttp.ClientSession | None = None
+        # The proxies the environment names, as httpx reads them. Not aiohttp's trust_env:
+        # it also reads ~/.netrc, on a worker thread, for every request.
+        self._proxies = urllib.request.getproxies()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._session is None:  # made on the loop that uses it
@@ -55,7 +59,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 ),
                 # httpx decodes what the server encoded, as the headers say.
                 auto_decompress=False,
-                trust_env=True,  # proxies from the environment, as httpx takes them
             )
         timeouts = request.extensions.get("timeout", {})
         body = await request.aread()
@@ -74,6 +77,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     sock_read=timeouts.get("read"),
                 ),
                 allow_redirects=False,
+                proxy=self._proxy_for(request.url),
             ) as response:
                 content = await response.read()
         except aiohttp.ConnectionTimeoutError as error:
@@ -87,6 +91,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             response.status, headers=response.raw_headers, content=content, request=request
         )
+
+    def _proxy_for(self, url: httpx.URL) -> str | None:
+        if not self._proxies or urllib.request.proxy_bypass(url.host):
+            return None
+        return self._proxies.get(url.scheme)
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -200,3 +200,20 @@ async def test_a_server_slower_than_the_read_timeout_is_an_httpx_timeout() -> No
                 await client.get(f"http://127.0.0.1:{port}/")
     finally:
         await runner.cleanup()
+
+
+async def test_requests_go_through_the_proxy_the_environment_names(
+    echo_server: tuple[str, list[web.Request]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy, got = echo_server
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("http_proxy", proxy)
+
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        response = await client.get("http://nhn.example.invalid/status")
+
+    assert response.status_code == 200
+    [request] = got  # the proxy got it, for the host the URL names
+    assert request.headers["Host"] == "nhn.example.invalid"
