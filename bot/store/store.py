@@ -110,21 +110,23 @@ class Store:
         """
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        return await self._claim(sa.true(), worker_id, now=now, lease=lease, limit=limit)
+        return await self._claim(_CLAIM_DUE, {}, worker_id, now=now, lease=lease, limit=limit)
 
     async def claim_job(
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
     ) -> ClaimedJob | None:
         """Claim one job if it is claimable (as in `claim_jobs`); None otherwise."""
-        claimed = await self._claim(_jobs.id == job_id, worker_id, now=now, lease=lease, limit=1)
+        claimed = await self._claim(
+            _CLAIM_ONE, {"job_id": job_id}, worker_id, now=now, lease=lease, limit=1
+        )
         return claimed[0] if claimed else None
 
     async def job_backlog(self, *, now: datetime) -> tuple[int, datetime | None]:
         """How many jobs are claimable now (as in `claim_jobs`), and when the oldest of
         them was uploaded (None when there is none)."""
-        query = sa.select(sa.func.count(), sa.func.min(_jobs.created_at)).where(_claimable(now))
+        query = sa.select(sa.func.count(), sa.func.min(_jobs.created_at)).where(_CLAIMABLE)
         async with self._engine.connect() as connection:
-            count, oldest = (await connection.execute(query)).one()
+            count, oldest = (await connection.execute(query, {"now": now})).one()
         return int(count), oldest
 
     async def complete_job(
@@ -135,13 +137,9 @@ class Store:
         `audit` is added in the same transaction, held or not (it notes what was done):
         the completion and its entry are kept both or neither.
         """
-        statement = (
-            sa.update(upload_jobs)
-            .where(_held_by(job_id, worker_id))
-            .values(state=JobState.DONE.value, lease_until=None, updated_at=now)
-        )
+        held = {"job_id": job_id, "holder": worker_id, "at": now}
         async with self._engine.begin() as connection:
-            done = (await connection.execute(statement)).rowcount == 1
+            done = (await connection.execute(_COMPLETE, held)).rowcount == 1
             if audit is not None:
                 await connection.execute(INSERT_ENTRY, entry_values(audit))
         return done
@@ -150,13 +148,9 @@ class Store:
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
     ) -> bool:
         """Keep holding a running job for `lease` from `now`; False if another worker has it."""
-        statement = (
-            sa.update(upload_jobs)
-            .where(_held_by(job_id, worker_id))
-            .values(lease_until=now + lease, updated_at=now)
-        )
+        held = {"job_id": job_id, "holder": worker_id, "at": now, "held_until": now + lease}
         async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+            return (await connection.execute(_EXTEND_LEASE, held)).rowcount == 1
 
     async def begin_answer(
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
@@ -166,13 +160,9 @@ class Store:
 
         Kept through later runs: one whose earlier holder died looks for the answer first.
         """
-        statement = (
-            sa.update(upload_jobs)
-            .where(_held_by(job_id, worker_id))
-            .values(answering_at=now, lease_until=now + lease, updated_at=now)
-        )
+        held = {"job_id": job_id, "holder": worker_id, "at": now, "held_until": now + lease}
         async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+            return (await connection.execute(_BEGIN_ANSWER, held)).rowcount == 1
 
     async def fail_job(
         self,
@@ -196,7 +186,7 @@ class Store:
         gave_up = _jobs.attempts >= max_attempts
         statement = (
             sa.update(upload_jobs)
-            .where(_held_by(job_id, worker_id))
+            .where(_HELD)
             .values(
                 state=sa.case((gave_up, JobState.FAILED.value), else_=JobState.PENDING.value),
                 not_before=retry_at,
@@ -206,8 +196,9 @@ class Store:
             )
             .returning(_jobs.state)
         )
+        held = {"job_id": job_id, "holder": worker_id}
         async with self._engine.begin() as connection:
-            state = (await connection.execute(statement)).scalar_one_or_none()
+            state = (await connection.execute(statement, held)).scalar_one_or_none()
             if state is None:
                 current = sa.select(_jobs.state).where(_jobs.id == job_id)
                 state = (await connection.execute(current)).scalar_one_or_none()
@@ -306,37 +297,17 @@ class Store:
 
     async def _claim(
         self,
-        which: sa.ColumnElement[bool],
+        statement: sa.Update,
+        which: dict[str, Any],
         worker_id: str,
         *,
         now: datetime,
         lease: timedelta,
         limit: int,
     ) -> list[ClaimedJob]:
-        # One statement picks and claims. PostgreSQL locks the chosen rows and skips rows
-        # another worker is claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE
-        # already makes this transaction the only writer.
-        chosen = (
-            sa.select(_jobs.id)
-            .where(which, _claimable(now))
-            .order_by(_jobs.not_before, _jobs.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        claim = (
-            sa.update(upload_jobs)
-            .where(_jobs.id.in_(chosen.scalar_subquery()))
-            .values(
-                state=JobState.RUNNING.value,
-                worker_id=worker_id,
-                lease_until=now + lease,
-                attempts=_jobs.attempts + 1,
-                updated_at=now,
-            )
-            .returning(*upload_jobs.c)
-        )
+        values = {**which, "now": now, "holder": worker_id, "held_until": now + lease}
         async with self._engine.begin() as connection:
-            rows = (await connection.execute(claim)).all()
+            rows = (await connection.execute(statement, {**values, "limit": limit})).all()
         # RETURNING keeps no order: the oldest first, as chosen.
         return sorted(
             (_job_from_row(row) for row in rows), key=lambda job: (job.not_before, job.id)
@@ -348,18 +319,69 @@ class Store:
         return None if row is None else _job_from_row(row)
 
 
-def _claimable(now: datetime) -> sa.ColumnElement[bool]:
-    """Pending and due, or running for a worker whose lease ran out."""
-    return sa.or_(
-        sa.and_(_jobs.state == JobState.PENDING, _jobs.not_before <= now),
-        sa.and_(_jobs.state == JobState.RUNNING, _jobs.lease_until <= now),
+# The statements upload jobs run most, built once with bound parameters: each is then
+# compiled once, and a call only binds its values.
+
+# Pending and due, or running for a worker whose lease ran out (at `now`).
+_CLAIMABLE = sa.or_(
+    sa.and_(_jobs.state == JobState.PENDING, _jobs.not_before <= sa.bindparam("now")),
+    sa.and_(_jobs.state == JobState.RUNNING, _jobs.lease_until <= sa.bindparam("now")),
+)
+# Job `job_id`, running for worker `holder`.
+_HELD = sa.and_(
+    _jobs.id == sa.bindparam("job_id"),
+    _jobs.worker_id == sa.bindparam("holder"),
+    _jobs.state == JobState.RUNNING,
+)
+
+
+def _claim_statement(which: sa.ColumnElement[bool]) -> sa.Update:
+    """Claim up to `limit` claimable jobs among `which`, oldest first, for `holder` until
+    `held_until`. One statement picks and claims: PostgreSQL locks the chosen rows and skips
+    rows another worker is claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE
+    already makes the claim the only writer."""
+    chosen = (
+        sa.select(_jobs.id)
+        .where(which, _CLAIMABLE)
+        .order_by(_jobs.not_before, _jobs.id)
+        .limit(sa.bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        sa.update(upload_jobs)
+        .where(_jobs.id.in_(chosen.scalar_subquery()))
+        .values(
+            state=JobState.RUNNING.value,
+            worker_id=sa.bindparam("holder"),
+            lease_until=sa.bindparam("held_until"),
+            attempts=_jobs.attempts + 1,
+            updated_at=sa.bindparam("now"),
+        )
+        .returning(*upload_jobs.c)
     )
 
 
-def _held_by(job_id: int, worker_id: str) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        _jobs.id == job_id, _jobs.worker_id == worker_id, _jobs.state == JobState.RUNNING
+_CLAIM_DUE = _claim_statement(sa.true())
+_CLAIM_ONE = _claim_statement(_jobs.id == sa.bindparam("job_id"))
+_COMPLETE = (
+    sa.update(upload_jobs)
+    .where(_HELD)
+    .values(state=JobState.DONE.value, lease_until=None, updated_at=sa.bindparam("at"))
+)
+_EXTEND_LEASE = (
+    sa.update(upload_jobs)
+    .where(_HELD)
+    .values(lease_until=sa.bindparam("held_until"), updated_at=sa.bindparam("at"))
+)
+_BEGIN_ANSWER = (
+    sa.update(upload_jobs)
+    .where(_HELD)
+    .values(
+        answering_at=sa.bindparam("at"),
+        lease_until=sa.bindparam("held_until"),
+        updated_at=sa.bindparam("at"),
     )
+)
 
 
 def _job_from_row(row: sa.Row[Any]) -> ClaimedJob:
