@@ -1,6 +1,10 @@
 """What the NHN and NTS clients share: one pooled httpx client and its lifecycle, retries
 with jittered backoff within a deadline, Retry-After, and transport failures as typed errors.
 
+The clients speak httpx's API over aiohttp's connections (`AiohttpTransport`): httpcore's
+pool scans every connection, asking each socket whether it is readable, for every request,
+which cost 1.7 ms of CPU per NHN call against 0.45 ms through aiohttp.
+
 Each client keeps only its contract: URLs, headers, payloads and what its codes mean.
 URLs carry credentials (NHN's app key, NTS's service key), so nothing here logs one:
 log lines name the endpoint, and httpx's own request line is masked by `bot.logs`.
@@ -11,12 +15,14 @@ import email.utils
 import logging
 import random
 import ssl
+import urllib.request
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import cache
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import aiohttp
 import httpx
 
 from bot.errors import BotError, ConnectionFailed, Service, Timeout, UpstreamError
@@ -39,6 +45,78 @@ def _tls_context() -> ssl.SSLContext:
     # Each httpx client would otherwise load the CA certificates again: about 45 ms
     # and 1 MB a client, and a process makes three or four.
     return httpx.create_ssl_context()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """httpx requests sent over one aiohttp connection pool of at most `max_connections`.
+
+    Bodies are read whole both ways: the clients send and receive kilobytes to a few MB,
+    and never stream. httpx's timeouts hold for connecting (`connect`, `pool`) and reading
+    (`read`); aiohttp has no timeout for writing alone, which the callers' deadlines bound.
+    Failures are raised as httpx's, timeouts as `httpx.TimeoutException`s.
+    """
+
+    def __init__(self, *, max_connections: int = 100, keepalive_s: float = 5.0) -> None:
+        """The defaults are httpx's own."""
+        self._max_connections = max_connections
+        self._keepalive_s = keepalive_s
+        self._session: aiohttp.ClientSession | None = None
+        # The proxies the environment names, as httpx reads them. Not aiohttp's trust_env:
+        # it also reads ~/.netrc, on a worker thread, for every request.
+        self._proxies = urllib.request.getproxies()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._session is None:  # made on the loop that uses it
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._max_connections, keepalive_timeout=self._keepalive_s
+                ),
+                # httpx decodes what the server encoded, as the headers say.
+                auto_decompress=False,
+            )
+        timeouts = request.extensions.get("timeout", {})
+        body = await request.aread()
+        try:
+            async with self._session.request(
+                request.method,
+                str(request.url),
+                headers=request.headers.multi_items(),
+                data=body,
+                # httpx's headers are the request's, as it would send them.
+                skip_auto_headers=_AUTO_HEADERS,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeouts.get("pool"),
+                    sock_connect=timeouts.get("connect"),
+                    sock_read=timeouts.get("read"),
+                ),
+                allow_redirects=False,
+                proxy=self._proxy_for(request.url),
+            ) as response:
+                content = await response.read()
+        except aiohttp.ConnectionTimeoutError as error:
+            raise httpx.ConnectTimeout(str(error), request=request) from error
+        except (aiohttp.SocketTimeoutError, TimeoutError) as error:
+            raise httpx.ReadTimeout(str(error), request=request) from error
+        except aiohttp.ClientConnectorError as error:
+            raise httpx.ConnectError(str(error), request=request) from error
+        except aiohttp.ClientError as error:
+            raise httpx.ReadError(str(error), request=request) from error
+        return httpx.Response(
+            response.status, headers=response.raw_headers, content=content, request=request
+        )
+
+    def _proxy_for(self, url: httpx.URL) -> str | None:
+        if not self._proxies or urllib.request.proxy_bypass(url.host):
+            return None
+        return self._proxies.get(url.scheme)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "Content-Type", "User-Agent"})
 
 
 class UpstreamClient:

@@ -1,15 +1,20 @@
 """The HTTP layer NHN's and NTS's clients share: backoff, Retry-After, retries, deadline."""
 
 import asyncio
+import gzip
+import json
 import ssl
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
+from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import http
 from bot.errors import BadResponse, BotError, Service, Timeout, Unavailable
-from bot.http import BACKOFF_CAP_S, backoff_delay, retry_after, with_retries
+from bot.http import BACKOFF_CAP_S, AiohttpTransport, backoff_delay, retry_after, with_retries
 from bot.nts.client import NtsClient
 from bot.ocr import OcrClient
 from bot.slack.files import SlackFileDownloader
@@ -155,3 +160,93 @@ async def test_the_clients_of_a_process_load_the_certificates_once(
         await client.aclose()
 
     assert len(loads) == 1
+
+
+@pytest.fixture
+async def echo_server() -> AsyncIterator[tuple[str, list[web.Request]]]:
+    """A server on 127.0.0.1 that answers every request with a gzip-encoded JSON object
+    of the request's headers, and keeps the requests it got."""
+    got: list[web.Request] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        got.append(request)
+        body = json.dumps({"headers": [[k, v] for k, v in request.headers.items()]})
+        return web.Response(
+            body=gzip.compress(body.encode()),
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", echo)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}", got
+    finally:
+        await runner.cleanup()
+
+
+async def test_requests_over_aiohttp_carry_httpx_headers_once_and_answers_decode_once(
+    echo_server: tuple[str, list[web.Request]],
+) -> None:
+    url, got = echo_server
+    async with httpx.AsyncClient(transport=AiohttpTransport(max_connections=2)) as client:
+        response = await client.post(
+            f"{url}/x", headers={"X-Key": "k"}, files={"image": ("a.png", b"\x89PNG", "image/png")}
+        )
+
+    headers = [(name.lower(), value) for name, value in response.json()["headers"]]
+    names = [name for name, _ in headers]
+    assert len(names) == len(set(names))  # nothing added twice
+    assert ("x-key", "k") in headers
+    assert dict(headers)["user-agent"].startswith("python-httpx/")
+    assert dict(headers)["content-type"].startswith("multipart/form-data; boundary=")
+    [request] = got
+    assert request.content_length == int(dict(headers)["content-length"])
+
+
+async def test_a_server_that_is_not_there_is_an_httpx_connect_error() -> None:
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get("http://127.0.0.1:9/")
+
+
+async def test_a_server_slower_than_the_read_timeout_is_an_httpx_timeout() -> None:
+    slow = web.Application()
+
+    async def hang(request: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.Response()
+
+    slow.router.add_get("/", hang)
+    runner = web.AppRunner(slow, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        port = runner.addresses[0][1]
+        transport = AiohttpTransport()
+        async with httpx.AsyncClient(transport=transport, timeout=0.2) as client:
+            with pytest.raises(httpx.TimeoutException):
+                await client.get(f"http://127.0.0.1:{port}/")
+    finally:
+        await runner.cleanup()
+
+
+async def test_requests_go_through_the_proxy_the_environment_names(
+    echo_server: tuple[str, list[web.Request]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy, got = echo_server
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("http_proxy", proxy)
+
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        response = await client.get("http://nhn.example.invalid/status")
+
+    assert response.status_code == 200
+    [request] = got  # the proxy got it, for the host the URL names
+    assert request.headers["Host"] == "nhn.example.invalid"

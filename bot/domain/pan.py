@@ -80,6 +80,7 @@ _LONGEST_PRINTED_GROUP = 6
 _MOST_SEPARATORS = 3  # "4556 - 0767"
 _LONGEST_JOINT = 12  # invisible characters do not count as separators, but are bounded
 
+_DIGIT = re.compile(r"\d")
 _DIGITS = re.compile(r"\d+")  # any script's digits: OCR text may carry full-width ones
 # Percent escapes, however often encoded ("%20", "%2520", "%C2%A0"), and the backslash
 # escapes of JSON and of Python's repr ("\u00a0", "\\u00a0", "\xa0") that logs are full of.
@@ -102,7 +103,9 @@ _COMMAS = frozenset(",，、")
 
 def mask(text: str) -> str:
     """`text` with every card number, however written, shown as its last four digits."""
-    if not _DIGITS.search(text):
+    # Fewer digits than the shortest card hold none, escaped or not: every escape of a
+    # digit is written with a digit of its own (%34, %EF%BC%94, \u0034, \uff14).
+    if len(_DIGIT.findall(text)) < SHORTEST:
         return text
     found = list(_card_spans(text))
     # A run that fails Luhn but overlaps one that passes is that card and its neighbours

@@ -24,7 +24,13 @@ from pydantic import BaseModel, ValidationError
 from bot import metrics
 from bot.config import MB, OcrApiVersion, Settings
 from bot.errors import BotError, MalformedBusinessNumber, Service
-from bot.http import UpstreamClient, http_client, retry_after, transport_error, with_retries
+from bot.http import (
+    AiohttpTransport,
+    UpstreamClient,
+    retry_after,
+    transport_error,
+    with_retries,
+)
 from bot.ocr.auth import Credential, authenticator_for, reveal
 from bot.ocr.card_crypto import CardCryptoError, CardEnvelope, PublicKey, load_public_key
 from bot.ocr.errors import (
@@ -116,13 +122,10 @@ class OcrClient(UpstreamClient):
         self._card_key: PublicKey | None = None
         self._card_key_lock = asyncio.Lock()
         super().__init__(
-            http_client(
+            httpx.AsyncClient(
                 timeout=httpx.Timeout(settings.ocr_timeout_s),
-                limits=httpx.Limits(
-                    max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
-                    max_keepalive_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
-                ),
-                transport=transport,
+                transport=transport
+                or AiohttpTransport(max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS),
             )
         )
         self._auth = authenticator_for(settings, self._http)

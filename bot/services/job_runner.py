@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
+from bot.store import JobHolder
+
 log = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = timedelta(minutes=15)
@@ -80,7 +82,8 @@ class JobRunner(Generic[Job]):
     """Performs claimed jobs, at most `slots` at a time, each under a lease it keeps alive.
 
     The runtime's worker calls `start_due` and `wait_for_slot` in turn, and `stop` at
-    shutdown; whoever records a job calls `perform_now` to run it at once.
+    shutdown; whoever records a job calls `record_and_perform` (or `perform_now`, for a job
+    recorded earlier) to run it at once.
     """
 
     def __init__(
@@ -109,15 +112,42 @@ class JobRunner(Generic[Job]):
         self._deferred = False
         self._started: set[asyncio.Task[None]] = set()
 
+    async def record_and_perform(
+        self,
+        record: Callable[[JobHolder | None], Awaitable[Job | None]],
+        perform: Callable[[Job], Awaitable[None]] | None = None,
+    ) -> Job | None:
+        """Record a new job through `record` and, when a slot is free, perform it at once
+        in the caller's task: `record` is then given this process as the holder to record
+        it claimed by (one transaction, where a record and then a claim would be two); with
+        None it records the job unclaimed, pending for the worker.
+
+        Returns what `record` returned: the job, or None when it was recorded before (and
+        nothing is performed). What `record` raises is raised, with nothing recorded;
+        `perform` replaces the usual work, as in `perform_now`, and never raises here.
+        """
+        if self._busy >= self._slots:
+            recorded = await record(None)
+            if recorded is not None:
+                self._defer()
+            return recorded
+        self._busy += 1
+        try:
+            recorded = await record(JobHolder(self._worker_id, self._lease))
+            if recorded is not None:
+                await self._perform_held(recorded, perform or self._perform)
+            return recorded
+        finally:
+            self._free_slot()
+
     async def perform_now(
         self, job_id: int, perform: Callable[[Job], Awaitable[None]] | None = None
     ) -> None:
-        """Claim and perform a job this process just recorded, in the caller's task, if a
-        slot is free; else it stays pending for the worker. `perform` replaces the usual
+        """Claim and perform a job this process recorded earlier, in the caller's task, if
+        a slot is free; else it stays pending for the worker. `perform` replaces the usual
         work, for a caller that knows more of the job than the queue keeps. Never raises."""
         if self._busy >= self._slots:
-            self._deferred = True
-            self._slot_freed.set()  # a worker waiting for a slot looks again now
+            self._defer()
             return
         self._busy += 1
         try:
@@ -194,6 +224,11 @@ class JobRunner(Generic[Job]):
                 # Failures of the store (or of Slack while telling of a failure): the job
                 # stays held until its lease runs out, and is then performed again.
                 log.exception("Job %s stopped unsettled; it runs again after its lease", job.id)
+
+    def _defer(self) -> None:
+        """A job pending here found every slot taken: the worker looks again now."""
+        self._deferred = True
+        self._slot_freed.set()
 
     def _free_slot(self) -> None:
         self._busy -= 1

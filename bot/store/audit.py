@@ -44,29 +44,45 @@ class AuditEntry:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class NewAuditEntry:
+    """An entry to add: see `AuditLog.record`. The store may add it in another write's
+    transaction (`Store.complete_job`), so that both are kept or neither."""
+
+    team_id: str
+    user_id: str | None
+    action: AuditAction
+    subject: str
+    outcome: str
+    at: datetime
+
+
+# Executed with `entry_values`: compiled once, whoever adds the entry.
+INSERT_ENTRY = sa.insert(audit_log)
+
+
+def entry_values(entry: NewAuditEntry) -> dict[str, object]:
+    return {
+        "team_id": entry.team_id,
+        "user_id": entry.user_id,
+        "action": entry.action,
+        "subject": entry.subject,
+        "outcome": entry.outcome,
+        "at": entry.at,
+    }
+
+
 class AuditLog:
     """The audit_log table. Services write through `Auditor`; the columns mask subjects."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def record(
-        self,
-        *,
-        team_id: str,
-        user_id: str | None,
-        action: AuditAction,
-        subject: str,
-        outcome: str,
-        at: datetime,
-    ) -> None:
+    async def record(self, entry: NewAuditEntry) -> None:
         """Add one entry; subject and outcome are stored with any card number masked, then
         cut to their column widths (SUBJECT_MAX_CHARS, OUTCOME_MAX_CHARS)."""
-        statement = sa.insert(audit_log).values(
-            team_id=team_id, user_id=user_id, action=action, subject=subject, outcome=outcome, at=at
-        )
         async with self._engine.begin() as connection:
-            await connection.execute(statement)
+            await connection.execute(INSERT_ENTRY, entry_values(entry))
 
     async def recent(self, team_id: str, *, limit: int) -> list[AuditEntry]:
         """The team's latest `limit` entries, newest first."""

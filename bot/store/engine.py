@@ -6,13 +6,14 @@ setting the connection's `search_path`.
 """
 
 import socket
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import ConfigError
@@ -103,7 +104,15 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         # Take the write lock at BEGIN: a transaction that read first and then
         # wants to write could otherwise fail at once instead of waiting, and
         # claims (select, then update) stay atomic across processes.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Sent to the driver's thread in one trip, not three (a cursor, the statement, its
+        # closing), as every transaction begins so; its failure is raised as SQLAlchemy's.
+        adapted = connection.connection.dbapi_connection
+        if adapted is None:
+            raise RuntimeError("BEGIN on a connection the pool has closed")
+        try:
+            adapted.run_async(lambda driver: driver.execute("BEGIN IMMEDIATE"))
+        except sqlite3.Error as error:
+            raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from None
 
     return engine
 

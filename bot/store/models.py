@@ -1,7 +1,7 @@
 """What the store keeps about uploads: the job a file becomes, and its states."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -54,3 +54,11 @@ class ClaimedJob:
     created_at: datetime
     updated_at: datetime
     answering_at: datetime | None  # an earlier run began to post the answer at this time
+
+
+@dataclass(frozen=True, slots=True)
+class JobHolder:
+    """The worker a job is claimed for, and how long its lease lasts from the claim."""
+
+    worker_id: str
+    lease: timedelta

@@ -72,19 +72,22 @@ class StatusHistory:
             _check_number(number)
         latest: dict[str, tuple[str, datetime]] = {}
         async with self._engine.begin() as connection:
+            query = _LATEST if since is None else _LATEST_SINCE
             for chunk in _chunks(sorted(set(numbers)), _QUERY_CHUNK):
-                # Rows within a cache window are few per number, so picking the
-                # newest here is simpler than a per-dialect "latest row" query.
-                query = (
-                    sa.select(_columns.business_number, _columns.status_code, _columns.checked_at)
-                    .where(_columns.business_number.in_(chunk))
-                    .order_by(_columns.checked_at, _columns.id)
-                )
-                if since is not None:
-                    query = query.where(_columns.checked_at >= since)
-                for row in await connection.execute(query):
+                rows = await connection.execute(query, {"numbers": chunk, "since": since})
+                for row in rows:
                     latest[row.business_number] = (row.status_code, row.checked_at)
         return latest
+
+
+# Rows within a cache window are few per number, so picking the newest in Python is
+# simpler than a per-dialect "latest row" query. Built once: a call only binds its values.
+_LATEST = (
+    sa.select(_columns.business_number, _columns.status_code, _columns.checked_at)
+    .where(_columns.business_number.in_(sa.bindparam("numbers", expanding=True)))
+    .order_by(_columns.checked_at, _columns.id)
+)
+_LATEST_SINCE = _LATEST.where(_columns.checked_at >= sa.bindparam("since"))
 
 
 def _check_number(number: str) -> None:

@@ -1,16 +1,15 @@
 """The store: upload jobs every process can claim, and team notification cooldowns."""
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.audit import AuditLog
+from bot.store.audit import INSERT_ENTRY, AuditLog, NewAuditEntry, entry_values
 from bot.store.engine import create_engine, upsert
 from bot.store.migrate import run_migrations
-from bot.store.models import ClaimedJob, JobState, UploadJob
+from bot.store.models import ClaimedJob, JobHolder, JobState, UploadJob
 from bot.store.rates import RateSlots
 from bot.store.requests import SeenRequests
 from bot.store.statuses import StatusHistory
@@ -36,6 +35,12 @@ class Store:
         # Several processes share PostgreSQL, and so one call rate; SQLite serves one.
         self.rate_slots = RateSlots(engine) if engine.dialect.name == "postgresql" else None
         self.seen_requests = SeenRequests(engine)
+        # Built once: executed with a dict of values, it is compiled once too.
+        self._enqueue = (
+            upsert(engine, upload_jobs)
+            .on_conflict_do_nothing(index_elements=[_jobs.team_id, _jobs.file_id])
+            .returning(*upload_jobs.c)
+        )
 
     @classmethod
     async def open(cls, database_url: str, *, migrate: bool = True) -> Self:
@@ -54,34 +59,46 @@ class Store:
 
     # Upload jobs
 
-    async def enqueue_upload(self, job: UploadJob, *, now: datetime) -> int | None:
-        """Record an upload and return its job id; None when this (team, file) was
+    async def enqueue_upload(
+        self, job: UploadJob, *, now: datetime, holder: JobHolder | None = None
+    ) -> ClaimedJob | None:
+        """Record an upload and return it as recorded; None when this (team, file) was
         already recorded, in any state.
 
-        Without a kind the job waits for the user to pick one (see `update_job`).
+        Without a kind the job waits for the user to pick one (see `update_job`). With a
+        `holder` it is recorded claimed by that worker (its first attempt, as `claim_job`
+        would count it), so the process that takes an upload in and performs it at once
+        needs one transaction, not two.
         """
-        state = JobState.WAITING if job.kind is None else JobState.PENDING
-        insert = upsert(self._engine, upload_jobs).values(
-            team_id=job.team_id,
-            file_id=job.file_id,
-            channel_id=job.channel_id,
-            user_id=job.user_id,
-            message_ts=job.message_ts,
-            thread_ts=job.thread_ts,
-            channel_type=job.channel_type,
-            kind=job.kind,
-            state=state.value,
-            attempts=0,
-            not_before=now,
-            created_at=now,
-            updated_at=now,
-        )
-        statement = insert.on_conflict_do_nothing(
-            index_elements=[_jobs.team_id, _jobs.file_id]
-        ).returning(_jobs.id)
+        values: dict[str, Any] = {
+            "team_id": job.team_id,
+            "file_id": job.file_id,
+            "channel_id": job.channel_id,
+            "user_id": job.user_id,
+            "message_ts": job.message_ts,
+            "thread_ts": job.thread_ts,
+            "channel_type": job.channel_type,
+            "kind": job.kind,
+            "state": (JobState.WAITING if job.kind is None else JobState.PENDING).value,
+            "attempts": 0,
+            "worker_id": None,
+            "lease_until": None,
+            "not_before": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if holder is not None:
+            if job.kind is None:
+                raise ValueError("a job waiting for its kind cannot be claimed")
+            values.update(
+                state=JobState.RUNNING.value,
+                attempts=1,
+                worker_id=holder.worker_id,
+                lease_until=now + holder.lease,
+            )
         async with self._engine.begin() as connection:
-            row = (await connection.execute(statement)).first()
-        return None if row is None else int(row.id)
+            row = (await connection.execute(self._enqueue, values)).first()
+        return None if row is None else _job_from_row(row)
 
     async def claim_jobs(
         self, worker_id: str, *, now: datetime, lease: timedelta, limit: int = 1
@@ -92,44 +109,47 @@ class Store:
         """
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        return await self._claim(sa.true(), worker_id, now=now, lease=lease, limit=limit)
+        return await self._claim(_CLAIM_DUE, {}, worker_id, now=now, lease=lease, limit=limit)
 
     async def claim_job(
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
     ) -> ClaimedJob | None:
         """Claim one job if it is claimable (as in `claim_jobs`); None otherwise."""
-        claimed = await self._claim(_jobs.id == job_id, worker_id, now=now, lease=lease, limit=1)
+        claimed = await self._claim(
+            _CLAIM_ONE, {"job_id": job_id}, worker_id, now=now, lease=lease, limit=1
+        )
         return claimed[0] if claimed else None
 
     async def job_backlog(self, *, now: datetime) -> tuple[int, datetime | None]:
         """How many jobs are claimable now (as in `claim_jobs`), and when the oldest of
         them was uploaded (None when there is none)."""
-        query = sa.select(sa.func.count(), sa.func.min(_jobs.created_at)).where(_claimable(now))
+        query = sa.select(sa.func.count(), sa.func.min(_jobs.created_at)).where(_CLAIMABLE)
         async with self._engine.connect() as connection:
-            count, oldest = (await connection.execute(query)).one()
+            count, oldest = (await connection.execute(query, {"now": now})).one()
         return int(count), oldest
 
-    async def complete_job(self, job_id: int, worker_id: str, *, now: datetime) -> bool:
-        """Mark a job done; False if `worker_id` no longer holds it (its lease went to another)."""
-        statement = (
-            sa.update(upload_jobs)
-            .where(_held_by(job_id, worker_id))
-            .values(state=JobState.DONE.value, lease_until=None, updated_at=now)
-        )
+    async def complete_job(
+        self, job_id: int, worker_id: str, *, now: datetime, audit: NewAuditEntry | None = None
+    ) -> bool:
+        """Mark a job done; False if `worker_id` no longer holds it (its lease went to another).
+
+        `audit` is added in the same transaction, held or not (it notes what was done):
+        the completion and its entry are kept both or neither.
+        """
+        held = {"job_id": job_id, "holder": worker_id, "at": now}
         async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+            done = (await connection.execute(_COMPLETE, held)).rowcount == 1
+            if audit is not None:
+                await connection.execute(INSERT_ENTRY, entry_values(audit))
+        return done
 
     async def extend_lease(
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
     ) -> bool:
         """Keep holding a running job for `lease` from `now`; False if another worker has it."""
-        statement = (
-            sa.update(upload_jobs)
-            .where(_held_by(job_id, worker_id))
-            .values(lease_until=now + lease, updated_at=now)
-        )
+        held = {"job_id": job_id, "holder": worker_id, "at": now, "held_until": now + lease}
         async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+            return (await connection.execute(_EXTEND_LEASE, held)).rowcount == 1
 
     async def begin_answer(
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
@@ -139,13 +159,9 @@ class Store:
 
         Kept through later runs: one whose earlier holder died looks for the answer first.
         """
-        statement = (
-            sa.update(upload_jobs)
-            .where(_held_by(job_id, worker_id))
-            .values(answering_at=now, lease_until=now + lease, updated_at=now)
-        )
+        held = {"job_id": job_id, "holder": worker_id, "at": now, "held_until": now + lease}
         async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+            return (await connection.execute(_BEGIN_ANSWER, held)).rowcount == 1
 
     async def fail_job(
         self,
@@ -169,7 +185,7 @@ class Store:
         gave_up = _jobs.attempts >= max_attempts
         statement = (
             sa.update(upload_jobs)
-            .where(_held_by(job_id, worker_id))
+            .where(_HELD)
             .values(
                 state=sa.case((gave_up, JobState.FAILED.value), else_=JobState.PENDING.value),
                 not_before=retry_at,
@@ -179,8 +195,9 @@ class Store:
             )
             .returning(_jobs.state)
         )
+        held = {"job_id": job_id, "holder": worker_id}
         async with self._engine.begin() as connection:
-            state = (await connection.execute(statement)).scalar_one_or_none()
+            state = (await connection.execute(statement, held)).scalar_one_or_none()
             if state is None:
                 current = sa.select(_jobs.state).where(_jobs.id == job_id)
                 state = (await connection.execute(current)).scalar_one_or_none()
@@ -273,42 +290,21 @@ class Store:
 
     async def _claim(
         self,
-        which: sa.ColumnElement[bool],
+        statement: sa.Update,
+        which: dict[str, Any],
         worker_id: str,
         *,
         now: datetime,
         lease: timedelta,
         limit: int,
     ) -> list[ClaimedJob]:
-        # PostgreSQL locks the chosen rows and skips rows another worker is
-        # claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE already
-        # makes this transaction the only writer.
-        candidates = (
-            sa.select(_jobs.id)
-            .where(which, _claimable(now))
-            .order_by(_jobs.not_before, _jobs.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        values = {**which, "now": now, "holder": worker_id, "held_until": now + lease}
         async with self._engine.begin() as connection:
-            ids: Sequence[int] = (await connection.execute(candidates)).scalars().all()
-            if not ids:
-                return []
-            claim = (
-                sa.update(upload_jobs)
-                .where(_jobs.id.in_(ids))
-                .values(
-                    state=JobState.RUNNING.value,
-                    worker_id=worker_id,
-                    lease_until=now + lease,
-                    attempts=_jobs.attempts + 1,
-                    updated_at=now,
-                )
-                .returning(*upload_jobs.c)
-            )
-            rows = (await connection.execute(claim)).all()
-        order = {job_id: position for position, job_id in enumerate(ids)}
-        return sorted((_job_from_row(row) for row in rows), key=lambda job: order[job.id])
+            rows = (await connection.execute(statement, {**values, "limit": limit})).all()
+        # RETURNING keeps no order: the oldest first, as chosen.
+        return sorted(
+            (_job_from_row(row) for row in rows), key=lambda job: (job.not_before, job.id)
+        )
 
     async def _find_job(self, where: sa.ColumnElement[bool]) -> ClaimedJob | None:
         async with self._engine.begin() as connection:
@@ -316,18 +312,69 @@ class Store:
         return None if row is None else _job_from_row(row)
 
 
-def _claimable(now: datetime) -> sa.ColumnElement[bool]:
-    """Pending and due, or running for a worker whose lease ran out."""
-    return sa.or_(
-        sa.and_(_jobs.state == JobState.PENDING, _jobs.not_before <= now),
-        sa.and_(_jobs.state == JobState.RUNNING, _jobs.lease_until <= now),
+# The statements upload jobs run most, built once with bound parameters: each is then
+# compiled once, and a call only binds its values.
+
+# Pending and due, or running for a worker whose lease ran out (at `now`).
+_CLAIMABLE = sa.or_(
+    sa.and_(_jobs.state == JobState.PENDING, _jobs.not_before <= sa.bindparam("now")),
+    sa.and_(_jobs.state == JobState.RUNNING, _jobs.lease_until <= sa.bindparam("now")),
+)
+# Job `job_id`, running for worker `holder`.
+_HELD = sa.and_(
+    _jobs.id == sa.bindparam("job_id"),
+    _jobs.worker_id == sa.bindparam("holder"),
+    _jobs.state == JobState.RUNNING,
+)
+
+
+def _claim_statement(which: sa.ColumnElement[bool]) -> sa.Update:
+    """Claim up to `limit` claimable jobs among `which`, oldest first, for `holder` until
+    `held_until`. One statement picks and claims: PostgreSQL locks the chosen rows and skips
+    rows another worker is claiming; SQLite ignores FOR UPDATE, its BEGIN IMMEDIATE
+    already makes the claim the only writer."""
+    chosen = (
+        sa.select(_jobs.id)
+        .where(which, _CLAIMABLE)
+        .order_by(_jobs.not_before, _jobs.id)
+        .limit(sa.bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        sa.update(upload_jobs)
+        .where(_jobs.id.in_(chosen.scalar_subquery()))
+        .values(
+            state=JobState.RUNNING.value,
+            worker_id=sa.bindparam("holder"),
+            lease_until=sa.bindparam("held_until"),
+            attempts=_jobs.attempts + 1,
+            updated_at=sa.bindparam("now"),
+        )
+        .returning(*upload_jobs.c)
     )
 
 
-def _held_by(job_id: int, worker_id: str) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        _jobs.id == job_id, _jobs.worker_id == worker_id, _jobs.state == JobState.RUNNING
+_CLAIM_DUE = _claim_statement(sa.true())
+_CLAIM_ONE = _claim_statement(_jobs.id == sa.bindparam("job_id"))
+_COMPLETE = (
+    sa.update(upload_jobs)
+    .where(_HELD)
+    .values(state=JobState.DONE.value, lease_until=None, updated_at=sa.bindparam("at"))
+)
+_EXTEND_LEASE = (
+    sa.update(upload_jobs)
+    .where(_HELD)
+    .values(lease_until=sa.bindparam("held_until"), updated_at=sa.bindparam("at"))
+)
+_BEGIN_ANSWER = (
+    sa.update(upload_jobs)
+    .where(_HELD)
+    .values(
+        answering_at=sa.bindparam("at"),
+        lease_until=sa.bindparam("held_until"),
+        updated_at=sa.bindparam("at"),
     )
+)
 
 
 def _job_from_row(row: sa.Row[Any]) -> ClaimedJob:

@@ -150,3 +150,20 @@ def test_a_card_laid_out_as_printed_is_masked_even_when_luhn_fails(text: str) ->
 )
 def test_other_numbers_are_left_alone(text: str) -> None:
     assert mask(text) == text
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "4222222222222",  # the shortest card, thirteen digits
+        "".join(f"%{ord(digit):02X}" for digit in "4222222222222"),  # each digit escaped
+        "".join(f"\\u{0xFF10 + int(digit):04x}" for digit in "4222222222222"),  # full width
+    ],
+)
+def test_the_shortest_card_is_masked_however_its_digits_are_written(written: str) -> None:
+    assert mask(f"card {written} exp") == "card • •••• •••• 2222 exp"
+
+
+def test_text_with_fewer_digits_than_the_shortest_card_is_returned_as_it_is() -> None:
+    text = "order 4222-2222-2222 %20 \\u00a0"  # twelve digits, escapes among them
+    assert mask(text) is text

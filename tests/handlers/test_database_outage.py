@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,25 @@ def bot_overrides(monkeypatch: pytest.MonkeyPatch, busy_timeout_ms: int) -> dict
     return {}
 
 
-@contextlib.contextmanager
-def database_locked(database: Path) -> Iterator[None]:
+@contextlib.asynccontextmanager
+async def database_locked(database: Path) -> AsyncIterator[None]:
     """Another writer holding the database, as a stuck process or a long migration would:
-    the bot's transactions wait for it, up to their busy timeout."""
-    connection = sqlite3.connect(database, timeout=5, isolation_level=None)
+    the bot's transactions wait for it, up to their busy timeout.
+
+    The lock is taken without blocking the event loop, which the bot shares with the test:
+    a transaction the bot has begun (just started, say) ends first, as it would beside a
+    real other process, instead of waiting on a loop this call would hold.
+    """
+    connection = sqlite3.connect(database, timeout=0, isolation_level=None)
     try:
-        connection.execute("BEGIN EXCLUSIVE")
+        for _ in range(500):
+            try:
+                connection.execute("BEGIN EXCLUSIVE")
+                break
+            except sqlite3.OperationalError:
+                await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the bot kept the database locked for 5 s")
         yield
     finally:
         connection.close()  # rolls back, and the lock is free
@@ -47,7 +59,7 @@ def database_locked(database: Path) -> Iterator[None]:
 async def test_an_upload_during_a_short_lock_is_answered_once_it_lifts(bot: RunningBot) -> None:
     event = certificate_upload(bot)
 
-    with database_locked(bot.database):
+    async with database_locked(bot.database):
         await bot.send.event(event)
         await asyncio.sleep(1.5)  # the outage itself, well within the 15 s busy timeout
         assert bot.slack.calls_to("chat.postMessage") == []
@@ -95,7 +107,7 @@ async def test_an_upload_that_cannot_be_recorded_is_told_and_the_bot_recovers(
     event = certificate_upload(bot)
     file_id = event["files"][0]["id"]
 
-    with database_locked(bot.database):
+    async with database_locked(bot.database):
         await bot.send.event(event)
         # Told while the database is still down: the reply needs no database.
         [reply] = await bot.wait_for("chat.postMessage")

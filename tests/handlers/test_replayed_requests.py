@@ -105,7 +105,7 @@ async def test_a_replay_is_caught_in_memory_while_the_database_is_locked(
     bot: RunningBot,
 ) -> None:
     url = bot.slack.response_url()
-    with database_locked(bot.database):
+    async with database_locked(bot.database):
         started = time.monotonic()
         first = await bot.send.command(OPEN, user_id=CHECKER, response_url=url)
         again = await bot.send.replay(first)

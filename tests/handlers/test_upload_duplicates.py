@@ -85,7 +85,7 @@ async def enqueue_upload(
     store: Store, file: dict[str, Any], message: dict[str, Any], *, kind: str, now: datetime
 ) -> int:
     """Record the upload of `file` shared in `message` as a job, as the bot would at `now`."""
-    job_id = await store.enqueue_upload(
+    recorded = await store.enqueue_upload(
         UploadJob(
             team_id=TEAM_ID,
             file_id=str(file["id"]),
@@ -98,8 +98,8 @@ async def enqueue_upload(
         ),
         now=now,
     )
-    assert job_id is not None
-    return job_id
+    assert recorded is not None
+    return recorded.id
 
 
 async def abandon_job(

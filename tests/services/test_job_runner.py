@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.services.job_runner import MAX_RETRY_DELAY, JobRunner, retry_delay
-from bot.store import ClaimedJob, JobState, Store
+from bot.store import ClaimedJob, JobHolder, JobState, Store
 from tests.store.jobs import upload
 
 WORKER = "here:1:abc"
@@ -32,9 +32,9 @@ def runner(
 
 
 async def record(store: Store, file_id: str) -> int:
-    job_id = await store.enqueue_upload(upload(file_id), now=now())
-    assert job_id is not None
-    return job_id
+    recorded = await store.enqueue_upload(upload(file_id), now=now())
+    assert recorded is not None
+    return recorded.id
 
 
 async def test_a_job_recorded_here_is_performed_at_once_and_only_once(store: Store) -> None:
@@ -55,6 +55,86 @@ async def test_a_job_recorded_here_is_performed_at_once_and_only_once(store: Sto
     job = await store.get_job(job_id)
     assert job is not None
     assert job.state is JobState.DONE
+
+
+async def test_a_job_recorded_with_a_free_slot_is_recorded_claimed_and_performed(
+    store: Store,
+) -> None:
+    performed: list[ClaimedJob] = []
+
+    async def perform(job: ClaimedJob) -> None:
+        performed.append(job)
+        await store.complete_job(job.id, WORKER, now=now())
+
+    async def record_f1(holder: JobHolder | None) -> ClaimedJob | None:
+        return await store.enqueue_upload(upload("F1"), now=now(), holder=holder)
+
+    jobs = runner(store, perform)
+    recorded = await jobs.record_and_perform(record_f1)
+    again = await jobs.record_and_perform(record_f1)  # a duplicate delivery
+
+    assert recorded is not None
+    assert again is None
+    [job] = performed
+    assert (job.id, job.worker_id, job.attempts) == (recorded.id, WORKER, 1)
+    assert await jobs.start_due() == 0
+    done = await store.get_job(recorded.id)
+    assert done is not None
+    assert done.state is JobState.DONE
+
+
+async def test_a_job_recorded_without_a_free_slot_is_left_for_the_worker(store: Store) -> None:
+    release = asyncio.Event()
+    performed: list[int] = []
+
+    async def perform(job: ClaimedJob) -> None:
+        performed.append(job.id)
+        await release.wait()
+        await store.complete_job(job.id, WORKER, now=now())
+
+    holders: list[JobHolder | None] = []
+
+    async def record_f2(holder: JobHolder | None) -> ClaimedJob | None:
+        holders.append(holder)
+        return await store.enqueue_upload(upload("F2"), now=now(), holder=holder)
+
+    jobs = runner(store, perform, slots=1)
+    first = await record(store, "F1")
+    busy = asyncio.create_task(jobs.perform_now(first))
+    await asyncio.sleep(0.2)
+
+    second = await jobs.record_and_perform(record_f2)
+
+    assert holders == [None]
+    assert second is not None
+    assert second.state is JobState.PENDING
+    await asyncio.wait_for(jobs.wait_for_slot(60), 1)  # the worker is told to look again
+    release.set()
+    await busy
+    assert await jobs.start_due() == 1
+    await asyncio.wait_for(jobs.wait_for_slot(60), 5)
+    assert performed == [first, second.id]
+
+
+async def test_a_failed_record_is_raised_and_frees_its_slot(store: Store) -> None:
+    async def perform(job: ClaimedJob) -> None:
+        raise AssertionError("nothing was recorded to perform")
+
+    async def record_failing(holder: JobHolder | None) -> ClaimedJob | None:
+        raise ConnectionError("the database went away")
+
+    jobs = runner(store, perform, slots=1)
+    with pytest.raises(ConnectionError):
+        await jobs.record_and_perform(record_failing)
+
+    seen: list[int] = []
+
+    async def callers(job: ClaimedJob) -> None:
+        seen.append(job.id)
+
+    job_id = await record(store, "F1")
+    await jobs.perform_now(job_id, callers)  # the one slot is free again
+    assert seen == [job_id]
 
 
 async def test_the_callers_work_replaces_the_usual_one(store: Store) -> None:

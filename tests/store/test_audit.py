@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.store import Store
-from bot.store.audit import SUBJECT_MAX_CHARS, AuditEntry
+from bot.store.audit import SUBJECT_MAX_CHARS, AuditEntry, NewAuditEntry
 from bot.store.tables import audit_log
 from tests.store.jobs import T0
 from tests.support.leaks import card_digit_runs
@@ -19,12 +19,14 @@ async def _record(
     outcome: str = "01",
 ) -> None:
     await store.audit.record(
-        team_id=team_id,
-        user_id="U1",
-        action="status_lookup",
-        subject=subject,
-        outcome=outcome,
-        at=T0 + at,
+        NewAuditEntry(
+            team_id=team_id,
+            user_id="U1",
+            action="status_lookup",
+            subject=subject,
+            outcome=outcome,
+            at=T0 + at,
+        )
     )
 
 
@@ -35,12 +37,14 @@ async def _stored_subjects(store: Store) -> list[str]:
 
 async def test_an_entry_reads_back_as_recorded(store: Store) -> None:
     await store.audit.record(
-        team_id="T1",
-        user_id=None,
-        action="recheck",
-        subject="2208162517",
-        outcome="06",
-        at=T0,
+        NewAuditEntry(
+            team_id="T1",
+            user_id=None,
+            action="recheck",
+            subject="2208162517",
+            outcome="06",
+            at=T0,
+        )
     )
     [entry] = await store.audit.recent("T1", limit=10)
     assert entry == AuditEntry(

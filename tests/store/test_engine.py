@@ -1,7 +1,9 @@
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from bot.store import Store, normalize_database_url
 from bot.store.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
@@ -49,3 +51,33 @@ async def test_sqlite_connections_use_wal_and_wait_for_other_writers(tmp_path: P
         await engine.dispose()
     assert journal_mode == "wal"
     assert busy_timeout == SQLITE_BUSY_TIMEOUT_MS
+
+
+async def test_every_sqlite_transaction_holds_the_write_lock_from_its_begin(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(sqlite_url(tmp_path))
+    other = sqlite3.connect(tmp_path / "ocrbot.db", timeout=0, isolation_level=None)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("SELECT 1"))  # a read: a plain BEGIN takes no lock
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again once it ended
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_a_begin_the_database_refuses_is_sqlalchemys_error(tmp_path: Path) -> None:
+    engine = create_engine(sqlite_url(tmp_path))
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            # A transaction the driver began behind SQLAlchemy's back: SQLite refuses a second.
+            await raw.driver_connection.execute("BEGIN")
+            with pytest.raises(OperationalError, match="within a transaction"):
+                await connection.begin()
+    finally:
+        await engine.dispose()

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot.store import JobState, Store
+from bot.store import JobHolder, JobState, Store
+from bot.store.audit import NewAuditEntry
 from tests.store.jobs import LEASE, T0, upload
 
 KST = timezone(timedelta(hours=9))
@@ -258,8 +259,7 @@ async def test_naive_times_are_refused(store: Store) -> None:
 
 
 async def test_a_cancelled_job_is_never_claimed(store: Store) -> None:
-    job_id = await store.enqueue_upload(upload("F1", kind=None), now=T0)
-    assert job_id is not None
+    job_id = await _enqueue(store, "F1", kind=None)
     assert await store.cancel_job(job_id, now=T0)
     await store.update_job(job_id, kind="card")
     assert await store.claim_jobs("w1", now=T0, lease=LEASE) == []
@@ -269,24 +269,85 @@ async def test_a_cancelled_job_is_never_claimed(store: Store) -> None:
 
 
 async def test_a_running_job_cannot_be_cancelled(store: Store) -> None:
-    job_id = await store.enqueue_upload(upload("F1"), now=T0)
-    assert job_id is not None
+    job_id = await _enqueue(store, "F1")
     assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
     assert not await store.cancel_job(job_id, now=T0)
 
 
-async def test_enqueue_returns_the_id_the_job_is_found_under(store: Store) -> None:
-    job_id = await store.enqueue_upload(upload("F7"), now=T0)
+async def test_enqueue_returns_the_job_as_it_is_found(store: Store) -> None:
+    recorded = await store.enqueue_upload(upload("F7"), now=T0)
     found = await store.find_upload("T1", "F7")
     assert found is not None
-    assert found.id == job_id
+    assert found == recorded
+    assert found.state is JobState.PENDING
     assert found.message_ts == "1772442000.000100"
     assert found.channel_type == "channel"
 
 
+async def test_an_upload_recorded_claimed_is_held_as_if_claimed_at_once(store: Store) -> None:
+    recorded = await store.enqueue_upload(upload("F1"), now=T0, holder=JobHolder("w1", LEASE))
+
+    assert recorded is not None
+    assert (recorded.state, recorded.worker_id, recorded.attempts) == (JobState.RUNNING, "w1", 1)
+    assert recorded.lease_until == T0 + LEASE
+    assert recorded == await store.get_job(recorded.id)
+    # Held: no other worker takes it while the lease lasts, and then one may.
+    assert await store.claim_jobs("w2", now=T0 + LEASE - timedelta(seconds=1), lease=LEASE) == []
+    [taken] = await store.claim_jobs("w2", now=T0 + LEASE, lease=LEASE)
+    assert (taken.id, taken.attempts) == (recorded.id, 2)
+    assert not await store.complete_job(recorded.id, "w1", now=T0 + LEASE)
+
+
+def _entry(subject: str) -> NewAuditEntry:
+    return NewAuditEntry("T1", "U1", "upload_business", subject, "status 01", T0)
+
+
+async def test_a_completion_adds_its_audit_entry_held_or_not(store: Store) -> None:
+    job_id = await _enqueue(store, "F1")
+    assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
+
+    assert not await store.complete_job(job_id, "w2", now=T0, audit=_entry("2208162517"))
+    assert await store.complete_job(job_id, "w1", now=T0, audit=_entry("1248100998"))
+
+    entries = await store.audit.recent("T1", limit=5)
+    assert sorted(entry.subject for entry in entries) == ["1248100998", "2208162517"]
+
+
+async def test_a_completion_whose_audit_entry_fails_is_not_recorded(store: Store) -> None:
+    job_id = await _enqueue(store, "F1")
+    assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
+    naive = NewAuditEntry(
+        "T1", "U1", "upload_business", "2208162517", "01", T0.replace(tzinfo=None)
+    )
+
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        await store.complete_job(job_id, "w1", now=T0, audit=naive)
+
+    job = await store.get_job(job_id)
+    assert job is not None
+    assert job.state is JobState.RUNNING  # both or neither: the next run finds its answer
+    assert await store.audit.recent("T1", limit=5) == []
+
+
+async def test_an_upload_recorded_before_is_not_recorded_claimed(store: Store) -> None:
+    assert await store.enqueue_upload(upload("F1"), now=T0)
+
+    again = await store.enqueue_upload(upload("F1"), now=T0, holder=JobHolder("w1", LEASE))
+
+    assert again is None
+    job = await store.find_upload("T1", "F1")
+    assert job is not None
+    assert (job.state, job.worker_id, job.attempts) == (JobState.PENDING, None, 0)
+
+
+async def test_an_upload_waiting_for_its_kind_cannot_be_recorded_claimed(store: Store) -> None:
+    with pytest.raises(ValueError, match="kind"):
+        await store.enqueue_upload(upload("F1", kind=None), now=T0, holder=JobHolder("w1", LEASE))
+    assert await store.find_upload("T1", "F1") is None
+
+
 async def test_a_worker_that_extends_its_lease_keeps_the_job(store: Store) -> None:
-    job_id = await store.enqueue_upload(upload("F1"), now=T0)
-    assert job_id is not None
+    job_id = await _enqueue(store, "F1")
     assert await store.claim_job(job_id, "w1", now=T0, lease=LEASE) is not None
     assert await store.extend_lease(
         job_id, "w1", now=T0 + LEASE - timedelta(seconds=1), lease=LEASE

@@ -30,7 +30,7 @@ from bot.services.uploads.job import BULK, JobKind, UploadJobPerformer
 from bot.slack.failures import SLACK_FAILURES, describe
 from bot.slack.files import SlackFile, SlackFileDownloader
 from bot.slack.threads import react, reply
-from bot.store import ClaimedJob, JobState, Store, UploadJob
+from bot.store import ClaimedJob, JobHolder, JobState, Store, UploadJob
 
 log = logging.getLogger(__name__)
 
@@ -215,10 +215,19 @@ class UploadIntake:
 
     async def _record(self, upload: Upload, slack_file: SlackFile, kind: JobKind | None) -> None:
         """Record the upload as a job, then perform it, or ask what it is when `kind` is None."""
+        job = _job(upload, slack_file.id, kind)
+
+        async def record(holder: JobHolder | None) -> ClaimedJob | None:
+            return await self._store.enqueue_upload(job, now=self._clock(), holder=holder)
+
+        async def perform(claimed: ClaimedJob) -> None:
+            await self._performer.perform(claimed, slack_file)  # saves a files.info call
+
         try:
-            job_id = await self._store.enqueue_upload(
-                _job(upload, slack_file.id, kind), now=self._clock()
-            )
+            if kind is None:
+                recorded = await record(None)
+            else:
+                recorded = await self._runner.record_and_perform(record, perform)
         except Exception:
             # Nothing was recorded, so nothing would ever answer: say so now. A later
             # delivery or upload of the file is then taken in afresh.
@@ -227,28 +236,21 @@ class UploadIntake:
             )
             await self._tell(upload, failure(NOT_RECORDED, self._lang, file_name=None))
             return
-        if job_id is None:
+        if recorded is None:
             log.debug("File %s already recorded; duplicate delivery ignored", slack_file.id)
-            return
-        if kind is None:
-            prompt = kind_prompt(job_id, slack_file.name, self._lang)
+        elif kind is None:
+            prompt = kind_prompt(recorded.id, slack_file.name, self._lang)
             await reply(self._client, upload.channel_id, upload.thread_ts, prompt)
-            return
-
-        async def perform(job: ClaimedJob) -> None:
-            await self._performer.perform(job, slack_file)  # saves a files.info call
-
-        await self._runner.perform_now(job_id, perform)
 
     async def _record_unread(self, upload: Upload, file_id: str) -> bool:
         """Record a file the bot will not read, so that later deliveries are passed over.
 
         True for the first delivery only.
         """
-        job_id = await self._store.enqueue_upload(_job(upload, file_id, None), now=self._clock())
-        if job_id is None:
+        recorded = await self._store.enqueue_upload(_job(upload, file_id, None), now=self._clock())
+        if recorded is None:
             return False
-        await self._store.cancel_job(job_id, now=self._clock())
+        await self._store.cancel_job(recorded.id, now=self._clock())
         return True
 
     async def _tell(self, upload: Upload, message: Message) -> None:

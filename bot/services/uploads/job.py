@@ -33,7 +33,7 @@ from bot.i18n import Text
 from bot.log_context import log_context
 from bot.ocr import DocumentKind
 from bot.services.analysis import AnalysisService
-from bot.services.audit import AuditAction, Auditor
+from bot.services.audit import AuditAction, Auditor, NewAuditEntry
 from bot.services.bulk import BulkCheckService
 from bot.services.job_runner import retry_delay
 from bot.services.notifier import TeamNotifier
@@ -169,7 +169,11 @@ class UploadJobPerformer:
             await self._failed(job, error, UNEXPECTED, retryable=False)
             return
         # Recorded at once: nothing that follows may lead to a second analysis or answer.
-        if not await self._store.complete_job(job.id, self._worker_id, now=self._clock()):
+        # The audit entry comes with it, so that an answered job is audited once.
+        audit = self._audit_entry(job, *_audit_subject_and_outcome(job, analysed.result))
+        if not await self._store.complete_job(
+            job.id, self._worker_id, now=self._clock(), audit=audit
+        ):
             log.warning("Upload job %s finished after another worker took it over", job.id)
         metrics.upload_settled(job.kind, "answered", self._clock() - job.created_at)
         await self._follow_up(job, analysed)
@@ -241,9 +245,6 @@ class UploadJobPerformer:
             await self._best_effort(
                 job, "the redacted copy", self._post_redacted_copy(job, result.redacted_image)
             )
-        await self._best_effort(
-            job, "the audit entry", self._audit(job, *_audit_subject_and_outcome(job, result))
-        )
         await self._answers.react(job, remove=WORKING, add=DONE)
         if isinstance(result, BusinessAnalysis):
             await self._announce(job, result)
@@ -329,11 +330,19 @@ class UploadJobPerformer:
         return "deleted"
 
     async def _audit(self, job: ClaimedJob, subject: str, outcome: str) -> None:
-        action: AuditAction = "upload_card" if job.kind == "card" else "upload_business"
         await self._auditor.record(
             team_id=job.team_id,
             user_id=job.user_id,
-            action=action,
+            action=_audit_action(job),
+            subject=subject,
+            outcome=outcome,
+        )
+
+    def _audit_entry(self, job: ClaimedJob, subject: str, outcome: str) -> NewAuditEntry:
+        return self._auditor.entry(
+            team_id=job.team_id,
+            user_id=job.user_id,
+            action=_audit_action(job),
             subject=subject,
             outcome=outcome,
         )
@@ -352,6 +361,10 @@ class UploadJobPerformer:
         except Exception:
             # The upload is answered; only the alert is lost, and the operator must know.
             log.exception("Team notification for upload job %s failed", job.id)
+
+
+def _audit_action(job: ClaimedJob) -> AuditAction:
+    return "upload_card" if job.kind == "card" else "upload_business"
 
 
 def _audit_subject_and_outcome(job: ClaimedJob, result: Analysis) -> tuple[str, str]:
