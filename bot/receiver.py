@@ -16,6 +16,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from bot.slack.listener_tasks import finish_within
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -47,14 +49,7 @@ class MainLoop:
         """On the main loop, once the receiver has stopped: wait up to `grace_s` for the
         work handed over, cancel what still runs then, and return how many that was."""
         await asyncio.sleep(0)  # work handed over before now gets its task first
-        if not self._running:
-            return 0
-        _, pending = await asyncio.wait(set(self._running), timeout=max(grace_s, 0))
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
-        return len(pending)
+        return await finish_within(self._running, grace_s)
 
     def _submit(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         answer: concurrent.futures.Future[T] = concurrent.futures.Future()

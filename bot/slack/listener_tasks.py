@@ -7,7 +7,7 @@ its team alert; the runtime waits for these tasks instead.
 """
 
 import asyncio
-from typing import Self
+from typing import Any, Self
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
@@ -20,7 +20,7 @@ class ListenerTasks(AsyncListenerStartHandler):
     the task is kept until it ends."""
 
     def __init__(self) -> None:
-        self._running: set[asyncio.Task[object]] = set()
+        self._running: set[asyncio.Task[Any]] = set()
 
     @classmethod
     def track(cls, app: AsyncApp) -> Self:
@@ -40,11 +40,17 @@ class ListenerTasks(AsyncListenerStartHandler):
     async def finish(self, timeout_s: float) -> int:
         """Wait up to `timeout_s` for the running listeners; cancel those still running
         then, and return how many that was."""
-        if not self._running:
-            return 0
-        _, pending = await asyncio.wait(set(self._running), timeout=max(timeout_s, 0))
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
-        return len(pending)
+        return await finish_within(self._running, timeout_s)
+
+
+async def finish_within(tasks: set[asyncio.Task[Any]], grace_s: float) -> int:
+    """Wait up to `grace_s` for `tasks`; cancel those still running then, wait for the
+    cancellations to land, and return how many were cancelled."""
+    if not tasks:
+        return 0
+    _, pending = await asyncio.wait(set(tasks), timeout=max(grace_s, 0))
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
+    return len(pending)
