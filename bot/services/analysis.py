@@ -68,6 +68,12 @@ class AnalysisService:
         self._authenticity = authenticity or AuthenticityChecker(None)
         self._status = status
 
+    @property
+    def documents_at_once(self) -> int:
+        """How many documents it works on at once without one waiting for another: the
+        NHN calls in flight, and one more being prepared on each image thread."""
+        return self._settings.ocr_concurrency + self._ocr.image_work.slots
+
     async def analyze(self, kind: DocumentKind, image: bytes, filename: str) -> Analysis:
         if kind is DocumentKind.CARD:
             return await self.analyze_card(image, filename)

@@ -12,6 +12,7 @@ import pytest
 
 from fakes.slack_requests import file_share_message
 from tests.handlers.conftest import RunningBot
+from tests.handlers.images import png
 from tests.ocr.images import sparse_png
 from tests.support.helpers import eventually
 
@@ -61,3 +62,24 @@ async def test_a_png_needing_more_than_the_whole_budget_is_refused_naming_its_si
     await bot.settle()
     assert bot.nhn.calls("business") == 0
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("bot_overrides", [{"ocr_concurrency": 1, "job_concurrency": 16}])
+async def test_uploads_beyond_what_the_analysis_takes_on_wait_before_downloading(
+    bot: RunningBot,
+) -> None:
+    at_once = bot.runtime.services.analysis.documents_at_once  # 1 NHN call + the image threads
+    bot.nhn.latency_s = 1.0
+    events = [upload(bot, png()) for _ in range(at_once + 3)]
+
+    for event in events:
+        await bot.send.event(event)
+    await eventually(lambda: bot.nhn.max_in_flight == 1)
+    await bot.settle(0.3)
+
+    # Every job has started (16 slots), but only those the analysis can take on at once
+    # hold a download; the rest wait for one of them to finish.
+    assert len(bot.slack.downloads) == at_once
+    await bot.wait_for("chat.postMessage", len(events), timeout_s=30)
+    assert len(bot.slack.downloads) == len(events)
+    assert bot.nhn.calls("business") == len(events)
