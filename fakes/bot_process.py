@@ -1,6 +1,7 @@
 """Real `ocrbot run --http` processes pointed at the fakes: for the multi-process tests,
 the benchmark and the demo."""
 
+import compileall
 import os
 import signal
 import socket
@@ -18,6 +19,8 @@ from fakes.slack import FakeSlack
 from fakes.slack_requests import SlackRequestSender
 
 OCRBOT = str(Path(sys.executable).with_name("ocrbot"))
+# The bot's own packages, in the checkout the venv installed in editable mode.
+_SOURCES = [Path(__file__).parent.parent / package for package in ("bot", "handlers")]
 
 
 def fakes_env(slack: FakeSlack, nhn: NhnFake, database_url: str, secret: str) -> dict[str, str]:
@@ -35,6 +38,15 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def compile_bytecode() -> None:
+    """Compile the bot's modules as `pip install` does for an installed package. Where
+    PYTHONDONTWRITEBYTECODE is set (as on the CI machines), an editable install never
+    writes them, and every start compiled the bot's 170 modules again: some 0.3 s of a
+    1.3 s start. Modules already compiled and unchanged are skipped."""
+    for source in _SOURCES:
+        compileall.compile_dir(source, quiet=1)
 
 
 class BotProcess:
@@ -55,6 +67,7 @@ class BotProcess:
 
     def launch(self) -> Self:
         """Start the process without waiting for it to serve (to catch it starting up)."""
+        compile_bytecode()
         with self.log.open("ab") as output:
             self._process = subprocess.Popen(  # noqa: S603
                 self.command(),
