@@ -1,9 +1,11 @@
 """The database the store works on: each transaction is a synchronous function of a
 SQLAlchemy Connection, run in one call.
 
-A trip between the event loop and a driver wakes both sides; a transaction of several
-statements made several (a cursor, the statement, its rows, closing it, each BEGIN and
-COMMIT). Handing the whole transaction over at once makes it one, whatever it runs.
+SQLite's driver blocks, so it runs on a thread, and each trip between the event loop and
+that thread wakes both. Through aiosqlite a transaction made one trip per step (a cursor,
+the statement, its rows, closing it, BEGIN, COMMIT): 5 to 7. Handed over whole, it makes
+one there and one back, whatever it runs. PostgreSQL's driver is asyncio's own: there the
+function runs on the loop, each statement awaiting the server.
 """
 
 import asyncio
