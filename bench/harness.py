@@ -73,7 +73,7 @@ async def harness(
     slack = FakeSlack()
     slack.start()
     slack.set_latency(settings.slack_latency_s)
-    database_url = f"sqlite+aiosqlite:///{log.with_suffix('.db')}"
+    database_url = f"sqlite:///{log.with_suffix('.db')}"
     env = {**fakes_env(slack, nhn, database_url, signing_secret), **settings.env()}
     bot = (NaiveBotProcess if naive else BotProcess)(env, log)
     try:

@@ -22,7 +22,6 @@ PACKAGES = (
     "aiohttp",
     "pillow",
     "sqlalchemy",
-    "aiosqlite",
     "pydantic",
 )
 

@@ -67,7 +67,7 @@ def default_database_url() -> str:
     folder = data_dir()
     with contextlib.suppress(OSError):  # one that cannot be made is reported on opening
         folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{folder / 'ocrbot.db'}"
+    return f"sqlite:///{folder / 'ocrbot.db'}"
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

@@ -27,7 +27,7 @@ from bot.ocr import OcrClient
 from bot.ocr.client import Endpoint
 from bot.slack.client import MAX_RETRIES, SLACK_API_TIMEOUT_S, create_web_client
 from bot.slack.failures import SLACK_FAILURES
-from bot.store.engine import check_reachable, create_engine, database_location
+from bot.store.engine import check_reachable, database_location, open_database
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +75,11 @@ async def check_credentials(settings: Settings, *, http: bool) -> None:
 async def check_database(settings: Settings) -> None:
     """Connect once; raises DatabaseUnreachable or BadDatabaseUrl (ConfigErrors whose one
     line names the database and what to check, never its password)."""
-    engine = create_engine(settings.database_url)
+    database = open_database(settings.database_url)
     try:
-        await check_reachable(engine)
+        await check_reachable(database)
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 def log_settings(settings: Settings, *, http: bool) -> None:

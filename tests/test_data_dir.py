@@ -18,7 +18,7 @@ def test_the_default_database_is_in_the_data_folder_not_the_working_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     url = Settings(_env_file=None).database_url  # type: ignore[call-arg]
-    assert url == f"sqlite+aiosqlite:///{data_dir() / 'ocrbot.db'}"
+    assert url == f"sqlite:///{data_dir() / 'ocrbot.db'}"
     assert Path(os.environ["XDG_DATA_HOME"]) in data_dir().parents
     assert data_dir().is_dir()
     assert list(tmp_path.iterdir()) == []

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import Connection
 
+from bot.store.database import Database
 from bot.store.tables import audit_log
 
 AuditAction = Literal[
@@ -75,14 +76,18 @@ def entry_values(entry: NewAuditEntry) -> dict[str, object]:
 class AuditLog:
     """The audit_log table. Services write through `Auditor`; the columns mask subjects."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def record(self, entry: NewAuditEntry) -> None:
         """Add one entry; subject and outcome are stored with any card number masked, then
         cut to their column widths (SUBJECT_MAX_CHARS, OUTCOME_MAX_CHARS)."""
-        async with self._engine.begin() as connection:
-            await connection.execute(INSERT_ENTRY, entry_values(entry))
+        values = entry_values(entry)
+
+        def insert(connection: Connection) -> None:
+            connection.execute(INSERT_ENTRY, values)
+
+        await self._database.transaction(insert)
 
     async def recent(self, team_id: str, *, limit: int) -> list[AuditEntry]:
         """The team's latest `limit` entries, newest first."""
@@ -94,6 +99,8 @@ class AuditLog:
             .order_by(_columns.at.desc(), _columns.id.desc())
             .limit(limit)
         )
-        async with self._engine.begin() as connection:
-            rows = (await connection.execute(statement)).all()
-        return [AuditEntry(**row._mapping) for row in rows]
+
+        def read(connection: Connection) -> list[AuditEntry]:
+            return [AuditEntry(**row._mapping) for row in connection.execute(statement)]
+
+        return await self._database.transaction(read)

@@ -1,4 +1,5 @@
-"""Database URLs and async engines: SQLite through aiosqlite, PostgreSQL through asyncpg.
+"""Database URLs, and the Database (bot.store.database) each opens: SQLite through the
+standard library's sqlite3, PostgreSQL through asyncpg.
 
 A PostgreSQL URL may carry `?schema=<name>` (a lowercase schema name): the
 store then keeps its tables, and Alembic its version table, in that schema by
@@ -14,16 +15,19 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import ConfigError
+from bot.store.database import Database, PostgresqlDatabase, SqliteDatabase
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-_ASYNC_SCHEMES = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+aiosqlite": "sqlite+aiosqlite",
+# `sqlite+aiosqlite` is what the store's URLs said while it used aiosqlite: .env files
+# that still say so name the same file.
+_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+aiosqlite": "sqlite",
     "postgres": "postgresql+asyncpg",
     "postgresql": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
@@ -48,15 +52,15 @@ class DatabaseUnreachable(ConfigError):
 
 
 def normalize_database_url(url: str) -> str:
-    """Point a database URL at the async driver the store uses.
+    """Point a database URL at the driver the store uses.
 
-    >>> normalize_database_url("sqlite:///ocrbot.db")
-    'sqlite+aiosqlite:///ocrbot.db'
+    >>> normalize_database_url("sqlite+aiosqlite:///ocrbot.db")
+    'sqlite:///ocrbot.db'
     >>> normalize_database_url("postgres://bot@db/ocrbot")
     'postgresql+asyncpg://bot@db/ocrbot'
     """
     scheme, separator, rest = url.partition("://")
-    driver = _ASYNC_SCHEMES.get(scheme.lower()) if separator else None
+    driver = _DRIVERS.get(scheme.lower()) if separator else None
     if driver is None:
         # Only the scheme is quoted: the rest of the URL may hold a password.
         raise BadDatabaseUrl(
@@ -66,29 +70,25 @@ def normalize_database_url(url: str) -> str:
     return f"{driver}://{rest}"
 
 
-def create_engine(database_url: str) -> AsyncEngine:
-    """An engine for the URL, set up for several processes sharing one database."""
+def open_database(database_url: str) -> Database:
+    """The database at the URL, set up for several processes sharing it. Nothing is
+    connected until it is first used."""
     url = make_url(normalize_database_url(database_url))
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    return _postgresql_engine(url)
+        return SqliteDatabase(_sqlite_engine(url))
+    return PostgresqlDatabase(_postgresql_engine(url))
 
 
-def _sqlite_engine(url: URL) -> AsyncEngine:
+def _sqlite_engine(url: URL) -> sa.Engine:
     if url.database in (None, "", ":memory:"):
         raise BadDatabaseUrl(
             "the store needs a SQLite file (e.g. sqlite:///ocrbot.db): "
             "an in-memory database is not shared between connections"
         )
-    # SQLAlchemy's default pool (5 + 10 overflow), though SQLite runs one write at a time
-    # (BEGIN IMMEDIATE): measured against 3 connections on the benchmark's certificate and
-    # command bursts, the CPU per upload was the same (33 ms) and 3 made the command acks'
-    # tail longer in two runs of three (p99 990 and 1832 ms against 571 and 645), with
-    # requests' replay checks queued behind the jobs' transactions. One connection timed
-    # the command burst out.
-    engine = create_async_engine(url)
+    # One connection, which the Database keeps (see SqliteDatabase).
+    engine = sa.create_engine(url, pool_size=1, max_overflow=0)
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own implicit BEGIN would start reads outside a
         # transaction; SQLAlchemy emits BEGIN itself (below) instead.
@@ -99,25 +99,30 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Connection) -> None:
         # Take the write lock at BEGIN: a transaction that read first and then
         # wants to write could otherwise fail at once instead of waiting, and
         # claims (select, then update) stay atomic across processes.
-        # Sent to the driver's thread in one trip, not three (a cursor, the statement, its
-        # closing), as every transaction begins so; its failure is raised as SQLAlchemy's.
-        adapted = connection.connection.dbapi_connection
-        if adapted is None:
+        # Sent to the driver itself, not executed as a SQLAlchemy statement (its events,
+        # cursor and result), as every transaction begins so; its failure is raised as
+        # SQLAlchemy's.
+        driver = connection.connection.dbapi_connection
+        if driver is None:
             raise RuntimeError("BEGIN on a connection the pool has closed")
         try:
-            adapted.run_async(lambda driver: driver.execute("BEGIN IMMEDIATE"))
+            driver.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
             raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from None
 
     return engine
 
 
-def _postgresql_engine(url: URL) -> AsyncEngine:
+def _postgresql_engine(url: URL) -> "AsyncEngine":
+    # Imported here: SQLAlchemy's asyncio extension loads its ORM (some 6 MB and 70 ms),
+    # which a bot on SQLite never needs.
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     connect_args: dict[str, Any] = {}
     schema = url.query.get("schema")
     if schema is not None:
@@ -128,10 +133,10 @@ def _postgresql_engine(url: URL) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
-def upsert(engine: AsyncEngine, table: sa.Table) -> "postgresql.Insert | sqlite.Insert":
-    """INSERT with ON CONFLICT, which both databases spell alike. Only the engine's own
+def upsert(database: Database, table: sa.Table) -> "postgresql.Insert | sqlite.Insert":
+    """INSERT with ON CONFLICT, which both databases spell alike. Only the database's own
     dialect is imported: PostgreSQL's costs a SQLite process some 2 MB and 30 ms."""
-    if engine.dialect.name == "postgresql":
+    if database.dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert(table)
@@ -146,7 +151,7 @@ def database_location(url: URL) -> str:
 
     >>> database_location(make_url("postgresql+asyncpg://bot:s3cret@db.internal/ocrbot"))
     "PostgreSQL at db.internal:5432, database 'ocrbot'"
-    >>> database_location(make_url("sqlite+aiosqlite:///data/ocrbot.db"))
+    >>> database_location(make_url("sqlite:///data/ocrbot.db"))
     'SQLite file data/ocrbot.db'
     """
     if url.get_backend_name() == "sqlite":
@@ -155,19 +160,17 @@ def database_location(url: URL) -> str:
     return f"PostgreSQL at {host}:{url.port or _POSTGRESQL_PORT}, database {url.database!r}"
 
 
-async def check_reachable(engine: AsyncEngine) -> None:
+async def check_reachable(database: Database) -> None:
     """Connect once, so that a database that cannot be reached or opened is one clear
     DatabaseUnreachable, not a traceback from deep inside the driver."""
-    url = engine.url
+    url = database.url
     if url.get_backend_name() == "sqlite" and url.database:
-        # Checked before connecting: a failed aiosqlite connect leaves its thread to
-        # report, after the event loop has closed, a traceback of its own.
+        # Checked before connecting: sqlite3 says only "unable to open database file".
         problem = _sqlite_file_problem(url, Path(url.database))
         if problem is not None:
             raise DatabaseUnreachable(problem)
     try:
-        async with engine.connect():
-            pass
+        await database.connect()
     except (OSError, SQLAlchemyError) as error:  # TimeoutError is an OSError
         raise DatabaseUnreachable(_unreachable(url, error)) from None
 

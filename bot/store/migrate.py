@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.engine import check_reachable, create_engine
+from bot.store.database import Database
+from bot.store.engine import check_reachable, open_database
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -30,8 +30,9 @@ _DOWN_REVISION = re.compile(r"^down_revision\s*=\s*[\"']([^\"']+)[\"']", re.MULT
 _MIGRATION_LOCK_KEY = 0x6F63_7262_6F74  # "ocrbot"
 
 # Alembic keeps the running migration in module globals (alembic.context,
-# alembic.op): two upgrades interleaving on one event loop, even of different
-# databases, would mix them up.
+# alembic.op): two upgrades at once on one event loop, even of different databases,
+# would mix them up (PostgreSQL's interleave on the loop, SQLite's run on each
+# database's own thread).
 _alembic_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
@@ -52,14 +53,14 @@ def alembic_config(connection: Connection) -> "Config":
 
 async def upgrade(database_url: str) -> None:
     """Bring the database at `database_url` to the newest schema (`ocrbot db upgrade`)."""
-    engine = create_engine(database_url)
+    database = open_database(database_url)
     try:
-        await run_migrations(engine)
+        await run_migrations(database)
     finally:
-        await engine.dispose()
+        await database.close()
 
 
-async def run_migrations(engine: AsyncEngine) -> None:
+async def run_migrations(database: Database) -> None:
     """Upgrade to head in one transaction; safe when several processes start at once.
 
     PostgreSQL: a transaction-level advisory lock makes the others wait, then
@@ -67,21 +68,17 @@ async def run_migrations(engine: AsyncEngine) -> None:
     serialises writers the same way. Raises DatabaseUnreachable when the database cannot
     be reached or opened.
     """
-    await check_reachable(engine)
+    await check_reachable(database)
     head = head_revision()
-    if head is not None and await stored_revision(engine) == head:
+    if head is not None and await stored_revision(database) == head:
         return
     # Imported before the transaction begins: on SQLite it holds the write lock, and the
     # import takes long enough for another process's connect to give up waiting.
     from alembic import command  # noqa: F401
 
     alembic_lock = _alembic_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with alembic_lock, engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
-            )
-        await connection.run_sync(_upgrade_to_head)
+    async with alembic_lock:
+        await database.transaction(_upgrade_to_head)
 
 
 @cache
@@ -98,18 +95,23 @@ def head_revision() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-async def stored_revision(engine: AsyncEngine) -> str | None:
+async def stored_revision(database: Database) -> str | None:
     """The revision Alembic recorded in the database; None if it recorded none (a new
     database) or more than one."""
+
+    def read(connection: Connection) -> list[str]:
+        return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
     try:
-        async with engine.connect() as connection:
-            rows = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+        revisions = await database.transaction(read)
     except SQLAlchemyError:  # no version table yet
         return None
-    return rows[0][0] if len(rows) == 1 else None
+    return revisions[0] if len(revisions) == 1 else None
 
 
 def _upgrade_to_head(connection: Connection) -> None:
     from alembic import command
 
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
     command.upgrade(alembic_config(connection), "head")

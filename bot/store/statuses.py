@@ -5,8 +5,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import Connection
 
+from bot.store.database import Database
 from bot.store.tables import status_checks
 
 # Numbers per IN (...) query: well under SQLite's and asyncpg's limits on bound parameters.
@@ -26,8 +27,8 @@ class StatusHistory:
     last known status.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def record(
         self, number: str, status_code: str, *, provider: str, checked_at: datetime
@@ -55,8 +56,11 @@ class StatusHistory:
                     "checked_at": checked_at,
                 }
             )
-        async with self._engine.begin() as connection:
-            await connection.execute(sa.insert(status_checks), rows)
+
+        def insert(connection: Connection) -> None:
+            connection.execute(sa.insert(status_checks), rows)
+
+        await self._database.transaction(insert)
 
     async def latest(self, number: str, *, since: datetime | None) -> tuple[str, datetime] | None:
         """The last (status code, checked_at) recorded at or after `since` (ever, when
@@ -70,14 +74,17 @@ class StatusHistory:
         (status code, checked_at)."""
         for number in numbers:
             _check_number(number)
-        latest: dict[str, tuple[str, datetime]] = {}
-        async with self._engine.begin() as connection:
+
+        def read(connection: Connection) -> dict[str, tuple[str, datetime]]:
+            latest: dict[str, tuple[str, datetime]] = {}
             query = _LATEST if since is None else _LATEST_SINCE
             for chunk in _chunks(sorted(set(numbers)), _QUERY_CHUNK):
-                rows = await connection.execute(query, {"numbers": chunk, "since": since})
+                rows = connection.execute(query, {"numbers": chunk, "since": since})
                 for row in rows:
                     latest[row.business_number] = (row.status_code, row.checked_at)
-        return latest
+            return latest
+
+        return await self._database.transaction(read)
 
 
 # Rows within a cache window are few per number, so picking the newest in Python is

@@ -4,10 +4,11 @@ from datetime import datetime, timedelta
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import Connection
 
 from bot.store.audit import INSERT_ENTRY, AuditLog, NewAuditEntry, entry_values
-from bot.store.engine import create_engine, upsert
+from bot.store.database import Database
+from bot.store.engine import open_database, upsert
 from bot.store.migrate import run_migrations
 from bot.store.models import ClaimedJob, JobHolder, JobState, UploadJob
 from bot.store.rates import RateSlots
@@ -24,20 +25,20 @@ class Store:
     """Durable state shared by every bot process on one database.
 
     Every method takes the current time as `now`, so callers (and tests)
-    control the clock.
+    control the clock. Each method is one transaction (`Database.transaction`).
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self.watches = Watchlist(engine)
-        self.audit = AuditLog(engine)
-        self.statuses = StatusHistory(engine)
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self.watches = Watchlist(database)
+        self.audit = AuditLog(database)
+        self.statuses = StatusHistory(database)
         # Several processes share PostgreSQL, and so one call rate; SQLite serves one.
-        self.rate_slots = RateSlots(engine) if engine.dialect.name == "postgresql" else None
-        self.seen_requests = SeenRequests(engine)
+        self.rate_slots = RateSlots(database) if database.dialect.name == "postgresql" else None
+        self.seen_requests = SeenRequests(database)
         # Built once: executed with a dict of values, it is compiled once too.
         self._enqueue = (
-            upsert(engine, upload_jobs)
+            upsert(database, upload_jobs)
             .on_conflict_do_nothing(index_elements=[_jobs.team_id, _jobs.file_id])
             .returning(*upload_jobs.c)
         )
@@ -45,17 +46,17 @@ class Store:
     @classmethod
     async def open(cls, database_url: str, *, migrate: bool = True) -> Self:
         """Connect to `database_url` (sqlite:// or postgresql://), migrating first by default."""
-        engine = create_engine(database_url)
+        database = open_database(database_url)
         if migrate:
             try:
-                await run_migrations(engine)
+                await run_migrations(database)
             except BaseException:
-                await engine.dispose()
+                await database.close()
                 raise
-        return cls(engine)
+        return cls(database)
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self._database.close()
 
     # Upload jobs
 
@@ -96,9 +97,12 @@ class Store:
                 worker_id=holder.worker_id,
                 lease_until=now + holder.lease,
             )
-        async with self._engine.begin() as connection:
-            row = (await connection.execute(self._enqueue, values)).first()
-        return None if row is None else _job_from_row(row)
+
+        def enqueue(connection: Connection) -> ClaimedJob | None:
+            row = connection.execute(self._enqueue, values).first()
+            return None if row is None else _job_from_row(row)
+
+        return await self._database.transaction(enqueue)
 
     async def claim_jobs(
         self, worker_id: str, *, now: datetime, lease: timedelta, limit: int = 1
@@ -124,9 +128,12 @@ class Store:
         """How many jobs are claimable now (as in `claim_jobs`), and when the oldest of
         them was uploaded (None when there is none)."""
         query = sa.select(sa.func.count(), sa.func.min(_jobs.created_at)).where(_CLAIMABLE)
-        async with self._engine.connect() as connection:
-            count, oldest = (await connection.execute(query, {"now": now})).one()
-        return int(count), oldest
+
+        def count_claimable(connection: Connection) -> tuple[int, datetime | None]:
+            count, oldest = connection.execute(query, {"now": now}).one()
+            return int(count), oldest
+
+        return await self._database.transaction(count_claimable)
 
     async def complete_job(
         self, job_id: int, worker_id: str, *, now: datetime, audit: NewAuditEntry | None = None
@@ -137,19 +144,25 @@ class Store:
         the completion and its entry are kept both or neither.
         """
         held = {"job_id": job_id, "holder": worker_id, "at": now}
-        async with self._engine.begin() as connection:
-            done = (await connection.execute(_COMPLETE, held)).rowcount == 1
+
+        def complete(connection: Connection) -> bool:
+            done = connection.execute(_COMPLETE, held).rowcount == 1
             if audit is not None:
-                await connection.execute(INSERT_ENTRY, entry_values(audit))
-        return done
+                connection.execute(INSERT_ENTRY, entry_values(audit))
+            return done
+
+        return await self._database.transaction(complete)
 
     async def extend_lease(
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
     ) -> bool:
         """Keep holding a running job for `lease` from `now`; False if another worker has it."""
         held = {"job_id": job_id, "holder": worker_id, "at": now, "held_until": now + lease}
-        async with self._engine.begin() as connection:
-            return (await connection.execute(_EXTEND_LEASE, held)).rowcount == 1
+
+        def extend(connection: Connection) -> bool:
+            return connection.execute(_EXTEND_LEASE, held).rowcount == 1
+
+        return await self._database.transaction(extend)
 
     async def begin_answer(
         self, job_id: int, worker_id: str, *, now: datetime, lease: timedelta
@@ -160,8 +173,11 @@ class Store:
         Kept through later runs: one whose earlier holder died looks for the answer first.
         """
         held = {"job_id": job_id, "holder": worker_id, "at": now, "held_until": now + lease}
-        async with self._engine.begin() as connection:
-            return (await connection.execute(_BEGIN_ANSWER, held)).rowcount == 1
+
+        def note_answering(connection: Connection) -> bool:
+            return connection.execute(_BEGIN_ANSWER, held).rowcount == 1
+
+        return await self._database.transaction(note_answering)
 
     async def fail_job(
         self,
@@ -196,11 +212,15 @@ class Store:
             .returning(_jobs.state)
         )
         held = {"job_id": job_id, "holder": worker_id}
-        async with self._engine.begin() as connection:
-            state = (await connection.execute(statement, held)).scalar_one_or_none()
+
+        def fail(connection: Connection) -> str | None:
+            state: str | None = connection.execute(statement, held).scalar_one_or_none()
             if state is None:
                 current = sa.select(_jobs.state).where(_jobs.id == job_id)
-                state = (await connection.execute(current)).scalar_one_or_none()
+                state = connection.execute(current).scalar_one_or_none()
+            return state
+
+        state = await self._database.transaction(fail)
         if state is None:
             raise LookupError(f"no upload job with id {job_id}")
         return JobState(state)
@@ -219,8 +239,11 @@ class Store:
                 state=(JobState.WAITING if kind is None else JobState.PENDING).value,
             )
         )
-        async with self._engine.begin() as connection:
-            await connection.execute(statement)
+
+        def update(connection: Connection) -> None:
+            connection.execute(statement)
+
+        await self._database.transaction(update)
 
     async def cancel_job(self, job_id: int, *, now: datetime) -> bool:
         """End a job that has not started without running it; False if it already started."""
@@ -229,8 +252,11 @@ class Store:
             .where(_jobs.id == job_id, _jobs.state.in_(_UNSTARTED))
             .values(state=JobState.CANCELLED.value, updated_at=now)
         )
-        async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+
+        def cancel(connection: Connection) -> bool:
+            return connection.execute(statement).rowcount == 1
+
+        return await self._database.transaction(cancel)
 
     async def get_job(self, job_id: int) -> ClaimedJob | None:
         return await self._find_job(_jobs.id == job_id)
@@ -256,7 +282,7 @@ class Store:
         """
         if cooldown < timedelta(0):
             raise ValueError("cooldown must not be negative")
-        insert = upsert(self._engine, notifications).values(
+        insert = upsert(self._database, notifications).values(
             team_id=team_id,
             business_number=business_number,
             status_code=status_code,
@@ -267,8 +293,11 @@ class Store:
             set_={"announced_at": insert.excluded.announced_at},
             where=notifications.c.announced_at <= now - cooldown,
         ).returning(notifications.c.announced_at)
-        async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).first() is not None
+
+        def claim(connection: Connection) -> bool:
+            return connection.execute(statement).first() is not None
+
+        return await self._database.transaction(claim)
 
     async def release_notification(
         self, team_id: str, business_number: str, status_code: str, *, claimed_at: datetime
@@ -283,8 +312,11 @@ class Store:
             notifications.c.status_code == status_code,
             notifications.c.announced_at == claimed_at,
         )
-        async with self._engine.begin() as connection:
-            await connection.execute(statement)
+
+        def release(connection: Connection) -> None:
+            connection.execute(statement)
+
+        await self._database.transaction(release)
 
     # Helpers
 
@@ -298,18 +330,29 @@ class Store:
         lease: timedelta,
         limit: int,
     ) -> list[ClaimedJob]:
-        values = {**which, "now": now, "holder": worker_id, "held_until": now + lease}
-        async with self._engine.begin() as connection:
-            rows = (await connection.execute(statement, {**values, "limit": limit})).all()
-        # RETURNING keeps no order: the oldest first, as chosen.
-        return sorted(
-            (_job_from_row(row) for row in rows), key=lambda job: (job.not_before, job.id)
-        )
+        values = {
+            **which,
+            "now": now,
+            "holder": worker_id,
+            "held_until": now + lease,
+            "limit": limit,
+        }
+
+        def claim(connection: Connection) -> list[ClaimedJob]:
+            rows = connection.execute(statement, values)
+            # RETURNING keeps no order: the oldest first, as chosen.
+            return sorted(
+                (_job_from_row(row) for row in rows), key=lambda job: (job.not_before, job.id)
+            )
+
+        return await self._database.transaction(claim)
 
     async def _find_job(self, where: sa.ColumnElement[bool]) -> ClaimedJob | None:
-        async with self._engine.begin() as connection:
-            row = (await connection.execute(sa.select(upload_jobs).where(where))).first()
-        return None if row is None else _job_from_row(row)
+        def find(connection: Connection) -> ClaimedJob | None:
+            row = connection.execute(sa.select(upload_jobs).where(where)).first()
+            return None if row is None else _job_from_row(row)
+
+        return await self._database.transaction(find)
 
 
 # The statements upload jobs run most, built once with bound parameters: each is then

@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import Connection
 
 from bot.domain import bizno
 from bot.domain.status import BusinessStatus
+from bot.store.database import Database
 from bot.store.engine import upsert
 from bot.store.tables import status_changes, watches
 
@@ -96,8 +97,8 @@ class StatusChange:
 class Watchlist:
     """`store.watches`: every method takes the time it should act at, as `now` or named."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def add(
         self,
@@ -113,14 +114,17 @@ class Watchlist:
         """Watch `number` for the team; None when the team already watches it."""
         values = _new_watch(team_id, number, label, channel_id, created_by, now, first_check_at)
         statement = (
-            upsert(self._engine, watches)
+            upsert(self._database, watches)
             .values(values)
             .on_conflict_do_nothing(index_elements=[_w.team_id, _w.business_number])
             .returning(*_WATCH_COLUMNS)
         )
-        async with self._engine.begin() as connection:
-            row = (await connection.execute(statement)).first()
-        return None if row is None else _watch(row._mapping)
+
+        def add(connection: Connection) -> Watch | None:
+            row = connection.execute(statement).first()
+            return None if row is None else _watch(row._mapping)
+
+        return await self._database.transaction(add)
 
     async def add_many(
         self,
@@ -138,31 +142,40 @@ class Watchlist:
             _new_watch(team_id, number, None, channel_id, created_by, now, first_check_at)
             for number, first_check_at in first_checks.items()
         ]
-        added = 0
-        async with self._engine.begin() as connection:
+
+        def add_all(connection: Connection) -> int:
+            added = 0
             for start in range(0, len(rows), _INSERT_CHUNK):
                 statement = (
-                    upsert(self._engine, watches)
+                    upsert(self._database, watches)
                     .values(rows[start : start + _INSERT_CHUNK])
                     .on_conflict_do_nothing(index_elements=[_w.team_id, _w.business_number])
                     .returning(_w.id)
                 )
-                added += len((await connection.execute(statement)).all())
-        return added
+                added += len(connection.execute(statement).all())
+            return added
+
+        return await self._database.transaction(add_all)
 
     async def get(self, team_id: str, number: str) -> Watch | None:
         statement = sa.select(*_WATCH_COLUMNS).where(
             _w.team_id == team_id, _w.business_number == number
         )
-        async with self._engine.begin() as connection:
-            row = (await connection.execute(statement)).first()
-        return None if row is None else _watch(row._mapping)
+
+        def get(connection: Connection) -> Watch | None:
+            row = connection.execute(statement).first()
+            return None if row is None else _watch(row._mapping)
+
+        return await self._database.transaction(get)
 
     async def remove(self, team_id: str, number: str) -> bool:
         """Stop watching; False when the team did not watch the number."""
         statement = sa.delete(watches).where(_w.team_id == team_id, _w.business_number == number)
-        async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+
+        def remove(connection: Connection) -> bool:
+            return connection.execute(statement).rowcount == 1
+
+        return await self._database.transaction(remove)
 
     async def claim_due(
         self, worker_id: str, *, now: datetime, lease: timedelta, limit: int
@@ -232,8 +245,11 @@ class Watchlist:
             }
             for check in checks
         ]
-        async with self._engine.begin() as connection:
-            await connection.execute(update, rows)
+
+        def record(connection: Connection) -> None:
+            connection.execute(update, rows)
+
+        await self._database.transaction(record)
 
     async def record_check(
         self,
@@ -262,14 +278,15 @@ class Watchlist:
                 claim_until=None,
             )
         )
-        async with self._engine.begin() as connection:
-            if (await connection.execute(update)).rowcount != 1:
+
+        def record(connection: Connection) -> bool:
+            if connection.execute(update).rowcount != 1:
                 return False
             # The claim kept every other worker away since `watch` was read, so
             # its last status is the one this check follows.
             old = watch.last_status_code
             if old is not None and old != status_code:
-                await connection.execute(
+                connection.execute(
                     sa.insert(status_changes).values(
                         team_id=watch.team_id,
                         business_number=watch.business_number,
@@ -278,7 +295,9 @@ class Watchlist:
                         changed_at=checked_at,
                     )
                 )
-        return True
+            return True
+
+        return await self._database.transaction(record)
 
     async def postpone(self, watch_id: int, worker_id: str, *, next_check_at: datetime) -> bool:
         """Release a claimed watch unchecked, due again at `next_check_at`.
@@ -290,8 +309,11 @@ class Watchlist:
             .where(_w.id == watch_id, _w.claimed_by == worker_id)
             .values(next_check_at=next_check_at, claimed_by=None, claim_until=None)
         )
-        async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+
+        def postpone(connection: Connection) -> bool:
+            return connection.execute(statement).rowcount == 1
+
+        return await self._database.transaction(postpone)
 
     async def recent_changes(self, team_id: str, *, limit: int) -> list[StatusChange]:
         """The team's latest status changes, newest first."""
@@ -307,9 +329,11 @@ class Watchlist:
             .order_by(_changes.changed_at.desc(), _changes.id.desc())
             .limit(limit)
         )
-        async with self._engine.begin() as connection:
-            rows = (await connection.execute(statement)).all()
-        return [StatusChange(**row._mapping) for row in rows]
+
+        def read(connection: Connection) -> list[StatusChange]:
+            return [StatusChange(**row._mapping) for row in connection.execute(statement)]
+
+        return await self._database.transaction(read)
 
     async def page(
         self, team_id: str, *, search: str, changed_since: datetime, offset: int, limit: int
@@ -344,24 +368,26 @@ class Watchlist:
             sa.func.count().filter(inactive),
             sa.func.count().filter(recent_only),
         ).where(matching)
-        async with self._engine.begin() as connection:
-            total, closed_count, inactive_count, changed_count = (
-                await connection.execute(counts)
-            ).one()
-            found = (await connection.execute(rows)).all()
-        return WatchPage(
-            [_watch(row._mapping) for row in found],
-            offset=offset,
-            total=total,
-            closed=closed_count,
-            inactive=inactive_count,
-            changed=changed_count,
-        )
+
+        def read(connection: Connection) -> WatchPage:
+            total, closed_count, inactive_count, changed_count = connection.execute(counts).one()
+            found = connection.execute(rows).all()
+            return WatchPage(
+                [_watch(row._mapping) for row in found],
+                offset=offset,
+                total=total,
+                closed=closed_count,
+                inactive=inactive_count,
+                changed=changed_count,
+            )
+
+        return await self._database.transaction(read)
 
     async def unchecked(self, team_id: str, numbers: Sequence[str]) -> list[Watch]:
         """The team's watches of `numbers` never checked yet, oldest first."""
-        found: list[Watch] = []
-        async with self._engine.begin() as connection:
+
+        def read(connection: Connection) -> list[Watch]:
+            found: list[Watch] = []
             for start in range(0, len(numbers), _INSERT_CHUNK):
                 statement = (
                     sa.select(*_WATCH_COLUMNS)
@@ -372,15 +398,17 @@ class Watchlist:
                     )
                     .order_by(_w.created_at, _w.id)
                 )
-                rows = (await connection.execute(statement)).all()
+                rows = connection.execute(statement).all()
                 found.extend(_watch(row._mapping) for row in rows)
-        return found
+            return found
+
+        return await self._database.transaction(read)
 
     async def _claim(
         self, candidates: sa.Select[Any], worker_id: str, *, until: datetime
     ) -> list[Watch]:
-        async with self._engine.begin() as connection:
-            ids: Sequence[int] = (await connection.execute(candidates)).scalars().all()
+        def take(connection: Connection) -> list[Watch]:
+            ids: Sequence[int] = connection.execute(candidates).scalars().all()
             if not ids:
                 return []
             claim = (
@@ -389,24 +417,31 @@ class Watchlist:
                 .values(claimed_by=worker_id, claim_until=until)
                 .returning(*_WATCH_COLUMNS)
             )
-            rows = (await connection.execute(claim)).all()
-        return sorted((_watch(row._mapping) for row in rows), key=lambda w: w.id)
+            rows = connection.execute(claim).all()
+            return sorted((_watch(row._mapping) for row in rows), key=lambda w: w.id)
+
+        return await self._database.transaction(take)
 
     # Last: inside the class body, `list` names this method from here on.
     async def count(self, team_id: str) -> int:
         """How many watches the team has, whatever a search matches."""
         statement = sa.select(sa.func.count()).where(_w.team_id == team_id)
-        async with self._engine.begin() as connection:
-            return int((await connection.execute(statement)).scalar_one())
+
+        def count(connection: Connection) -> int:
+            return int(connection.execute(statement).scalar_one())
+
+        return await self._database.transaction(count)
 
     async def list(self, team_id: str) -> list[Watch]:
         """The team's watches, oldest first."""
         statement = (
             sa.select(*_WATCH_COLUMNS).where(_w.team_id == team_id).order_by(_w.created_at, _w.id)
         )
-        async with self._engine.begin() as connection:
-            rows = (await connection.execute(statement)).all()
-        return [_watch(row._mapping) for row in rows]
+
+        def read(connection: Connection) -> list[Watch]:
+            return [_watch(row._mapping) for row in connection.execute(statement)]
+
+        return await self._database.transaction(read)
 
 
 def _new_watch(

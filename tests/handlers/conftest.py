@@ -83,7 +83,7 @@ def bot_settings(
         "slack_bot_token": fake_slack.bot_token,
         "slack_signing_secret": secret,
         "slack_api_url": fake_slack.api_url,
-        "database_url": f"sqlite+aiosqlite:///{database}",
+        "database_url": f"sqlite:///{database}",
         "notify_channel": ALERTS_CHANNEL,
         "file_shared_grace_s": 0.3,
         "job_poll_interval": "60s",

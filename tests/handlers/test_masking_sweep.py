@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from bot.store.tables import metadata
 from fakes.nhn import STATUS, NhnFake, Reply
@@ -219,10 +220,15 @@ class TestOnPostgreSQL:
         self, bot: RunningBot, path: Callable[[RunningBot], Awaitable[None]]
     ) -> None:
         await path(bot)
-        rows = []
-        async with bot.runtime.services.store._engine.begin() as connection:
-            for table in metadata.sorted_tables:
-                rows += [repr(tuple(row)) for row in await connection.execute(sa.select(table))]
+
+        def every_row(connection: Connection) -> list[str]:
+            return [
+                repr(tuple(row))
+                for table in metadata.sorted_tables
+                for row in connection.execute(sa.select(table))
+            ]
+
+        rows = await bot.runtime.services.store._database.transaction(every_row)
         assert rows
         text = "\n".join(rows)
         assert {n: runs for n in (VISA, AMEX) if (runs := card_digit_runs(text, n))} == {}

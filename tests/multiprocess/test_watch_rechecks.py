@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from bot.services.watchlist import scheduled_check
 from bot.store import Store
-from bot.store.engine import create_engine
+from bot.store.engine import open_database
 from bot.store.tables import status_checks, watches
 from fakes.bot_process import BotProcess, fakes_env
 from fakes.nhn import STATUS, NhnFake
@@ -100,34 +100,33 @@ async def put_off_every_watch(database_url: str, timeout_s: float) -> None:
     """
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     put_off = sa.update(watches).values(next_check_at=tomorrow).returning(watches.c.claimed_by)
-    engine = create_engine(database_url)
+    database = open_database(database_url)
     try:
         deadline = time.monotonic() + timeout_s
         while True:
-            async with engine.begin() as connection:
-                held = [by for by in (await connection.execute(put_off)).scalars() if by]
+            held = await database.transaction(
+                lambda connection: [by for by in connection.execute(put_off).scalars() if by]
+            )
             if not held:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(f"{len(held)} watches still held after {timeout_s} s")
             await asyncio.sleep(0.1)
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 async def checks_recorded(database_url: str) -> dict[str, list[datetime]]:
     """Every status check in the store's history, per number, in order."""
-    engine = create_engine(database_url)
+    query = sa.select(status_checks.c.business_number, status_checks.c.checked_at)
+    database = open_database(database_url)
     try:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                sa.select(status_checks.c.business_number, status_checks.c.checked_at)
-            )
-            checks: defaultdict[str, list[datetime]] = defaultdict(list)
-            for number, checked_at in rows:
-                checks[number].append(checked_at)
+        rows = await database.transaction(lambda connection: connection.execute(query).all())
     finally:
-        await engine.dispose()
+        await database.close()
+    checks: defaultdict[str, list[datetime]] = defaultdict(list)
+    for number, checked_at in rows:
+        checks[number].append(checked_at)
     return {number: sorted(times) for number, times in checks.items()}
 
 

@@ -28,7 +28,7 @@ from bot.services.status import (
     provider_for,
 )
 from bot.store import Store
-from bot.store.engine import create_engine
+from bot.store.engine import open_database
 from bot.store.statuses import StatusHistory
 from fakes.nhn import STATUS, NhnFake, Reply
 from fakes.nts import CLOSED, INACTIVE, NtsFake
@@ -282,10 +282,10 @@ async def test_a_store_that_fails_costs_the_cache_not_the_answer(
     fake_time: FakeTime,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    engine = create_engine(sqlite_url(tmp_path))  # never migrated: no status_checks table
+    database = open_database(sqlite_url(tmp_path))  # never migrated: no status_checks table
     service = StatusService(
         nts_provider,
-        StatusHistory(engine),
+        StatusHistory(database),
         cache_ttl=TTL,
         limiter=fake_time.limiter(),
     )
@@ -293,7 +293,7 @@ async def test_a_store_that_fails_costs_the_cache_not_the_answer(
         with caplog.at_level(logging.ERROR, logger=LOGGER):
             answer = await service.check(OPEN)
     finally:
-        await engine.dispose()
+        await database.close()
 
     assert answer.status is BusinessStatus.VAT_GENERAL
     assert fake_nts.calls == 1

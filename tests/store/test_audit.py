@@ -31,8 +31,9 @@ async def _record(
 
 
 async def _stored_subjects(store: Store) -> list[str]:
-    async with store._engine.begin() as connection:
-        return list((await connection.execute(sa.select(audit_log.c.subject))).scalars())
+    return await store._database.transaction(
+        lambda connection: list(connection.execute(sa.select(audit_log.c.subject)).scalars())
+    )
 
 
 async def test_an_entry_reads_back_as_recorded(store: Store) -> None:
@@ -94,10 +95,11 @@ async def test_a_card_number_is_stored_masked_whoever_writes_it(
         for number in ("4111111111111111", "4012888888881881", "5555555555554444"):
             assert card_digit_runs(text, number) == [], text
     # Not only through AuditLog: the column masks whatever statement writes it.
-    async with store._engine.begin() as connection:
-        await connection.execute(
+    await store._database.transaction(
+        lambda connection: connection.execute(
             sa.update(audit_log).values(subject="4556 0767 6001 6584", outcome="4556076760016584")
         )
+    )
     assert await _stored_subjects(store) == ["•••• •••• •••• 6584"]
 
 

@@ -1,6 +1,8 @@
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -10,12 +12,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, make_url
 
 from bot.store import Store, upgrade
-from bot.store.engine import create_engine
+from bot.store.engine import open_database
 from bot.store.migrate import MIGRATIONS_DIR, alembic_config, head_revision, stored_revision
 from bot.store.tables import metadata
 from tests.store.jobs import T0, upload
 from tests.support.databases import sqlite_url
 
+T = TypeVar("T")
 REPOSITORY = Path(__file__).parents[2]
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 # The migrations must create exactly the tables the store queries.
@@ -27,13 +30,17 @@ def _tables_and_revision(connection: Connection) -> tuple[set[str], str | None]:
     return tables, MigrationContext.configure(connection).get_current_revision()
 
 
-async def _schema_state(database_url: str) -> tuple[set[str], str | None]:
-    engine = create_engine(database_url)
+async def _on_database(database_url: str, work: Callable[[Connection], T]) -> T:
+    """`work` in one transaction on the database at `database_url`."""
+    database = open_database(database_url)
     try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(_tables_and_revision)
+        return await database.transaction(work)
     finally:
-        await engine.dispose()
+        await database.close()
+
+
+async def _schema_state(database_url: str) -> tuple[set[str], str | None]:
+    return await _on_database(database_url, _tables_and_revision)
 
 
 async def test_upgrade_from_empty_creates_the_tables_and_rerunning_keeps_the_data(
@@ -113,44 +120,33 @@ async def test_tables_the_store_queries_match_what_the_migrations_create(
     database_url: str,
 ) -> None:
     await upgrade(database_url)
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            differences = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
-            )
-    finally:
-        await engine.dispose()
+    differences = await _on_database(
+        database_url,
+        lambda connection: compare_metadata(MigrationContext.configure(connection), metadata),
+    )
     assert differences == []
 
 
 async def test_downgrade_to_base_removes_the_tables(database_url: str) -> None:
     await upgrade(database_url)
-    engine = create_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "base"))
-    finally:
-        await engine.dispose()
+    await _on_database(
+        database_url,
+        lambda connection: command.downgrade(alembic_config(connection), "base"),
+    )
     assert await _schema_state(database_url) == ({"alembic_version"}, None)
 
 
 async def test_postgresql_tables_live_in_the_schema_the_url_names(postgres_url: str) -> None:
     await upgrade(postgres_url)
     schema = make_url(postgres_url).query["schema"]
-    engine = create_engine(postgres_url)
-    try:
-        async with engine.connect() as connection:
-            found = await connection.execute(
-                sa.text(
-                    "SELECT table_schema FROM information_schema.tables "
-                    "WHERE table_name = 'upload_jobs' AND table_schema IN (:schema, 'public')"
-                ),
-                {"schema": schema},
-            )
-            schemas = found.scalars().all()
-    finally:
-        await engine.dispose()
+    where = sa.text(
+        "SELECT table_schema FROM information_schema.tables "
+        "WHERE table_name = 'upload_jobs' AND table_schema IN (:schema, 'public')"
+    )
+    schemas = await _on_database(
+        postgres_url,
+        lambda connection: connection.execute(where, {"schema": schema}).scalars().all(),
+    )
     assert schemas == [schema]
 
 
@@ -160,13 +156,14 @@ def test_the_head_read_from_the_migration_files_is_alembics() -> None:
 
 async def test_a_schema_behind_the_head_is_upgraded_on_open(database_url: str) -> None:
     await upgrade(database_url)
-    engine = create_engine(database_url)
+    database = open_database(database_url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0004"))
-        assert await stored_revision(engine) == "0004"
+        await database.transaction(
+            lambda connection: command.downgrade(alembic_config(connection), "0004")
+        )
+        assert await stored_revision(database) == "0004"
     finally:
-        await engine.dispose()
+        await database.close()
     store = await Store.open(database_url)
     await store.close()
     assert await _schema_state(database_url) == (STORE_TABLES, HEAD)

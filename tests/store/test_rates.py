@@ -17,8 +17,9 @@ INTERVAL_S = 1.0
 
 
 async def next_free_slot(store: Store) -> float:
-    async with store._engine.connect() as connection:
-        return float((await connection.execute(sa.select(rate_slots.c.next_at))).scalar_one())
+    return await store._database.transaction(
+        lambda connection: float(connection.execute(sa.select(rate_slots.c.next_at)).scalar_one())
+    )
 
 
 async def waits(store: Store, count: int) -> list[float]:

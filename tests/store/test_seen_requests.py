@@ -36,6 +36,7 @@ async def test_only_expired_signatures_are_forgotten(store: Store) -> None:
 async def test_only_hex_signatures_are_kept(store: Store, signature: str) -> None:
     with pytest.raises(ValueError, match="64 lowercase hex"):
         await store.seen_requests.remember(signature, expires_at=T0)
-    async with store._engine.connect() as connection:
-        count = await connection.scalar(sa.select(sa.func.count()).select_from(seen_requests))
+    count = await store._database.transaction(
+        lambda connection: connection.scalar(sa.select(sa.func.count()).select_from(seen_requests))
+    )
     assert count == 0
