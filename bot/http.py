@@ -16,7 +16,8 @@ import logging
 import random
 import ssl
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from types import TracebackType
@@ -50,10 +51,13 @@ def _tls_context() -> ssl.SSLContext:
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """httpx requests sent over one aiohttp connection pool of at most `max_connections`.
 
-    Bodies are read whole both ways: the clients send and receive kilobytes to a few MB,
-    and never stream. httpx's timeouts hold for connecting (`connect`, `pool`) and reading
-    (`read`); aiohttp has no timeout for writing alone, which the callers' deadlines bound.
-    Failures are raised as httpx's, timeouts as `httpx.TimeoutException`s.
+    Request bodies are sent whole (kilobytes to a few MB). Response bodies stream: httpx
+    reads them whole for `client.request` and in aiohttp's chunks for `client.stream`, and
+    closing the response hands its connection back to the pool, or drops it if the body was
+    not read to the end. httpx's timeouts hold for connecting (`connect`, `pool`) and for
+    each read, headers and body alike (`read`); aiohttp has no timeout for writing alone,
+    which the callers' deadlines bound. Failures, those met while reading the body too,
+    are raised as httpx's, timeouts as `httpx.TimeoutException`s.
     """
 
     def __init__(self, *, max_connections: int = 100, keepalive_s: float = 5.0) -> None:
@@ -76,8 +80,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
         timeouts = request.extensions.get("timeout", {})
         body = await request.aread()
-        try:
-            async with self._session.request(
+        with _as_httpx_errors(request):
+            response = await self._session.request(
                 request.method,
                 str(request.url),
                 headers=request.headers.multi_items(),
@@ -92,18 +96,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 ),
                 allow_redirects=False,
                 proxy=self._proxy_for(request.url),
-            ) as response:
-                content = await response.read()
-        except aiohttp.ConnectionTimeoutError as error:
-            raise httpx.ConnectTimeout(str(error), request=request) from error
-        except (aiohttp.SocketTimeoutError, TimeoutError) as error:
-            raise httpx.ReadTimeout(str(error), request=request) from error
-        except aiohttp.ClientConnectorError as error:
-            raise httpx.ConnectError(str(error), request=request) from error
-        except aiohttp.ClientError as error:
-            raise httpx.ReadError(str(error), request=request) from error
+            )
         return httpx.Response(
-            response.status, headers=response.raw_headers, content=content, request=request
+            response.status,
+            headers=response.raw_headers,
+            stream=_AiohttpBody(response, request),
+            request=request,
         )
 
     def _proxy_for(self, url: httpx.URL) -> str | None:
@@ -114,6 +112,41 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+class _AiohttpBody(httpx.AsyncByteStream):
+    """An aiohttp response's body, in the chunks aiohttp has when httpx asks for more."""
+
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors(self._request):
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+
+    async def aclose(self) -> None:
+        # As aiohttp's own `async with`: a body read to its end frees the connection for
+        # the next request; one left unread (a download over its limit) closes it.
+        self._response.release()
+        await self._response.wait_for_close()
+
+
+@contextmanager
+def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
+    """aiohttp's failures as the httpx exceptions the clients handle."""
+    try:
+        yield
+    except aiohttp.ConnectionTimeoutError as error:
+        raise httpx.ConnectTimeout(str(error), request=request) from error
+    except (aiohttp.SocketTimeoutError, TimeoutError) as error:
+        raise httpx.ReadTimeout(str(error), request=request) from error
+    except aiohttp.ClientConnectorError as error:
+        raise httpx.ConnectError(str(error), request=request) from error
+    except aiohttp.ClientError as error:
+        # A body cut short of its length (ClientPayloadError) lands here too.
+        raise httpx.ReadError(str(error), request=request) from error
 
 
 _AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "Content-Type", "User-Agent"})
