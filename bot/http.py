@@ -43,8 +43,8 @@ def http_client(**options: Any) -> httpx.AsyncClient:
 
 @cache
 def _tls_context() -> ssl.SSLContext:
-    # Each httpx client would otherwise load the CA certificates again: about 45 ms
-    # and 1 MB a client, and a process makes three or four.
+    # httpx's, with which the clients verified servers before they went over aiohttp
+    # (certifi's CAs, or SSL_CERT_FILE's), loaded once: about 45 ms and 1 MB a context.
     return httpx.create_ssl_context()
 
 
@@ -64,6 +64,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """The defaults are httpx's own."""
         self._max_connections = max_connections
         self._keepalive_s = keepalive_s
+        self._tls = _tls_context()
         self._session: aiohttp.ClientSession | None = None
         # The proxies the environment names, as httpx reads them. Not aiohttp's trust_env:
         # it also reads ~/.netrc, on a worker thread, for every request.
@@ -73,7 +74,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is None:  # made on the loop that uses it
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
-                    limit=self._max_connections, keepalive_timeout=self._keepalive_s
+                    limit=self._max_connections,
+                    keepalive_timeout=self._keepalive_s,
+                    ssl=self._tls,
                 ),
                 # httpx decodes what the server encoded, as the headers say.
                 auto_decompress=False,

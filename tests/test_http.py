@@ -2,14 +2,21 @@
 
 import asyncio
 import gzip
+import ipaddress
 import json
 import ssl
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import http
@@ -427,3 +434,81 @@ async def test_a_body_that_stops_coming_is_an_httpx_read_timeout(
 
     # Streamed, the part the server sent came in before the timeout.
     assert b"".join(received) == (bytes(1000) if streamed else b"")
+
+
+# TLS
+
+
+@pytest.fixture
+async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
+    """A server on https://127.0.0.1 with a self-signed certificate, and that certificate's
+    file (a CA only a test trusts)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.IPv4Address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    certificate_file = tmp_path / "certificate.pem"
+    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file = tmp_path / "key.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certificate_file, key_file)
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(body=b"hello")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_context).start()
+    try:
+        yield f"https://127.0.0.1:{runner.addresses[0][1]}/", certificate_file
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_server_whose_certificate_is_not_trusted_is_refused(
+    tls_server: tuple[str, Path],
+) -> None:
+    url, _ = tls_server
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(url)
+
+
+async def test_servers_are_verified_with_the_tls_context_of_httpx(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # httpx's context trusts SSL_CERT_FILE's CAs as it is made; aiohttp's own was made as
+    # aiohttp was imported, and would refuse this server.
+    url, certificate_file = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate_file))
+    http._tls_context.cache_clear()
+    try:
+        async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+            response = await client.get(url)
+    finally:
+        http._tls_context.cache_clear()  # the other tests' context trusts no test CA
+
+    assert response.content == b"hello"
