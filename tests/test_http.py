@@ -2,14 +2,21 @@
 
 import asyncio
 import gzip
+import ipaddress
 import json
 import ssl
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import http
@@ -250,3 +257,258 @@ async def test_requests_go_through_the_proxy_the_environment_names(
     assert response.status_code == 200
     [request] = got  # the proxy got it, for the host the URL names
     assert request.headers["Host"] == "nhn.example.invalid"
+
+
+# Streamed bodies
+
+ENDLESS_BLOCK = bytes(1 << 20)
+ENDLESS_BLOCKS = 100  # 100 MiB: far more than the socket buffers between client and server
+
+
+class BodyServer:
+    """A server on 127.0.0.1 whose bodies come in parts: a test releases the rest, or the
+    server stops when the client goes away. Records each request's client port."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.client_ports: list[int] = []
+        self.release = asyncio.Event()  # lets /parts and /stall go on
+        self.endless_written = 0
+        self.endless_stopped = asyncio.Event()
+        self.endless_completed = False
+        self.app = web.Application()
+        self.app.router.add_get("/small", self._small)
+        self.app.router.add_get("/parts", self._parts)
+        self.app.router.add_get("/endless", self._endless)
+        self.app.router.add_get("/cut", self._cut)
+        self.app.router.add_get("/stall", self._stall)
+
+    def _record(self, request: web.Request) -> None:
+        assert request.transport is not None
+        self.client_ports.append(request.transport.get_extra_info("peername")[1])
+
+    async def _small(self, request: web.Request) -> web.Response:
+        self._record(request)
+        return web.Response(body=b"small")
+
+    async def _parts(self, request: web.Request) -> web.StreamResponse:
+        """Chunked: the first part, then the second once the test has read the first."""
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(b"first part")
+        await self.release.wait()
+        await response.write(b"second part")
+        await response.write_eof()
+        return response
+
+    async def _endless(self, request: web.Request) -> web.StreamResponse:
+        self._record(request)
+        response = web.StreamResponse(
+            headers={"Content-Length": str(len(ENDLESS_BLOCK) * ENDLESS_BLOCKS)}
+        )
+        await response.prepare(request)
+        try:
+            for _ in range(ENDLESS_BLOCKS):
+                await response.write(ENDLESS_BLOCK)
+                self.endless_written += len(ENDLESS_BLOCK)
+            await response.write_eof()
+            self.endless_completed = True
+        except ConnectionError:
+            pass  # the client closed the connection
+        finally:
+            self.endless_stopped.set()
+        return response
+
+    async def _cut(self, request: web.Request) -> web.StreamResponse:
+        """A Content-Length of 1 MB, 100 kB of it, then the connection closed."""
+        response = web.StreamResponse(headers={"Content-Length": str(1_000_000)})
+        await response.prepare(request)
+        await response.write(bytes(100_000))
+        assert request.transport is not None
+        request.transport.close()
+        return response
+
+    async def _stall(self, request: web.Request) -> web.StreamResponse:
+        """Part of a body, then nothing until the test ends."""
+        response = web.StreamResponse(headers={"Content-Length": str(1_000_000)})
+        await response.prepare(request)
+        await response.write(bytes(1000))
+        await self.release.wait()
+        return response
+
+
+@pytest.fixture
+async def body_server() -> AsyncIterator[BodyServer]:
+    server = BodyServer()
+    runner = web.AppRunner(server.app, access_log=None, shutdown_timeout=1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        yield server
+    finally:
+        server.release.set()
+        await runner.cleanup()
+
+
+# Each wait on the server is bounded, so a transport that read bodies whole fails the test
+# rather than hanging it.
+WAIT_S = 10
+
+
+async def test_a_streamed_body_arrives_part_by_part_as_the_server_sends_it(
+    body_server: BodyServer,
+) -> None:
+    async with (
+        httpx.AsyncClient(transport=AiohttpTransport()) as client,
+        asyncio.timeout(WAIT_S),
+        client.stream("GET", f"{body_server.url}/parts") as response,
+    ):
+        parts = response.aiter_raw()
+        first = await anext(parts)
+        body_server.release.set()  # the server sends the rest only now
+        rest = b"".join([part async for part in parts])
+
+    assert response.headers["Transfer-Encoding"] == "chunked"
+    assert (first, rest) == (b"first part", b"second part")
+
+
+async def test_a_body_read_whole_frees_its_connection_and_one_left_unread_is_dropped(
+    body_server: BodyServer,
+) -> None:
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        assert (await client.get(f"{body_server.url}/small")).content == b"small"
+        async with client.stream("GET", f"{body_server.url}/endless") as response:
+            received = 0
+            async for chunk in response.aiter_raw():
+                received += len(chunk)
+                if received > 2 * len(ENDLESS_BLOCK):
+                    break
+        await asyncio.wait_for(body_server.endless_stopped.wait(), WAIT_S)
+        assert (await client.get(f"{body_server.url}/small")).content == b"small"
+
+    # The first request's connection served the next; the one whose body was left
+    # mid-way was closed (the server's writes failed), never handed to another request.
+    small, endless, after = body_server.client_ports
+    assert endless == small
+    assert after != endless
+    assert not body_server.endless_completed
+    assert body_server.endless_written < len(ENDLESS_BLOCK) * ENDLESS_BLOCKS
+
+
+async def read_body(
+    client: httpx.AsyncClient, url: str, *, streamed: bool, received: list[bytes]
+) -> None:
+    """The body at `url` into `received`: chunk by chunk, or whole by `client.get`."""
+    if not streamed:
+        received.append((await client.get(url)).content)
+        return
+    async with client.stream("GET", url) as response:
+        async for chunk in response.aiter_bytes():
+            received.append(chunk)
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_a_body_cut_short_of_its_length_is_an_httpx_read_error(
+    body_server: BodyServer, streamed: bool
+) -> None:
+    received: list[bytes] = []
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        with pytest.raises(httpx.ReadError):
+            await read_body(client, f"{body_server.url}/cut", streamed=streamed, received=received)
+
+    assert sum(map(len, received)) <= 100_000
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_a_body_that_stops_coming_is_an_httpx_read_timeout(
+    body_server: BodyServer, streamed: bool
+) -> None:
+    received: list[bytes] = []
+    async with httpx.AsyncClient(transport=AiohttpTransport(), timeout=0.2) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await read_body(
+                client, f"{body_server.url}/stall", streamed=streamed, received=received
+            )
+
+    # Streamed, the part the server sent came in before the timeout.
+    assert b"".join(received) == (bytes(1000) if streamed else b"")
+
+
+# TLS
+
+
+@pytest.fixture
+async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
+    """A server on https://127.0.0.1 with a self-signed certificate, and that certificate's
+    file (a CA only a test trusts)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.IPv4Address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    certificate_file = tmp_path / "certificate.pem"
+    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file = tmp_path / "key.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certificate_file, key_file)
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(body=b"hello")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_context).start()
+    try:
+        yield f"https://127.0.0.1:{runner.addresses[0][1]}/", certificate_file
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_server_whose_certificate_is_not_trusted_is_refused(
+    tls_server: tuple[str, Path],
+) -> None:
+    url, _ = tls_server
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(url)
+
+
+async def test_servers_are_verified_with_the_tls_context_of_httpx(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # httpx's context trusts SSL_CERT_FILE's CAs as it is made; aiohttp's own was made as
+    # aiohttp was imported, and would refuse this server.
+    url, certificate_file = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate_file))
+    http._tls_context.cache_clear()
+    try:
+        async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+            response = await client.get(url)
+    finally:
+        http._tls_context.cache_clear()  # the other tests' context trusts no test CA
+
+    assert response.content == b"hello"

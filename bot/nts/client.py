@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from bot import metrics
 from bot.config import ConfigError, Settings
 from bot.errors import BotError, Service
-from bot.http import AiohttpTransport, UpstreamClient, transport_error, with_retries
+from bot.http import UpstreamClient, http_client, transport_error, with_retries
 from bot.nts.errors import api_error, bad_response, gateway_error, http_error
 from bot.nts.models import (
     GatewayAnswer,
@@ -66,11 +66,7 @@ class NtsClient(UpstreamClient):
         self._base_url = settings.nts_base_url
         self._backoff_base_s = backoff_base_s
         self._max_attempts = max_attempts
-        super().__init__(
-            httpx.AsyncClient(
-                timeout=httpx.Timeout(TIMEOUT_S), transport=transport or AiohttpTransport()
-            )
-        )
+        super().__init__(http_client(timeout_s=TIMEOUT_S, transport=transport))
 
     async def status(self, numbers: Sequence[str]) -> dict[str, NtsBusiness]:
         """The answer for each number, keyed by number.

@@ -25,8 +25,8 @@ from bot import metrics
 from bot.config import MB, OcrApiVersion, Settings
 from bot.errors import BotError, MalformedBusinessNumber, Service
 from bot.http import (
-    AiohttpTransport,
     UpstreamClient,
+    http_client,
     retry_after,
     transport_error,
     with_retries,
@@ -122,10 +122,10 @@ class OcrClient(UpstreamClient):
         self._card_key: PublicKey | None = None
         self._card_key_lock = asyncio.Lock()
         super().__init__(
-            httpx.AsyncClient(
-                timeout=httpx.Timeout(settings.ocr_timeout_s),
-                transport=transport
-                or AiohttpTransport(max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS),
+            http_client(
+                timeout_s=settings.ocr_timeout_s,
+                max_connections=settings.ocr_concurrency + _SPARE_CONNECTIONS,
+                transport=transport,
             )
         )
         self._auth = authenticator_for(settings, self._http)

@@ -156,9 +156,7 @@ class SlackFileDownloader:
         self._client = client
         self._api_url = api_url
         self._max_bytes = max_bytes
-        self._http = http_client(
-            transport=transport, timeout=httpx.Timeout(timeout_s), follow_redirects=False
-        )
+        self._http = http_client(timeout_s=timeout_s, transport=transport)
 
     async def resolve(self, file: dict[str, Any]) -> SlackFile:
         """The file object to download: the event's own, or files.info's when the event's
@@ -217,8 +215,8 @@ class SlackFileDownloader:
                         continue
                     return await self._read_body(file, response, sent_token=send_token)
             except httpx.HTTPError as error:
-                # A body cut short despite its Content-Length lands here too
-                # (RemoteProtocolError): retryable, so the job is tried again.
+                # A body cut short despite its Content-Length lands here too (a
+                # ReadError): retryable, so the job is tried again.
                 log.warning(
                     "file %s: download from host %r failed: %s",
                     file.id,

@@ -1,7 +1,9 @@
 """Resolving and downloading shared files, against the fake Slack over real HTTP."""
 
+import asyncio
 import logging
 import socket
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
@@ -445,6 +447,75 @@ async def test_a_body_larger_than_declared_is_cut_off_at_the_limit(
 
     assert raised.value.limit_bytes == len(PNG) - 1
     assert [request.served for request in fake_slack.downloads] == ["file"]
+
+
+class EndlessFiles:
+    """A Slack-like origin on 127.0.0.1 whose files are 100 MiB of zeros, sent in 1 MiB
+    writes until the client goes away; records how much it wrote."""
+
+    BLOCK = bytes(1 << 20)
+    BLOCKS = 100
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.completed = False
+        self.stopped = threading.Event()
+        app = new_application()
+        app.router.add_get("/files-pri/{path:.*}", self._handle)
+        self.server = BackgroundServer(app)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Length": str(len(self.BLOCK) * self.BLOCKS)}
+        )
+        response.content_type = "image/png"
+        await response.prepare(request)
+        try:
+            for _ in range(self.BLOCKS):
+                await response.write(self.BLOCK)
+                self.written += len(self.BLOCK)
+            await response.write_eof()
+            self.completed = True
+        except ConnectionError:
+            pass  # the client closed the connection
+        finally:
+            self.stopped.set()
+        return response
+
+
+async def test_a_body_without_a_declared_size_is_aborted_once_past_the_limit(
+    make_downloader: MakeDownloader,
+) -> None:
+    files = EndlessFiles()
+    with files.server:
+        downloader = await make_downloader(
+            max_bytes=1_000_000, api_url=f"{files.server.base_url}/api/"
+        )
+        file = SlackFile.from_api(
+            {"id": "F_HUGE", "url_private_download": f"{files.server.base_url}/files-pri/T-F/a.png"}
+        )
+
+        with pytest.raises(FileTooLarge):
+            await downloader.download(file)
+        assert await asyncio.to_thread(files.stopped.wait, 10)
+
+    # The download stopped the server's writes: it never read the body to its end.
+    assert not files.completed
+    assert files.written < len(EndlessFiles.BLOCK) * EndlessFiles.BLOCKS
+
+
+async def test_a_download_cut_short_is_a_network_failure_worth_another_try(
+    fake_slack: FakeSlack, downloader: SlackFileDownloader
+) -> None:
+    file = await downloader.resolve(add_png(fake_slack))
+    fake_slack.cut_next_download(after_bytes=len(PNG) // 2)
+
+    with pytest.raises(ConnectionFailed) as raised:
+        await downloader.download(file)
+
+    assert raised.value.retryable
+    assert [request.served for request in fake_slack.downloads] == ["cut"]
+    assert await downloader.download(file) == PNG
 
 
 # Failures and logs
