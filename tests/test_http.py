@@ -4,7 +4,9 @@ import asyncio
 import gzip
 import ipaddress
 import json
+import os
 import ssl
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,15 +19,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import http
 from bot.errors import BadResponse, BotError, Service, Timeout, Unavailable
-from bot.http import BACKOFF_CAP_S, AiohttpTransport, backoff_delay, retry_after, with_retries
-from bot.nts.client import NtsClient
-from bot.ocr import OcrClient
-from bot.slack.files import SlackFileDownloader
-from fakes.nhn import NhnFake
+from bot.http import (
+    BACKOFF_CAP_S,
+    AiohttpTransport,
+    backoff_delay,
+    http_client,
+    retry_after,
+    with_retries,
+)
 
 
 @pytest.mark.parametrize(
@@ -144,8 +147,8 @@ async def test_no_wait_runs_past_the_deadline() -> None:
     assert seen == [1]  # a 60 s Retry-After would end after the 5 s deadline
 
 
-async def test_the_clients_of_a_process_load_the_certificates_once(
-    fake_nhn: NhnFake, monkeypatch: pytest.MonkeyPatch
+async def test_the_clients_load_no_certificates_of_their_own(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loads: list[ssl.SSLContext] = []
 
@@ -155,18 +158,14 @@ async def test_the_clients_of_a_process_load_the_certificates_once(
 
     create = ssl.create_default_context
     monkeypatch.setattr(ssl, "create_default_context", create_default_context)
-    http._tls_context.cache_clear()  # as in a fresh process
-    settings = fake_nhn.settings(nts_service_key="a-key")
+    url, _ = tls_server
 
-    clients = [
-        OcrClient(settings),
-        NtsClient(settings),
-        SlackFileDownloader(AsyncWebClient(token="xoxb-test"), api_url="", max_bytes=1),
-    ]
-    for client in clients:
-        await client.aclose()
+    async with http_client(timeout_s=5) as client:
+        with pytest.raises(httpx.ConnectError):  # verified, and refused: a test's own CA
+            await client.get(url)
 
-    assert len(loads) == 1
+    # aiohttp's context, loaded as it was imported, as the Slack Web API session's is.
+    assert loads == []
 
 
 @pytest.fixture
@@ -497,18 +496,30 @@ async def test_a_server_whose_certificate_is_not_trusted_is_refused(
             await client.get(url)
 
 
-async def test_servers_are_verified_with_the_tls_context_of_httpx(
-    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+async def test_an_operators_ssl_cert_file_is_trusted_as_the_process_starts(
+    tls_server: tuple[str, Path],
 ) -> None:
-    # httpx's context trusts SSL_CERT_FILE's CAs as it is made; aiohttp's own was made as
-    # aiohttp was imported, and would refuse this server.
+    # The system's CAs, or SSL_CERT_FILE's, are loaded once as aiohttp is imported (the
+    # Slack Web API session verifies Slack with the same context): so in a new process.
     url, certificate_file = tls_server
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate_file))
-    http._tls_context.cache_clear()
-    try:
-        async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
-            response = await client.get(url)
-    finally:
-        http._tls_context.cache_clear()  # the other tests' context trusts no test CA
+    fetch = (
+        "import asyncio, httpx, sys\n"
+        "from bot.http import AiohttpTransport\n"
+        "async def fetch():\n"
+        "    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:\n"
+        "        return (await client.get(sys.argv[1])).content\n"
+        "sys.stdout.write(asyncio.run(fetch()).decode())\n"
+    )
+    trusting = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        fetch,
+        url,
+        env={**os.environ, "SSL_CERT_FILE": str(certificate_file)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(trusting.communicate(), 30)
 
-    assert response.content == b"hello"
+    assert trusting.returncode == 0, err.decode()
+    assert out == b"hello"
