@@ -29,6 +29,7 @@ from bot.http import (
     retry_after,
     with_retries,
 )
+from tests.support.endless import EndlessBody
 
 
 @pytest.mark.parametrize(
@@ -260,9 +261,6 @@ async def test_requests_go_through_the_proxy_the_environment_names(
 
 # Streamed bodies
 
-ENDLESS_BLOCK = bytes(1 << 20)
-ENDLESS_BLOCKS = 100  # 100 MiB: far more than the socket buffers between client and server
-
 
 class BodyServer:
     """A server on 127.0.0.1 whose bodies come in parts: a test releases the rest, or the
@@ -272,9 +270,7 @@ class BodyServer:
         self.url = ""
         self.client_ports: list[int] = []
         self.release = asyncio.Event()  # lets /parts and /stall go on
-        self.endless_written = 0
-        self.endless_stopped = asyncio.Event()
-        self.endless_completed = False
+        self.endless = EndlessBody()
         self.app = web.Application()
         self.app.router.add_get("/small", self._small)
         self.app.router.add_get("/parts", self._parts)
@@ -303,21 +299,7 @@ class BodyServer:
 
     async def _endless(self, request: web.Request) -> web.StreamResponse:
         self._record(request)
-        response = web.StreamResponse(
-            headers={"Content-Length": str(len(ENDLESS_BLOCK) * ENDLESS_BLOCKS)}
-        )
-        await response.prepare(request)
-        try:
-            for _ in range(ENDLESS_BLOCKS):
-                await response.write(ENDLESS_BLOCK)
-                self.endless_written += len(ENDLESS_BLOCK)
-            await response.write_eof()
-            self.endless_completed = True
-        except ConnectionError:
-            pass  # the client closed the connection
-        finally:
-            self.endless_stopped.set()
-        return response
+        return await self.endless.send(request)
 
     async def _cut(self, request: web.Request) -> web.StreamResponse:
         """A Content-Length of 1 MB, 100 kB of it, then the connection closed."""
@@ -382,9 +364,9 @@ async def test_a_body_read_whole_frees_its_connection_and_one_left_unread_is_dro
             received = 0
             async for chunk in response.aiter_raw():
                 received += len(chunk)
-                if received > 2 * len(ENDLESS_BLOCK):
+                if received > 2 * len(EndlessBody.BLOCK):
                     break
-        await asyncio.wait_for(body_server.endless_stopped.wait(), WAIT_S)
+        assert await asyncio.to_thread(body_server.endless.stopped.wait, WAIT_S)
         assert (await client.get(f"{body_server.url}/small")).content == b"small"
 
     # The first request's connection served the next; the one whose body was left
@@ -392,8 +374,8 @@ async def test_a_body_read_whole_frees_its_connection_and_one_left_unread_is_dro
     small, endless, after = body_server.client_ports
     assert endless == small
     assert after != endless
-    assert not body_server.endless_completed
-    assert body_server.endless_written < len(ENDLESS_BLOCK) * ENDLESS_BLOCKS
+    assert not body_server.endless.completed
+    assert body_server.endless.written < EndlessBody.SIZE
 
 
 async def read_body(

@@ -3,7 +3,6 @@
 import asyncio
 import logging
 import socket
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
@@ -29,6 +28,7 @@ from bot.slack.client import create_web_client
 from bot.slack.files import MAX_REDIRECTS, SlackFile, SlackFileDownloader
 from fakes.server import BackgroundServer, new_application
 from fakes.slack import FakeSlack, ForeignHost
+from tests.support.endless import EndlessBody
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 LIMIT = 2_000_000
@@ -450,37 +450,16 @@ async def test_a_body_larger_than_declared_is_cut_off_at_the_limit(
 
 
 class EndlessFiles:
-    """A Slack-like origin on 127.0.0.1 whose files are 100 MiB of zeros, sent in 1 MiB
-    writes until the client goes away; records how much it wrote."""
-
-    BLOCK = bytes(1 << 20)
-    BLOCKS = 100
+    """A Slack-like origin on 127.0.0.1 whose every file is an endless body."""
 
     def __init__(self) -> None:
-        self.written = 0
-        self.completed = False
-        self.stopped = threading.Event()
+        self.body = EndlessBody()
         app = new_application()
         app.router.add_get("/files-pri/{path:.*}", self._handle)
         self.server = BackgroundServer(app)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(
-            headers={"Content-Length": str(len(self.BLOCK) * self.BLOCKS)}
-        )
-        response.content_type = "image/png"
-        await response.prepare(request)
-        try:
-            for _ in range(self.BLOCKS):
-                await response.write(self.BLOCK)
-                self.written += len(self.BLOCK)
-            await response.write_eof()
-            self.completed = True
-        except ConnectionError:
-            pass  # the client closed the connection
-        finally:
-            self.stopped.set()
-        return response
+        return await self.body.send(request, content_type="image/png")
 
 
 async def test_a_body_without_a_declared_size_is_aborted_once_past_the_limit(
@@ -497,11 +476,11 @@ async def test_a_body_without_a_declared_size_is_aborted_once_past_the_limit(
 
         with pytest.raises(FileTooLarge):
             await downloader.download(file)
-        assert await asyncio.to_thread(files.stopped.wait, 10)
+        assert await asyncio.to_thread(files.body.stopped.wait, 10)
 
     # The download stopped the server's writes: it never read the body to its end.
-    assert not files.completed
-    assert files.written < len(EndlessFiles.BLOCK) * EndlessFiles.BLOCKS
+    assert not files.body.completed
+    assert files.body.written < EndlessBody.SIZE
 
 
 async def test_a_download_cut_short_is_a_network_failure_worth_another_try(
