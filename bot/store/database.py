@@ -85,6 +85,8 @@ class SqliteDatabase(Database):
         thread.shutdown()
         if self._thread is thread:
             self._thread = None
+            # What a transaction handed over meanwhile opened again: its thread has ended.
+            self._disconnect()
 
     def _started(self) -> ThreadPoolExecutor:
         if self._thread is None:
@@ -92,6 +94,8 @@ class SqliteDatabase(Database):
         return self._thread
 
     def _run(self, work: Callable[[Connection], T], abandoned: threading.Event) -> T:
+        if abandoned.is_set():
+            raise _Abandoned  # before BEGIN, which may wait out another process's lock
         connection = self._connected()
         with connection.begin():
             result = work(connection)

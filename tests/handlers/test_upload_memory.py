@@ -64,7 +64,7 @@ async def test_a_png_needing_more_than_the_whole_budget_is_refused_naming_its_si
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
 
 
-@pytest.mark.parametrize("bot_overrides", [{"ocr_concurrency": 1, "job_concurrency": 16}])
+@pytest.mark.parametrize("bot_overrides", [{"ocr_concurrency": 1, "job_concurrency": 64}])
 async def test_uploads_beyond_what_the_analysis_takes_on_wait_before_downloading(
     bot: RunningBot,
 ) -> None:
@@ -77,7 +77,7 @@ async def test_uploads_beyond_what_the_analysis_takes_on_wait_before_downloading
     await eventually(lambda: bot.nhn.max_in_flight == 1)
     await bot.settle(0.3)
 
-    # Every job has started (16 slots), but only those the analysis can take on at once
+    # Every job has started (64 slots), but only those the analysis can take on at once
     # hold a download; the rest wait for one of them to finish.
     assert len(bot.slack.downloads) == at_once
     await bot.wait_for("chat.postMessage", len(events), timeout_s=30)

@@ -116,7 +116,13 @@ async def test_a_sqlite_transaction_cancelled_before_it_starts_never_runs(
     database = store._database
     try:
         first, proceed = await _blocked_transaction(database, lambda _: None)
-        queued = asyncio.create_task(database.transaction(_remember))
+        ran = threading.Event()
+
+        def remember(connection: Connection) -> None:
+            ran.set()
+            _remember(connection)
+
+        queued = asyncio.create_task(database.transaction(remember))
         await asyncio.sleep(0)  # handed over, behind the first
         queued.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -124,5 +130,6 @@ async def test_a_sqlite_transaction_cancelled_before_it_starts_never_runs(
         proceed.set()
         await first
         assert await database.transaction(_remembered) == 0
+        assert not ran.is_set()
     finally:
         await store.close()
