@@ -41,6 +41,9 @@ async def test_requests_replayed_to_the_other_process_get_no_second_answer(
                 numbers, urls[:ROUNDS], urls[ROUNDS:], strict=True
             ):
                 command = await to_first.command(number, response_url=command_url)
+                # Answered before the re-check is clicked, as a person would see it first:
+                # taken in after it, the command would find the re-check's fresh answer cached.
+                await eventually(lambda url=command_url: bool(fake_slack.responses(url)))
                 click = to_first.block_action(
                     "recheck_status",
                     number,
